@@ -1,0 +1,56 @@
+// Turns a Post into a Xapian::Document by executing the schema table (terms, positions,
+// values, boolean filter terms, stored data), and stored data back into a StoredPost.
+// A DocumentBuilder owns a TermGenerator and stemmers: one per thread, not shared.
+#pragma once
+
+#include <xapian.h>
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/post.h"
+
+namespace postsearch {
+
+struct DocumentOptions {
+  // Adds spelling data ("did you mean") to this database. Null: no spelling data.
+  Xapian::WritableDatabase* spelling_db = nullptr;
+};
+
+class DocumentBuilder {
+ public:
+  explicit DocumentBuilder(DocumentOptions options = {});
+
+  // Builds the document for `post`; the unique id term is "Q" + post.id.
+  [[nodiscard]] Xapian::Document build(const Post& post);
+
+ private:
+  void index_text_fields(const Post& post);
+  void add_filters_and_values(const Post& post, Xapian::Document& doc) const;
+
+  DocumentOptions options_;
+  Xapian::TermGenerator generator_;
+};
+
+// The stemmer for a language code ("en", "de", "pt-BR"); Xapian::Stem("none") for
+// languages Snowball lacks (CJK text is n-grammed instead).
+[[nodiscard]] Xapian::Stem stemmer_for(const std::string& lang);
+
+// True for Chinese, Japanese and Korean codes.
+[[nodiscard]] bool is_cjk_language(const std::string& lang);
+
+// The stored data of a document, encoded compactly (MessagePack) and back.
+[[nodiscard]] std::string encode_stored(const Post& post);
+// Throws std::runtime_error when the data is not a stored post of this schema.
+[[nodiscard]] StoredPost decode_stored(const std::string& data);
+
+// A value-slot list ("a\x1fb") and back.
+[[nodiscard]] std::string encode_list(const std::vector<std::string>& values);
+[[nodiscard]] std::vector<std::string> decode_list(const std::string& value);
+
+// Joins the sections' text: the body as one string, for snippets.
+[[nodiscard]] std::string body_text(const StoredPost& post);
+
+}  // namespace postsearch

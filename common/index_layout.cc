@@ -1,0 +1,137 @@
+#include "common/index_layout.h"
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <stdexcept>
+#include <vector>
+
+#include "common/schema.h"
+
+namespace postsearch {
+namespace {
+
+constexpr std::string_view kGenPrefix = "gen-";
+
+std::string errno_text() { return std::strerror(errno); }
+
+std::vector<fs::path> generations(const fs::path& dir) {
+  std::vector<fs::path> out;
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(dir, ec)) {
+    const std::string name = entry.path().filename().string();
+    if (name.rfind(kGenPrefix, 0) == 0 && entry.is_directory()) out.push_back(entry.path());
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+void fsync_path(const fs::path& path, int flags) {
+  const int fd = ::open(path.c_str(), flags);
+  if (fd < 0) return;
+  ::fsync(fd);
+  ::close(fd);
+}
+
+}  // namespace
+
+IndexLayout::IndexLayout(fs::path dir) : dir_(std::move(dir)) {}
+
+std::optional<fs::path> IndexLayout::live_generation() const {
+  std::ifstream in(stub_path());
+  if (!in) return std::nullopt;
+  std::string backend;
+  std::string name;
+  if (!(in >> backend >> name)) return std::nullopt;
+  const fs::path gen = dir_ / name;
+  if (!fs::is_directory(gen)) return std::nullopt;
+  return gen;
+}
+
+fs::path IndexLayout::next_generation() const {
+  int next = 1;
+  for (const auto& gen : generations(dir_)) {
+    const std::string digits = gen.filename().string().substr(kGenPrefix.size());
+    next = std::max(next, std::atoi(digits.c_str()) + 1);
+  }
+  char name[32];
+  std::snprintf(name, sizeof name, "gen-%06d", next);
+  return dir_ / name;
+}
+
+void IndexLayout::publish(const fs::path& generation) const {
+  const fs::path tmp = dir_ / "XAPIANDB.tmp";
+  {
+    std::ofstream out(tmp, std::ios::trunc);
+    out << "glass " << generation.filename().string() << "\n";
+    out.flush();
+    if (!out) throw std::runtime_error("cannot write " + tmp.string() + ": " + errno_text());
+  }
+  fsync_path(tmp, O_RDONLY);
+  if (::rename(tmp.c_str(), stub_path().c_str()) != 0) {
+    throw std::runtime_error("cannot replace " + stub_path().string() + ": " + errno_text());
+  }
+  fsync_path(dir_, O_RDONLY | O_DIRECTORY);
+}
+
+void IndexLayout::remove_stale_generations(const std::optional<fs::path>& keep) const {
+  const auto live = live_generation();
+  for (const auto& gen : generations(dir_)) {
+    if ((live && gen == *live) || (keep && gen == *keep)) continue;
+    std::error_code ec;
+    fs::remove_all(gen, ec);
+  }
+}
+
+WriterLock::WriterLock(const fs::path& index_dir) {
+  fs::create_directories(index_dir);
+  const fs::path path = index_dir / ".lock";
+  fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (fd_ < 0) throw std::runtime_error("cannot open " + path.string() + ": " + errno_text());
+  if (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
+    char buf[32] = {};
+    const auto n = ::pread(fd_, buf, sizeof buf - 1, 0);
+    ::close(fd_);
+    fd_ = -1;
+    const std::string pid = n > 0 ? std::string(buf, static_cast<std::size_t>(n)) : "?";
+    throw std::runtime_error("another indexer (pid " + pid + ") is writing " + index_dir.string() +
+                             "; wait for it to finish");
+  }
+  const std::string pid = std::to_string(::getpid());
+  if (::ftruncate(fd_, 0) == 0) {
+    [[maybe_unused]] const auto w = ::pwrite(fd_, pid.data(), pid.size(), 0);
+  }
+}
+
+WriterLock::~WriterLock() {
+  if (fd_ >= 0) ::close(fd_);  // closing releases the flock
+}
+
+std::string schema_mismatch(const Xapian::Database& db, const fs::path& index_dir) {
+  const std::string version = db.get_metadata(std::string(schema::kMetaSchemaVersion));
+  if (version == std::to_string(schema::kSchemaVersion)) return "";
+  const std::string found = version.empty() ? "none" : version;
+  return "index " + index_dir.string() + " has schema version " + found + ", this build reads " +
+         std::to_string(schema::kSchemaVersion) + ": re-index it with `indexer SITE_DIR --index " +
+         index_dir.string() + "`";
+}
+
+Xapian::Database open_index_for_reading(const fs::path& index_dir) {
+  if (!fs::exists(index_dir / "XAPIANDB")) {
+    throw std::runtime_error("no index at " + index_dir.string() +
+                             ": build one with `indexer SITE_DIR --index " + index_dir.string() +
+                             "`");
+  }
+  Xapian::Database db(index_dir.string());
+  if (const std::string why = schema_mismatch(db, index_dir); !why.empty()) {
+    throw std::runtime_error(why);
+  }
+  return db;
+}
+
+}  // namespace postsearch

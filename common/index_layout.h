@@ -1,0 +1,68 @@
+// The on-disk layout of an index directory, shared by the indexer and the searcher.
+//
+//   INDEX_DIR/XAPIANDB      a Xapian stub file naming the live generation ("glass gen-000007");
+//                           readers (and any Xapian tool) open INDEX_DIR and get it
+//   INDEX_DIR/gen-NNNNNN/   glass databases; a full rebuild writes a new one and then
+//                           swaps the stub atomically (rename), so readers never see a mix
+//   INDEX_DIR/.lock         held with flock() by the one indexer writing this index
+//
+// Errors: I/O failures throw std::runtime_error naming the path. Not thread-safe; the
+// functions are stateless apart from the file system.
+#pragma once
+
+#include <xapian.h>
+
+#include <filesystem>
+#include <optional>
+#include <string>
+
+namespace postsearch {
+
+namespace fs = std::filesystem;
+
+class IndexLayout {
+ public:
+  explicit IndexLayout(fs::path dir);
+
+  [[nodiscard]] const fs::path& dir() const { return dir_; }
+  [[nodiscard]] fs::path stub_path() const { return dir_ / "XAPIANDB"; }
+
+  // The live generation's directory, or nullopt when the index has never been published.
+  [[nodiscard]] std::optional<fs::path> live_generation() const;
+
+  // A fresh, empty generation directory name (not yet created) after every existing one.
+  [[nodiscard]] fs::path next_generation() const;
+
+  // Atomically points the stub at `generation` (write a temporary file, fsync, rename).
+  void publish(const fs::path& generation) const;
+
+  // Removes generation directories other than the live one and `keep` (the previous
+  // one, which readers may still have open), and stray temporary files.
+  void remove_stale_generations(const std::optional<fs::path>& keep) const;
+
+ private:
+  fs::path dir_;
+};
+
+// An exclusive, non-blocking lock on INDEX_DIR/.lock held for the object's lifetime.
+class WriterLock {
+ public:
+  // Throws std::runtime_error "another indexer (pid N) is writing INDEX_DIR" when held.
+  explicit WriterLock(const fs::path& index_dir);
+  ~WriterLock();
+  WriterLock(const WriterLock&) = delete;
+  WriterLock& operator=(const WriterLock&) = delete;
+
+ private:
+  int fd_ = -1;
+};
+
+// Opens INDEX_DIR for searching and checks the schema version recorded in it.
+// Throws std::runtime_error with a message that says to re-index when the index is
+// missing, unreadable or of another schema version.
+[[nodiscard]] Xapian::Database open_index_for_reading(const fs::path& index_dir);
+
+// Returns an empty string when `db` carries this build's schema version, else a message.
+[[nodiscard]] std::string schema_mismatch(const Xapian::Database& db, const fs::path& index_dir);
+
+}  // namespace postsearch

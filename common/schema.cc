@@ -1,0 +1,46 @@
+#include "common/schema.h"
+
+#include <algorithm>
+#include <stdexcept>
+
+#include "common/text.h"
+
+namespace postsearch::schema {
+
+const FilterField& filter_field(Filter filter) {
+  for (const auto& f : kFilterFields) {
+    if (f.filter == filter) return f;
+  }
+  throw std::logic_error("schema: unknown filter");
+}
+
+std::optional<Filter> filter_by_name(std::string_view name) {
+  for (const auto& f : kFilterFields) {
+    if (f.name == name) return f.filter;
+  }
+  return std::nullopt;
+}
+
+const FacetField& facet_field(Filter filter) {
+  for (const auto& f : kFacetFields) {
+    if (f.filter == filter) return f;
+  }
+  throw std::logic_error("schema: no facet for filter");
+}
+
+std::string normalise_filter_value(Filter filter, std::string_view value) {
+  std::string out = text::collapse_whitespace(text::fold_case(value));
+  if (filter == Filter::kMonth) {
+    out.erase(std::remove(out.begin(), out.end(), '-'), out.end());
+  }
+  return out;
+}
+
+std::string filter_term(Filter filter, std::string_view value) {
+  std::string term(filter_field(filter).prefix);
+  term += normalise_filter_value(filter, value);
+  // Xapian rejects terms over 245 bytes; no real tag or author is that long.
+  return text::truncate_utf8(term, kMaxTermBytes);
+}
+
+}  // namespace postsearch::schema

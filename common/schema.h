@@ -1,0 +1,115 @@
+// The index schema: the one table of fields, term prefixes, value slots and weights.
+// The indexer (document.cc) and the searcher (query/query_builder.cc) both loop over
+// these tables; nothing else in the project spells a prefix or a slot number.
+// Prefixes follow Xapian Omega's conventions (S title, A author, K tag, Q unique id,
+// L language, X... our own). Changing anything here changes the index format: bump
+// kSchemaVersion, and readers will ask for a re-index.
+#pragma once
+
+#include <xapian.h>
+
+#include <array>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace postsearch::schema {
+
+inline constexpr int kSchemaVersion = 1;
+
+// Index metadata keys.
+inline constexpr std::string_view kMetaSchemaVersion = "postsearch.schema_version";
+inline constexpr std::string_view kMetaOptionsHash = "postsearch.options_hash";
+inline constexpr std::string_view kMetaDefaultLang = "postsearch.default_lang";
+inline constexpr std::string_view kMetaIndexedAt = "postsearch.indexed_at";
+inline constexpr std::string_view kMetaSourcePrefix = "postsearch.src:";  // + relative path
+
+// Where a Post's text comes from, for the free-text fields.
+enum class TextSource { kTitle, kAuthors, kTags, kHeadings, kDescription, kBody, kCode, kAltText };
+
+// A free-text field: its terms go in with `prefix` (for field searches such as
+// `title:word`) and, when `in_default` is set, also unprefixed so plain words find it.
+// `weight` is the within-document frequency each word adds: the field's weight in BM25.
+struct TextField {
+  std::string_view name;    // field name in the query language; empty: not searchable alone
+  std::string_view prefix;  // term prefix; empty for the default (unprefixed) field
+  TextSource source;
+  Xapian::termcount weight;
+  bool in_default;
+};
+
+inline constexpr std::array<TextField, 8> kTextFields{{
+    {"title", "S", TextSource::kTitle, 8, true},
+    {"author", "XA", TextSource::kAuthors, 2, true},
+    {"", "XK", TextSource::kTags, 4, true},
+    {"heading", "XH", TextSource::kHeadings, 4, true},
+    {"description", "XD", TextSource::kDescription, 3, true},
+    {"", "", TextSource::kBody, 2, true},
+    {"code", "XCODE", TextSource::kCode, 1, true},
+    {"", "XALT", TextSource::kAltText, 2, true},
+}};
+
+// Exact-match filter fields, stored as boolean terms prefix + normalised value.
+enum class Filter { kAuthor, kTag, kCategory, kLang, kYear, kMonth, kId };
+
+struct FilterField {
+  Filter filter;
+  std::string_view name;    // parameter and query-language field name ("tag", "author", ...)
+  std::string_view prefix;  // boolean term prefix
+};
+
+inline constexpr std::array<FilterField, 7> kFilterFields{{
+    {Filter::kAuthor, "author", "A"},
+    {Filter::kTag, "tag", "K"},
+    {Filter::kCategory, "category", "XC"},
+    {Filter::kLang, "lang", "L"},
+    {Filter::kYear, "year", "XY"},
+    {Filter::kMonth, "month", "XM"},
+    {Filter::kId, "id", "Q"},
+}};
+
+// Value slots.
+enum Slot : Xapian::valueno {
+  kSlotDate = 0,        // Xapian::sortable_serialise(seconds since epoch, UTC)
+  kSlotYear = 1,        // "2024"
+  kSlotMonth = 2,       // "2024-03"
+  kSlotLang = 3,        // "en"
+  kSlotTags = 4,        // display values joined by kListSeparator
+  kSlotAuthors = 5,     // display values joined by kListSeparator
+  kSlotCategories = 6,  // display values joined by kListSeparator
+  kSlotBoost = 7,       // Xapian::sortable_serialise(boost) when the post has one
+};
+
+inline constexpr char kListSeparator = '\x1f';
+inline constexpr std::size_t kMaxTermBytes = 240;
+
+// The facet fields and the slot each is counted from.
+struct FacetField {
+  std::string_view name;  // "tags", "authors", ...: the key in the JSON response
+  Filter filter;          // the filter a selected facet value becomes
+  Slot slot;
+  bool multi_valued;  // slot holds a kListSeparator-joined list
+};
+
+inline constexpr std::array<FacetField, 6> kFacetFields{{
+    {"tags", Filter::kTag, kSlotTags, true},
+    {"authors", Filter::kAuthor, kSlotAuthors, true},
+    {"categories", Filter::kCategory, kSlotCategories, true},
+    {"years", Filter::kYear, kSlotYear, false},
+    {"months", Filter::kMonth, kSlotMonth, false},
+    {"langs", Filter::kLang, kSlotLang, false},
+}};
+
+[[nodiscard]] const FilterField& filter_field(Filter filter);
+[[nodiscard]] std::optional<Filter> filter_by_name(std::string_view name);
+[[nodiscard]] const FacetField& facet_field(Filter filter);
+
+// The boolean term for a filter value. Values are normalised the same way on both
+// sides (case-folded, white space collapsed), so "C++ " and "c++" are one tag.
+[[nodiscard]] std::string filter_term(Filter filter, std::string_view value);
+
+// Normalises a filter value: lower case (ASCII and Unicode), trimmed, inner white space
+// collapsed to one space. Month values accept "2024-03" and "202403".
+[[nodiscard]] std::string normalise_filter_value(Filter filter, std::string_view value);
+
+}  // namespace postsearch::schema

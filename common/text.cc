@@ -1,0 +1,166 @@
+#include "common/text.h"
+
+#include <utf8proc.h>
+
+#include <cstdlib>
+#include <memory>
+
+namespace postsearch::text {
+namespace {
+
+// Length of the valid UTF-8 sequence at s[i], or 0 when it is not one.
+std::size_t valid_sequence_length(std::string_view s, std::size_t i) {
+  utf8proc_int32_t cp = 0;
+  const auto* p = reinterpret_cast<const utf8proc_uint8_t*>(s.data() + i);
+  const auto n = utf8proc_iterate(p, static_cast<utf8proc_ssize_t>(s.size() - i), &cp);
+  return n > 0 ? static_cast<std::size_t>(n) : 0;
+}
+
+bool is_space(char c) {
+  return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
+}
+
+}  // namespace
+
+Utf8Repair repair_utf8(std::string_view input) {
+  Utf8Repair out;
+  out.text.reserve(input.size());
+  std::size_t i = 0;
+  while (i < input.size()) {
+    const auto c = static_cast<unsigned char>(input[i]);
+    if (c < 0x80) {
+      out.text += input[i++];
+      continue;
+    }
+    const std::size_t n = valid_sequence_length(input, i);
+    if (n == 0) {
+      if (out.invalid_bytes == 0) out.first_invalid = i;
+      ++out.invalid_bytes;
+      out.text += "\xEF\xBF\xBD";
+      ++i;
+    } else {
+      out.text.append(input.substr(i, n));
+      i += n;
+    }
+  }
+  return out;
+}
+
+bool is_valid_utf8(std::string_view input) {
+  std::size_t i = 0;
+  while (i < input.size()) {
+    if (static_cast<unsigned char>(input[i]) < 0x80) {
+      ++i;
+      continue;
+    }
+    const std::size_t n = valid_sequence_length(input, i);
+    if (n == 0) return false;
+    i += n;
+  }
+  return true;
+}
+
+std::string fold_case(std::string_view input) {
+  const std::string valid = is_valid_utf8(input) ? std::string(input) : repair_utf8(input).text;
+  utf8proc_uint8_t* folded = nullptr;
+  const auto n = utf8proc_map(
+      reinterpret_cast<const utf8proc_uint8_t*>(valid.data()),
+      static_cast<utf8proc_ssize_t>(valid.size()), &folded,
+      static_cast<utf8proc_option_t>(UTF8PROC_CASEFOLD | UTF8PROC_COMPOSE | UTF8PROC_STABLE));
+  if (n < 0) return valid;
+  std::unique_ptr<utf8proc_uint8_t, decltype(&std::free)> owner(folded, &std::free);
+  return {reinterpret_cast<const char*>(folded), static_cast<std::size_t>(n)};
+}
+
+std::string trim(std::string_view input) {
+  std::size_t b = 0;
+  std::size_t e = input.size();
+  while (b < e && is_space(input[b])) ++b;
+  while (e > b && is_space(input[e - 1])) --e;
+  return std::string(input.substr(b, e - b));
+}
+
+std::string collapse_whitespace(std::string_view input) {
+  std::string out;
+  out.reserve(input.size());
+  bool pending_space = false;
+  for (const char c : input) {
+    if (is_space(c)) {
+      pending_space = !out.empty();
+      continue;
+    }
+    if (pending_space) out += ' ';
+    pending_space = false;
+    out += c;
+  }
+  return out;
+}
+
+std::string truncate_utf8(std::string_view input, std::size_t max_bytes) {
+  if (input.size() <= max_bytes) return std::string(input);
+  std::size_t end = max_bytes;
+  while (end > 0 && (static_cast<unsigned char>(input[end]) & 0xC0) == 0x80) --end;
+  return std::string(input.substr(0, end));
+}
+
+std::string html_escape(std::string_view input) {
+  std::string out;
+  out.reserve(input.size() + input.size() / 8);
+  for (const char c : input) {
+    switch (c) {
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&#39;";
+        break;
+      default:
+        out += c;
+    }
+  }
+  return out;
+}
+
+std::vector<std::string> split(std::string_view input, char separator) {
+  std::vector<std::string> parts;
+  std::size_t start = 0;
+  while (start <= input.size()) {
+    const std::size_t end = input.find(separator, start);
+    if (end == std::string_view::npos) {
+      parts.emplace_back(input.substr(start));
+      break;
+    }
+    parts.emplace_back(input.substr(start, end - start));
+    start = end + 1;
+  }
+  return parts;
+}
+
+std::string join(const std::vector<std::string>& parts, std::string_view separator) {
+  std::string out;
+  for (std::size_t i = 0; i < parts.size(); ++i) {
+    if (i > 0) out += separator;
+    out += parts[i];
+  }
+  return out;
+}
+
+int line_of(std::string_view input, std::size_t offset) {
+  int line = 1;
+  const std::size_t end = offset < input.size() ? offset : input.size();
+  for (std::size_t i = 0; i < end; ++i) {
+    if (input[i] == '\n') ++line;
+  }
+  return line;
+}
+
+}  // namespace postsearch::text

@@ -1,0 +1,40 @@
+// Text utilities on UTF-8 strings: validation and repair, case folding, white space,
+// HTML escaping. Pure functions; no I/O, no state, safe from any thread.
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace postsearch::text {
+
+struct Utf8Repair {
+  std::string text;               // valid UTF-8; each bad byte became U+FFFD
+  std::size_t invalid_bytes = 0;  // how many bytes were replaced
+  std::size_t first_invalid = 0;  // byte offset of the first one (when invalid_bytes > 0)
+};
+
+[[nodiscard]] Utf8Repair repair_utf8(std::string_view input);
+[[nodiscard]] bool is_valid_utf8(std::string_view input);
+
+// Unicode case folding (utf8proc), for comparing and normalising keys. Invalid UTF-8 is
+// repaired first.
+[[nodiscard]] std::string fold_case(std::string_view input);
+
+[[nodiscard]] std::string trim(std::string_view input);
+[[nodiscard]] std::string collapse_whitespace(std::string_view input);
+
+// Cuts at most max_bytes from the front without splitting a UTF-8 sequence.
+[[nodiscard]] std::string truncate_utf8(std::string_view input, std::size_t max_bytes);
+
+// Escapes & < > " ' for HTML text and attribute values.
+[[nodiscard]] std::string html_escape(std::string_view input);
+
+[[nodiscard]] std::vector<std::string> split(std::string_view input, char separator);
+[[nodiscard]] std::string join(const std::vector<std::string>& parts, std::string_view separator);
+
+// 1-based line number of byte offset `offset` in `input`.
+[[nodiscard]] int line_of(std::string_view input, std::size_t offset);
+
+}  // namespace postsearch::text

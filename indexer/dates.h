@@ -1,0 +1,36 @@
+// Dates as site owners write them in front matter and file names: "2024-03-05",
+// "2024-03-05 10:20", "2024-03-05 10:20:30 +0100", "2024-03-05T10:20:30Z",
+// "2024-03-05T10:20:30.123+01:00". Impossible dates ("2017-02-30", "0000-00-00") are
+// rejected. Pure functions; safe from any thread.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "indexer/permalink.h"
+
+namespace postsearch {
+
+struct ParsedDate {
+  LocalDate local;         // the calendar fields as written (used for URLs)
+  int offset_minutes = 0;  // UTC offset as written; 0 when none was given
+  bool has_offset = false;
+  std::int64_t epoch = 0;  // seconds since the epoch, UTC (local minus offset)
+
+  // "2024-03-05T10:20:30+01:00" (or "...Z" when no offset was written).
+  [[nodiscard]] std::string iso8601() const;
+};
+
+[[nodiscard]] std::optional<ParsedDate> parse_date(std::string_view text);
+
+// The "YYYY-MM-DD-" prefix of a Jekyll post file name, and the rest after it.
+struct FileNameDate {
+  std::optional<ParsedDate> date;  // empty when the prefix is not a real date
+  std::string rest;                // "my-post" from "2024-03-05-my-post"
+  bool has_prefix = false;         // the name has the shape, even when the date is impossible
+};
+[[nodiscard]] FileNameDate parse_file_name_date(std::string_view stem);
+
+}  // namespace postsearch

@@ -1,0 +1,459 @@
+#include "indexer/indexer.h"
+
+#include <sys/stat.h>
+#include <xapian.h>
+#include <xxhash.h>
+
+#include <atomic>
+#include <chrono>
+#include <ctime>
+#include <exception>
+#include <fstream>
+#include <mutex>
+#include <optional>
+#include <sstream>
+#include <thread>
+
+#include "common/document.h"
+#include "common/index_layout.h"
+#include "common/schema.h"
+#include "indexer/post_reader.h"
+
+namespace postsearch {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+inline constexpr std::uint64_t kMaxSourceBytes = 64ULL * 1024 * 1024;
+
+// What the index remembers about a source file, in metadata "postsearch.src:" + rel.
+struct FileState {
+  std::uint64_t size = 0;
+  std::int64_t mtime_ns = 0;
+  std::uint64_t hash = 0;
+  char status = 'i';  // 'i': indexed as a document; 's': skipped (draft, search: false, ...)
+};
+
+std::string encode_state(const FileState& s) {
+  std::ostringstream out;
+  out << s.size << ' ' << s.mtime_ns << ' ' << s.hash << ' ' << s.status;
+  return out.str();
+}
+
+std::optional<FileState> decode_state(const std::string& text) {
+  std::istringstream in(text);
+  FileState s;
+  if (!(in >> s.size >> s.mtime_ns >> s.hash >> s.status)) return std::nullopt;
+  return s;
+}
+
+struct Source {
+  SourceFile file;
+  std::uint64_t size = 0;
+  std::int64_t mtime_ns = 0;
+};
+
+// One parsed source: the outcome of read_post without the post itself once written.
+struct Parsed {
+  ReadStatus status = ReadStatus::kFailed;
+  std::string skip_reason;
+  Diagnostics diagnostics;
+  std::uint64_t hash = 0;
+  std::uint64_t bytes = 0;
+  std::optional<Post> post;  // kept only until it is written
+};
+
+std::optional<std::string> read_bytes(const Source& s, Diagnostics& diagnostics) {
+  if (s.size > kMaxSourceBytes) {
+    diagnostics.push_back({Severity::kError, s.file.rel, 0, 0, "",
+                           "file is " + std::to_string(s.size >> 20) + " MiB, over the " +
+                               std::to_string(kMaxSourceBytes >> 20) + " MiB limit for a post"});
+    return std::nullopt;
+  }
+  std::ifstream in(s.file.path, std::ios::binary);
+  std::string bytes;
+  if (in) {
+    std::ostringstream ss;
+    ss << in.rdbuf();
+    bytes = ss.str();
+  }
+  if (!in && !in.eof()) {
+    diagnostics.push_back(
+        {Severity::kError, s.file.rel, 0, 0, "", "cannot read file (permissions?)"});
+    return std::nullopt;
+  }
+  return bytes;
+}
+
+std::uint64_t hash_bytes(const std::string& bytes) {
+  return XXH3_64bits(bytes.data(), bytes.size());
+}
+
+std::uint64_t directory_bytes(const fs::path& dir) {
+  std::uint64_t total = 0;
+  std::error_code ec;
+  for (const auto& e : fs::recursive_directory_iterator(dir, ec)) {
+    if (e.is_regular_file(ec)) total += e.file_size(ec);
+  }
+  return total;
+}
+
+// Runs work(worker, item) for item in [0, count) on `threads` threads; the calling thread
+// reports progress meanwhile. The first exception thrown by a worker is rethrown here.
+template <typename Work>
+void parallel_for(std::size_t count, unsigned threads, const IndexerOptions& options,
+                  std::atomic<std::size_t>& done, std::size_t total, Clock::time_point start,
+                  Work work) {
+  std::atomic<std::size_t> next{0};
+  std::exception_ptr failure;
+  std::mutex failure_mutex;
+  std::vector<std::thread> pool;
+  for (unsigned w = 0; w < threads; ++w) {
+    pool.emplace_back([&, w] {
+      try {
+        for (std::size_t i = next++; i < count; i = next++) {
+          work(w, i);
+          ++done;
+        }
+      } catch (...) {
+        const std::lock_guard<std::mutex> lock(failure_mutex);
+        if (!failure) failure = std::current_exception();
+        next = count;
+      }
+    });
+  }
+  while (done < count && !failure) {
+    if (options.on_progress) {
+      options.on_progress(
+          {done.load(), total, std::chrono::duration<double>(Clock::now() - start).count()});
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    bool all_finished = next >= count;
+    if (all_finished && done >= count) break;
+  }
+  for (auto& t : pool) t.join();
+  if (failure) std::rethrow_exception(failure);
+}
+
+class Run {
+ public:
+  explicit Run(const IndexerOptions& options) : options_(options), layout_(options.index_dir) {}
+
+  IndexSummary execute();
+
+ private:
+  void list();
+  void load_state();
+  void parse_one(const Source& source, Parsed& out) const;
+  void incremental();
+  void rebuild();
+  void write_state(Xapian::WritableDatabase& db, const std::vector<std::size_t>& parsed_items);
+  void account(const Parsed& p, bool existed);
+  void emit_diagnostics(const std::vector<Parsed>& parsed);
+  [[nodiscard]] std::string options_hash() const;
+  [[nodiscard]] unsigned thread_count() const;
+
+  const IndexerOptions& options_;
+  IndexLayout layout_;
+  SiteConfig site_;
+  std::vector<Source> sources_;
+  std::map<std::string, FileState> old_state_;
+  std::vector<std::string> listing_failures_;
+  bool need_rebuild_ = false;
+  std::vector<Parsed> parsed_;  // index-aligned with sources_ for sources that were parsed
+  std::vector<bool> changed_;   // index-aligned with sources_
+  IndexSummary summary_;
+  Clock::time_point start_ = Clock::now();
+  std::atomic<std::size_t> done_{0};
+};
+
+unsigned Run::thread_count() const {
+  if (options_.threads > 0) return options_.threads;
+  return std::max(1U, std::thread::hardware_concurrency());
+}
+
+std::string Run::options_hash() const {
+  std::ostringstream key;
+  key << schema::kSchemaVersion << '|' << generator_name(site_.generator) << '|'
+      << options_.site.drafts << options_.site.pages << options_.future << '|';
+  if (!site_.config_file.empty()) {
+    std::ifstream in(site_.root / site_.config_file, std::ios::binary);
+    key << in.rdbuf();
+  }
+  key << '|' << site_.authors.dump();
+  const std::string k = key.str();
+  return std::to_string(XXH3_64bits(k.data(), k.size()));
+}
+
+void Run::list() {
+  SiteLoad load = load_site(options_.site_dir);
+  for (const auto& d : load.diagnostics) {
+    if (options_.on_diagnostic) options_.on_diagnostic(d);
+  }
+  if (has_error(load.diagnostics)) {
+    throw ConfigError("cannot read the site configuration " + load.config.config_file);
+  }
+  site_ = std::move(load.config);
+  summary_.generator = std::string(generator_name(site_.generator));
+  Diagnostics diagnostics;
+  for (auto& f : list_sources(site_, options_.site, diagnostics)) {
+    struct stat st {};
+    if (::stat(f.path.c_str(), &st) != 0) {
+      diagnostics.push_back({Severity::kError, f.rel, 0, 0, "", "cannot stat file"});
+      listing_failures_.push_back(f.rel);
+      continue;
+    }
+    const std::int64_t mtime =
+        static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
+    sources_.push_back({std::move(f), static_cast<std::uint64_t>(st.st_size), mtime});
+  }
+  for (const auto& d : diagnostics) {
+    if (options_.on_diagnostic) options_.on_diagnostic(d);
+  }
+}
+
+void Run::load_state() {
+  const auto live = layout_.live_generation();
+  if (!live || options_.rebuild) {
+    need_rebuild_ = true;
+    return;
+  }
+  const Xapian::Database db(live->string());
+  if (!schema_mismatch(db, options_.index_dir).empty() ||
+      db.get_metadata(std::string(schema::kMetaOptionsHash)) != options_hash()) {
+    need_rebuild_ = true;
+    return;
+  }
+  const std::string prefix(schema::kMetaSourcePrefix);
+  for (auto it = db.metadata_keys_begin(prefix); it != db.metadata_keys_end(prefix); ++it) {
+    if (auto s = decode_state(db.get_metadata(*it)))
+      old_state_.emplace((*it).substr(prefix.size()), *s);
+  }
+}
+
+void Run::parse_one(const Source& source, Parsed& out) const {
+  std::optional<std::string> bytes = read_bytes(source, out.diagnostics);
+  if (!bytes) return;
+  out.hash = hash_bytes(*bytes);
+  out.bytes = bytes->size();
+  ReadOptions ro;
+  ro.drafts = options_.site.drafts;
+  ro.future = options_.future;
+  ro.now = static_cast<std::int64_t>(std::time(nullptr));
+  ro.file_mtime = source.mtime_ns / 1000000000;
+  ReadResult r = read_post(site_, source.file, *bytes, ro);
+  out.status = r.status;
+  out.skip_reason = std::move(r.skip_reason);
+  out.diagnostics.insert(out.diagnostics.end(), r.diagnostics.begin(), r.diagnostics.end());
+  out.post = std::move(r.post);
+}
+
+void Run::account(const Parsed& p, bool existed) {
+  summary_.source_bytes += p.bytes;
+  switch (p.status) {
+    case ReadStatus::kIndexed:
+      ++(existed ? summary_.updated : summary_.added);
+      break;
+    case ReadStatus::kSkipped:
+      ++summary_.skipped[p.skip_reason];
+      break;
+    case ReadStatus::kFailed:
+      ++summary_.failed;
+      break;
+  }
+}
+
+void Run::emit_diagnostics(const std::vector<Parsed>& parsed) {
+  for (std::size_t i = 0; i < parsed.size(); ++i) {
+    if (parsed[i].status == ReadStatus::kFailed && changed_[i])
+      summary_.failed_files.push_back(sources_[i].file.rel);
+    for (const auto& d : parsed[i].diagnostics) {
+      if (options_.on_diagnostic) options_.on_diagnostic(d);
+    }
+  }
+}
+
+void Run::write_state(Xapian::WritableDatabase& db, const std::vector<std::size_t>& items) {
+  const std::string prefix(schema::kMetaSourcePrefix);
+  for (const std::size_t i : items) {
+    const Parsed& p = parsed_[i];
+    const Source& s = sources_[i];
+    if (p.status == ReadStatus::kFailed) continue;  // retried next run; the old post stays
+    FileState st{s.size, s.mtime_ns, p.hash, p.status == ReadStatus::kIndexed ? 'i' : 's'};
+    db.set_metadata(prefix + s.file.rel, encode_state(st));
+  }
+  db.set_metadata(std::string(schema::kMetaSchemaVersion), std::to_string(schema::kSchemaVersion));
+  db.set_metadata(std::string(schema::kMetaOptionsHash), options_hash());
+  db.set_metadata(std::string(schema::kMetaDefaultLang), site_.default_lang);
+  db.set_metadata(std::string(schema::kMetaIndexedAt), std::to_string(std::time(nullptr)));
+}
+
+void Run::incremental() {
+  // Which sources changed: size and mtime first, the content hash only when those differ.
+  std::vector<std::size_t> to_parse;
+  changed_.assign(sources_.size(), false);
+  parsed_.assign(sources_.size(), Parsed{});
+  for (std::size_t i = 0; i < sources_.size(); ++i) {
+    const auto it = old_state_.find(sources_[i].file.rel);
+    if (it != old_state_.end() && it->second.size == sources_[i].size &&
+        it->second.mtime_ns == sources_[i].mtime_ns) {
+      ++summary_.unchanged;
+      ++done_;
+      continue;
+    }
+    to_parse.push_back(i);
+  }
+  if (to_parse.size() > options_.incremental_limit) {
+    need_rebuild_ = true;
+    summary_.unchanged = 0;
+    done_ = 0;
+    return;
+  }
+  parallel_for(
+      to_parse.size(), thread_count(), options_, done_, sources_.size(), start_,
+      [&](unsigned, std::size_t k) { parse_one(sources_[to_parse[k]], parsed_[to_parse[k]]); });
+
+  std::vector<std::string> deleted;
+  std::map<std::string, bool> present;
+  for (const auto& s : sources_) present[s.file.rel] = true;
+  for (const auto& [rel, st] : old_state_) {
+    if (!present.count(rel)) deleted.push_back(rel);
+  }
+
+  std::vector<std::size_t> writes;
+  for (const std::size_t i : to_parse) {
+    const auto old = old_state_.find(sources_[i].file.rel);
+    const Parsed& p = parsed_[i];
+    if (old != old_state_.end() && p.status != ReadStatus::kFailed && old->second.hash == p.hash &&
+        (p.status == ReadStatus::kIndexed) == (old->second.status == 'i')) {
+      ++summary_.unchanged;  // touched, same content: only the recorded mtime moves
+      writes.push_back(i);
+      parsed_[i].post.reset();
+      continue;
+    }
+    changed_[i] = true;
+    account(p, old != old_state_.end() && old->second.status == 'i');
+    writes.push_back(i);
+  }
+  emit_diagnostics(parsed_);
+  summary_.deleted = deleted.size();
+  if (options_.dry_run || (writes.empty() && deleted.empty())) return;
+
+  Xapian::WritableDatabase db(layout_.live_generation()->string(), Xapian::DB_OPEN);
+  db.begin_transaction();
+  DocumentBuilder builder(DocumentOptions{&db});
+  const std::string prefix(schema::kMetaSourcePrefix);
+  for (const std::size_t i : writes) {
+    Parsed& p = parsed_[i];
+    const std::string idterm = schema::filter_term(schema::Filter::kId, sources_[i].file.rel);
+    if (p.status == ReadStatus::kIndexed && p.post) {
+      db.replace_document(idterm, builder.build(*p.post));
+    } else if (p.status == ReadStatus::kSkipped) {
+      db.delete_document(idterm);
+    }
+    p.post.reset();
+  }
+  for (const auto& rel : deleted) {
+    db.delete_document(schema::filter_term(schema::Filter::kId, rel));
+    db.set_metadata(prefix + rel, "");
+  }
+  write_state(db, writes);
+  db.commit_transaction();
+}
+
+void Run::rebuild() {
+  summary_.rebuilt = true;
+  changed_.assign(sources_.size(), true);
+  parsed_.assign(sources_.size(), Parsed{});
+  const auto previous = layout_.live_generation();
+  if (!options_.dry_run) layout_.remove_stale_generations(previous);
+  const fs::path gen = layout_.next_generation();
+  const fs::path parts_dir = gen.string() + ".parts";
+  const unsigned threads =
+      std::max(1U, std::min<unsigned>(thread_count(), static_cast<unsigned>(sources_.size())));
+  std::vector<std::unique_ptr<Xapian::WritableDatabase>> parts;
+  std::vector<std::unique_ptr<DocumentBuilder>> builders;
+  if (!options_.dry_run) {
+    fs::create_directories(parts_dir);
+    for (unsigned w = 0; w < threads; ++w) {
+      const fs::path p = parts_dir / ("part-" + std::to_string(w));
+      parts.push_back(std::make_unique<Xapian::WritableDatabase>(
+          p.string(), Xapian::DB_CREATE_OR_OVERWRITE | Xapian::DB_NO_SYNC));
+      builders.push_back(std::make_unique<DocumentBuilder>(DocumentOptions{parts.back().get()}));
+    }
+  }
+  parallel_for(sources_.size(), threads, options_, done_, sources_.size(), start_,
+               [&](unsigned w, std::size_t i) {
+                 Parsed& p = parsed_[i];
+                 parse_one(sources_[i], p);
+                 if (p.post && !options_.dry_run)
+                   parts[w]->add_document(builders[w]->build(*p.post));
+                 p.post.reset();
+               });
+  for (std::size_t i = 0; i < sources_.size(); ++i) account(parsed_[i], false);
+  emit_diagnostics(parsed_);
+  if (options_.dry_run) return;
+
+  for (auto& part : parts) part->commit();
+  builders.clear();
+  parts.clear();
+  Xapian::Database all;
+  for (unsigned w = 0; w < threads; ++w)
+    all.add_database(Xapian::Database((parts_dir / ("part-" + std::to_string(w))).string()));
+  all.compact(gen.string(), Xapian::DBCOMPACT_MULTIPASS);
+  fs::remove_all(parts_dir);
+
+  Xapian::WritableDatabase db(gen.string(), Xapian::DB_OPEN);
+  std::vector<std::size_t> all_items(sources_.size());
+  for (std::size_t i = 0; i < all_items.size(); ++i) all_items[i] = i;
+  write_state(db, all_items);
+  db.commit();
+  db.close();
+  layout_.publish(gen);
+  layout_.remove_stale_generations(previous);
+}
+
+IndexSummary Run::execute() {
+  summary_.dry_run = options_.dry_run;
+  list();
+  load_state();
+  if (!need_rebuild_) incremental();
+  if (need_rebuild_) {
+    const std::string generator = summary_.generator;
+    summary_ = IndexSummary{};
+    summary_.generator = generator;
+    summary_.dry_run = options_.dry_run;
+    rebuild();
+  }
+  summary_.failed += listing_failures_.size();
+  summary_.failed_files.insert(summary_.failed_files.end(), listing_failures_.begin(),
+                               listing_failures_.end());
+  if (options_.on_progress) {
+    options_.on_progress({sources_.size(), sources_.size(),
+                          std::chrono::duration<double>(Clock::now() - start_).count()});
+  }
+  if (const auto live = layout_.live_generation()) {
+    summary_.generation = live->filename().string();
+    summary_.index_bytes = directory_bytes(*live);
+    summary_.documents = Xapian::Database(live->string()).get_doccount();
+  }
+  summary_.seconds = std::chrono::duration<double>(Clock::now() - start_).count();
+  return summary_;
+}
+
+}  // namespace
+
+std::size_t IndexSummary::skipped_total() const {
+  std::size_t n = 0;
+  for (const auto& [reason, count] : skipped) n += count;
+  return n;
+}
+
+IndexSummary run_indexer(const IndexerOptions& options) {
+  std::optional<WriterLock> lock;
+  if (!options.dry_run) lock.emplace(options.index_dir);
+  Run run(options);
+  return run.execute();
+}
+
+}  // namespace postsearch

@@ -1,0 +1,74 @@
+// The indexing run: from a site directory to a published index generation.
+//
+// A run lists the site's sources, compares them with the state recorded in the index
+// (size, mtime, then a content hash), parses what changed on all cores, and writes it in
+// one Xapian transaction, so that readers see the old index or the new one, never a mix.
+// A first run, a change of schema or of indexing options, or a large change builds a new
+// generation instead: one partial database per core, merged with Database::compact, then
+// published by swapping the stub file (see common/index_layout.h).
+//
+// Errors: bad posts are diagnostics (the run goes on); configuration errors throw
+// ConfigError; I/O and Xapian errors throw. One run per index at a time (WriterLock).
+// Callbacks are called from the thread that called run_indexer().
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "common/diagnostic.h"
+#include "indexer/site.h"
+
+namespace postsearch {
+
+struct IndexProgress {
+  std::size_t done = 0;   // sources handled so far (parsed, or found unchanged)
+  std::size_t total = 0;  // sources in this run
+  double seconds = 0;     // since the run started
+};
+
+struct IndexerOptions {
+  fs::path site_dir;
+  fs::path index_dir;
+  SiteOptions site;                      // drafts, pages
+  bool future = false;                   // index posts dated in the future
+  bool rebuild = false;                  // ignore the recorded state: build a new generation
+  bool dry_run = false;                  // report what would change; write nothing
+  unsigned threads = 0;                  // 0: one per core
+  std::size_t incremental_limit = 5000;  // more changed files than this: build a new generation
+  std::function<void(const IndexProgress&)> on_progress;  // every ~100 ms; may be empty
+  std::function<void(const Diagnostic&)> on_diagnostic;   // each problem as found; may be empty
+};
+
+struct IndexSummary {
+  std::size_t added = 0;
+  std::size_t updated = 0;
+  std::size_t deleted = 0;
+  std::size_t unchanged = 0;
+  std::size_t failed = 0;
+  std::map<std::string, std::size_t> skipped;  // reason -> count
+  std::vector<std::string> failed_files;
+  bool rebuilt = false;  // a new generation was built
+  bool dry_run = false;
+  double seconds = 0;
+  std::uint64_t index_bytes = 0;
+  std::uint64_t source_bytes = 0;  // bytes of the sources parsed in this run
+  std::size_t documents = 0;       // posts in the index after the run
+  std::string generator;
+  std::string generation;  // directory name of the live generation
+
+  [[nodiscard]] std::size_t skipped_total() const;
+};
+
+class ConfigError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+[[nodiscard]] IndexSummary run_indexer(const IndexerOptions& options);
+
+}  // namespace postsearch

@@ -1,0 +1,53 @@
+// Markdown to plain text for indexing: removes Liquid tags and Hugo shortcodes (keeping the
+// text they wrap), parses with cmark, strips raw HTML to its text (gumbo, entities decoded),
+// keeps code and image alt text apart, and cuts the text into sections at headings with
+// the anchor ids the generator gives them. Pure functions; safe from any thread.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/post.h"
+
+namespace postsearch {
+
+enum class AnchorStyle {
+  kKramdown,  // Jekyll's default Markdown converter
+  kGoldmark,  // Hugo's default, autoHeadingIDType "github"
+};
+
+struct MarkdownOptions {
+  AnchorStyle anchors = AnchorStyle::kKramdown;
+};
+
+struct MarkdownText {
+  std::vector<Section> sections;  // the first has an empty heading when text precedes any heading
+  std::string code;               // code blocks and inline code spans? no: blocks only
+  std::string alt_text;           // image alt texts, space separated
+  std::string first_heading;      // plain text of the first heading, for posts without a title
+};
+
+[[nodiscard]] MarkdownText markdown_to_text(std::string_view markdown,
+                                            const MarkdownOptions& options);
+
+// Removes Liquid ({% %}, {{ }}) and Hugo shortcode ({{< >}}, {{% %}}) tags. Text between
+// paired tags stays; {% raw %} content stays verbatim; {% comment %} blocks go;
+// highlight blocks become fenced code blocks.
+[[nodiscard]] std::string strip_template_tags(std::string_view markdown);
+
+// Visible text of an HTML fragment (script and style dropped, entities decoded).
+[[nodiscard]] std::string html_to_text(std::string_view html);
+
+// Heading ids as kramdown and Goldmark make them; `used` tracks duplicates in one page.
+class AnchorGenerator {
+ public:
+  explicit AnchorGenerator(AnchorStyle style) : style_(style) {}
+  [[nodiscard]] std::string next(std::string_view heading_text);
+
+ private:
+  AnchorStyle style_;
+  std::vector<std::pair<std::string, int>> used_;
+};
+
+}  // namespace postsearch

@@ -1,0 +1,42 @@
+// Public URLs as the generators compute them: Jekyll's permalink styles (date, pretty,
+// ordinal, weekdate, none) and custom patterns with their placeholders, and Hugo's
+// path-based URLs with slug and url. Pure functions; safe from any thread.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace postsearch {
+
+// The calendar parts of a post's date as written (the site's local time).
+struct LocalDate {
+  int year = 1970, month = 1, day = 1, hour = 0, minute = 0, second = 0;
+};
+
+struct JekyllUrlInput {
+  std::string pattern;   // site or post permalink: a style name or a pattern with placeholders
+  std::string basename;  // file name without extension and date ("my-post")
+  std::string slug;      // front-matter slug, may be empty
+  std::vector<std::string> categories;
+  LocalDate date;
+  std::string collection;  // "posts" for posts
+  std::string path;        // relative path of the document within its collection, without extension
+  std::string output_ext = ".html";
+};
+
+// The URL path ("/2024/01/02/my-post.html"); the baseurl is not included.
+[[nodiscard]] std::string jekyll_url(const JekyllUrlInput& input);
+
+// Jekyll's Utils.slugify: mode "default" (non-alphanumerics to '-', lower case) or "pretty"
+// (keeps ._~!$&'()+,;=@), `cased` keeps the case.
+enum class SlugMode { kDefault, kPretty };
+[[nodiscard]] std::string jekyll_slugify(std::string_view input, SlugMode mode, bool cased);
+
+// Joins a base URL path and a URL path with exactly one slash between them.
+[[nodiscard]] std::string join_url(std::string_view base, std::string_view path);
+
+// Percent-encodes what a URL path may not hold raw (space, non-ASCII, '#', '?', '%').
+[[nodiscard]] std::string escape_url_path(std::string_view path);
+
+}  // namespace postsearch

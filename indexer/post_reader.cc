@@ -1,0 +1,349 @@
+#include "indexer/post_reader.h"
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+
+#include "common/text.h"
+#include "indexer/dates.h"
+#include "indexer/front_matter.h"
+#include "indexer/markdown.h"
+#include "indexer/permalink.h"
+#include "indexer/source_text.h"
+
+namespace postsearch {
+namespace {
+
+using nlohmann::json;
+
+// The state one read carries between its small steps.
+struct Context {
+  const SiteConfig& site;
+  const SourceFile& file;
+  const ReadOptions& options;
+  FrontMatter fm;
+  ReadResult result;
+  std::optional<ParsedDate> date;
+  std::string basename;  // file stem without the date prefix
+  bool name_has_date = false;
+
+  void warn(const std::string& field, const std::string& message) {
+    result.diagnostics.push_back(
+        {Severity::kWarning, file.rel, fm.line_of(field), 0, field, message});
+  }
+  [[nodiscard]] const json* get(std::initializer_list<const char*> keys) const {
+    for (const char* k : keys) {
+      if (fm.fields.contains(k) && !fm.fields[k].is_null()) return &fm.fields[k];
+    }
+    return nullptr;
+  }
+};
+
+std::optional<std::string> scalar_text(const json& v) {
+  if (v.is_string()) return v.get<std::string>();
+  if (v.is_number_integer()) return std::to_string(v.get<long long>());
+  if (v.is_number_float()) return v.dump();
+  if (v.is_boolean()) return v.get<bool>() ? "true" : "false";
+  return std::nullopt;
+}
+
+bool truthy(const json* v) {
+  if (v == nullptr) return false;
+  if (v->is_boolean()) return v->get<bool>();
+  if (v->is_string()) return v->get<std::string>() == "true";
+  return false;
+}
+
+std::string text_field(Context& c, std::initializer_list<const char*> keys) {
+  for (const char* k : keys) {
+    const json* v = c.get({k});
+    if (v == nullptr) continue;
+    if (auto s = scalar_text(*v)) return text::trim(*s);
+    c.warn(k, "expected text, found " + std::string(v->type_name()) + "; ignored");
+  }
+  return "";
+}
+
+// A list field: a YAML/TOML list, or (when split_words) a space-separated string.
+std::vector<std::string> list_field(Context& c, const char* key, bool split_words) {
+  const json* v = c.get({key});
+  std::vector<std::string> out;
+  if (v == nullptr) return out;
+  auto add = [&](const std::string& s) {
+    const std::string t = text::collapse_whitespace(s);
+    if (!t.empty() && std::find(out.begin(), out.end(), t) == out.end()) out.push_back(t);
+  };
+  if (v->is_array()) {
+    for (const auto& item : *v) {
+      if (auto s = scalar_text(item)) {
+        add(*s);
+      } else if (!item.is_null()) {
+        c.warn(key, "list item is a " + std::string(item.type_name()) + ", not text; ignored");
+      }
+    }
+  } else if (auto s = scalar_text(*v)) {
+    if (split_words) {
+      for (const auto& w : text::split(text::collapse_whitespace(*s), ' ')) add(w);
+    } else {
+      add(*s);
+    }
+  } else {
+    c.warn(key, "expected a list or text, found " + std::string(v->type_name()) + "; ignored");
+  }
+  return out;
+}
+
+std::vector<std::string> merged_list(Context& c, const char* plural, const char* singular) {
+  std::vector<std::string> out = list_field(c, plural, true);
+  for (auto& s : list_field(c, singular, false)) {
+    if (std::find(out.begin(), out.end(), s) == out.end()) out.push_back(s);
+  }
+  return out;
+}
+
+// Authors: a name, a list of names, or keys into _data/authors.yml.
+std::vector<std::string> authors_of(Context& c) {
+  std::vector<std::string> names = list_field(c, "authors", false);
+  for (auto& a : list_field(c, "author", false)) names.push_back(a);
+  const json& data = c.site.authors;
+  for (auto& n : names) {
+    if (data.is_object() && data.contains(n) && data[n].is_object()) {
+      const json& entry = data[n];
+      for (const char* k : {"name", "display_name", "full_name"}) {
+        if (entry.contains(k) && entry[k].is_string()) {
+          n = entry[k].get<std::string>();
+          break;
+        }
+      }
+    }
+  }
+  std::vector<std::string> unique;
+  for (auto& n : names) {
+    if (std::find(unique.begin(), unique.end(), n) == unique.end()) unique.push_back(n);
+  }
+  return unique;
+}
+
+void read_date(Context& c) {
+  const FileNameDate from_name = parse_file_name_date(c.file.path.stem().string());
+  c.basename =
+      c.site.generator == Generator::kJekyll ? from_name.rest : c.file.path.stem().string();
+  c.name_has_date = from_name.has_prefix;
+  if (from_name.has_prefix && !from_name.date) {
+    c.result.diagnostics.push_back(
+        {Severity::kWarning, c.file.rel, 0, 0, "",
+         "file name date is not a real date; the front-matter date is used"});
+  }
+  for (const char* key : {"date", "publishDate", "pubDate"}) {
+    const json* v = c.get({key});
+    if (v == nullptr) continue;
+    const auto s = scalar_text(*v);
+    if (s && (c.date = parse_date(*s))) return;
+    c.warn(key, "invalid date '" + s.value_or(v->dump()) +
+                    "' (expected YYYY-MM-DD, optionally with a time and UTC offset)" +
+                    (from_name.date ? "; the file name's date is used" : "; the post has no date"));
+    break;
+  }
+  if (!c.date) c.date = from_name.date;
+  if (!c.date && c.file.kind == SourceKind::kDraft && c.options.file_mtime > 0) {
+    const std::time_t t = c.options.file_mtime;
+    std::tm tm{};
+    gmtime_r(&t, &tm);
+    c.date =
+        ParsedDate{{tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec},
+                   0,
+                   false,
+                   c.options.file_mtime};
+  }
+}
+
+// Why the generator would not publish this post, or an empty string.
+std::string skip_reason(Context& c) {
+  if (c.site.generator == Generator::kJekyll && c.file.kind == SourceKind::kPost &&
+      !c.name_has_date) {
+    return "not a post file name (Jekyll publishes only YYYY-MM-DD-title files from _posts)";
+  }
+  const json* published = c.get({"published"});
+  if (published != nullptr && published->is_boolean() && !published->get<bool>())
+    return "published: false";
+  if (truthy(c.get({"draft"})) && !c.options.drafts) return "draft: true";
+  if (c.file.kind == SourceKind::kDraft && !c.options.drafts) return "draft";
+  const json* search = c.get({"search"});
+  if (search != nullptr && search->is_boolean() && !search->get<bool>()) return "search: false";
+  if (truthy(c.get({"noindex"}))) return "noindex: true";
+  if (const json* headless = c.get({"headless"}); truthy(headless)) return "headless: true";
+  if (c.date && c.date->epoch > c.options.now && !c.options.future) return "dated in the future";
+  if (const json* exp = c.get({"expiryDate"}); exp != nullptr) {
+    const auto s = scalar_text(*exp);
+    const auto d = s ? parse_date(*s) : std::nullopt;
+    if (d && d->epoch <= c.options.now) return "expired (expiryDate)";
+  }
+  return "";
+}
+
+std::string titleize(const std::string& slug) {
+  std::string out;
+  bool start = true;
+  for (const char ch : slug) {
+    const char c = ch == '-' || ch == '_' ? ' ' : ch;
+    out += start ? static_cast<char>(std::toupper(static_cast<unsigned char>(c))) : c;
+    start = c == ' ';
+  }
+  return out;
+}
+
+std::string hugo_urlize(const std::string& s) {
+  std::string out;
+  for (const char ch : text::fold_case(text::trim(s))) out += ch == ' ' ? '-' : ch;
+  return out;
+}
+
+std::string jekyll_url_of(Context& c, const Post& post) {
+  JekyllUrlInput in;
+  in.basename = c.basename;
+  in.slug = text_field(c, {"slug"});
+  in.categories = c.file.folder_categories;
+  for (const auto& cat : list_field(c, "categories", true)) in.categories.push_back(cat);
+  for (const auto& cat : list_field(c, "category", false)) in.categories.push_back(cat);
+  if (c.date) in.date = c.date->local;
+  in.collection = c.file.collection;
+  std::string rel_in_collection = c.file.rel;
+  const std::string marker = "_" + c.file.collection + "/";
+  if (const auto p = rel_in_collection.find(marker); p != std::string::npos) {
+    rel_in_collection = rel_in_collection.substr(p + marker.size());
+  }
+  in.path = fs::path(rel_in_collection).replace_extension().generic_string();
+  const std::string own = text_field(c, {"permalink"});
+  if (!own.empty()) {
+    in.pattern = own;
+  } else if (c.file.kind == SourceKind::kDocument) {
+    in.pattern = c.site.collections.at(c.file.collection);
+  } else if (c.file.kind == SourceKind::kPage) {
+    std::string p = "/" + fs::path(c.file.rel).replace_extension().generic_string();
+    if (p.size() >= 6 && p.compare(p.size() - 6, 6, "/index") == 0) p.resize(p.size() - 5);
+    in.pattern = p.back() == '/' ? p : p + ".html";
+  } else {
+    in.pattern = c.site.permalink;
+  }
+  (void)post;
+  return join_url(c.site.baseurl, jekyll_url(in));
+}
+
+std::string hugo_url_of(Context& c, const Post& post) {
+  const std::string own = text_field(c, {"url"});
+  const bool default_lang = post.lang == c.site.default_lang;
+  const std::string lang_prefix = default_lang || c.site.languages.empty() ? "" : "/" + post.lang;
+  if (!own.empty())
+    return join_url(c.site.baseurl, lang_prefix + (own.front() == '/' ? own : "/" + own));
+  fs::path rel = fs::path(c.file.rel).lexically_relative(c.site.content_dir);
+  std::vector<std::string> parts = text::split(rel.generic_string(), '/');
+  if (!parts.empty() && !c.site.languages.empty() &&
+      std::find(c.site.languages.begin(), c.site.languages.end(), parts.front()) !=
+          c.site.languages.end()) {
+    parts.erase(parts.begin());
+  }
+  std::string leaf = parts.empty() ? c.basename : parts.back();
+  leaf = fs::path(leaf).stem().string();
+  if (const auto dot = leaf.find('.'); dot != std::string::npos)
+    leaf = leaf.substr(0, dot);  // post.de
+  if (!parts.empty()) parts.pop_back();
+  const bool bundle = leaf == "index" || leaf == "_index";
+  if (bundle && !parts.empty()) {
+    leaf = parts.back();
+    parts.pop_back();
+  }
+  const std::string slug = text_field(c, {"slug"});
+  std::string path;
+  for (const auto& p : parts) path += "/" + p;
+  path += leaf == "_index" ? "/" : "/" + (slug.empty() ? leaf : slug) + "/";
+  return join_url(c.site.baseurl, escape_url_path(hugo_urlize(lang_prefix + path)));
+}
+
+std::string plain_url_of(const Context& c) {
+  return "/" + escape_url_path(fs::path(c.file.rel).replace_extension().generic_string()) + "/";
+}
+
+void fill_fields(Context& c, Post& post) {
+  post.id = c.file.rel;
+  post.source_path = c.file.rel;
+  post.authors = authors_of(c);
+  post.tags = merged_list(c, "tags", "tag");
+  post.categories = c.file.folder_categories;
+  for (auto& cat : merged_list(c, "categories", "category")) {
+    if (std::find(post.categories.begin(), post.categories.end(), cat) == post.categories.end()) {
+      post.categories.push_back(cat);
+    }
+  }
+  post.description = text_field(c, {"description", "excerpt", "summary"});
+  post.lang = text_field(c, {"lang", "language"});
+  if (post.lang.empty()) post.lang = c.file.lang.empty() ? c.site.default_lang : c.file.lang;
+  if (c.date) {
+    post.date = c.date->epoch;
+    post.date_text = c.date->iso8601();
+  }
+  if (truthy(c.get({"pinned"}))) post.boost = 1.0;
+  if (const json* w = c.get({"search_boost"}); w != nullptr && w->is_number()) {
+    post.boost = std::max(0.0, w->get<double>());
+  }
+}
+
+void fill_text(Context& c, Post& post) {
+  std::string body = c.fm.body;
+  if (body.size() > kMaxIndexedTextBytes) {
+    body = text::truncate_utf8(body, kMaxIndexedTextBytes);
+    c.result.diagnostics.push_back({Severity::kWarning, c.file.rel, 0, 0, "",
+                                    "post is larger than " +
+                                        std::to_string(kMaxIndexedTextBytes >> 20) +
+                                        " MiB; only the first part is indexed"});
+  }
+  MarkdownOptions mo;
+  mo.anchors =
+      c.site.generator == Generator::kHugo ? AnchorStyle::kGoldmark : AnchorStyle::kKramdown;
+  MarkdownText md = markdown_to_text(body, mo);
+  post.sections = std::move(md.sections);
+  post.code = std::move(md.code);
+  post.alt_text = std::move(md.alt_text);
+  post.title = text_field(c, {"title", "linkTitle"});
+  if (post.title.empty()) post.title = md.first_heading;
+  if (post.title.empty()) post.title = titleize(c.basename);
+}
+
+}  // namespace
+
+ReadResult read_post(const SiteConfig& site, const SourceFile& file, std::string_view bytes,
+                     const ReadOptions& options) {
+  Context c{site, file, options, {}, {}, std::nullopt, "", false};
+  SourceText decoded = decode_source(bytes, file.rel);
+  c.result.diagnostics = std::move(decoded.diagnostics);
+  if (!decoded.text) return std::move(c.result);
+  FrontMatterResult fmr = parse_front_matter(*decoded.text, file.rel);
+  c.result.diagnostics.insert(c.result.diagnostics.end(), fmr.diagnostics.begin(),
+                              fmr.diagnostics.end());
+  if (!fmr.front_matter) return std::move(c.result);
+  c.fm = std::move(*fmr.front_matter);
+  read_date(c);
+  if (std::string why = skip_reason(c); !why.empty()) {
+    c.result.status = ReadStatus::kSkipped;
+    c.result.skip_reason = std::move(why);
+    return std::move(c.result);
+  }
+  Post post;
+  fill_fields(c, post);
+  fill_text(c, post);
+  switch (site.generator) {
+    case Generator::kJekyll:
+      post.url = jekyll_url_of(c, post);
+      break;
+    case Generator::kHugo:
+      post.url = hugo_url_of(c, post);
+      break;
+    case Generator::kPlain:
+      post.url = join_url(site.baseurl, plain_url_of(c));
+      break;
+  }
+  c.result.status = ReadStatus::kIndexed;
+  c.result.post = std::move(post);
+  return std::move(c.result);
+}
+
+}  // namespace postsearch

@@ -1,0 +1,261 @@
+#include "indexer/site.h"
+
+#include <fnmatch.h>
+#include <yaml-cpp/yaml.h>
+
+#include <toml++/toml.h>
+
+#include <algorithm>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+
+#include "common/text.h"
+#include "indexer/front_matter.h"
+
+namespace postsearch {
+namespace {
+
+using nlohmann::json;
+
+std::string read_small_file(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+// Parses a YAML, TOML or JSON configuration file into JSON, reporting errors.
+json parse_config(const fs::path& path, const std::string& rel, Diagnostics& diagnostics) {
+  const std::string text = read_small_file(path);
+  const std::string ext = path.extension().string();
+  if (ext == ".json") {
+    try {
+      return json::parse(text);
+    } catch (const json::parse_error& e) {
+      diagnostics.push_back(
+          {Severity::kError, rel, 0, 0, "", std::string("invalid JSON: ") + e.what()});
+      return json::object();
+    }
+  }
+  // Reuse the front-matter parser: wrap the file in fences of its format.
+  const std::string fence = ext == ".toml" ? "+++" : "---";
+  const FrontMatterResult r = parse_front_matter(fence + "\n" + text + "\n" + fence + "\n", rel);
+  for (Diagnostic d : r.diagnostics) {
+    d.line = d.line > 0 ? d.line - 1 : 0;
+    diagnostics.push_back(d);
+  }
+  return r.front_matter ? r.front_matter->fields : json::object();
+}
+
+std::string string_of(const json& j, const std::string& key, const std::string& fallback) {
+  if (j.contains(key) && j[key].is_string()) return j[key].get<std::string>();
+  return fallback;
+}
+
+std::string url_path_of(std::string url) {
+  // "https://example.org/blog/" -> "/blog"
+  const auto scheme = url.find("://");
+  if (scheme != std::string::npos) {
+    const auto slash = url.find('/', scheme + 3);
+    url = slash == std::string::npos ? "" : url.substr(slash);
+  }
+  while (!url.empty() && url.back() == '/') url.pop_back();
+  if (!url.empty() && url.front() != '/') url.insert(url.begin(), '/');
+  return url;
+}
+
+void load_jekyll(SiteConfig& c, const json& j, Diagnostics& diagnostics) {
+  c.permalink = string_of(j, "permalink", "date");
+  c.baseurl = url_path_of(string_of(j, "baseurl", ""));
+  c.default_lang = string_of(j, "lang", string_of(j, "locale", "en"));
+  if (j.contains("exclude") && j["exclude"].is_array()) {
+    for (const auto& e : j["exclude"]) {
+      if (e.is_string()) c.exclude.push_back(e.get<std::string>());
+    }
+  }
+  if (j.contains("collections") && j["collections"].is_object()) {
+    for (const auto& [name, spec] : j["collections"].items()) {
+      if (name == "posts" || !spec.is_object() || !spec.value("output", false)) continue;
+      c.collections[name] = string_of(spec, "permalink", "/:collection/:path:output_ext");
+    }
+  }
+  const fs::path authors = c.root / "_data" / "authors.yml";
+  if (fs::exists(authors)) c.authors = parse_config(authors, "_data/authors.yml", diagnostics);
+}
+
+void load_hugo(SiteConfig& c, const json& j) {
+  c.baseurl = url_path_of(string_of(j, "baseURL", string_of(j, "baseurl", "")));
+  c.content_dir = string_of(j, "contentDir", "content");
+  c.default_lang = string_of(j, "defaultContentLanguage", string_of(j, "languageCode", "en"));
+  if (j.contains("permalinks") && j["permalinks"].is_object()) {
+    for (const auto& [section, pattern] : j["permalinks"].items()) {
+      if (pattern.is_string()) c.hugo_permalinks[section] = pattern.get<std::string>();
+    }
+  }
+  if (j.contains("languages") && j["languages"].is_object()) {
+    for (const auto& [lang, spec] : j["languages"].items()) c.languages.push_back(lang);
+  }
+}
+
+const char* const kHugoConfigs[] = {"hugo.toml",   "hugo.yaml",   "hugo.yml",   "hugo.json",
+                                    "config.toml", "config.yaml", "config.yml", "config.json"};
+
+bool is_excluded(const SiteConfig& c, const std::string& rel) {
+  for (const auto& pattern : c.exclude) {
+    std::string p = pattern;
+    while (!p.empty() && p.back() == '/') p.pop_back();
+    if (rel == p || rel.rfind(p + "/", 0) == 0) return true;
+    if (fnmatch(p.c_str(), rel.c_str(), FNM_PATHNAME) == 0) return true;
+  }
+  return false;
+}
+
+bool hidden_or_special(const std::string& name) {
+  return name.empty() || name[0] == '.' || name == "node_modules" || name == "vendor" ||
+         name == "_site" || name == "public" || name == "resources";
+}
+
+// Walks `dir` recursively, calling visit(path, rel) for Markdown files. Does not follow
+// directory symlinks (so loops cannot happen) and reports unreadable directories.
+template <typename Visit>
+void walk(const SiteConfig& c, const fs::path& dir, Diagnostics& diagnostics, Visit visit) {
+  std::error_code ec;
+  fs::recursive_directory_iterator it(dir, fs::directory_options::none, ec);
+  if (ec) {
+    if (fs::exists(dir)) {
+      diagnostics.push_back({Severity::kError, fs::relative(dir, c.root).string(), 0, 0, "",
+                             "cannot read directory: " + ec.message()});
+    }
+    return;
+  }
+  for (; it != fs::recursive_directory_iterator(); it.increment(ec)) {
+    if (ec) {
+      diagnostics.push_back({Severity::kError, fs::relative(it->path(), c.root).string(), 0, 0, "",
+                             "cannot read: " + ec.message()});
+      ec.clear();
+      continue;
+    }
+    const std::string name = it->path().filename().string();
+    const std::string rel = fs::relative(it->path(), c.root).generic_string();
+    std::error_code type_ec;
+    if (it->is_directory(type_ec)) {
+      if (hidden_or_special(name) || is_excluded(c, rel)) it.disable_recursion_pending();
+      continue;
+    }
+    if (name[0] == '.' || is_excluded(c, rel) || !is_markdown_file(it->path())) continue;
+    visit(it->path(), rel);
+  }
+}
+
+void list_jekyll(const SiteConfig& c, const SiteOptions& o, Diagnostics& d,
+                 std::vector<SourceFile>& out) {
+  walk(c, c.root, d, [&](const fs::path& path, const std::string& rel) {
+    const std::vector<std::string> parts = text::split(rel, '/');
+    const auto posts = std::find(parts.begin(), parts.end(), "_posts");
+    const auto drafts = std::find(parts.begin(), parts.end(), "_drafts");
+    SourceFile f{path, rel, SourceKind::kPost, "posts", {}, ""};
+    if (posts != parts.end()) {
+      f.folder_categories.assign(parts.begin(), posts);
+    } else if (drafts != parts.end()) {
+      if (!o.drafts) return;
+      f.kind = SourceKind::kDraft;
+      f.folder_categories.assign(parts.begin(), drafts);
+    } else if (parts.size() > 1 && parts[0].size() > 1 && parts[0][0] == '_') {
+      const std::string label = parts[0].substr(1);
+      if (c.collections.count(label) == 0) return;  // _layouts, _includes, non-output collections
+      f.kind = SourceKind::kDocument;
+      f.collection = label;
+    } else {
+      if (!o.pages || parts.front().rfind('_', 0) == 0) return;
+      f.kind = SourceKind::kPage;
+    }
+    out.push_back(std::move(f));
+  });
+}
+
+void list_hugo(const SiteConfig& c, const SiteOptions& o, Diagnostics& d,
+               std::vector<SourceFile>& out) {
+  const fs::path content = c.root / c.content_dir;
+  walk(c, content, d, [&](const fs::path& path, const std::string& rel) {
+    const std::string name = path.filename().string();
+    SourceFile f{path, rel, SourceKind::kPost, "posts", {}, ""};
+    if (name.rfind("_index.", 0) == 0) {
+      if (!o.pages) return;
+      f.kind = SourceKind::kPage;
+    }
+    out.push_back(std::move(f));
+  });
+}
+
+void list_plain(const SiteConfig& c, Diagnostics& d, std::vector<SourceFile>& out) {
+  walk(c, c.root, d, [&](const fs::path& path, const std::string& rel) {
+    out.push_back({path, rel, SourceKind::kPost, "posts", {}, ""});
+  });
+}
+
+}  // namespace
+
+std::string_view generator_name(Generator generator) {
+  switch (generator) {
+    case Generator::kJekyll:
+      return "jekyll";
+    case Generator::kHugo:
+      return "hugo";
+    case Generator::kPlain:
+      return "plain";
+  }
+  return "plain";
+}
+
+bool is_markdown_file(const fs::path& path) {
+  std::string ext = path.extension().string();
+  std::transform(ext.begin(), ext.end(), ext.begin(),
+                 [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
+  return ext == ".md" || ext == ".markdown" || ext == ".mkd" || ext == ".mkdn" || ext == ".mdown" ||
+         ext == ".mkdown";
+}
+
+SiteLoad load_site(const fs::path& root) {
+  if (!fs::is_directory(root)) throw std::runtime_error(root.string() + ": not a directory");
+  SiteLoad load;
+  SiteConfig& c = load.config;
+  c.root = fs::canonical(root);
+  for (const char* name : {"_config.yml", "_config.yaml", "_config.toml"}) {
+    if (!fs::exists(c.root / name)) continue;
+    c.generator = Generator::kJekyll;
+    c.config_file = name;
+    load_jekyll(c, parse_config(c.root / name, name, load.diagnostics), load.diagnostics);
+    return load;
+  }
+  for (const char* name : kHugoConfigs) {
+    if (!fs::exists(c.root / name)) continue;
+    c.generator = Generator::kHugo;
+    c.config_file = name;
+    load_hugo(c, parse_config(c.root / name, name, load.diagnostics));
+    return load;
+  }
+  if (fs::is_directory(c.root / "_posts")) c.generator = Generator::kJekyll;
+  return load;
+}
+
+std::vector<SourceFile> list_sources(const SiteConfig& config, const SiteOptions& options,
+                                     Diagnostics& diagnostics) {
+  std::vector<SourceFile> out;
+  switch (config.generator) {
+    case Generator::kJekyll:
+      list_jekyll(config, options, diagnostics, out);
+      break;
+    case Generator::kHugo:
+      list_hugo(config, options, diagnostics, out);
+      break;
+    case Generator::kPlain:
+      list_plain(config, diagnostics, out);
+      break;
+  }
+  std::sort(out.begin(), out.end(),
+            [](const SourceFile& a, const SourceFile& b) { return a.rel < b.rel; });
+  return out;
+}
+
+}  // namespace postsearch

@@ -1,0 +1,234 @@
+#include "query/cli.h"
+
+#include <xapian.h>
+#include <CLI/CLI.hpp>
+
+#include <iostream>
+
+#include "common/text.h"
+#include "query/json_io.h"
+#include "query/searcher.h"
+
+namespace postsearch {
+namespace {
+
+constexpr const char* kQueryLanguage = R"(Query language:
+  climbing gear            every word required (the last also as a prefix while typing);
+                           when no post has them all, the best partial matches instead
+  "exact phrase"           words next to each other, in this order
+  rust OR go               either word          rust -unsafe     without a word
+  rust NOT unsafe          the same             (a OR b) c       grouping
+  title:release            a word in the title (also author:, heading:, description:, code:)
+  tag:cpp  category:news   posts with a tag or category (exact, any case); also lang:de
+  after:2023-01            posts dated from January 2023 on; before:2024 before 2024
+  year:2022  year:2020..2022
+  deploy*                  words starting with "deploy"
+
+Examples:
+  query --index idx "static site" --tag jekyll --sort -date
+  query --index idx --json 'title:release after:2023'
+  query --index idx --suggest "mark"     query --index idx --related _posts/2023-01-02-x.md
+)";
+
+struct CliOptions {
+  std::string index;
+  std::vector<std::string> words;
+  SearchRequest request;
+  std::string sort = "relevance";
+  bool json = false;
+  std::string related;
+  std::string suggest;
+  std::string post;
+  bool info = false;
+  bool no_facets = false;
+};
+
+void print_hit(std::ostream& out, const Hit& h, bool terminal) {
+  const char* b = terminal ? "\033[1m" : "";
+  const char* e = terminal ? "\033[0m" : "";
+  const char* dim = terminal ? "\033[2m" : "";
+  out << h.rank << ". " << b << html_to_terminal(h.title_html, terminal) << e << "\n";
+  out << "   " << dim << h.url << (h.date.empty() ? "" : "  " + h.date.substr(0, 10));
+  if (!h.authors.empty()) out << "  " << text::join(h.authors, ", ");
+  out << e << "\n";
+  if (!h.snippet_html.empty()) out << "   " << html_to_terminal(h.snippet_html, terminal) << "\n";
+  for (const auto& s : h.sections) out << "   § " << s.heading << "  " << dim << s.url << e << "\n";
+}
+
+void print_search(std::ostream& out, const SearchResponse& r, bool terminal) {
+  if (r.corrected)
+    out << "No posts match \"" << r.query << "\"; showing results for \"" << r.did_you_mean
+        << "\".\n";
+  else if (!r.did_you_mean.empty())
+    out << "Did you mean: " << r.did_you_mean << "\n";
+  if (r.relaxed) out << "No post has every word; showing posts with some of them.\n";
+  for (const auto& w : r.warnings) out << "note: " << w << "\n";
+  out << (r.total.exact ? "" : "about ") << r.total.estimate << " posts ("
+      << static_cast<int>(r.took_ms * 1000) / 1000.0 << " ms)\n\n";
+  for (const auto& h : r.hits) {
+    print_hit(out, h, terminal);
+    out << "\n";
+  }
+  for (const auto& f : r.facets) {
+    if (f.values.empty()) continue;
+    out << f.name << ":";
+    for (const auto& v : f.values)
+      out << "  " << (v.selected ? "[" : "") << v.value << (v.selected ? "]" : "") << " ("
+          << v.count << ")";
+    if (f.other_values > 0) out << "  +" << f.other_values << " more";
+    out << "\n";
+  }
+}
+
+void add_flags(CLI::App& app, CliOptions& o) {
+  SearchRequest& r = o.request;
+  app.add_option("--index", o.index, "Index directory (built by indexer)")->required();
+  app.add_option("WORDS", o.words, "The query (see the query language below)");
+  app.add_option("--tag", r.tags, "Only posts with this tag (repeat for any of several)");
+  app.add_option("--author", r.authors, "Only posts by this author (repeatable)");
+  app.add_option("--category", r.categories, "Only posts in this category (repeatable)");
+  app.add_option("--year", r.years, "Only posts from this year (repeatable)");
+  app.add_option("--month", r.months, "Only posts from this month, YYYY-MM (repeatable)");
+  app.add_option("--lang", r.langs, "Only posts in this language (repeatable)");
+  app.add_option("--after", r.after, "Posts dated on or after: 2023, 2023-04, 2023-04-05");
+  app.add_option("--before", r.before, "Posts dated before: 2024, 2024-01, 2024-01-31");
+  app.add_option("--sort", o.sort,
+                 "relevance (default), date (oldest first) or -date (newest first)");
+  app.add_option("--page", r.page, "Result page, from 1");
+  app.add_option("--per-page", r.per_page, "Hits per page (1 to 100, default 10)");
+  app.add_option("--facet-limit", r.facet_limit, "Values per facet (default 10)");
+  app.add_flag("--no-facets", o.no_facets, "Do not count facets");
+  app.add_flag("--explain", r.explain, "Show the parts of each hit's score");
+  app.add_option("--recency", r.recency_half_life_days, "Boost recent posts: half-life in days");
+  app.add_option("--query-lang", r.lang, "Stemmer language for the query (default: the index's)");
+  app.add_option("--related", o.related, "Posts related to the post with this id");
+  app.add_option("--suggest", o.suggest,
+                 "Completions for a prefix, as the search box asks while typing");
+  app.add_option("--post", o.post, "Show the stored post with this id");
+  app.add_flag("--info", o.info, "Show facts about the index");
+  app.add_flag("--json", o.json, "Print the HTTP API's JSON");
+}
+
+int run_search(Searcher& s, CliOptions& o, CliStreams io) {
+  o.request.q = text::join(o.words, " ");
+  const auto sort = sort_by_name(o.sort);
+  if (!sort) {
+    io.err << "query: --sort: expected relevance, date or -date, got '" << o.sort << "'\n";
+    return 2;
+  }
+  o.request.sort = *sort;
+  o.request.facets = !o.no_facets;
+  const Diagnostics problems = validate_request(o.request);
+  if (!problems.empty()) {
+    for (const auto& p : problems) io.err << "query: --" << p.field << ": " << p.message << "\n";
+    return 2;
+  }
+  const SearchResponse r = s.search(o.request);
+  if (o.json) {
+    io.out << to_json(r).dump(2) << "\n";
+  } else {
+    print_search(io.out, r, io.out_is_terminal);
+  }
+  return r.hits.empty() ? 1 : 0;
+}
+
+int run_other(Searcher& s, const CliOptions& o, CliStreams io) {
+  if (o.info) {
+    io.out << to_json(s.info()).dump(2) << "\n";
+    return 0;
+  }
+  if (!o.post.empty()) {
+    const auto p = s.post(o.post);
+    if (!p) {
+      io.err << "query: no post with id '" << o.post << "'\n";
+      return 1;
+    }
+    io.out << to_json(*p).dump(2) << "\n";
+    return 0;
+  }
+  if (!o.related.empty()) {
+    const auto hits = s.related(o.related, o.request.per_page);
+    if (!hits) {
+      io.err << "query: no post with id '" << o.related << "'\n";
+      return 2;
+    }
+    if (o.json) {
+      io.out << related_json(o.related, *hits).dump(2) << "\n";
+    } else {
+      for (const auto& h : *hits) print_hit(io.out, h, io.out_is_terminal);
+    }
+    return hits->empty() ? 1 : 0;
+  }
+  const SuggestResponse r = s.suggest(o.suggest, 8);
+  if (o.json) {
+    io.out << to_json(r).dump(2) << "\n";
+  } else {
+    for (const auto& c : r.completions) io.out << c.text << "\t" << c.posts << "\n";
+    for (const auto& t : r.titles) io.out << "→ " << t.title << "  " << t.url << "\n";
+  }
+  return r.completions.empty() && r.titles.empty() ? 1 : 0;
+}
+
+}  // namespace
+
+std::string html_to_terminal(const std::string& html, bool bold) {
+  std::string out;
+  std::size_t i = 0;
+  while (i < html.size()) {
+    if (html.compare(i, 6, "<mark>") == 0) {
+      out += bold ? "\033[1m" : "";
+      i += 6;
+    } else if (html.compare(i, 7, "</mark>") == 0) {
+      out += bold ? "\033[0m" : "";
+      i += 7;
+    } else if (html[i] == '&') {
+      static const std::pair<const char*, const char*> kEntities[] = {
+          {"&amp;", "&"},   {"&lt;", "<"},  {"&gt;", ">"},
+          {"&quot;", "\""}, {"&#39;", "'"}, {"&#x27;", "'"}};
+      bool matched = false;
+      for (const auto& [entity, ch] : kEntities) {
+        const std::size_t n = std::char_traits<char>::length(entity);
+        if (html.compare(i, n, entity) == 0) {
+          out += ch;
+          i += n;
+          matched = true;
+          break;
+        }
+      }
+      if (!matched) out += html[i++];
+    } else {
+      out += html[i++];
+    }
+  }
+  return out;
+}
+
+int run_query_cli(const std::vector<std::string>& args, CliStreams io) {
+  CliOptions o;
+  CLI::App app{"Searches a postsearch index. Exit status: 0 with hits, 1 with none, 2 on errors.",
+               "query"};
+  app.footer(kQueryLanguage);
+  add_flags(app, o);
+  app.set_version_flag("--version",
+                       "query 0.1.0 (Xapian " + std::string(Xapian::version_string()) + ")");
+  try {
+    std::vector<std::string> reversed(args.rbegin(), args.rend());
+    app.parse(reversed);
+  } catch (const CLI::ParseError& e) {
+    const int rc = app.exit(e, io.out, io.err);
+    return rc == 0 ? 0 : 2;
+  }
+  try {
+    Searcher searcher(o.index);
+    if (o.info || !o.post.empty() || !o.related.empty() || !o.suggest.empty())
+      return run_other(searcher, o, io);
+    return run_search(searcher, o, io);
+  } catch (const Xapian::Error& e) {
+    io.err << "query: " << e.get_description() << "\n";
+  } catch (const std::exception& e) {
+    io.err << "query: " << e.what() << "\n";
+  }
+  return 2;
+}
+
+}  // namespace postsearch

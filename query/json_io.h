@@ -1,0 +1,28 @@
+// The one JSON shape of postsearch's answers: `query --json` prints exactly what the HTTP
+// API returns, because both call these functions. Pure functions; safe from any thread.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include "common/diagnostic.h"
+#include "common/post.h"
+#include "query/search_types.h"
+#include "query/searcher.h"
+
+namespace postsearch {
+
+[[nodiscard]] nlohmann::json to_json(const SearchResponse& response);
+[[nodiscard]] nlohmann::json to_json(const Hit& hit);
+[[nodiscard]] nlohmann::json to_json(const SuggestResponse& response);
+[[nodiscard]] nlohmann::json to_json(const StoredPost& post);
+[[nodiscard]] nlohmann::json to_json(const IndexInfo& info);
+[[nodiscard]] nlohmann::json related_json(const std::string& id, const std::vector<Hit>& hits);
+
+// {"error": {"code": "...", "message": "...", "param": "..."}}; param is null when empty.
+[[nodiscard]] nlohmann::json error_json(const std::string& code, const std::string& message,
+                                        const std::string& param = "");
+
+[[nodiscard]] std::string_view sort_name(SortOrder sort);
+[[nodiscard]] std::optional<SortOrder> sort_by_name(std::string_view name);
+
+}  // namespace postsearch

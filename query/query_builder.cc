@@ -1,0 +1,228 @@
+#include "query/query_builder.h"
+
+#include <algorithm>
+#include <ctime>
+
+#include "common/document.h"
+#include "common/schema.h"
+#include "common/text.h"
+
+namespace postsearch {
+namespace {
+
+// tag:, category:, lang:, id: values normalised exactly as the indexer stores them.
+class FilterProcessor : public Xapian::FieldProcessor {
+ public:
+  explicit FilterProcessor(schema::Filter filter) : filter_(filter) {}
+  Xapian::Query operator()(const std::string& value) override {
+    return Xapian::Query(schema::filter_term(filter_, value));
+  }
+
+ private:
+  schema::Filter filter_;
+};
+
+// Removes control characters and repairs UTF-8; caps the length.
+std::string sanitise(std::string_view input, std::vector<std::string>& warnings) {
+  std::string s = text::repair_utf8(input).text;
+  if (s.size() > kMaxQueryBytes) {
+    s = text::truncate_utf8(s, kMaxQueryBytes);
+    warnings.push_back("query cut to " + std::to_string(kMaxQueryBytes) + " bytes");
+  }
+  std::string out;
+  for (const char c : s) out += static_cast<unsigned char>(c) < 0x20 ? ' ' : c;
+  return out;
+}
+
+// Splits on spaces outside quotes.
+std::vector<std::string> tokens_of(const std::string& s) {
+  std::vector<std::string> out;
+  std::string cur;
+  bool quoted = false;
+  for (const char c : s) {
+    if (c == '"') quoted = !quoted;
+    if (c == ' ' && !quoted) {
+      if (!cur.empty()) out.push_back(cur);
+      cur.clear();
+    } else {
+      cur += c;
+    }
+  }
+  if (!cur.empty()) out.push_back(cur);
+  return out;
+}
+
+bool starts_with(const std::string& s, std::string_view p) { return s.rfind(p, 0) == 0; }
+
+// Takes after:, before: and year: out of the text into `parsed`; returns the rest.
+std::string extract_dates(const std::string& s, ParsedQuery& parsed) {
+  std::string rest;
+  for (const auto& tok : tokens_of(s)) {
+    bool taken = false;
+    if (starts_with(tok, "after:") || starts_with(tok, "before:")) {
+      const bool after = starts_with(tok, "after:");
+      const std::string v = tok.substr(after ? 6 : 7);
+      const auto bound = parse_date_bound(v, !after);
+      if (bound) {
+        (after ? parsed.dates.from : parsed.dates.to) = bound;
+      } else {
+        parsed.warnings.push_back("ignored " + tok +
+                                  ": expected a date such as 2023, 2023-04 or 2023-04-05");
+      }
+      taken = true;
+    } else if (starts_with(tok, "year:")) {
+      const std::string v = tok.substr(5);
+      const auto dots = v.find("..");
+      if (dots != std::string::npos) {
+        const auto from = parse_date_bound(v.substr(0, dots), false);
+        const auto to = parse_date_bound(v.substr(dots + 2), true);
+        if ((from || dots == 0) && (to || dots + 2 == v.size())) {
+          if (from) parsed.dates.from = from;
+          if (to) parsed.dates.to = to;
+        } else {
+          parsed.warnings.push_back("ignored " + tok + ": expected year:2020..2022");
+        }
+      } else if (v.size() == 4 && std::all_of(v.begin(), v.end(), ::isdigit)) {
+        parsed.years.push_back(v);
+      } else {
+        parsed.warnings.push_back("ignored " + tok + ": expected a year such as year:2022");
+      }
+      taken = true;
+    }
+    if (!taken) rest += (rest.empty() ? "" : " ") + tok;
+  }
+  return rest;
+}
+
+// Closes an unbalanced quote and drops unbalanced parentheses.
+std::string balance(const std::string& s, std::vector<std::string>& warnings) {
+  std::string out = s;
+  if (std::count(out.begin(), out.end(), '"') % 2 == 1) {
+    out += '"';
+    warnings.push_back("closed an unbalanced quote");
+  }
+  int depth = 0;
+  std::string fixed;
+  bool in_quote = false;
+  for (const char c : out) {
+    if (c == '"') in_quote = !in_quote;
+    if (!in_quote && c == '(') ++depth;
+    if (!in_quote && c == ')') {
+      if (depth == 0) continue;
+      --depth;
+    }
+    fixed += c;
+  }
+  if (depth > 0) {
+    fixed.append(static_cast<std::size_t>(depth), ')');
+  }
+  if (fixed != out) warnings.push_back("balanced the parentheses");
+  return fixed;
+}
+
+std::size_t count_words(const Xapian::Query& q) {
+  std::size_t n = 0;
+  for (auto it = q.get_unique_terms_begin(); it != q.get_unique_terms_end(); ++it) ++n;
+  return n;
+}
+
+}  // namespace
+
+std::optional<double> parse_date_bound(std::string_view v, bool end_of) {
+  int y = 0;
+  int m = 0;
+  int d = 0;
+  const std::string s(v);
+  int fields = 0;
+  char tail = 0;
+  if (s.size() == 4) fields = std::sscanf(s.c_str(), "%4d%c", &y, &tail) == 1 ? 1 : 0;
+  if (s.size() == 7) fields = std::sscanf(s.c_str(), "%4d-%2d%c", &y, &m, &tail) == 2 ? 2 : 0;
+  if (s.size() == 10)
+    fields = std::sscanf(s.c_str(), "%4d-%2d-%2d%c", &y, &m, &d, &tail) == 3 ? 3 : 0;
+  if (fields == 0 || y < 1 || (fields >= 2 && (m < 1 || m > 12)) ||
+      (fields == 3 && (d < 1 || d > 31))) {
+    return std::nullopt;
+  }
+  std::tm t{};
+  t.tm_year = y - 1900 + (end_of && fields == 1 ? 1 : 0);
+  t.tm_mon = fields >= 2 ? m - 1 + (end_of && fields == 2 ? 1 : 0) : 0;
+  t.tm_mday = fields == 3 ? d + (end_of ? 1 : 0) : 1;
+  return static_cast<double>(timegm(&t));
+}
+
+QueryBuilder::QueryBuilder(const Xapian::Database& db, const std::string& lang)
+    : stemmer_(stemmer_for(lang)), lang_(lang) {
+  parser_.set_database(db);
+  parser_.set_stemmer(stemmer_);
+  parser_.set_stemming_strategy(Xapian::QueryParser::STEM_SOME);
+  if (lang.rfind("en", 0) == 0) {
+    const auto& words = english_stop_words();
+    parser_.set_stopper((new Xapian::SimpleStopper(words.begin(), words.end()))->release());
+  }
+  parser_.set_max_expansion(kMaxWildcardExpansion, Xapian::Query::WILDCARD_LIMIT_MOST_FREQUENT,
+                            Xapian::QueryParser::FLAG_WILDCARD | Xapian::QueryParser::FLAG_PARTIAL);
+  for (const auto& f : schema::kTextFields) {
+    if (!f.name.empty()) parser_.add_prefix(std::string(f.name), std::string(f.prefix));
+  }
+  for (const auto& f : schema::kFilterFields) {
+    if (f.filter == schema::Filter::kAuthor || f.filter == schema::Filter::kYear) continue;
+    parser_.add_boolean_prefix(std::string(f.name), (new FilterProcessor(f.filter))->release());
+  }
+}
+
+ParsedQuery QueryBuilder::parse(std::string_view input, const ParseOptions& options) {
+  ParsedQuery parsed;
+  std::string text = extract_dates(sanitise(input, parsed.warnings), parsed);
+  text = balance(text, parsed.warnings);
+  if (text::trim(text).empty()) {
+    parsed.query = Xapian::Query::MatchAll;
+    return parsed;
+  }
+  parser_.set_default_op(options.op == DefaultOperator::kAnd ? Xapian::Query::OP_AND
+                                                             : Xapian::Query::OP_OR);
+  unsigned flags = Xapian::QueryParser::FLAG_PHRASE | Xapian::QueryParser::FLAG_BOOLEAN |
+                   Xapian::QueryParser::FLAG_LOVEHATE | Xapian::QueryParser::FLAG_PURE_NOT |
+                   Xapian::QueryParser::FLAG_WILDCARD | Xapian::QueryParser::FLAG_CJK_NGRAM;
+  if (options.partial && text.back() != ' ' && text.back() != '"' && text.back() != ')') {
+    flags |= Xapian::QueryParser::FLAG_PARTIAL;
+  }
+  if (options.spelling) flags |= Xapian::QueryParser::FLAG_SPELLING_CORRECTION;
+  try {
+    parsed.query = parser_.parse_query(text, flags);
+  } catch (const Xapian::QueryParserError& e) {
+    parsed.warnings.push_back("could not parse the query (" + e.get_msg() +
+                              "); searched its words instead");
+    std::string words;
+    for (const char c : text)
+      words += std::isalnum(static_cast<unsigned char>(c)) || (c & 0x80) ? c : ' ';
+    parsed.query = parser_.parse_query(words, Xapian::QueryParser::FLAG_CJK_NGRAM);
+  }
+  parsed.corrected = options.spelling ? parser_.get_corrected_query_string() : "";
+  parsed.word_count = count_words(parsed.query);
+  parsed.has_words = !parsed.query.empty();
+  if (!parsed.has_words) parsed.query = Xapian::Query::MatchAll;
+  return parsed;
+}
+
+const std::vector<std::string>& english_stop_words() {
+  static const std::vector<std::string> kWords = {
+      "a",      "about",  "above", "after", "again",   "against",  "all",        "am",
+      "an",     "and",    "any",   "are",   "as",      "at",       "be",         "because",
+      "been",   "before", "being", "below", "between", "both",     "but",        "by",
+      "can",    "could",  "did",   "do",    "does",    "doing",    "down",       "during",
+      "each",   "few",    "for",   "from",  "further", "had",      "has",        "have",
+      "having", "he",     "her",   "here",  "hers",    "herself",  "him",        "himself",
+      "his",    "how",    "i",     "if",    "in",      "into",     "is",         "it",
+      "its",    "itself", "just",  "me",    "more",    "most",     "my",         "myself",
+      "no",     "nor",    "not",   "now",   "of",      "off",      "on",         "once",
+      "only",   "or",     "other", "ought", "our",     "ours",     "ourselves",  "out",
+      "over",   "own",    "same",  "she",   "should",  "so",       "some",       "such",
+      "than",   "that",   "the",   "their", "theirs",  "them",     "themselves", "then",
+      "there",  "these",  "they",  "this",  "those",   "through",  "to",         "too",
+      "under",  "until",  "up",    "very",  "was",     "we",       "were",       "what",
+      "when",   "where",  "which", "while", "who",     "whom",     "why",        "will",
+      "with",   "would",  "you",   "your",  "yours",   "yourself", "yourselves"};
+  return kWords;
+}
+
+}  // namespace postsearch

@@ -1,0 +1,67 @@
+// The query language: turns what a person types into a Xapian::Query, using the schema's
+// field table for prefixes. Plain words, "phrases", OR, AND, NOT, -word, +word,
+// parentheses, field prefixes (title:, author:, heading:, description:, code:, tag:,
+// category:, lang:, id:), dates (after:2023-01, before:2024, year:2022, year:2020..2022),
+// wildcards (word*) and the last word as a prefix while typing.
+// Never throws for user input: broken syntax falls back to plain words, and problems come
+// back as warnings. Not thread-safe (owns a QueryParser); one per thread.
+#pragma once
+
+#include <xapian.h>
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace postsearch {
+
+inline constexpr std::size_t kMaxQueryBytes = 1024;
+inline constexpr Xapian::termcount kMaxWildcardExpansion = 64;
+
+struct DateRange {
+  std::optional<double> from;  // inclusive, seconds since the epoch (UTC)
+  std::optional<double> to;    // exclusive
+};
+
+struct ParsedQuery {
+  Xapian::Query query;                // MatchAll when there are no words
+  bool has_words = false;             // false: filters only
+  std::size_t word_count = 0;         // words (not operators) in the text
+  DateRange dates;                    // from after:, before:, year:
+  std::vector<std::string> years;     // from year:YYYY
+  std::string corrected;              // spelling correction of the text, or empty
+  std::vector<std::string> warnings;  // what was changed or ignored, in words
+};
+
+enum class DefaultOperator { kAnd, kOr };
+
+struct ParseOptions {
+  DefaultOperator op = DefaultOperator::kAnd;
+  bool partial = true;   // the last word also matches as a prefix
+  bool spelling = true;  // compute a spelling correction
+};
+
+// Parses "after:"/"before:" values: "2023", "2023-04", "2023-04-05". `end_of` gives the
+// first second after the period instead of its first second.
+[[nodiscard]] std::optional<double> parse_date_bound(std::string_view text, bool end_of);
+
+class QueryBuilder {
+ public:
+  // `db` gives spelling data and wildcard expansion; `lang` picks stemmer and stop words.
+  QueryBuilder(const Xapian::Database& db, const std::string& lang);
+
+  [[nodiscard]] ParsedQuery parse(std::string_view text, const ParseOptions& options);
+
+  [[nodiscard]] const Xapian::Stem& stemmer() const { return stemmer_; }
+
+ private:
+  Xapian::QueryParser parser_;
+  Xapian::Stem stemmer_;
+  std::string lang_;
+};
+
+// The English stop words (the Snowball list) used at query time.
+[[nodiscard]] const std::vector<std::string>& english_stop_words();
+
+}  // namespace postsearch

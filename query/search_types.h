@@ -1,0 +1,110 @@
+// The request and response of a search, shared by the command line and the HTTP service
+// (which both print them with query/json_io.h). Plain structs; no behaviour.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace postsearch {
+
+enum class SortOrder { kRelevance, kDateAscending, kDateDescending };
+
+inline constexpr int kMaxPerPage = 100;
+inline constexpr int kMaxPage = 1000;
+inline constexpr int kMaxFacetLimit = 100;
+
+struct SearchRequest {
+  std::string q;
+  std::vector<std::string> tags;  // OR within a field, AND across fields
+  std::vector<std::string> authors;
+  std::vector<std::string> categories;
+  std::vector<std::string> years;   // "2023"
+  std::vector<std::string> months;  // "2023-04"
+  std::vector<std::string> langs;
+  std::string after;   // "2023", "2023-04", "2023-04-05": inclusive
+  std::string before;  // exclusive
+  SortOrder sort = SortOrder::kRelevance;
+  int page = 1;       // 1-based
+  int per_page = 10;  // capped at kMaxPerPage
+  bool facets = true;
+  int facet_limit = 10;  // values per facet
+  bool explain = false;
+  double recency_half_life_days = 0;  // 0: no recency boost
+  std::string lang;                   // stemmer for the query; empty: the index's default
+  bool partial = true;                // the last word also matches as a prefix
+  bool snippets = true;
+};
+
+struct SectionHit {
+  std::string heading;
+  std::string anchor;
+  std::string url;           // post URL + "#" + anchor
+  std::string snippet_html;  // HTML-escaped text with <mark> around matches
+};
+
+struct Hit {
+  int rank = 0;  // 1-based over the whole result list
+  std::string id;
+  std::string url;
+  std::string title;
+  std::string date;
+  std::vector<std::string> authors;
+  std::vector<std::string> tags;
+  std::vector<std::string> categories;
+  std::string description;
+  std::string lang;
+  std::string title_html;    // HTML-escaped title with <mark> around matches
+  std::string snippet_html;  // HTML-escaped body excerpt with <mark> around matches
+  std::vector<SectionHit> sections;
+  double score = 0;
+  std::optional<nlohmann::json> explain;
+};
+
+struct FacetValue {
+  std::string value;
+  std::size_t count = 0;
+  bool selected = false;
+};
+
+struct Facet {
+  std::string name;  // "tags", "authors", "categories", "years", "months", "langs"
+  std::vector<FacetValue> values;
+  std::size_t other_values = 0;  // values left out by facet_limit
+};
+
+struct Total {
+  std::size_t estimate = 0;
+  std::size_t lower = 0;
+  std::size_t upper = 0;
+  bool exact = false;
+};
+
+struct SearchResponse {
+  std::string query;
+  std::string did_you_mean;  // a corrected query, or empty
+  bool corrected = false;    // the results are for did_you_mean (the query found nothing)
+  bool relaxed = false;      // not every word was required (too few posts had them all)
+  Total total;
+  int page = 1;
+  int per_page = 10;
+  std::vector<Hit> hits;
+  std::vector<Facet> facets;
+  std::vector<std::string> warnings;
+  double took_ms = 0;
+};
+
+struct Completion {
+  std::string text;
+  std::size_t posts = 0;
+};
+
+struct SuggestResponse {
+  std::string q;
+  std::vector<Completion> completions;  // whole words that complete the last word
+  std::vector<Hit> titles;              // posts whose title matches as typed
+};
+
+}  // namespace postsearch

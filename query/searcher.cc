@@ -1,0 +1,545 @@
+#include "query/searcher.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <ctime>
+#include <fstream>
+#include <map>
+#include <sstream>
+
+#include "common/document.h"
+#include "common/index_layout.h"
+#include "common/schema.h"
+#include "common/text.h"
+#include "query/query_builder.h"
+
+namespace postsearch {
+namespace {
+
+using schema::Filter;
+
+constexpr std::size_t kSnippetLength = 200;
+constexpr std::size_t kSectionSnippetLength = 140;
+constexpr std::size_t kMaxSectionsPerHit = 3;
+constexpr int kRelaxBelow = 1;  // fewer AND matches than this: search with OR
+constexpr const char* kMarkOpen = "<mark>";
+constexpr const char* kMarkClose = "</mark>";
+
+// Counts the values of one facet slot over every match; list slots count each value.
+class FacetSpy : public Xapian::MatchSpy {
+ public:
+  FacetSpy(Xapian::valueno slot, bool multi) : slot_(slot), multi_(multi) {}
+  void operator()(const Xapian::Document& doc, double) override {
+    const std::string v = doc.get_value(slot_);
+    if (v.empty()) return;
+    if (!multi_) {
+      ++counts_[v];
+      return;
+    }
+    std::size_t start = 0;
+    while (start <= v.size()) {
+      const std::size_t end = v.find(schema::kListSeparator, start);
+      ++counts_[v.substr(start, end == std::string::npos ? std::string::npos : end - start)];
+      if (end == std::string::npos) break;
+      start = end + 1;
+    }
+  }
+  [[nodiscard]] const std::map<std::string, std::size_t>& counts() const { return counts_; }
+
+ private:
+  Xapian::valueno slot_;
+  bool multi_;
+  std::map<std::string, std::size_t> counts_;
+};
+
+// A recency boost: weight halves every half_life seconds of a post's age.
+class RecencySource : public Xapian::ValuePostingSource {
+ public:
+  RecencySource(double now, double half_life_seconds, double max_weight)
+      : Xapian::ValuePostingSource(schema::kSlotDate),
+        now_(now),
+        half_life_(half_life_seconds),
+        max_(max_weight) {
+    set_maxweight(max_);
+  }
+  double get_weight() const override {
+    const double date = Xapian::sortable_unserialise(get_value());
+    const double age = std::max(0.0, now_ - date);
+    return max_ * std::exp2(-age / half_life_);
+  }
+  RecencySource* clone() const override { return new RecencySource(now_, half_life_, max_); }
+  std::string name() const override { return "postsearch::RecencySource"; }
+
+ private:
+  double now_;
+  double half_life_;
+  double max_;
+};
+
+const std::vector<std::string>& values_for(const SearchRequest& r, Filter f) {
+  switch (f) {
+    case Filter::kTag:
+      return r.tags;
+    case Filter::kAuthor:
+      return r.authors;
+    case Filter::kCategory:
+      return r.categories;
+    case Filter::kYear:
+      return r.years;
+    case Filter::kMonth:
+      return r.months;
+    case Filter::kLang:
+      return r.langs;
+    case Filter::kId:
+      break;
+  }
+  static const std::vector<std::string> kNone;
+  return kNone;
+}
+
+constexpr Filter kRequestFilters[] = {Filter::kTag,  Filter::kAuthor, Filter::kCategory,
+                                      Filter::kYear, Filter::kMonth,  Filter::kLang};
+
+// OR within a field, AND across fields; `except` leaves one field out (multi-select facets).
+Xapian::Query filter_query(const SearchRequest& r, const ParsedQuery& parsed,
+                           std::optional<Filter> except) {
+  std::vector<Xapian::Query> parts;
+  for (const Filter f : kRequestFilters) {
+    if (except && *except == f) continue;
+    std::vector<std::string> values = values_for(r, f);
+    if (f == Filter::kYear) values.insert(values.end(), parsed.years.begin(), parsed.years.end());
+    if (values.empty()) continue;
+    std::vector<Xapian::Query> terms;
+    for (const auto& v : values) terms.emplace_back(schema::filter_term(f, v));
+    parts.emplace_back(Xapian::Query::OP_OR, terms.begin(), terms.end());
+  }
+  DateRange dates = parsed.dates;
+  if (!r.after.empty()) dates.from = parse_date_bound(r.after, false);
+  if (!r.before.empty()) dates.to = parse_date_bound(r.before, false);
+  if (dates.from && dates.to) {
+    parts.emplace_back(Xapian::Query::OP_VALUE_RANGE, schema::kSlotDate,
+                       Xapian::sortable_serialise(*dates.from),
+                       Xapian::sortable_serialise(std::nextafter(*dates.to, 0.0)));
+  } else if (dates.from) {
+    parts.emplace_back(Xapian::Query::OP_VALUE_GE, schema::kSlotDate,
+                       Xapian::sortable_serialise(*dates.from));
+  } else if (dates.to) {
+    parts.emplace_back(Xapian::Query::OP_VALUE_LE, schema::kSlotDate,
+                       Xapian::sortable_serialise(std::nextafter(*dates.to, 0.0)));
+  }
+  if (parts.empty()) return {};
+  return {Xapian::Query::OP_AND, parts.begin(), parts.end()};
+}
+
+Xapian::Query with_filters(const Xapian::Query& text, const Xapian::Query& filters) {
+  if (filters.empty()) return text;
+  return {Xapian::Query::OP_FILTER, text, filters};
+}
+
+Xapian::Query with_boosts(const Xapian::Query& q, const SearchRequest& r, bool has_words) {
+  Xapian::Query out = q;
+  if (has_words) {
+    // Pinned posts: a small constant lift, scaled by their boost value.
+    Xapian::ValueWeightPostingSource boost(schema::kSlotBoost);
+    out = Xapian::Query(Xapian::Query::OP_AND_MAYBE, out,
+                        Xapian::Query(Xapian::Query::OP_SCALE_WEIGHT, Xapian::Query(&boost), 2.0));
+  }
+  if (r.recency_half_life_days > 0) {
+    RecencySource recency(static_cast<double>(std::time(nullptr)),
+                          r.recency_half_life_days * 86400.0, 2.0);
+    out =
+        Xapian::Query(Xapian::Query::OP_AND_MAYBE, out, Xapian::Query(recency.clone()->release()));
+  }
+  return out;
+}
+
+int count_marks(const std::string& html) {
+  int n = 0;
+  for (std::size_t p = html.find(kMarkOpen); p != std::string::npos;
+       p = html.find(kMarkOpen, p + 1))
+    ++n;
+  return n;
+}
+
+std::string snippet(const Xapian::MSet& mset, const std::string& text, std::size_t length,
+                    const Xapian::Stem& stemmer, unsigned flags = 0) {
+  if (text.empty()) return "";
+  return mset.snippet(text, length, stemmer, flags, kMarkOpen, kMarkClose, "…");
+}
+
+std::vector<SectionHit> best_sections(const Xapian::MSet& mset, const StoredPost& post,
+                                      const Xapian::Stem& stemmer) {
+  struct Scored {
+    int score;
+    std::size_t index;
+    SectionHit hit;
+  };
+  std::vector<Scored> scored;
+  for (std::size_t i = 0; i < post.sections.size(); ++i) {
+    const Section& s = post.sections[i];
+    if (s.heading.empty() || s.anchor.empty()) continue;
+    const std::string heading = snippet(mset, s.heading, s.heading.size() + 8, stemmer);
+    const std::string body = snippet(mset, s.text, kSectionSnippetLength, stemmer);
+    const int score = 2 * count_marks(heading) + count_marks(body);
+    if (score == 0) continue;
+    scored.push_back(
+        {score,
+         i,
+         {s.heading, s.anchor, post.url + "#" + s.anchor, body.empty() ? heading : body}});
+  }
+  std::stable_sort(scored.begin(), scored.end(),
+                   [](const Scored& a, const Scored& b) { return a.score > b.score; });
+  if (scored.size() > kMaxSectionsPerHit) scored.resize(kMaxSectionsPerHit);
+  std::sort(scored.begin(), scored.end(),
+            [](const Scored& a, const Scored& b) { return a.index < b.index; });
+  std::vector<SectionHit> out;
+  for (auto& s : scored) out.push_back(std::move(s.hit));
+  return out;
+}
+
+Hit hit_from(const StoredPost& post) {
+  Hit h;
+  h.id = post.id;
+  h.url = post.url;
+  h.title = post.title;
+  h.date = post.date_text;
+  h.authors = post.authors;
+  h.tags = post.tags;
+  h.categories = post.categories;
+  h.description = post.description;
+  h.lang = post.lang;
+  h.title_html = text::html_escape(post.title);
+  return h;
+}
+
+// The score's parts: each query term's BM25 weight for this document.
+nlohmann::json explain_hit(const Xapian::Database& db, const Xapian::Query& query,
+                           const std::string& id, double score) {
+  nlohmann::json terms = nlohmann::json::object();
+  const Xapian::Query only(schema::filter_term(Filter::kId, id));
+  for (auto t = query.get_unique_terms_begin(); t != query.get_unique_terms_end(); ++t) {
+    Xapian::Enquire e(db);
+    e.set_query(Xapian::Query(Xapian::Query::OP_FILTER, Xapian::Query(*t), only));
+    const Xapian::MSet m = e.get_mset(0, 1);
+    if (!m.empty()) terms[*t] = m.begin().get_weight();
+  }
+  double parts = 0;
+  for (const auto& [k, v] : terms.items()) parts += v.get<double>();
+  return {{"score", score}, {"terms", terms}, {"other", score - parts}};
+}
+
+std::vector<Facet> count_facets(const Xapian::Database& db, const SearchRequest& r,
+                                const ParsedQuery& parsed, const Xapian::Query& text_query);
+
+}  // namespace
+
+Diagnostics validate_request(const SearchRequest& r) {
+  Diagnostics out;
+  auto bad = [&](const char* field, const std::string& message) {
+    out.push_back({Severity::kError, "", 0, 0, field, message});
+  };
+  if (r.page < 1 || r.page > kMaxPage)
+    bad("page", "must be between 1 and " + std::to_string(kMaxPage));
+  if (r.per_page < 1 || r.per_page > kMaxPerPage)
+    bad("per_page", "must be between 1 and " + std::to_string(kMaxPerPage));
+  if (r.facet_limit < 1 || r.facet_limit > kMaxFacetLimit)
+    bad("facet_limit", "must be between 1 and " + std::to_string(kMaxFacetLimit));
+  if (!r.after.empty() && !parse_date_bound(r.after, false))
+    bad("after", "expected a date such as 2023, 2023-04 or 2023-04-05");
+  if (!r.before.empty() && !parse_date_bound(r.before, false))
+    bad("before", "expected a date such as 2023, 2023-04 or 2023-04-05");
+  if (r.recency_half_life_days < 0 || !std::isfinite(r.recency_half_life_days))
+    bad("recency", "must be a number of days, 0 or more");
+  for (const auto& y : r.years) {
+    if (y.size() != 4 || !std::all_of(y.begin(), y.end(), ::isdigit))
+      bad("year", "expected a year such as 2023, got '" + y + "'");
+  }
+  if (r.q.size() > 16 * kMaxQueryBytes)
+    bad("q", "longer than " + std::to_string(16 * kMaxQueryBytes) + " bytes");
+  return out;
+}
+
+namespace {
+
+std::vector<Facet> count_facets(const Xapian::Database& db, const SearchRequest& r,
+                                const ParsedQuery& parsed, const Xapian::Query& text_query) {
+  const Xapian::doccount all = db.get_doccount();
+  // One match run for the fields without a selection; one more per field with one.
+  std::vector<std::unique_ptr<FacetSpy>> spies;
+  for (const auto& f : schema::kFacetFields)
+    spies.push_back(std::make_unique<FacetSpy>(f.slot, f.multi_valued));
+  Xapian::Enquire shared(db);
+  shared.set_query(with_filters(text_query, filter_query(r, parsed, std::nullopt)));
+  shared.set_weighting_scheme(Xapian::BoolWeight());
+  bool shared_used = false;
+  for (std::size_t i = 0; i < schema::kFacetFields.size(); ++i) {
+    const auto& f = schema::kFacetFields[i];
+    const bool selected =
+        !values_for(r, f.filter).empty() || (f.filter == Filter::kYear && !parsed.years.empty());
+    if (!selected) {
+      shared.add_matchspy(spies[i].get());
+      shared_used = true;
+      continue;
+    }
+    Xapian::Enquire own(db);
+    own.set_query(with_filters(text_query, filter_query(r, parsed, f.filter)));
+    own.set_weighting_scheme(Xapian::BoolWeight());
+    own.add_matchspy(spies[i].get());
+    (void)own.get_mset(0, 0, all);
+  }
+  if (shared_used) (void)shared.get_mset(0, 0, all);
+
+  std::vector<Facet> out;
+  for (std::size_t i = 0; i < schema::kFacetFields.size(); ++i) {
+    const auto& f = schema::kFacetFields[i];
+    Facet facet;
+    facet.name = std::string(f.name);
+    std::vector<std::string> chosen;
+    for (const auto& v : values_for(r, f.filter))
+      chosen.push_back(schema::normalise_filter_value(f.filter, v));
+    for (const auto& [value, count] : spies[i]->counts()) {
+      const std::string norm = schema::normalise_filter_value(f.filter, value);
+      const bool sel = std::find(chosen.begin(), chosen.end(), norm) != chosen.end();
+      facet.values.push_back({value, count, sel});
+    }
+    const bool by_value = f.filter == Filter::kYear || f.filter == Filter::kMonth;
+    std::stable_sort(facet.values.begin(), facet.values.end(),
+                     [&](const FacetValue& a, const FacetValue& b) {
+                       if (a.selected != b.selected) return a.selected;
+                       if (by_value) return a.value > b.value;
+                       return a.count > b.count;
+                     });
+    const auto limit = static_cast<std::size_t>(r.facet_limit);
+    if (facet.values.size() > limit) {
+      facet.other_values = facet.values.size() - limit;
+      facet.values.resize(limit);
+    }
+    out.push_back(std::move(facet));
+  }
+  return out;
+}
+
+}  // namespace
+
+Searcher::Searcher(std::filesystem::path index_dir) : index_dir_(std::move(index_dir)) { open(); }
+
+void Searcher::open() {
+  std::ifstream in(index_dir_ / "XAPIANDB");
+  std::stringstream ss;
+  ss << in.rdbuf();
+  Xapian::Database db = open_index_for_reading(index_dir_);
+  db_ = db;
+  stub_contents_ = ss.str();
+  default_lang_ = db_.get_metadata(std::string(schema::kMetaDefaultLang));
+  if (default_lang_.empty()) default_lang_ = "en";
+}
+
+bool Searcher::refresh() {
+  std::ifstream in(index_dir_ / "XAPIANDB");
+  std::stringstream ss;
+  ss << in.rdbuf();
+  if (ss.str() != stub_contents_) {
+    open();
+    return true;
+  }
+  return db_.reopen();
+}
+
+template <typename F>
+auto Searcher::with_retry(F f) -> decltype(f()) {
+  try {
+    return f();
+  } catch (const Xapian::DatabaseModifiedError&) {
+    refresh();
+    return f();
+  }
+}
+
+SearchResponse Searcher::search(const SearchRequest& request) {
+  return with_retry([&] { return search_once(request); });
+}
+
+SearchResponse Searcher::search_once(const SearchRequest& request) {
+  const auto start = std::chrono::steady_clock::now();
+  SearchResponse resp;
+  resp.query = request.q;
+  resp.page = request.page;
+  resp.per_page = std::clamp(request.per_page, 1, kMaxPerPage);
+  QueryBuilder builder(db_, request.lang.empty() ? default_lang_ : request.lang);
+  ParseOptions po;
+  po.partial = request.partial;
+  ParsedQuery parsed = builder.parse(request.q, po);
+  resp.warnings = parsed.warnings;
+  resp.did_you_mean = parsed.corrected;
+
+  Xapian::Enquire enquire(db_);
+  enquire.set_weighting_scheme(Xapian::BM25Weight(1.2, 0, 1, 0.75, 0.5));
+  if (request.sort == SortOrder::kDateDescending)
+    enquire.set_sort_by_value_then_relevance(schema::kSlotDate, true);
+  if (request.sort == SortOrder::kDateAscending)
+    enquire.set_sort_by_value_then_relevance(schema::kSlotDate, false);
+  const Xapian::Query filters = filter_query(request, parsed, std::nullopt);
+  const Xapian::doccount first =
+      static_cast<Xapian::doccount>((std::max(1, request.page) - 1) * resp.per_page);
+  const Xapian::doccount check =
+      std::max<Xapian::doccount>(first + static_cast<Xapian::doccount>(resp.per_page), 100);
+
+  auto run = [&](const ParsedQuery& pq) {
+    enquire.set_query(with_boosts(with_filters(pq.query, filters), request, pq.has_words));
+    return enquire.get_mset(first, static_cast<Xapian::doccount>(resp.per_page), check);
+  };
+  Xapian::MSet mset = run(parsed);
+  Xapian::Query text_query = parsed.query;
+  if (parsed.has_words && parsed.word_count > 1 && mset.get_matches_estimated() < kRelaxBelow) {
+    po.op = DefaultOperator::kOr;
+    po.partial = false;
+    ParsedQuery relaxed = builder.parse(request.q, po);
+    Xapian::MSet m = run(relaxed);
+    if (m.get_matches_estimated() > 0) {
+      mset = m;
+      text_query = relaxed.query;
+      resp.relaxed = true;
+    }
+  }
+  if (mset.empty() && !parsed.corrected.empty()) {
+    po.op = DefaultOperator::kOr;
+    ParsedQuery fixed = builder.parse(parsed.corrected, po);
+    Xapian::MSet m = run(fixed);
+    if (!m.empty()) {
+      mset = m;
+      text_query = fixed.query;
+      resp.corrected = true;
+    }
+  }
+  resp.total = {mset.get_matches_estimated(), mset.get_matches_lower_bound(),
+                mset.get_matches_upper_bound(),
+                mset.get_matches_lower_bound() == mset.get_matches_upper_bound()};
+  int rank = static_cast<int>(first);
+  for (auto it = mset.begin(); it != mset.end(); ++it) {
+    const StoredPost post = decode_stored(it.get_document().get_data());
+    Hit h = hit_from(post);
+    h.rank = ++rank;
+    h.score = it.get_weight();
+    if (request.snippets) {
+      h.title_html = snippet(mset, post.title, post.title.size() + 8, builder.stemmer());
+      const std::string body =
+          post.description.empty() ? body_text(post) : post.description + " " + body_text(post);
+      h.snippet_html = snippet(mset, body, kSnippetLength, builder.stemmer());
+      h.sections = best_sections(mset, post, builder.stemmer());
+    }
+    if (request.explain) h.explain = explain_hit(db_, text_query, post.id, h.score);
+    resp.hits.push_back(std::move(h));
+  }
+  if (request.facets) resp.facets = count_facets(db_, request, parsed, text_query);
+  resp.took_ms =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+  return resp;
+}
+
+std::optional<std::vector<Hit>> Searcher::related(const std::string& id, int count) {
+  return with_retry([&]() -> std::optional<std::vector<Hit>> {
+    const std::string idterm = schema::filter_term(Filter::kId, id);
+    Xapian::PostingIterator p = db_.postlist_begin(idterm);
+    if (p == db_.postlist_end(idterm)) return std::nullopt;
+    const Xapian::docid docid = *p;
+    Xapian::Enquire enquire(db_);
+    Xapian::RSet rset;
+    rset.add_document(docid);
+    // Key words of the post: unprefixed terms only (no filters, no field copies).
+    struct Words : Xapian::ExpandDecider {
+      bool operator()(const std::string& t) const override {
+        return !t.empty() && !(t[0] >= 'A' && t[0] <= 'Z') && t.size() > 2;
+      }
+    } words;
+    enquire.set_query(Xapian::Query::MatchAll);
+    const Xapian::ESet eset = enquire.get_eset(25, rset, &words);
+    std::vector<Xapian::Query> parts;
+    for (auto t = eset.begin(); t != eset.end(); ++t) parts.emplace_back(*t);
+    const StoredPost self = decode_stored(db_.get_document(docid).get_data());
+    std::vector<Xapian::Query> tags;
+    for (const auto& tag : self.tags) tags.emplace_back(schema::filter_term(Filter::kTag, tag));
+    Xapian::Query q(Xapian::Query::OP_OR, parts.begin(), parts.end());
+    if (!tags.empty()) {
+      q = Xapian::Query(
+          Xapian::Query::OP_OR, q,
+          Xapian::Query(Xapian::Query::OP_SCALE_WEIGHT,
+                        Xapian::Query(Xapian::Query::OP_OR, tags.begin(), tags.end()), 3.0));
+    }
+    enquire.set_query(Xapian::Query(Xapian::Query::OP_AND_NOT, q, Xapian::Query(idterm)));
+    const Xapian::MSet mset =
+        enquire.get_mset(0, static_cast<Xapian::doccount>(std::clamp(count, 1, kMaxPerPage)));
+    std::vector<Hit> hits;
+    int rank = 0;
+    for (auto it = mset.begin(); it != mset.end(); ++it) {
+      Hit h = hit_from(decode_stored(it.get_document().get_data()));
+      h.rank = ++rank;
+      h.score = it.get_weight();
+      hits.push_back(std::move(h));
+    }
+    return hits;
+  });
+}
+
+SuggestResponse Searcher::suggest(const std::string& input, int count) {
+  return with_retry([&] {
+    SuggestResponse resp;
+    resp.q = input;
+    const std::string cleaned = text::truncate_utf8(text::repair_utf8(input).text, kMaxQueryBytes);
+    const std::size_t space = cleaned.find_last_of(' ');
+    const std::string head = space == std::string::npos ? "" : cleaned.substr(0, space + 1);
+    const std::string last =
+        text::fold_case(space == std::string::npos ? cleaned : cleaned.substr(space + 1));
+    const auto limit = static_cast<std::size_t>(std::clamp(count, 1, 50));
+    if (last.size() >= 2) {
+      std::vector<Completion> found;
+      std::size_t seen = 0;
+      for (auto t = db_.allterms_begin(last); t != db_.allterms_end(last) && seen < 5000;
+           ++t, ++seen) {
+        found.push_back({head + *t, t.get_termfreq()});
+      }
+      std::stable_sort(found.begin(), found.end(),
+                       [](const Completion& a, const Completion& b) { return a.posts > b.posts; });
+      if (found.size() > limit) found.resize(limit);
+      resp.completions = std::move(found);
+    }
+    if (!text::trim(cleaned).empty()) {
+      SearchRequest r;
+      r.q = cleaned;
+      r.per_page = static_cast<int>(std::min<std::size_t>(limit, 10));
+      r.facets = false;
+      r.snippets = true;
+      SearchResponse s = search_once(r);
+      for (auto& h : s.hits) {
+        h.sections.clear();
+        h.snippet_html.clear();
+        resp.titles.push_back(std::move(h));
+      }
+    }
+    return resp;
+  });
+}
+
+std::optional<StoredPost> Searcher::post(const std::string& id) {
+  return with_retry([&]() -> std::optional<StoredPost> {
+    const std::string idterm = schema::filter_term(Filter::kId, id);
+    Xapian::PostingIterator p = db_.postlist_begin(idterm);
+    if (p == db_.postlist_end(idterm)) return std::nullopt;
+    return decode_stored(db_.get_document(*p).get_data());
+  });
+}
+
+IndexInfo Searcher::info() {
+  IndexInfo i;
+  i.documents = db_.get_doccount();
+  i.schema_version = std::atoi(db_.get_metadata(std::string(schema::kMetaSchemaVersion)).c_str());
+  std::istringstream stub(stub_contents_);
+  std::string backend;
+  stub >> backend >> i.generation;
+  i.revision = i.generation + ":" + std::to_string(db_.get_revision());
+  i.default_lang = default_lang_;
+  i.indexed_at = std::atoll(db_.get_metadata(std::string(schema::kMetaIndexedAt)).c_str());
+  return i;
+}
+
+}  // namespace postsearch

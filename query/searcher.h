@@ -1,0 +1,64 @@
+// The search core: one object per thread that answers searches, related posts,
+// completions and post look-ups from an index directory. Knows nothing of HTTP or the
+// terminal; both front ends call it and serialise its structs with json_io.h.
+//
+// Threads: not thread-safe. Each thread owns a Searcher (and so its Xapian::Database).
+// Freshness: refresh() picks up a new commit (reopen) or a new generation (the stub file
+// changed); the query methods retry once on DatabaseModifiedError.
+// Errors: a missing or incompatible index throws std::runtime_error at open/refresh;
+// invalid requests are reported by validate_request(); nothing a user types throws.
+#pragma once
+
+#include <xapian.h>
+
+#include <filesystem>
+#include <optional>
+#include <string>
+
+#include "common/diagnostic.h"
+#include "common/post.h"
+#include "query/search_types.h"
+
+namespace postsearch {
+
+struct IndexInfo {
+  std::size_t documents = 0;
+  int schema_version = 0;
+  std::string generation;  // "gen-000003"
+  std::string revision;    // generation + ":" + Xapian revision: changes on every commit
+  std::string default_lang;
+  long long indexed_at = 0;  // seconds since the epoch of the last indexer run
+};
+
+// Checks a request's parameters; each problem names its parameter in `field`.
+[[nodiscard]] Diagnostics validate_request(const SearchRequest& request);
+
+class Searcher {
+ public:
+  // Opens INDEX_DIR; throws std::runtime_error (with a message that says what to do) when
+  // there is no index or it has another schema version.
+  explicit Searcher(std::filesystem::path index_dir);
+
+  // Sees the newest published index. Returns true when anything changed.
+  bool refresh();
+
+  [[nodiscard]] SearchResponse search(const SearchRequest& request);
+  // Posts like `id` (its key terms and shared tags); empty when the id is unknown.
+  [[nodiscard]] std::optional<std::vector<Hit>> related(const std::string& id, int count);
+  [[nodiscard]] SuggestResponse suggest(const std::string& prefix, int count);
+  [[nodiscard]] std::optional<StoredPost> post(const std::string& id);
+  [[nodiscard]] IndexInfo info();
+
+ private:
+  template <typename F>
+  auto with_retry(F f) -> decltype(f());
+  SearchResponse search_once(const SearchRequest& request);
+  void open();
+
+  std::filesystem::path index_dir_;
+  std::string stub_contents_;
+  Xapian::Database db_;
+  std::string default_lang_;
+};
+
+}  // namespace postsearch
