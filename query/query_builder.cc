@@ -62,7 +62,7 @@ std::string extract_dates(const std::string& s, ParsedQuery& parsed) {
     if (starts_with(tok, "after:") || starts_with(tok, "before:")) {
       const bool after = starts_with(tok, "after:");
       const std::string v = tok.substr(after ? 6 : 7);
-      const auto bound = parse_date_bound(v, !after);
+      const auto bound = parse_date_bound(v, false);  // before: is exclusive of its period
       if (bound) {
         (after ? parsed.dates.from : parsed.dates.to) = bound;
       } else {
@@ -172,7 +172,9 @@ QueryBuilder::QueryBuilder(const Xapian::Database& db, const std::string& lang)
 
 ParsedQuery QueryBuilder::parse(std::string_view input, const ParseOptions& options) {
   ParsedQuery parsed;
-  std::string text = extract_dates(sanitise(input, parsed.warnings), parsed);
+  const std::string clean = sanitise(input, parsed.warnings);
+  const bool typing = !clean.empty() && clean.back() != ' ';
+  std::string text = extract_dates(clean, parsed);
   text = balance(text, parsed.warnings);
   if (text::trim(text).empty()) {
     parsed.query = Xapian::Query::MatchAll;
@@ -183,7 +185,7 @@ ParsedQuery QueryBuilder::parse(std::string_view input, const ParseOptions& opti
   unsigned flags = Xapian::QueryParser::FLAG_PHRASE | Xapian::QueryParser::FLAG_BOOLEAN |
                    Xapian::QueryParser::FLAG_LOVEHATE | Xapian::QueryParser::FLAG_PURE_NOT |
                    Xapian::QueryParser::FLAG_WILDCARD | Xapian::QueryParser::FLAG_CJK_NGRAM;
-  if (options.partial && text.back() != ' ' && text.back() != '"' && text.back() != ')') {
+  if (options.partial && typing && text.back() != '"' && text.back() != ')') {
     flags |= Xapian::QueryParser::FLAG_PARTIAL;
   }
   if (options.spelling) flags |= Xapian::QueryParser::FLAG_SPELLING_CORRECTION;
@@ -198,6 +200,16 @@ ParsedQuery QueryBuilder::parse(std::string_view input, const ParseOptions& opti
     parsed.query = parser_.parse_query(words, Xapian::QueryParser::FLAG_CJK_NGRAM);
   }
   parsed.corrected = options.spelling ? parser_.get_corrected_query_string() : "";
+  if (options.spelling && (flags & Xapian::QueryParser::FLAG_PARTIAL) != 0) {
+    // Xapian does not correct a word it treats as a prefix: ask again without that.
+    try {
+      (void)parser_.parse_query(text,
+                                flags & ~static_cast<unsigned>(Xapian::QueryParser::FLAG_PARTIAL));
+      parsed.corrected = parser_.get_corrected_query_string();
+    } catch (const Xapian::QueryParserError&) {
+      parsed.corrected.clear();
+    }
+  }
   parsed.word_count = count_words(parsed.query);
   parsed.has_words = !parsed.query.empty();
   if (!parsed.has_words) parsed.query = Xapian::Query::MatchAll;

@@ -1,0 +1,90 @@
+"""The query command through its real binary: output, JSON, exit status, errors."""
+import os
+import subprocess
+import sys
+import unittest
+
+sys.path.insert(0, os.path.dirname(__file__))
+from harness import QUERY, SiteTestCase, index, query_json, run  # noqa: E402
+
+
+class Query(SiteTestCase):
+    def setUp(self):
+        super().setUp()
+        index(self.site, self.idx)
+
+    def test_exit_status_like_grep(self):
+        self.assertEqual(run([QUERY, "--index", self.idx, "sourdough"]).returncode, 0)
+        self.assertEqual(run([QUERY, "--index", self.idx, "zzzzqqqq"]).returncode, 1)
+        self.assertEqual(run([QUERY, "--index", self.idx, "--sort", "sideways", "x"]).returncode, 2)
+        self.assertEqual(run([QUERY, "--index", os.path.join(self.tmp, "none"), "x"]).returncode, 2)
+
+    def test_readable_output_is_plain_when_piped(self):
+        p = run([QUERY, "--index", self.idx, "sourdough"], check=0)
+        self.assertIn("Sourdough for programmers", p.stdout)
+        self.assertIn("/kitchen/2019/11/30/sourdough-for-programmers/", p.stdout)
+        self.assertNotIn("\033[", p.stdout)
+        self.assertNotIn("<mark>", p.stdout)
+
+    def test_json_shape(self):
+        out = query_json(self.idx, "sourdough", "--tag", "cooking", check=0)
+        for key in ("query", "did_you_mean", "corrected", "relaxed", "total", "page", "per_page", "hits",
+                    "facets", "warnings", "took_ms"):
+            self.assertIn(key, out)
+        hit = out["hits"][0]
+        for key in ("rank", "id", "url", "title", "date", "authors", "tags", "categories", "description",
+                    "title_html", "snippet_html", "sections", "score"):
+            self.assertIn(key, hit)
+        self.assertIn("<mark>Sourdough</mark>", hit["title_html"])
+        self.assertTrue(out["facets"]["tags"]["values"][0]["value"])
+
+    def test_filters_and_paging_flags(self):
+        out = query_json(self.idx, "--author", "Marek Nowak", "--per-page", "3", "--page", "2", check=0)
+        self.assertEqual(out["page"], 2)
+        self.assertEqual(len(out["hits"]), 3)
+        self.assertEqual(out["hits"][0]["rank"], 4)
+        for h in out["hits"]:
+            self.assertEqual(h["authors"], ["Marek Nowak"])
+
+    def test_bad_parameters_name_the_flag(self):
+        p = run([QUERY, "--index", self.idx, "--per-page", "5000", "x"])
+        self.assertEqual(p.returncode, 2)
+        self.assertIn("--per_page: must be between 1 and 100", p.stderr)
+        p = run([QUERY, "--index", self.idx, "--after", "tomorrow", "x"])
+        self.assertIn("--after:", p.stderr)
+
+    def test_help_documents_the_query_language(self):
+        p = run([QUERY, "--help"], check=0)
+        for text in ("\"exact phrase\"", "after:2023-01", "tag:cpp", "--related", "--suggest", "Exit status"):
+            self.assertIn(text, p.stdout)
+
+    def test_related_suggest_post_info(self):
+        out = query_json(self.idx, "--related", "_posts/2019-11-30-sourdough-for-programmers.md", check=0)
+        self.assertTrue(out["hits"])
+        out = query_json(self.idx, "--suggest", "sourd", check=0)
+        self.assertEqual(out["completions"][0]["text"], "sourdough")
+        out = query_json(self.idx, "--post", "_posts/2019-11-30-sourdough-for-programmers.md", check=0)
+        self.assertEqual(out["title"], "Sourdough for programmers")
+        out = query_json(self.idx, "--info", check=0)
+        self.assertEqual(out["documents"], 47)
+
+    def test_hostile_queries_never_crash(self):
+        for q in ['"unbalanced', "((((", "AND OR NOT", "\xff\xfe", "a" * 5000, "<script>alert(1)</script>", "*"]:
+            p = subprocess.run([QUERY, "--index", self.idx, "--json", q], capture_output=True)
+            self.assertIn(p.returncode, (0, 1), msg=q[:40])
+        p = run([QUERY, "--index", self.idx, "a" * 20000])
+        self.assertEqual(p.returncode, 2)
+        self.assertIn("--q: longer than 16384 bytes", p.stderr)
+
+    def test_index_of_another_schema_version_is_refused(self):
+        with open(os.path.join(self.idx, "XAPIANDB")) as stub:
+            gen = stub.read().split()[1]
+        run(["xapian-metadata", "set", os.path.join(self.idx, gen), "postsearch.schema_version", "999"], check=0)
+        p = run([QUERY, "--index", self.idx, "x"])
+        self.assertEqual(p.returncode, 2)
+        self.assertIn("schema version 999", p.stderr)
+        self.assertIn("re-index", p.stderr)
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)

@@ -1,0 +1,66 @@
+#include <catch2/catch.hpp>
+
+#include "indexer/markdown.h"
+
+namespace postsearch {
+
+TEST_CASE("markdown: sections at headings with kramdown ids", "[markdown]") {
+  const auto md = markdown_to_text(
+      "Intro text.\n\n## First Steps\n\nHello *world*.\n\n## 2. Numbers & Symbols!\n\nMore.\n\n## "
+      "First Steps\n\nAgain.\n",
+      {AnchorStyle::kKramdown});
+  REQUIRE(md.sections.size() == 4);
+  CHECK(md.sections[0].heading.empty());
+  CHECK(md.sections[0].text == "Intro text.");
+  CHECK(md.sections[1].heading == "First Steps");
+  CHECK(md.sections[1].anchor == "first-steps");
+  CHECK(md.sections[1].text == "Hello world.");
+  CHECK(md.sections[2].anchor == "numbers--symbols");
+  CHECK(md.sections[3].anchor == "first-steps-1");
+  CHECK(md.first_heading == "First Steps");
+}
+
+TEST_CASE("markdown: explicit ids and Goldmark ids", "[markdown]") {
+  CHECK(markdown_to_text("## Custom {#my-id}\n", {}).sections[0].anchor == "my-id");
+  CHECK(markdown_to_text("## Custom {#my-id}\n", {}).sections[0].heading == "Custom");
+  const auto g = markdown_to_text("## Hello, World!\n\n## Über uns\n\n## Hello, World!\n",
+                                  {AnchorStyle::kGoldmark});
+  CHECK(g.sections[0].anchor == "hello-world");
+  CHECK(g.sections[1].anchor == "über-uns");
+  CHECK(g.sections[2].anchor == "hello-world-1");
+}
+
+TEST_CASE("markdown: code, images and HTML", "[markdown]") {
+  const auto md = markdown_to_text(
+      "Text ![A red kite](kite.jpg) after.\n\n```cpp\nint main() {}\n```\n\n<div "
+      "class=\"x\">Inside &amp; out<script>evil()</script></div>\n",
+      {});
+  REQUIRE(md.sections.size() == 1);
+  CHECK(md.sections[0].text == "Text after. Inside & out");
+  CHECK(md.alt_text == "A red kite");
+  CHECK(md.code == "int main() {}\n");
+}
+
+TEST_CASE("markdown: Liquid and shortcodes go, the text they wrap stays", "[markdown]") {
+  CHECK(strip_template_tags("a {{ site.title }} b") == "a  b");
+  CHECK(strip_template_tags("a {% include x.html %} b") == "a  b");
+  CHECK(strip_template_tags("{% raw %}{{ kept }}{% endraw %}") == "{{ kept }}");
+  CHECK(strip_template_tags("x{% comment %}gone{% endcomment %}y") == "xy");
+  CHECK(strip_template_tags("{{< figure src=\"a.png\" >}}") == "");
+  CHECK(strip_template_tags("{{% note %}}kept{{% /note %}}") == "kept");
+  CHECK(strip_template_tags("{% highlight ruby %}\nputs 1\n{% endhighlight %}") ==
+        "\n```\n\nputs 1\n\n```\n");
+  CHECK(strip_template_tags("unclosed {% tag") == "unclosed {% tag");
+  CHECK(strip_template_tags("braces { alone }") == "braces { alone }");
+  const auto md =
+      markdown_to_text("{% highlight ruby %}\nputs 1\n{% endhighlight %}\nWords.\n", {});
+  CHECK(md.code.find("puts 1") != std::string::npos);
+  CHECK(md.sections[0].text == "Words.");
+}
+
+TEST_CASE("markdown: html_to_text decodes entities and drops scripts", "[markdown]") {
+  CHECK(html_to_text("<p>Fish &amp; chips &lt;3</p><style>p{}</style>") == "Fish & chips <3");
+  CHECK(html_to_text("<video><source src=x>Your browser</video>") == "Your browser");
+}
+
+}  // namespace postsearch

@@ -1,0 +1,90 @@
+// Golden tests of the query language: input -> Xapian::Query::get_description().
+#include <xapian.h>
+#include <catch2/catch.hpp>
+
+#include "query/query_builder.h"
+
+namespace postsearch {
+namespace {
+
+std::string describe(const std::string& q, DefaultOperator op = DefaultOperator::kAnd,
+                     bool partial = false) {
+  static Xapian::WritableDatabase db =
+      Xapian::WritableDatabase(std::string(), Xapian::DB_BACKEND_INMEMORY);
+  QueryBuilder qb(db, "en");
+  ParseOptions o;
+  o.op = op;
+  o.partial = partial;
+  o.spelling = false;
+  return qb.parse(q, o).query.get_description();
+}
+
+}  // namespace
+
+TEST_CASE("query language: golden descriptions", "[query_builder]") {
+  CHECK(describe("static sites") == "Query((Zstatic@1 AND Zsite@2))");
+  CHECK(describe("static sites", DefaultOperator::kOr) == "Query((Zstatic@1 OR Zsite@2))");
+  CHECK(describe("\"static sites\"") == "Query((static@1 PHRASE 2 sites@2))");
+  CHECK(describe("rust OR go") == "Query((Zrust@1 OR Zgo@2))");
+  CHECK(describe("rust -unsafe") == "Query((Zrust@1 AND_NOT Zunsaf@2))");
+  CHECK(describe("rust NOT unsafe") == "Query((Zrust@1 AND_NOT Zunsaf@2))");
+  CHECK(describe("(a OR b) c") == "Query(((Za@1 OR Zb@2) AND Zc@3))");
+  CHECK(describe("the tutorial") == "Query(Ztutori@2)");
+  CHECK(describe("title:release tag:cpp") == "Query((ZSreleas@1 FILTER Kcpp))");
+  CHECK(describe("deploy*") == "Query(WILDCARD SYNONYM deploy)");
+}
+
+TEST_CASE("query language: the last word as a prefix while typing", "[query_builder]") {
+  CHECK(describe("static sit", DefaultOperator::kAnd, true) ==
+        "Query((Zstatic@1 AND (WILDCARD SYNONYM sit OR Zsit@2)))");
+  CHECK(describe("static sit ", DefaultOperator::kAnd, true) == "Query((Zstatic@1 AND Zsit@2))");
+}
+
+TEST_CASE("query language: identifiers stay searchable", "[query_builder]") {
+  CHECK(describe("v2.3.0-preview1") == "Query((v2.3.0@1 PHRASE 2 preview1@2))");
+  CHECK(describe("std::vector") == "Query((std@1 PHRASE 2 vector@2))");
+  CHECK(describe("webRequest.onAuthRequired") == "Query((webrequest@1 PHRASE 2 onauthrequired@2))");
+}
+
+TEST_CASE("query language: dates come out of the text", "[query_builder]") {
+  Xapian::WritableDatabase db =
+      Xapian::WritableDatabase(std::string(), Xapian::DB_BACKEND_INMEMORY);
+  QueryBuilder qb(db, "en");
+  const ParsedQuery p = qb.parse("bread after:2022-06 before:2024 year:2023", {});
+  CHECK(p.query.get_description() == "Query((WILDCARD SYNONYM bread OR Zbread@1))");
+  REQUIRE(p.dates.from);
+  CHECK(*p.dates.from == 1654041600.0);  // 2022-06-01
+  REQUIRE(p.dates.to);
+  CHECK(*p.dates.to == 1704067200.0);  // 2024-01-01
+  CHECK(p.years == std::vector<std::string>{"2023"});
+  const ParsedQuery range = qb.parse("year:2020..2021", {});
+  CHECK(*range.dates.from == 1577836800.0);
+  CHECK(*range.dates.to == 1640995200.0);
+  CHECK_FALSE(range.has_words);
+  const ParsedQuery bad = qb.parse("after:soon x", {});
+  CHECK(bad.warnings.size() == 1);
+}
+
+TEST_CASE("query language: nothing a user types throws", "[query_builder]") {
+  Xapian::WritableDatabase db =
+      Xapian::WritableDatabase(std::string(), Xapian::DB_BACKEND_INMEMORY);
+  QueryBuilder qb(db, "en");
+  const char* inputs[] = {"\"unbalanced", "(open",  "close)",    "AND",
+                          "OR OR",        "NOT",    "-",         "+",
+                          "a AND",        "((((",   "title:",    "tag:",
+                          "\"\"",         "*",      "a*b*c*",    "\xff\xfe\x00garbage",
+                          "  ",           "NEAR/3", "a NEAR b",  "a ADJ b",
+                          "\"a\" \"b",    ")(",     "AND OR NOT"};
+  for (const char* in : inputs) {
+    INFO(in);
+    CHECK_NOTHROW(qb.parse(in, {}));
+  }
+  CHECK_NOTHROW(qb.parse(std::string(100000, 'a'), {}));
+  std::string binary;
+  for (int i = 0; i < 512; ++i) binary += static_cast<char>(i % 256);
+  CHECK_NOTHROW(qb.parse(binary, {}));
+  CHECK(qb.parse(std::string(5000, 'x'), {}).warnings.size() == 1);
+  CHECK(qb.parse("\"unbalanced", {}).query.get_description() == "Query(unbalanced@1)");
+}
+
+}  // namespace postsearch

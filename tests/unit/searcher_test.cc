@@ -1,0 +1,252 @@
+// The search core against the index of examples/site, built through the real indexer.
+#include <catch2/catch.hpp>
+
+#include <map>
+#include <set>
+
+#include "query/searcher.h"
+#include "test_support.h"
+
+namespace postsearch {
+namespace {
+
+using testing::example_index;
+
+std::vector<std::string> urls(const SearchResponse& r) {
+  std::vector<std::string> out;
+  for (const auto& h : r.hits) out.push_back(h.url);
+  return out;
+}
+
+SearchRequest req(const std::string& q) {
+  SearchRequest r;
+  r.q = q;
+  r.per_page = 100;
+  return r;
+}
+
+// Counts facet values over the stored fields of every hit of `r` (no facets asked).
+std::map<std::string, std::size_t> brute_force(Searcher& s, SearchRequest r,
+                                               const std::string& facet) {
+  r.facets = false;
+  r.per_page = 100;
+  std::map<std::string, std::size_t> counts;
+  for (const auto& h : s.search(r).hits) {
+    if (facet == "tags")
+      for (const auto& t : h.tags) ++counts[t];
+    if (facet == "authors")
+      for (const auto& a : h.authors) ++counts[a];
+    if (facet == "years" && !h.date.empty()) ++counts[h.date.substr(0, 4)];
+    if (facet == "langs") ++counts[h.lang];
+  }
+  return counts;
+}
+
+std::map<std::string, std::size_t> facet_counts(const SearchResponse& r, const std::string& name) {
+  std::map<std::string, std::size_t> out;
+  for (const auto& f : r.facets) {
+    if (f.name != name) continue;
+    for (const auto& v : f.values) out[v.value] = v.count;
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("searcher: finds posts by words, phrases and fields", "[searcher]") {
+  Searcher s(example_index());
+  CHECK(urls(s.search(req("sourdough starter"))).at(0) ==
+        "/kitchen/2019/11/30/sourdough-for-programmers/");
+  CHECK(s.search(req("\"cold water shock\"")).hits.size() == 1);
+  CHECK(s.search(req("title:bm25")).hits.at(0).title == "Understanding BM25");
+  CHECK(s.search(req("unpublishedword")).hits.empty());
+  CHECK(s.search(req("hiddenfromsearchword")).hits.empty());
+  CHECK(s.search(req("draftonlyword")).hits.empty());
+}
+
+TEST_CASE("searcher: identifiers find the post that has them", "[searcher]") {
+  Searcher s(example_index());
+  CHECK(s.search(req("v2.3.0-preview1")).hits.at(0).url ==
+        "/news/2020/02/29/leap-day-release-notes/");
+  CHECK(s.search(req("std::vector")).hits.at(0).title == "How std::vector grows");
+  CHECK(s.search(req("webRequest.onAuthRequired")).hits.at(0).url ==
+        "/web/2023/08/19/webextension-auth-handlers/");
+}
+
+TEST_CASE("searcher: long questions are relaxed, and the response says so", "[searcher]") {
+  Searcher s(example_index());
+  const SearchResponse r =
+      s.search(req("how do I keep my sourdough starter alive while travelling"));
+  CHECK(r.relaxed);
+  REQUIRE_FALSE(r.hits.empty());
+  CHECK(r.hits[0].title == "Sourdough for programmers");
+  CHECK_FALSE(s.search(req("sourdough starter")).relaxed);
+}
+
+TEST_CASE("searcher: did you mean", "[searcher]") {
+  Searcher s(example_index());
+  const SearchResponse r = s.search(req("sourdogh"));
+  CHECK(r.did_you_mean == "sourdough");
+  CHECK(r.corrected);
+  REQUIRE_FALSE(r.hits.empty());
+  CHECK(r.hits[0].title == "Sourdough for programmers");
+}
+
+TEST_CASE("searcher: filters are OR within a field and AND across fields", "[searcher]") {
+  Searcher s(example_index());
+  SearchRequest r = req("");
+  r.tags = {"cooking"};
+  const auto cooking = s.search(r).hits.size();
+  r.tags = {"cooking", "bread"};
+  CHECK(s.search(r).hits.size() == cooking);  // every bread post is a cooking post here
+  r.tags = {"rust", "bread"};
+  const auto either = s.search(r).hits.size();
+  CHECK(either > 2);
+  r.authors = {"Priya Raman"};
+  for (const auto& h : s.search(r).hits)
+    CHECK(h.authors == std::vector<std::string>{"Priya Raman"});
+  SearchRequest dated = req("");
+  dated.after = "2024";
+  dated.before = "2025";
+  for (const auto& h : s.search(dated).hits) CHECK(h.date.substr(0, 4) == "2024");
+  CHECK(s.search(dated).hits.size() == 7);
+  SearchRequest year = req("year:2024");
+  CHECK(s.search(year).hits.size() == 7);
+}
+
+TEST_CASE("searcher: multi-select facet counts equal a brute-force count", "[searcher]") {
+  Searcher s(example_index());
+  for (const std::string q : {"", "search", "mountains OR bread"}) {
+    SearchRequest r = req(q);
+    r.facet_limit = 100;
+    r.tags = {"cooking"};
+    const SearchResponse resp = s.search(r);
+    SearchRequest without_tags = r;
+    without_tags.tags.clear();
+    INFO(q);
+    // tags ignore their own filter; the others respect it.
+    CHECK(facet_counts(resp, "tags") == brute_force(s, without_tags, "tags"));
+    CHECK(facet_counts(resp, "authors") == brute_force(s, r, "authors"));
+    CHECK(facet_counts(resp, "years") == brute_force(s, r, "years"));
+    CHECK(facet_counts(resp, "langs") == brute_force(s, r, "langs"));
+    for (const auto& f : resp.facets) {
+      if (f.name != "tags") continue;
+      for (const auto& v : f.values) CHECK(v.selected == (v.value == "cooking"));
+    }
+  }
+}
+
+TEST_CASE("searcher: facet limit reports the values left out", "[searcher]") {
+  Searcher s(example_index());
+  SearchRequest r = req("");
+  r.facet_limit = 3;
+  for (const auto& f : s.search(r).facets) {
+    if (f.name != "tags") continue;
+    CHECK(f.values.size() == 3);
+    CHECK(f.other_values > 10);
+  }
+}
+
+TEST_CASE("searcher: titles and snippets are escaped before marks are added", "[searcher]") {
+  Searcher s(example_index());
+  const SearchResponse r = s.search(req("escaping hazards"));
+  REQUIRE_FALSE(r.hits.empty());
+  const Hit& h = r.hits[0];
+  CHECK(h.title == "Escaping <b>HTML</b> & other <script>alert(1)</script> hazards");
+  CHECK(h.title_html.find("<script>") == std::string::npos);
+  CHECK(h.title_html.find("<b>") == std::string::npos);
+  CHECK(h.title_html.find("&lt;script&gt;") != std::string::npos);
+  CHECK(h.title_html.find("<mark>Escaping</mark>") != std::string::npos);
+  CHECK(h.snippet_html.find("<script>") == std::string::npos);
+  const SearchResponse q = s.search(req("<script>alert(1)</script>"));
+  for (const auto& hit : q.hits) CHECK(hit.snippet_html.find("<script") == std::string::npos);
+}
+
+TEST_CASE("searcher: best sections deep-link to their anchors", "[searcher]") {
+  Searcher s(example_index());
+  const SearchResponse r = s.search(req("cold water shock"));
+  REQUIRE_FALSE(r.hits.empty());
+  REQUIRE_FALSE(r.hits[0].sections.empty());
+  CHECK(r.hits[0].sections[0].url == "/outdoors/2022/07/09/wild-swimming-safety/#cold-water-shock");
+}
+
+TEST_CASE("searcher: sorting by date", "[searcher]") {
+  Searcher s(example_index());
+  SearchRequest r = req("");
+  r.sort = SortOrder::kDateDescending;
+  const auto newest = s.search(r).hits;
+  REQUIRE(newest.size() > 10);
+  for (std::size_t i = 1; i < newest.size(); ++i) CHECK(newest[i - 1].date >= newest[i].date);
+  r.sort = SortOrder::kDateAscending;
+  CHECK(s.search(r).hits.front().date.substr(0, 10) == "2019-03-02");
+}
+
+TEST_CASE("searcher: paging and totals", "[searcher]") {
+  Searcher s(example_index());
+  SearchRequest r = req("");
+  r.per_page = 10;
+  const SearchResponse p1 = s.search(r);
+  r.page = 2;
+  const SearchResponse p2 = s.search(r);
+  CHECK(p1.total.estimate == 47);
+  CHECK(p1.total.exact);
+  CHECK(p2.hits.at(0).rank == 11);
+  CHECK(p1.hits.back().id != p2.hits.front().id);
+}
+
+TEST_CASE("searcher: related posts, completions and look-ups", "[searcher]") {
+  Searcher s(example_index());
+  const auto related = s.related("_posts/2019-11-30-sourdough-for-programmers.md", 5);
+  REQUIRE(related);
+  REQUIRE_FALSE(related->empty());
+  std::set<std::string> titles;
+  for (const auto& h : *related) titles.insert(h.title);
+  CHECK(titles.count("Winter solstice bread") == 1);
+  CHECK_FALSE(s.related("no-such-post", 5));
+  const SuggestResponse sug = s.suggest("sourd", 5);
+  REQUIRE_FALSE(sug.completions.empty());
+  CHECK(sug.completions[0].text == "sourdough");
+  CHECK(sug.titles.at(0).title == "Sourdough for programmers");
+  CHECK(s.post("_posts/2019-11-30-sourdough-for-programmers.md")->title ==
+        "Sourdough for programmers");
+  CHECK_FALSE(s.post("nope"));
+  CHECK(s.info().documents == 47);
+}
+
+TEST_CASE("searcher: explain gives each term's part of the score", "[searcher]") {
+  Searcher s(example_index());
+  SearchRequest r = req("sourdough starter");
+  r.explain = true;
+  const SearchResponse resp = s.search(r);
+  REQUIRE(resp.hits.at(0).explain);
+  const auto& e = *resp.hits[0].explain;
+  CHECK(e["terms"].size() >= 2);
+  CHECK(e["score"].get<double>() == Approx(resp.hits[0].score));
+}
+
+TEST_CASE("searcher: recency boost lifts newer posts", "[searcher]") {
+  Searcher s(example_index());
+  SearchRequest plain = req("search");
+  SearchRequest recent = plain;
+  recent.recency_half_life_days = 30;
+  CHECK(s.search(recent).hits.at(0).date >= s.search(plain).hits.at(0).date);
+}
+
+TEST_CASE("searcher: request validation names the parameter", "[searcher]") {
+  SearchRequest r;
+  r.per_page = 1000;
+  r.page = 0;
+  r.after = "soon";
+  const Diagnostics d = validate_request(r);
+  REQUIRE(d.size() == 3);
+  CHECK(d[0].field == "page");
+  CHECK(d[1].field == "per_page");
+  CHECK(d[2].field == "after");
+}
+
+TEST_CASE("searcher: a missing or foreign index is refused with advice", "[searcher]") {
+  testing::TempDir dir;
+  CHECK_THROWS_WITH(Searcher(dir.path()), Catch::Contains("indexer SITE_DIR --index"));
+}
+
+}  // namespace postsearch
