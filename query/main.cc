@@ -1,4 +1,5 @@
-// query: searches a postsearch index from the command line.
+// query: searches a postsearch index from the command line, or serves it over HTTP
+// (`query serve`).
 #include <unistd.h>
 
 #include <iostream>
@@ -6,8 +7,12 @@
 #include <vector>
 
 #include "query/cli.h"
+#include "query/http/serve_cli.h"
 
 int main(int argc, char** argv) {
   const std::vector<std::string> args(argv + 1, argv + argc);
+  if (!args.empty() && args.front() == "serve") {
+    return postsearch::http::run_serve_cli({args.begin() + 1, args.end()}, std::cout, std::cerr);
+  }
   return postsearch::run_query_cli(args, {std::cout, std::cerr, isatty(STDOUT_FILENO) == 1});
 }

@@ -1,0 +1,33 @@
+// The service's non-JSON answers, as pure functions of search results: the search page
+// (web/index.html with the results rendered on the server, so /search?q= works without
+// JavaScript), the OpenSearch description, and searches as Atom feeds. Every value from a
+// post or a request is escaped here. Safe from any thread.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "query/search_types.h"
+
+namespace postsearch::http {
+
+struct PageContext {
+  std::string site_title;  // shown in titles and the OpenSearch short name
+  std::string base_url;    // "http://127.0.0.1:8080", no trailing slash
+};
+
+// `page_template` is web/index.html; its markers are replaced with the escaped query and
+// the results (or nothing when `response` is null).
+[[nodiscard]] std::string render_search_page(std::string_view page_template, const PageContext& context,
+                                             const std::string& query, const SearchResponse* response);
+
+[[nodiscard]] std::string render_opensearch(const PageContext& context);
+
+// `self_query` is the request's query string, for the feed's self link and id.
+[[nodiscard]] std::string render_atom(const PageContext& context, const std::string& self_query,
+                                      const SearchResponse& response);
+
+// Escapes text for XML (and HTML) text and attribute values.
+[[nodiscard]] std::string xml_escape(std::string_view text);
+
+}  // namespace postsearch::http

@@ -1,0 +1,163 @@
+#include "query/http/params.h"
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+
+#include "common/text.h"
+#include "query/json_io.h"
+#include "query/searcher.h"
+
+namespace postsearch::http {
+namespace {
+
+using nlohmann::json;
+
+struct Field {
+  const char* name;
+  enum Kind { kText, kList, kInt, kNumber, kBool, kSort } kind;
+};
+
+constexpr Field kFields[] = {
+    {"q", Field::kText},          {"tag", Field::kList},       {"author", Field::kList},
+    {"category", Field::kList},   {"year", Field::kList},      {"month", Field::kList},
+    {"lang", Field::kList},       {"after", Field::kText},     {"before", Field::kText},
+    {"sort", Field::kSort},       {"page", Field::kInt},       {"per_page", Field::kInt},
+    {"facets", Field::kBool},     {"facet_limit", Field::kInt}, {"explain", Field::kBool},
+    {"recency", Field::kNumber},  {"query_lang", Field::kText}, {"partial", Field::kBool},
+};
+
+std::optional<ParamError> set_text(SearchRequest& r, const std::string& name, const std::string& v) {
+  if (!text::is_valid_utf8(v)) return ParamError{name, "is not valid UTF-8"};
+  if (name == "q") r.q = v;
+  if (name == "after") r.after = v;
+  if (name == "before") r.before = v;
+  if (name == "query_lang") r.lang = v;
+  return std::nullopt;
+}
+
+std::optional<ParamError> add_list(SearchRequest& r, const std::string& name, const std::string& v) {
+  if (!text::is_valid_utf8(v)) return ParamError{name, "is not valid UTF-8"};
+  if (v.size() > 200) return ParamError{name, "value longer than 200 bytes"};
+  std::vector<std::string>* list = name == "tag"        ? &r.tags
+                                   : name == "author"   ? &r.authors
+                                   : name == "category" ? &r.categories
+                                   : name == "year"     ? &r.years
+                                   : name == "month"    ? &r.months
+                                                        : &r.langs;
+  if (list->size() >= 20) return ParamError{name, "more than 20 values"};
+  list->push_back(v);
+  return std::nullopt;
+}
+
+std::optional<ParamError> set_int(SearchRequest& r, const std::string& name, const std::string& v) {
+  int n = 0;
+  const auto res = std::from_chars(v.data(), v.data() + v.size(), n);
+  if (res.ec != std::errc() || res.ptr != v.data() + v.size()) {
+    return ParamError{name, "expected a whole number, got '" + text::truncate_utf8(v, 40) + "'"};
+  }
+  if (name == "page") r.page = n;
+  if (name == "per_page") r.per_page = n;
+  if (name == "facet_limit") r.facet_limit = n;
+  return std::nullopt;
+}
+
+std::optional<ParamError> set_bool(SearchRequest& r, const std::string& name, const std::string& v) {
+  bool b = false;
+  if (v == "1" || v == "true" || v == "yes" || v == "on") {
+    b = true;
+  } else if (!(v == "0" || v == "false" || v == "no" || v == "off")) {
+    return ParamError{name, "expected true or false"};
+  }
+  if (name == "facets") r.facets = b;
+  if (name == "explain") r.explain = b;
+  if (name == "partial") r.partial = b;
+  return std::nullopt;
+}
+
+std::optional<ParamError> set_value(SearchRequest& r, const Field& f, const std::string& v) {
+  switch (f.kind) {
+    case Field::kText: return set_text(r, f.name, v);
+    case Field::kList: return add_list(r, f.name, v);
+    case Field::kInt: return set_int(r, f.name, v);
+    case Field::kBool: return set_bool(r, f.name, v);
+    case Field::kSort: {
+      const auto s = sort_by_name(v);
+      if (!s) return ParamError{"sort", "expected relevance, date or -date"};
+      r.sort = *s;
+      return std::nullopt;
+    }
+    case Field::kNumber: {
+      char* end = nullptr;
+      const double d = std::strtod(v.c_str(), &end);
+      if (end == v.c_str() || *end != '\0' || !std::isfinite(d)) return ParamError{f.name, "expected a number"};
+      r.recency_half_life_days = d;
+      return std::nullopt;
+    }
+  }
+  return std::nullopt;
+}
+
+const Field* field_named(const std::string& name) {
+  for (const auto& f : kFields) {
+    if (name == f.name) return &f;
+  }
+  return nullptr;
+}
+
+SearchParse finish(SearchRequest r) {
+  const Diagnostics problems = validate_request(r);
+  if (!problems.empty()) return ParamError{problems.front().field, problems.front().message};
+  return r;
+}
+
+}  // namespace
+
+const std::vector<std::string>& search_param_names() {
+  static const std::vector<std::string> kNames = [] {
+    std::vector<std::string> names;
+    for (const auto& f : kFields) names.emplace_back(f.name);
+    return names;
+  }();
+  return kNames;
+}
+
+SearchParse search_request_from_params(const Params& params) {
+  SearchRequest r;
+  for (const auto& [name, value] : params) {
+    const Field* f = field_named(name);
+    if (f == nullptr) continue;  // unknown parameters (cache busters, tracking) are ignored
+    if (f->kind != Field::kList && params.count(name) > 1) return ParamError{name, "given more than once"};
+    if (auto e = set_value(r, *f, value)) return *e;
+  }
+  return finish(std::move(r));
+}
+
+SearchParse search_request_from_json(const std::string& body) {
+  const json j = json::parse(body, nullptr, false);
+  if (j.is_discarded() || !j.is_object()) return ParamError{"body", "expected a JSON object"};
+  SearchRequest r;
+  for (const auto& [name, value] : j.items()) {
+    const Field* f = field_named(name);
+    if (f == nullptr) return ParamError{name, "unknown parameter"};
+    if (f->kind == Field::kList && value.is_array()) {
+      for (const auto& item : value) {
+        if (!item.is_string() && !item.is_number_integer()) return ParamError{name, "expected an array of strings"};
+        if (auto e = add_list(r, name, item.is_string() ? item.get<std::string>() : item.dump())) return *e;
+      }
+      continue;
+    }
+    std::string text;
+    if (value.is_string()) {
+      text = value.get<std::string>();
+    } else if (value.is_number() || value.is_boolean()) {
+      text = value.dump();
+    } else {
+      return ParamError{name, std::string("unexpected ") + value.type_name()};
+    }
+    if (auto e = set_value(r, *f, text)) return *e;
+  }
+  return finish(std::move(r));
+}
+
+}  // namespace postsearch::http

@@ -1,0 +1,524 @@
+#include "query/http/server.h"
+
+#include <httplib.h>
+#include <xapian.h>
+#include <xxhash.h>
+
+#include <chrono>
+#include <ctime>
+#include <fstream>
+#include <mutex>
+#include <ostream>
+#include <regex>
+#include <sstream>
+
+#include "common/text.h"
+#include "query/http/metrics.h"
+#include "query/http/pages.h"
+#include "query/http/params.h"
+#include "query/http/rate_limiter.h"
+#include "query/http/searcher_pool.h"
+#include "query/http/web_assets.h"
+#include "query/json_io.h"
+
+namespace postsearch::http {
+namespace {
+
+using nlohmann::json;
+
+constexpr const char* kJson = "application/json; charset=utf-8";
+
+// The route table: the one place that lists what the service answers.
+struct Route {
+  const char* name;
+  const char* method;
+  const char* pattern;
+};
+constexpr Route kRoutes[] = {
+    {"search", "GET", "/api/search"},        {"search", "POST", "/api/search"},
+    {"suggest", "GET", "/api/suggest"},      {"related", "GET", "/api/related/(.+)"},
+    {"post", "GET", "/api/posts/(.+)"},      {"healthz", "GET", "/healthz"},
+    {"readyz", "GET", "/readyz"},            {"metrics", "GET", "/metrics"},
+    {"opensearch", "GET", "/opensearch.xml"}, {"feed", "GET", "/search.atom"},
+    {"page", "GET", "/"},                    {"page", "GET", "/search"},
+    {"asset", "GET", "/assets/([A-Za-z0-9_-][A-Za-z0-9._-]*)"},
+};
+
+const char* code_for(int status) {
+  switch (status) {
+    case 400: return "bad_parameter";
+    case 403: return "forbidden";
+    case 404: return "not_found";
+    case 405: return "method_not_allowed";
+    case 413: return "payload_too_large";
+    case 414: return "uri_too_long";
+    case 429: return "rate_limited";
+    case 503: return "index_unavailable";
+    default: return status >= 500 ? "internal" : "error";
+  }
+}
+
+void send_error(httplib::Response& res, int status, const std::string& message, const std::string& param = "") {
+  res.status = status;
+  res.set_content(error_json(code_for(status), message, param).dump(), kJson);
+}
+
+class IndexUnavailable : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+}  // namespace
+
+class Server::Impl {
+ public:
+  Impl(ServerOptions options, std::ostream& log)
+      : options_(std::move(options)), log_(log), pool_(options_.index_dir),
+        limiter_(std::make_shared<RateLimiter>(options_.rate_limit, options_.rate_burst)),
+        host_pattern_(R"([A-Za-z0-9.\-]+(:[0-9]{1,5})?|\[[0-9A-Fa-f:.]+\](:[0-9]{1,5})?)") {
+    for (const auto& r : kRoutes) routes_.emplace_back(r, std::regex(r.pattern));
+    configure();
+    add_routes();
+  }
+
+  int bind() {
+    if (options_.port == 0) {
+      const int port = server_.bind_to_any_port(options_.host);
+      if (port < 0) throw std::runtime_error("cannot listen on " + options_.host);
+      return port;
+    }
+    if (!server_.bind_to_port(options_.host, options_.port)) {
+      throw std::runtime_error("cannot listen on " + options_.host + ":" + std::to_string(options_.port) +
+                               " (in use, or not an address of this machine)");
+    }
+    return options_.port;
+  }
+  void run() { server_.listen_after_bind(); }
+  void stop() { server_.stop(); }
+  void update(const ServerOptions& o) {
+    const std::lock_guard<std::mutex> lock(settings_mutex_);
+    options_.cors_origins = o.cors_origins;
+    options_.access_log = o.access_log;
+    options_.site_title = o.site_title;
+    options_.public_url = o.public_url;
+    options_.cache_max_age = o.cache_max_age;
+    options_.trust_proxy = o.trust_proxy;
+    limiter_ = std::make_shared<RateLimiter>(o.rate_limit, o.rate_burst);
+  }
+
+ private:
+  struct Settings {
+    std::vector<std::string> cors_origins;
+    bool access_log;
+    std::string site_title;
+    std::string public_url;
+    int cache_max_age;
+    bool trust_proxy;
+    std::shared_ptr<RateLimiter> limiter;
+  };
+  Settings settings() {
+    const std::lock_guard<std::mutex> lock(settings_mutex_);
+    return {options_.cors_origins, options_.access_log, options_.site_title, options_.public_url,
+            options_.cache_max_age, options_.trust_proxy, limiter_};
+  }
+
+  void configure();
+  void add_routes();
+  template <typename F>
+  httplib::Server::Handler guarded(F f);
+  httplib::Server::HandlerResponse before(const httplib::Request& req, httplib::Response& res);
+  void after(const httplib::Request& req, httplib::Response& res);
+  void log_request(const httplib::Request& req, const httplib::Response& res);
+  std::string client_of(const httplib::Request& req, const Settings& s) const;
+  std::string allowed_origin(const httplib::Request& req, const Settings& s) const;
+  std::string base_url(const httplib::Request& req, const Settings& s) const;
+  bool not_modified(const httplib::Request& req, httplib::Response& res, SearcherPool::Lease& searcher);
+
+  SearcherPool::Lease acquire();
+  void search(const httplib::Request& req, httplib::Response& res, const SearchParse& parsed);
+  void suggest(const httplib::Request& req, httplib::Response& res);
+  void related(const httplib::Request& req, httplib::Response& res);
+  void post(const httplib::Request& req, httplib::Response& res);
+  void readyz(httplib::Response& res);
+  void metrics(httplib::Response& res);
+  void feed(const httplib::Request& req, httplib::Response& res);
+  void page(const httplib::Request& req, httplib::Response& res);
+  void asset(const httplib::Request& req, httplib::Response& res);
+  std::optional<std::string> web_file(const std::string& name, std::string* content_type) const;
+  std::string route_of(const std::string& path) const;
+  bool path_known_with_other_method(const std::string& path, const std::string& method) const;
+
+  ServerOptions options_;
+  std::ostream& log_;
+  std::mutex log_mutex_;
+  SearcherPool pool_;
+  Metrics metrics_;
+  std::mutex settings_mutex_;
+  std::shared_ptr<RateLimiter> limiter_;
+  std::regex host_pattern_;
+  std::vector<std::pair<Route, std::regex>> routes_;
+  httplib::Server server_;
+};
+
+std::string Server::Impl::route_of(const std::string& path) const {
+  for (const auto& [route, re] : routes_) {
+    if (std::regex_match(path, re)) return route.name;
+  }
+  return "other";
+}
+
+bool Server::Impl::path_known_with_other_method(const std::string& path, const std::string& method) const {
+  bool known = false;
+  for (const auto& [route, re] : routes_) {
+    if (!std::regex_match(path, re)) continue;
+    if (method == route.method) return false;
+    known = true;
+  }
+  return known;
+}
+
+void Server::Impl::configure() {
+  const unsigned threads = std::max(1U, options_.threads);
+  server_.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
+  server_.set_read_timeout(options_.timeout_seconds, 0);
+  server_.set_write_timeout(options_.timeout_seconds, 0);
+  server_.set_keep_alive_timeout(options_.keep_alive_seconds);
+  server_.set_keep_alive_max_count(100);
+  server_.set_payload_max_length(options_.max_body_bytes);
+  server_.set_pre_routing_handler([this](const auto& req, auto& res) { return before(req, res); });
+  server_.set_post_routing_handler([this](const auto& req, auto& res) { after(req, res); });
+  server_.set_logger([this](const auto& req, const auto& res) { log_request(req, res); });
+  server_.set_exception_handler([this](const auto&, auto& res, std::exception_ptr ep) {
+    try {
+      std::rethrow_exception(ep);
+    } catch (const std::exception& e) {
+      const std::lock_guard<std::mutex> lock(log_mutex_);
+      log_ << "query serve: internal error: " << e.what() << "\n";
+    } catch (...) {
+    }
+    send_error(res, 500, "internal error; see the service log");
+  });
+  server_.set_error_handler([this](const httplib::Request& req, httplib::Response& res) {
+    if (!res.body.empty()) return;
+    if (res.status == 404 && path_known_with_other_method(req.path, req.method)) {
+      res.set_header("Allow", req.path == "/api/search" ? "GET, POST" : "GET");
+      send_error(res, 405, req.method + " is not allowed on " + req.path);
+      return;
+    }
+    const std::string message = res.status == 404   ? "no such endpoint: " + req.path
+                                : res.status == 413 ? "request body too large"
+                                : res.status == 414 ? "request URI too long"
+                                                    : "request failed";
+    send_error(res, res.status, message);
+  });
+}
+
+template <typename F>
+httplib::Server::Handler Server::Impl::guarded(F f) {
+  return [this, f](const httplib::Request& req, httplib::Response& res) {
+    const auto start = std::chrono::steady_clock::now();
+    struct Timing {
+      std::chrono::steady_clock::time_point start;
+      httplib::Response& res;
+      ~Timing() {
+        const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+        char v[48];
+        std::snprintf(v, sizeof v, "total;dur=%.3f", ms);
+        res.set_header("Server-Timing", v);
+      }
+    } timing{start, res};
+    try {
+      f(req, res);
+    } catch (const IndexUnavailable& e) {
+      send_error(res, 503, e.what());
+    } catch (const Xapian::DatabaseOpeningError& e) {
+      send_error(res, 503, "the index cannot be opened: " + e.get_msg());
+    } catch (const Xapian::Error& e) {
+      {
+        const std::lock_guard<std::mutex> lock(log_mutex_);
+        log_ << "query serve: " << e.get_description() << "\n";
+      }
+      send_error(res, 503, "the index is being replaced or is damaged; try again");
+    }
+  };
+}
+
+void Server::Impl::add_routes() {
+  auto lease = [this](auto&& body) {
+    return guarded([this, body](const httplib::Request& req, httplib::Response& res) {
+      body(req, res);
+    });
+  };
+  server_.Get("/api/search", lease([this](const auto& req, auto& res) {
+    Params p(req.params.begin(), req.params.end());
+    search(req, res, search_request_from_params(p));
+  }));
+  server_.Post("/api/search", lease([this](const auto& req, auto& res) {
+    search(req, res, search_request_from_json(req.body));
+  }));
+  server_.Get("/api/suggest", lease([this](const auto& req, auto& res) { suggest(req, res); }));
+  server_.Get("/api/related/(.+)", lease([this](const auto& req, auto& res) { related(req, res); }));
+  server_.Get("/api/posts/(.+)", lease([this](const auto& req, auto& res) { post(req, res); }));
+  server_.Get("/healthz", [](const auto&, auto& res) { res.set_content("{\"status\":\"ok\"}", kJson); });
+  server_.Get("/readyz", [this](const auto&, auto& res) { readyz(res); });
+  server_.Get("/metrics", [this](const auto&, auto& res) { metrics(res); });
+  server_.Get("/opensearch.xml", [this](const auto& req, auto& res) {
+    const Settings s = settings();
+    res.set_content(render_opensearch({s.site_title, base_url(req, s)}), "application/opensearchdescription+xml");
+  });
+  server_.Get("/search.atom", lease([this](const auto& req, auto& res) { feed(req, res); }));
+  server_.Get("/", lease([this](const auto& req, auto& res) { page(req, res); }));
+  server_.Get("/search", lease([this](const auto& req, auto& res) { page(req, res); }));
+  server_.Get("/assets/([A-Za-z0-9_-][A-Za-z0-9._-]*)", [this](const auto& req, auto& res) { asset(req, res); });
+  server_.Options(".*", [](const auto&, auto& res) { res.status = 204; });
+}
+
+std::string Server::Impl::client_of(const httplib::Request& req, const Settings& s) const {
+  if (s.trust_proxy && req.has_header("X-Forwarded-For")) {
+    const std::string xff = req.get_header_value("X-Forwarded-For");
+    const auto comma = xff.find_last_of(',');
+    return text::trim(comma == std::string::npos ? xff : xff.substr(comma + 1));
+  }
+  return req.remote_addr;
+}
+
+std::string Server::Impl::allowed_origin(const httplib::Request& req, const Settings& s) const {
+  if (!req.has_header("Origin")) return "";
+  const std::string origin = req.get_header_value("Origin");
+  for (const auto& o : s.cors_origins) {
+    if (o == "*" || o == origin) return origin;
+  }
+  return "";
+}
+
+std::string Server::Impl::base_url(const httplib::Request& req, const Settings& s) const {
+  if (!s.public_url.empty()) {
+    std::string u = s.public_url;
+    while (!u.empty() && u.back() == '/') u.pop_back();
+    return u;
+  }
+  const std::string host = req.get_header_value("Host");
+  if (!host.empty() && std::regex_match(host, host_pattern_)) return "http://" + host;
+  return "http://" + options_.host + ":" + std::to_string(options_.port);
+}
+
+httplib::Server::HandlerResponse Server::Impl::before(const httplib::Request& req, httplib::Response& res) {
+  const Settings s = settings();
+  if (const int wait = s.limiter->admit(client_of(req, s)); wait > 0) {
+    res.set_header("Retry-After", std::to_string(wait));
+    send_error(res, 429, "too many requests; retry after " + std::to_string(wait) + " s");
+    return httplib::Server::HandlerResponse::Handled;
+  }
+  if (req.method == "OPTIONS" && req.has_header("Origin") && allowed_origin(req, s).empty()) {
+    send_error(res, 403, "origin " + text::truncate_utf8(req.get_header_value("Origin"), 200) + " is not allowed");
+    return httplib::Server::HandlerResponse::Handled;
+  }
+  return httplib::Server::HandlerResponse::Unhandled;
+}
+
+void Server::Impl::after(const httplib::Request& req, httplib::Response& res) {
+  const Settings s = settings();
+  const std::string origin = allowed_origin(req, s);
+  res.set_header("Vary", "Origin");
+  if (!origin.empty()) {
+    res.set_header("Access-Control-Allow-Origin", origin);
+    res.set_header("Access-Control-Expose-Headers", "ETag");
+    if (req.method == "OPTIONS") {
+      res.set_header("Access-Control-Allow-Methods", "GET, POST, OPTIONS");
+      res.set_header("Access-Control-Allow-Headers", "Content-Type, If-None-Match");
+      res.set_header("Access-Control-Max-Age", "600");
+    }
+  }
+  res.set_header("X-Content-Type-Options", "nosniff");
+  res.set_header("Referrer-Policy", "no-referrer");
+}
+
+void Server::Impl::log_request(const httplib::Request& req, const httplib::Response& res) {
+  const std::string route = route_of(req.path);
+  const std::string timing = res.get_header_value("Server-Timing");
+  const auto eq = timing.find("dur=");
+  const double ms = eq == std::string::npos ? 0.0 : std::atof(timing.c_str() + eq + 4);
+  metrics_.record(route, res.status, ms / 1000.0);
+  if (!settings().access_log) return;
+  char ts[32];
+  const std::time_t t = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  std::strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  const std::lock_guard<std::mutex> lock(log_mutex_);
+  log_ << ts << " " << req.remote_addr << " \"" << req.method << " " << text::truncate_utf8(req.target, 200)
+       << "\" " << res.status << " " << res.body.size() << " " << ms << "ms\n";
+}
+
+bool Server::Impl::not_modified(const httplib::Request& req, httplib::Response& res, SearcherPool::Lease& searcher) {
+  const Settings s = settings();
+  const std::string key = searcher->info().revision + "|" + req.method + "|" + req.target + "|" + req.body;
+  char etag[40];
+  std::snprintf(etag, sizeof etag, "\"%016llx\"", static_cast<unsigned long long>(XXH3_64bits(key.data(), key.size())));
+  res.set_header("ETag", etag);
+  res.set_header("Cache-Control", "public, max-age=" + std::to_string(s.cache_max_age));
+  if (req.get_header_value("If-None-Match") == etag) {
+    res.status = 304;
+    return true;
+  }
+  return false;
+}
+
+
+SearcherPool::Lease Server::Impl::acquire() {
+  try {
+    return pool_.acquire();
+  } catch (const Xapian::Error& e) {
+    throw IndexUnavailable("the index cannot be opened: " + e.get_msg());
+  } catch (const std::runtime_error& e) {
+    throw IndexUnavailable(e.what());
+  }
+}
+
+void Server::Impl::search(const httplib::Request& req, httplib::Response& res, const SearchParse& parsed) {
+  if (const auto* e = std::get_if<ParamError>(&parsed)) {
+    send_error(res, 400, e->param + ": " + e->message, e->param);
+    return;
+  }
+  auto searcher = acquire();
+  if (not_modified(req, res, searcher)) return;
+  res.set_content(to_json(searcher->search(std::get<SearchRequest>(parsed))).dump(), kJson);
+}
+
+void Server::Impl::suggest(const httplib::Request& req, httplib::Response& res) {
+  const std::string q = req.get_param_value("q");
+  if (!text::is_valid_utf8(q)) return send_error(res, 400, "q: is not valid UTF-8", "q");
+  if (q.size() > 256) return send_error(res, 400, "q: longer than 256 bytes", "q");
+  auto searcher = acquire();
+  if (not_modified(req, res, searcher)) return;
+  const SuggestResponse r = searcher->suggest(q, 8);
+  if (req.get_param_value("format") == "opensearch") {
+    json words = json::array();
+    for (const auto& c : r.completions) words.push_back(c.text);
+    res.set_content(json::array({q, words}).dump(), "application/x-suggestions+json");
+    return;
+  }
+  res.set_content(to_json(r).dump(), kJson);
+}
+
+void Server::Impl::related(const httplib::Request& req, httplib::Response& res) {
+  const std::string id = req.matches[1];
+  auto searcher = acquire();
+  if (not_modified(req, res, searcher)) return;
+  const auto hits = searcher->related(id, 5);
+  if (!hits) return send_error(res, 404, "no post with id " + text::truncate_utf8(id, 200), "id");
+  res.set_content(related_json(id, *hits).dump(), kJson);
+}
+
+void Server::Impl::post(const httplib::Request& req, httplib::Response& res) {
+  const std::string id = req.matches[1];
+  auto searcher = acquire();
+  if (not_modified(req, res, searcher)) return;
+  const auto p = searcher->post(id);
+  if (!p) return send_error(res, 404, "no post with id " + text::truncate_utf8(id, 200), "id");
+  res.set_content(to_json(*p).dump(), kJson);
+}
+
+void Server::Impl::readyz(httplib::Response& res) {
+  try {
+    auto searcher = acquire();
+    json j = to_json(searcher->info());
+    j["ready"] = true;
+    res.set_content(j.dump(), kJson);
+  } catch (const IndexUnavailable& e) {
+    res.status = 503;
+    res.set_content(json{{"ready", false}, {"error", {{"code", "index_unavailable"}, {"message", e.what()}, {"param", nullptr}}}}.dump(), kJson);
+  }
+}
+
+void Server::Impl::metrics(httplib::Response& res) {
+  IndexGauges g;
+  g.reopens = pool_.reopen_count();
+  try {
+    auto searcher = acquire();
+    const IndexInfo info = searcher->info();
+    g.ready = true;
+    g.documents = info.documents;
+    g.revision = info.revision;
+    g.age_seconds = info.indexed_at > 0 ? static_cast<double>(std::time(nullptr) - info.indexed_at) : 0;
+  } catch (const IndexUnavailable&) {
+    g.ready = false;
+  }
+  res.set_content(metrics_.render(g), "text/plain; version=0.0.4; charset=utf-8");
+}
+
+void Server::Impl::feed(const httplib::Request& req, httplib::Response& res) {
+  Params p(req.params.begin(), req.params.end());
+  if (p.find("sort") == p.end()) p.emplace("sort", "-date");
+  if (p.find("per_page") == p.end()) p.emplace("per_page", "20");
+  p.erase("facets");
+  p.emplace("facets", "false");
+  const SearchParse parsed = search_request_from_params(p);
+  if (const auto* e = std::get_if<ParamError>(&parsed)) {
+    return send_error(res, 400, e->param + ": " + e->message, e->param);
+  }
+  auto searcher = acquire();
+  if (not_modified(req, res, searcher)) return;
+  const Settings s = settings();
+  const std::string query = req.target.find('?') == std::string::npos ? "" : req.target.substr(req.target.find('?') + 1);
+  res.set_content(render_atom({s.site_title, base_url(req, s)}, query, searcher->search(std::get<SearchRequest>(parsed))),
+                  "application/atom+xml; charset=utf-8");
+}
+
+std::optional<std::string> Server::Impl::web_file(const std::string& name, std::string* content_type) const {
+  if (!options_.web_dir.empty()) {
+    std::ifstream in(options_.web_dir / name, std::ios::binary);
+    if (!in) return std::nullopt;
+    std::ostringstream ss;
+    ss << in.rdbuf();
+    const auto asset = embedded_asset(name);
+    *content_type = asset ? std::string(asset->content_type) : "application/octet-stream";
+    return ss.str();
+  }
+  const auto asset = embedded_asset(name);
+  if (!asset) return std::nullopt;
+  *content_type = std::string(asset->content_type);
+  return std::string(asset->bytes);
+}
+
+void Server::Impl::page(const httplib::Request& req, httplib::Response& res) {
+  std::string type;
+  const auto tpl = web_file("index.html", &type);
+  if (!tpl) return send_error(res, 404, "no search page (index.html) in the web folder");
+  const Settings s = settings();
+  const PageContext ctx{s.site_title, base_url(req, s)};
+  std::optional<SearchResponse> response;
+  const std::string q = req.get_param_value("q");
+  if (req.path == "/search" && !q.empty()) {
+    Params p(req.params.begin(), req.params.end());
+    const SearchParse parsed = search_request_from_params(p);
+    if (const auto* e = std::get_if<ParamError>(&parsed)) {
+      return send_error(res, 400, e->param + ": " + e->message, e->param);
+    }
+    auto searcher = acquire();
+    SearchRequest r = std::get<SearchRequest>(parsed);
+    r.facets = false;
+    response = searcher->search(r);
+  }
+  res.set_header("Content-Security-Policy", "default-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'");
+  res.set_content(render_search_page(*tpl, ctx, text::is_valid_utf8(q) ? q : "", response ? &*response : nullptr),
+                  "text/html; charset=utf-8");
+}
+
+void Server::Impl::asset(const httplib::Request& req, httplib::Response& res) {
+  const std::string name = req.matches[1];
+  std::string type;
+  const auto body = name == "index.html" ? std::nullopt : web_file(name, &type);
+  if (!body) return send_error(res, 404, "no such asset: " + name);
+  res.set_header("Cache-Control", options_.web_dir.empty() ? "public, max-age=3600" : "no-cache");
+  res.set_content(*body, type);
+}
+
+Server::Server(ServerOptions options, std::ostream& log) : impl_(std::make_unique<Impl>(std::move(options), log)) {}
+Server::~Server() = default;
+int Server::bind() { return impl_->bind(); }
+void Server::run() { impl_->run(); }
+void Server::stop() { impl_->stop(); }
+void Server::update(const ServerOptions& options) { impl_->update(options); }
+
+}  // namespace postsearch::http

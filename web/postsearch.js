@@ -1,0 +1,321 @@
+/* postsearch search box: one script tag, no dependencies.
+ *   <script src="https://search.example.org/assets/postsearch.js"
+ *           data-endpoint="https://search.example.org" data-mount="#search" defer></script>
+ * data-mode="page" gives the full page (facets, paging, state in the URL); the default
+ * "box" is a combobox with a drop-down of the top results.
+ * Text goes in with textContent; only the service's escaped *_html fields use innerHTML. */
+(function (root, factory) {
+  'use strict';
+  var api = factory();
+  if (typeof module === 'object' && module.exports) module.exports = api;
+  if (typeof document !== 'undefined' && document.currentScript) api.autoInit(document.currentScript);
+})(this, function () {
+  'use strict';
+  var FILTERS = [['tag', 'tags', 'Tags'], ['author', 'authors', 'Authors'], ['year', 'years', 'Years']];
+  var uid = 0;
+
+  function emptyState() { return { q: '', tag: [], author: [], year: [], page: 1 }; }
+
+  function stateFromSearch(search) {
+    var p = new URLSearchParams(search || ''), s = emptyState();
+    s.q = p.get('q') || '';
+    FILTERS.forEach(function (f) { s[f[0]] = p.getAll(f[0]); });
+    var page = parseInt(p.get('page') || '1', 10);
+    s.page = page > 0 && page < 1000 ? page : 1;
+    return s;
+  }
+
+  function stateToSearch(s) {
+    var p = new URLSearchParams();
+    if (s.q) p.set('q', s.q);
+    FILTERS.forEach(function (f) { (s[f[0]] || []).forEach(function (v) { p.append(f[0], v); }); });
+    if (s.page > 1) p.set('page', String(s.page));
+    var out = p.toString();
+    return out ? '?' + out : '';
+  }
+
+  function apiUrl(endpoint, s, extra) {
+    var p = new URLSearchParams(stateToSearch(s).slice(1));
+    Object.keys(extra || {}).forEach(function (k) { p.set(k, extra[k]); });
+    return (endpoint || '').replace(/\/+$/, '') + '/api/search?' + p.toString();
+  }
+
+  function toggle(list, value) {
+    var i = list.indexOf(value);
+    return i >= 0 ? list.slice(0, i).concat(list.slice(i + 1)) : list.concat([value]);
+  }
+
+  function debounce(fn, ms) {
+    var t = null;
+    function d() { var a = arguments, self = this; clearTimeout(t); t = setTimeout(function () { fn.apply(self, a); }, ms); }
+    d.cancel = function () { clearTimeout(t); };
+    return d;
+  }
+
+  function countText(total, corrected) {
+    var n = total.estimate, exact = total.exact;
+    if (n === 0) return 'No results';
+    return (exact ? '' : 'About ') + n + (n === 1 ? ' result' : ' results') + (corrected ? ' (corrected)' : '');
+  }
+
+  function el(tag, cls, text) {
+    var e = document.createElement(tag);
+    if (cls) e.className = cls;
+    if (text !== undefined) e.textContent = text;
+    return e;
+  }
+
+  function renderHit(hit, id) {
+    var li = el('li', 'ps-hit');
+    li.id = id;
+    li.setAttribute('role', 'option');
+    li.setAttribute('aria-selected', 'false');
+    li.dataset.url = hit.url;
+    var a = el('a', 'ps-title');
+    a.href = hit.url;
+    a.tabIndex = -1;
+    a.innerHTML = hit.title_html; /* escaped by the service */
+    li.appendChild(a);
+    var meta = [];
+    if (hit.date) meta.push(hit.date.slice(0, 10));
+    if (hit.authors && hit.authors.length) meta.push(hit.authors.join(', '));
+    var m = el('div', 'ps-meta', meta.join(' · '));
+    (hit.tags || []).slice(0, 4).forEach(function (t) { m.appendChild(document.createTextNode(' ')); m.appendChild(el('span', 'ps-tag', t)); });
+    li.appendChild(m);
+    if (hit.snippet_html) { var p = el('p', 'ps-snippet'); p.innerHTML = hit.snippet_html; li.appendChild(p); }
+    if (hit.sections && hit.sections.length) {
+      var ul = el('ul', 'ps-sections');
+      hit.sections.slice(0, 3).forEach(function (s) {
+        var sa = el('a', '', s.heading); sa.href = s.url; sa.tabIndex = -1;
+        var sli = el('li'); sli.appendChild(sa); ul.appendChild(sli);
+      });
+      li.appendChild(ul);
+    }
+    return li;
+  }
+
+  function Search(mount, opts) {
+    this.opts = opts;
+    this.page = opts.mode === 'page';
+    this.state = this.page ? stateFromSearch(location.search) : emptyState();
+    this.controller = null;
+    this.active = -1;
+    this.id = 'ps' + (++uid);
+    this.build(mount);
+    this.schedule = debounce(this.run.bind(this, false), opts.delay);
+    if (this.page && (this.state.q || this.hasFilters())) this.run(false);
+  }
+
+  Search.prototype.hasFilters = function () {
+    var s = this.state;
+    return FILTERS.some(function (f) { return s[f[0]].length > 0; });
+  };
+
+  Search.prototype.build = function (mount) {
+    var self = this;
+    mount.classList.add('ps-root');
+    var form = mount.querySelector('form');
+    if (!form) {
+      form = el('form', 'ps-form');
+      form.setAttribute('role', 'search');
+      var label = el('label', 'ps-visually-hidden', 'Search');
+      label.htmlFor = this.id + '-q';
+      var input0 = el('input', 'ps-input');
+      input0.type = 'search'; input0.id = this.id + '-q'; input0.autocomplete = 'off';
+      input0.placeholder = 'Search (press /)';
+      form.appendChild(label); form.appendChild(input0);
+      mount.appendChild(form);
+    }
+    var server = mount.querySelector('.ps-server-results');
+    if (server) server.remove();
+    this.input = form.querySelector('input');
+    this.input.value = this.state.q;
+    var list = el('ul', 'ps-results');
+    list.id = this.id + '-list';
+    list.setAttribute('role', 'listbox');
+    list.setAttribute('aria-label', 'Search results');
+    this.list = list;
+    this.input.setAttribute('role', 'combobox');
+    this.input.setAttribute('aria-controls', list.id);
+    this.input.setAttribute('aria-expanded', 'false');
+    this.input.setAttribute('aria-autocomplete', 'list');
+    this.status = el('div', 'ps-status');
+    this.status.setAttribute('role', 'status');
+    this.status.setAttribute('aria-live', 'polite');
+    this.more = el('button', 'ps-button ps-more', 'More results');
+    this.more.type = 'button';
+    this.more.hidden = true;
+    this.more.addEventListener('click', function () { self.state.page += 1; self.run(true); });
+    var panel = el('div', this.page ? 'ps-layout' : 'ps-popup');
+    this.panel = panel;
+    if (this.page) { this.facets = el('aside', 'ps-facets'); this.facets.setAttribute('aria-label', 'Filters'); panel.appendChild(this.facets); }
+    var main = el('div', 'ps-main');
+    main.appendChild(this.status); main.appendChild(list); main.appendChild(this.more);
+    panel.appendChild(main);
+    if (!this.page) panel.hidden = true;
+    mount.appendChild(panel);
+    form.addEventListener('submit', function (e) { e.preventDefault(); self.open(); });
+    this.input.addEventListener('input', function () { self.state.q = self.input.value; self.state.page = 1; self.schedule(); });
+    this.input.addEventListener('keydown', function (e) { self.key(e); });
+    if (!this.page) {
+      document.addEventListener('click', function (e) { if (!mount.contains(e.target)) self.show(false); });
+    } else {
+      window.addEventListener('popstate', function () {
+        self.state = stateFromSearch(location.search); self.input.value = self.state.q; self.run(false, true);
+      });
+    }
+    list.addEventListener('click', function (e) {
+      var li = e.target.closest && e.target.closest('.ps-hit');
+      if (li && e.target.tagName !== 'A') location.href = li.dataset.url;
+    });
+  };
+
+  Search.prototype.key = function (e) {
+    var n = this.list.children.length;
+    if (e.key === 'ArrowDown' && n) { e.preventDefault(); this.select(Math.min(n - 1, this.active + 1)); }
+    else if (e.key === 'ArrowUp' && n) { e.preventDefault(); this.select(Math.max(0, this.active - 1)); }
+    else if (e.key === 'Enter') { e.preventDefault(); this.open(); }
+    else if (e.key === 'Escape') {
+      if (this.page || !this.panel.hidden) { this.input.value = ''; this.state.q = ''; this.clear(); }
+      this.show(false);
+    }
+  };
+
+  Search.prototype.select = function (i) {
+    var items = this.list.children;
+    if (this.active >= 0 && items[this.active]) items[this.active].setAttribute('aria-selected', 'false');
+    this.active = i;
+    var li = items[i];
+    if (!li) { this.input.removeAttribute('aria-activedescendant'); return; }
+    li.setAttribute('aria-selected', 'true');
+    this.input.setAttribute('aria-activedescendant', li.id);
+    if (li.scrollIntoView) li.scrollIntoView({ block: 'nearest' });
+  };
+
+  Search.prototype.open = function () {
+    var li = this.list.children[this.active];
+    if (li) { location.href = li.dataset.url; return; }
+    this.schedule.cancel();
+    if (!this.page && this.opts.pageUrl && this.state.q) { location.href = this.opts.pageUrl + stateToSearch(this.state); return; }
+    this.run(false);
+  };
+
+  Search.prototype.show = function (on) {
+    if (!this.page) this.panel.hidden = !on;
+    this.input.setAttribute('aria-expanded', on ? 'true' : 'false');
+  };
+
+  Search.prototype.clear = function () {
+    this.list.textContent = ''; this.status.textContent = ''; this.more.hidden = true; this.active = -1;
+    this.input.removeAttribute('aria-activedescendant');
+    if (this.facets) this.facets.textContent = '';
+    this.sync(false);
+  };
+
+  Search.prototype.sync = function (push) {
+    if (!this.page) return;
+    var url = location.pathname + stateToSearch(this.state) + location.hash;
+    if (url === location.pathname + location.search + location.hash) return;
+    history[push ? 'pushState' : 'replaceState'](null, '', url);
+  };
+
+  Search.prototype.run = function (append, fromHistory) {
+    var self = this, s = this.state;
+    if (!s.q.trim() && !this.hasFilters()) { this.clear(); this.show(false); return; }
+    if (this.controller) this.controller.abort();
+    var controller = new AbortController();
+    this.controller = controller;
+    if (!fromHistory) this.sync(append || this.facetChange);
+    this.facetChange = false;
+    this.list.setAttribute('aria-busy', 'true');
+    var perPage = this.page ? 10 : 6;
+    var pageState = append ? s : Object.assign({}, s, { page: 1 });
+    var url = apiUrl(this.opts.endpoint, pageState, { per_page: String(perPage), facets: this.page ? 'true' : 'false' });
+    fetch(url, { signal: controller.signal, headers: { Accept: 'application/json' } })
+      .then(function (r) { return r.json().then(function (body) { return { ok: r.ok, body: body }; }); })
+      .then(function (r) {
+        if (controller !== self.controller) return;
+        if (!r.ok) throw new Error((r.body && r.body.error && r.body.error.message) || 'Search failed');
+        self.render(r.body, append);
+      })
+      .catch(function (err) {
+        if (err.name === 'AbortError') return;
+        self.status.textContent = typeof navigator !== 'undefined' && navigator.onLine === false
+          ? 'You are offline.' : 'Search is unavailable right now. ' + err.message;
+        self.status.classList.add('ps-error');
+        self.show(true);
+      })
+      .then(function () { if (controller === self.controller) self.list.removeAttribute('aria-busy'); });
+  };
+
+  Search.prototype.render = function (res, append) {
+    var self = this;
+    this.status.classList.remove('ps-error');
+    this.status.textContent = countText(res.total, res.corrected);
+    if (res.did_you_mean) {
+      var dym = el('span', 'ps-dym', res.corrected ? ' Showing results for ' : ' Did you mean ');
+      var a = el('a', '', res.did_you_mean);
+      a.href = '?q=' + encodeURIComponent(res.did_you_mean);
+      a.addEventListener('click', function (e) { e.preventDefault(); self.input.value = res.did_you_mean; self.state.q = res.did_you_mean; self.run(false); });
+      dym.appendChild(a); dym.appendChild(document.createTextNode('?'));
+      this.status.appendChild(dym);
+    }
+    if (res.relaxed) this.status.appendChild(el('span', '', ' Showing posts with some of the words.'));
+    if (!append) { this.list.textContent = ''; this.active = -1; this.input.removeAttribute('aria-activedescendant'); }
+    var start = this.list.children.length;
+    res.hits.forEach(function (h, i) { self.list.appendChild(renderHit(h, self.id + '-o' + (start + i))); });
+    this.more.hidden = !this.page || res.page * res.per_page >= res.total.estimate;
+    if (this.facets && res.facets) this.renderFacets(res.facets);
+    this.show(true);
+  };
+
+  Search.prototype.renderFacets = function (facets) {
+    var self = this;
+    this.facets.textContent = '';
+    FILTERS.forEach(function (f) {
+      var data = facets[f[1]];
+      if (!data || !data.values.length) return;
+      var fs = el('fieldset'); fs.appendChild(el('legend', '', f[2]));
+      data.values.forEach(function (v) {
+        var label = el('label', 'ps-facet');
+        var box = el('input'); box.type = 'checkbox'; box.checked = v.selected; box.value = v.value;
+        box.addEventListener('change', function () {
+          self.state[f[0]] = toggle(self.state[f[0]], v.value); self.state.page = 1; self.facetChange = true; self.run(false);
+        });
+        label.appendChild(box); label.appendChild(el('span', '', v.value)); label.appendChild(el('span', 'ps-facet-count', String(v.count)));
+        fs.appendChild(label);
+      });
+      self.facets.appendChild(fs);
+    });
+  };
+
+  function focusShortcut(input) {
+    document.addEventListener('keydown', function (e) {
+      var t = e.target, typing = t && (t.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(t.tagName));
+      if ((e.key === 'k' || e.key === 'K') && (e.ctrlKey || e.metaKey)) { e.preventDefault(); input.focus(); input.select(); }
+      else if (e.key === '/' && !typing) { e.preventDefault(); input.focus(); }
+    });
+  }
+
+  function mount(target, options) {
+    var opts = Object.assign({ endpoint: '', mode: 'box', delay: 120, pageUrl: '' }, options || {});
+    var s = new Search(target, opts);
+    focusShortcut(s.input);
+    return s;
+  }
+
+  function autoInit(script) {
+    var d = script.dataset, endpoint = d.endpoint;
+    if (endpoint === undefined) endpoint = new URL(script.src, location.href).origin;
+    function go() {
+      var target = document.querySelector(d.mount || '#postsearch');
+      if (!target) { target = el('div'); script.parentNode.insertBefore(target, script); }
+      var mode = d.mode || target.dataset.mode || 'box';
+      mount(target, { endpoint: endpoint, mode: mode, pageUrl: d.page || (endpoint + '/search') });
+    }
+    if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', go); else go();
+  }
+
+  return { stateFromSearch: stateFromSearch, stateToSearch: stateToSearch, apiUrl: apiUrl, toggle: toggle,
+    debounce: debounce, countText: countText, mount: mount, autoInit: autoInit };
+});
