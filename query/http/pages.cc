@@ -17,24 +17,29 @@ std::string replace_all(std::string s, std::string_view from, const std::string&
 
 std::string results_html(const SearchResponse& r) {
   std::ostringstream out;
-  out << "<p class=\"ps-count\" role=\"status\">" << r.total.estimate << (r.total.estimate == 1 ? " result" : " results")
-      << "</p>\n";
+  out << "<p class=\"ps-count\" role=\"status\">" << r.total.estimate
+      << (r.total.estimate == 1 ? " result" : " results") << "</p>\n";
   if (r.corrected) {
-    out << "<p class=\"ps-dym\">Showing results for <strong>" << xml_escape(r.did_you_mean) << "</strong></p>\n";
+    out << "<p class=\"ps-dym\">Showing results for <strong>" << xml_escape(r.did_you_mean)
+        << "</strong></p>\n";
   } else if (!r.did_you_mean.empty()) {
-    out << "<p class=\"ps-dym\">Did you mean <a href=\"/search?q=" << xml_escape(r.did_you_mean) << "\">"
-        << xml_escape(r.did_you_mean) << "</a>?</p>\n";
+    out << "<p class=\"ps-dym\">Did you mean <a href=\"/search?q=" << xml_escape(r.did_you_mean)
+        << "\">" << xml_escape(r.did_you_mean) << "</a>?</p>\n";
   }
   out << "<ol class=\"ps-results\">\n";
   for (const auto& h : r.hits) {
     // title_html and snippet_html are escaped by the search core; everything else here.
-    out << "<li class=\"ps-hit\"><a class=\"ps-title\" href=\"" << xml_escape(h.url) << "\">" << h.title_html << "</a>";
-    out << "<div class=\"ps-meta\">" << xml_escape(h.date.substr(0, std::min<std::size_t>(10, h.date.size())));
+    out << "<li class=\"ps-hit\"><a class=\"ps-title\" href=\"" << xml_escape(h.url) << "\">"
+        << h.title_html << "</a>";
+    out << "<div class=\"ps-meta\">"
+        << xml_escape(h.date.substr(0, std::min<std::size_t>(10, h.date.size())));
     if (!h.authors.empty()) out << " · " << xml_escape(text::join(h.authors, ", "));
     out << "</div><p class=\"ps-snippet\">" << h.snippet_html << "</p>";
     if (!h.sections.empty()) {
       out << "<ul class=\"ps-sections\">";
-      for (const auto& s : h.sections) out << "<li><a href=\"" << xml_escape(s.url) << "\">" << xml_escape(s.heading) << "</a></li>";
+      for (const auto& s : h.sections)
+        out << "<li><a href=\"" << xml_escape(s.url) << "\">" << xml_escape(s.heading)
+            << "</a></li>";
       out << "</ul>";
     }
     out << "</li>\n";
@@ -56,12 +61,13 @@ std::string rfc3339_now() {
 
 std::string xml_escape(std::string_view text) { return text::html_escape(text); }
 
-std::string render_search_page(std::string_view page_template, const PageContext& context, const std::string& query,
-                               const SearchResponse* response) {
+std::string render_search_page(std::string_view page_template, const PageContext& context,
+                               const std::string& query, const SearchResponse* response) {
   std::string page(page_template);
   page = replace_all(page, "{{site_title}}", xml_escape(context.site_title));
   page = replace_all(page, "{{query}}", xml_escape(query));
-  page = replace_all(page, "<!--postsearch:results-->", response != nullptr ? results_html(*response) : "");
+  page = replace_all(page, "<!--postsearch:results-->",
+                     response != nullptr ? results_html(*response) : "");
   return page;
 }
 
@@ -72,20 +78,27 @@ std::string render_opensearch(const PageContext& c) {
       << "  <ShortName>" << xml_escape(text::truncate_utf8(c.site_title, 16)) << "</ShortName>\n"
       << "  <Description>Search " << xml_escape(c.site_title) << "</Description>\n"
       << "  <InputEncoding>UTF-8</InputEncoding>\n"
-      << "  <Url type=\"text/html\" method=\"get\" template=\"" << xml_escape(c.base_url) << "/search?q={searchTerms}\"/>\n"
-      << "  <Url type=\"application/atom+xml\" template=\"" << xml_escape(c.base_url) << "/search.atom?q={searchTerms}\"/>\n"
+      << "  <Url type=\"text/html\" method=\"get\" template=\"" << xml_escape(c.base_url)
+      << "/search?q={searchTerms}\"/>\n"
+      << "  <Url type=\"application/atom+xml\" template=\"" << xml_escape(c.base_url)
+      << "/search.atom?q={searchTerms}\"/>\n"
       << "  <Url type=\"application/x-suggestions+json\" template=\"" << xml_escape(c.base_url)
       << "/api/suggest?q={searchTerms}&amp;format=opensearch\"/>\n"
       << "</OpenSearchDescription>\n";
   return out.str();
 }
 
-std::string render_atom(const PageContext& c, const std::string& self_query, const SearchResponse& r) {
+std::string render_atom(const PageContext& c, const std::string& self_query,
+                        const SearchResponse& r) {
   std::ostringstream out;
-  const std::string self = c.base_url + "/search.atom" + (self_query.empty() ? "" : "?" + self_query);
-  std::string updated = r.hits.empty() || r.hits.front().date.empty() ? rfc3339_now() : r.hits.front().date;
-  out << "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<feed xmlns=\"http://www.w3.org/2005/Atom\">\n"
-      << "  <title>" << xml_escape(c.site_title) << (r.query.empty() ? "" : ": " + xml_escape(r.query)) << "</title>\n"
+  const std::string self =
+      c.base_url + "/search.atom" + (self_query.empty() ? "" : "?" + self_query);
+  std::string updated =
+      r.hits.empty() || r.hits.front().date.empty() ? rfc3339_now() : r.hits.front().date;
+  out << "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<feed "
+         "xmlns=\"http://www.w3.org/2005/Atom\">\n"
+      << "  <title>" << xml_escape(c.site_title)
+      << (r.query.empty() ? "" : ": " + xml_escape(r.query)) << "</title>\n"
       << "  <id>" << xml_escape(self) << "</id>\n"
       << "  <link rel=\"self\" href=\"" << xml_escape(self) << "\"/>\n"
       << "  <updated>" << xml_escape(updated) << "</updated>\n"
@@ -96,10 +109,13 @@ std::string render_atom(const PageContext& c, const std::string& self_query, con
         << "    <id>" << xml_escape(url) << "</id>\n"
         << "    <link href=\"" << xml_escape(url) << "\"/>\n"
         << "    <updated>" << xml_escape(h.date.empty() ? updated : h.date) << "</updated>\n";
-    for (const auto& a : h.authors) out << "    <author><name>" << xml_escape(a) << "</name></author>\n";
-    if (h.authors.empty()) out << "    <author><name>" << xml_escape(c.site_title) << "</name></author>\n";
+    for (const auto& a : h.authors)
+      out << "    <author><name>" << xml_escape(a) << "</name></author>\n";
+    if (h.authors.empty())
+      out << "    <author><name>" << xml_escape(c.site_title) << "</name></author>\n";
     for (const auto& t : h.tags) out << "    <category term=\"" << xml_escape(t) << "\"/>\n";
-    out << "    <summary type=\"html\">" << xml_escape(h.description.empty() ? h.snippet_html : xml_escape(h.description))
+    out << "    <summary type=\"html\">"
+        << xml_escape(h.description.empty() ? h.snippet_html : xml_escape(h.description))
         << "</summary>\n  </entry>\n";
   }
   out << "</feed>\n";

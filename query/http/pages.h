@@ -18,8 +18,9 @@ struct PageContext {
 
 // `page_template` is web/index.html; its markers are replaced with the escaped query and
 // the results (or nothing when `response` is null).
-[[nodiscard]] std::string render_search_page(std::string_view page_template, const PageContext& context,
-                                             const std::string& query, const SearchResponse* response);
+[[nodiscard]] std::string render_search_page(std::string_view page_template,
+                                             const PageContext& context, const std::string& query,
+                                             const SearchResponse* response);
 
 [[nodiscard]] std::string render_opensearch(const PageContext& context);
 

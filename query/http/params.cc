@@ -19,15 +19,16 @@ struct Field {
 };
 
 constexpr Field kFields[] = {
-    {"q", Field::kText},          {"tag", Field::kList},       {"author", Field::kList},
-    {"category", Field::kList},   {"year", Field::kList},      {"month", Field::kList},
-    {"lang", Field::kList},       {"after", Field::kText},     {"before", Field::kText},
-    {"sort", Field::kSort},       {"page", Field::kInt},       {"per_page", Field::kInt},
-    {"facets", Field::kBool},     {"facet_limit", Field::kInt}, {"explain", Field::kBool},
-    {"recency", Field::kNumber},  {"query_lang", Field::kText}, {"partial", Field::kBool},
+    {"q", Field::kText},         {"tag", Field::kList},        {"author", Field::kList},
+    {"category", Field::kList},  {"year", Field::kList},       {"month", Field::kList},
+    {"lang", Field::kList},      {"after", Field::kText},      {"before", Field::kText},
+    {"sort", Field::kSort},      {"page", Field::kInt},        {"per_page", Field::kInt},
+    {"facets", Field::kBool},    {"facet_limit", Field::kInt}, {"explain", Field::kBool},
+    {"recency", Field::kNumber}, {"query_lang", Field::kText}, {"partial", Field::kBool},
 };
 
-std::optional<ParamError> set_text(SearchRequest& r, const std::string& name, const std::string& v) {
+std::optional<ParamError> set_text(SearchRequest& r, const std::string& name,
+                                   const std::string& v) {
   if (!text::is_valid_utf8(v)) return ParamError{name, "is not valid UTF-8"};
   if (name == "q") r.q = v;
   if (name == "after") r.after = v;
@@ -36,7 +37,8 @@ std::optional<ParamError> set_text(SearchRequest& r, const std::string& name, co
   return std::nullopt;
 }
 
-std::optional<ParamError> add_list(SearchRequest& r, const std::string& name, const std::string& v) {
+std::optional<ParamError> add_list(SearchRequest& r, const std::string& name,
+                                   const std::string& v) {
   if (!text::is_valid_utf8(v)) return ParamError{name, "is not valid UTF-8"};
   if (v.size() > 200) return ParamError{name, "value longer than 200 bytes"};
   std::vector<std::string>* list = name == "tag"        ? &r.tags
@@ -62,7 +64,8 @@ std::optional<ParamError> set_int(SearchRequest& r, const std::string& name, con
   return std::nullopt;
 }
 
-std::optional<ParamError> set_bool(SearchRequest& r, const std::string& name, const std::string& v) {
+std::optional<ParamError> set_bool(SearchRequest& r, const std::string& name,
+                                   const std::string& v) {
   bool b = false;
   if (v == "1" || v == "true" || v == "yes" || v == "on") {
     b = true;
@@ -77,10 +80,14 @@ std::optional<ParamError> set_bool(SearchRequest& r, const std::string& name, co
 
 std::optional<ParamError> set_value(SearchRequest& r, const Field& f, const std::string& v) {
   switch (f.kind) {
-    case Field::kText: return set_text(r, f.name, v);
-    case Field::kList: return add_list(r, f.name, v);
-    case Field::kInt: return set_int(r, f.name, v);
-    case Field::kBool: return set_bool(r, f.name, v);
+    case Field::kText:
+      return set_text(r, f.name, v);
+    case Field::kList:
+      return add_list(r, f.name, v);
+    case Field::kInt:
+      return set_int(r, f.name, v);
+    case Field::kBool:
+      return set_bool(r, f.name, v);
     case Field::kSort: {
       const auto s = sort_by_name(v);
       if (!s) return ParamError{"sort", "expected relevance, date or -date"};
@@ -90,7 +97,8 @@ std::optional<ParamError> set_value(SearchRequest& r, const Field& f, const std:
     case Field::kNumber: {
       char* end = nullptr;
       const double d = std::strtod(v.c_str(), &end);
-      if (end == v.c_str() || *end != '\0' || !std::isfinite(d)) return ParamError{f.name, "expected a number"};
+      if (end == v.c_str() || *end != '\0' || !std::isfinite(d))
+        return ParamError{f.name, "expected a number"};
       r.recency_half_life_days = d;
       return std::nullopt;
     }
@@ -127,7 +135,8 @@ SearchParse search_request_from_params(const Params& params) {
   for (const auto& [name, value] : params) {
     const Field* f = field_named(name);
     if (f == nullptr) continue;  // unknown parameters (cache busters, tracking) are ignored
-    if (f->kind != Field::kList && params.count(name) > 1) return ParamError{name, "given more than once"};
+    if (f->kind != Field::kList && params.count(name) > 1)
+      return ParamError{name, "given more than once"};
     if (auto e = set_value(r, *f, value)) return *e;
   }
   return finish(std::move(r));
@@ -142,8 +151,10 @@ SearchParse search_request_from_json(const std::string& body) {
     if (f == nullptr) return ParamError{name, "unknown parameter"};
     if (f->kind == Field::kList && value.is_array()) {
       for (const auto& item : value) {
-        if (!item.is_string() && !item.is_number_integer()) return ParamError{name, "expected an array of strings"};
-        if (auto e = add_list(r, name, item.is_string() ? item.get<std::string>() : item.dump())) return *e;
+        if (!item.is_string() && !item.is_number_integer())
+          return ParamError{name, "expected an array of strings"};
+        if (auto e = add_list(r, name, item.is_string() ? item.get<std::string>() : item.dump()))
+          return *e;
       }
       continue;
     }

@@ -20,7 +20,8 @@ class SearcherPool {
 
   class Lease {
    public:
-    Lease(SearcherPool& pool, std::unique_ptr<Searcher> searcher) : pool_(pool), searcher_(std::move(searcher)) {}
+    Lease(SearcherPool& pool, std::unique_ptr<Searcher> searcher)
+        : pool_(pool), searcher_(std::move(searcher)) {}
     ~Lease() {
       if (searcher_) pool_.give_back(std::move(searcher_));
     }

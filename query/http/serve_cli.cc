@@ -1,9 +1,11 @@
 #include "query/http/serve_cli.h"
 
-#include <CLI/CLI.hpp>
 #include <pthread.h>
 #include <yaml-cpp/yaml.h>
+#include <CLI/CLI.hpp>
 
+#include <atomic>
+#include <chrono>
 #include <csignal>
 #include <iostream>
 #include <thread>
@@ -25,7 +27,8 @@ bool parse_listen(const std::string& listen, ServerOptions& o) {
   const auto colon = listen.rfind(':');
   if (colon == std::string::npos || colon + 1 >= listen.size()) return false;
   std::string host = listen.substr(0, colon);
-  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']')
+    host = host.substr(1, host.size() - 2);
   try {
     std::size_t used = 0;
     const int port = std::stoi(listen.substr(colon + 1), &used);
@@ -53,24 +56,40 @@ void apply_config(const std::string& path, ServeFlags& f) {
     const std::string key = kv.first.as<std::string>();
     const YAML::Node& v = kv.second;
     try {
-      if (key == "index") o.index_dir = v.as<std::string>();
-      else if (key == "listen") f.listen = v.as<std::string>();
-      else if (key == "web_dir") o.web_dir = v.as<std::string>();
-      else if (key == "cors_origins") o.cors_origins = v.as<std::vector<std::string>>();
-      else if (key == "threads") o.threads = v.as<unsigned>();
-      else if (key == "rate_limit") o.rate_limit = v.as<double>();
-      else if (key == "rate_burst") o.rate_burst = v.as<double>();
-      else if (key == "trust_proxy") o.trust_proxy = v.as<bool>();
-      else if (key == "site_title") o.site_title = v.as<std::string>();
-      else if (key == "public_url") o.public_url = v.as<std::string>();
-      else if (key == "access_log") o.access_log = v.as<bool>();
-      else if (key == "cache_max_age") o.cache_max_age = v.as<int>();
-      else if (key == "timeout") o.timeout_seconds = v.as<int>();
-      else throw std::runtime_error("unknown setting");
+      if (key == "index")
+        o.index_dir = v.as<std::string>();
+      else if (key == "listen")
+        f.listen = v.as<std::string>();
+      else if (key == "web_dir")
+        o.web_dir = v.as<std::string>();
+      else if (key == "cors_origins")
+        o.cors_origins = v.as<std::vector<std::string>>();
+      else if (key == "threads")
+        o.threads = v.as<unsigned>();
+      else if (key == "rate_limit")
+        o.rate_limit = v.as<double>();
+      else if (key == "rate_burst")
+        o.rate_burst = v.as<double>();
+      else if (key == "trust_proxy")
+        o.trust_proxy = v.as<bool>();
+      else if (key == "site_title")
+        o.site_title = v.as<std::string>();
+      else if (key == "public_url")
+        o.public_url = v.as<std::string>();
+      else if (key == "access_log")
+        o.access_log = v.as<bool>();
+      else if (key == "cache_max_age")
+        o.cache_max_age = v.as<int>();
+      else if (key == "timeout")
+        o.timeout_seconds = v.as<int>();
+      else
+        throw std::runtime_error("unknown setting");
     } catch (const YAML::Exception&) {
-      throw std::runtime_error(path + ":" + std::to_string(kv.first.Mark().line + 1) + ": " + key + ": bad value");
+      throw std::runtime_error(path + ":" + std::to_string(kv.first.Mark().line + 1) + ": " + key +
+                               ": bad value");
     } catch (const std::runtime_error& e) {
-      throw std::runtime_error(path + ":" + std::to_string(kv.first.Mark().line + 1) + ": " + key + ": " + e.what());
+      throw std::runtime_error(path + ":" + std::to_string(kv.first.Mark().line + 1) + ": " + key +
+                               ": " + e.what());
     }
   }
 }
@@ -78,15 +97,21 @@ void apply_config(const std::string& path, ServeFlags& f) {
 void add_flags(CLI::App& app, ServeFlags& f) {
   ServerOptions& o = f.options;
   app.add_option("--index", o.index_dir, "Index directory (built by indexer)");
-  app.add_option("--listen", f.listen, "HOST:PORT to listen on (default 127.0.0.1:8080; port 0 picks one)");
+  app.add_option("--listen", f.listen,
+                 "HOST:PORT to listen on (default 127.0.0.1:8080; port 0 picks one)");
   app.add_option("--config", f.config, "YAML file with the same settings (re-read on SIGHUP)");
-  app.add_option("--web-dir", o.web_dir, "Serve the search page and assets from this folder (while editing web/)");
-  app.add_option("--cors-origin", o.cors_origins, "Origin allowed to call the API, e.g. https://blog.example (repeatable)");
+  app.add_option("--web-dir", o.web_dir,
+                 "Serve the search page and assets from this folder (while editing web/)");
+  app.add_option("--cors-origin", o.cors_origins,
+                 "Origin allowed to call the API, e.g. https://blog.example (repeatable)");
   app.add_option("--threads", o.threads, "Worker threads: connections served at once (default 64)");
-  app.add_option("--rate-limit", o.rate_limit, "Requests per second per client (default 20; 0 turns it off)");
+  app.add_option("--rate-limit", o.rate_limit,
+                 "Requests per second per client (default 20; 0 turns it off)");
   app.add_option("--rate-burst", o.rate_burst, "Requests a client may send at once (default 60)");
-  app.add_flag("--trust-proxy", o.trust_proxy, "Behind a reverse proxy: client address from X-Forwarded-For");
-  app.add_option("--site-title", o.site_title, "Site name for the search page, OpenSearch and feeds");
+  app.add_flag("--trust-proxy", o.trust_proxy,
+               "Behind a reverse proxy: client address from X-Forwarded-For");
+  app.add_option("--site-title", o.site_title,
+                 "Site name for the search page, OpenSearch and feeds");
   app.add_option("--public-url", o.public_url, "Base URL of the service as readers reach it");
   app.add_flag("-q,--quiet", f.quiet, "No access log");
 }
@@ -95,7 +120,8 @@ void add_flags(CLI::App& app, ServeFlags& f) {
 
 int run_serve_cli(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
   ServeFlags f;
-  CLI::App app{"Serves search over HTTP: the JSON API, the search page and its assets.", "query serve"};
+  CLI::App app{"Serves search over HTTP: the JSON API, the search page and its assets.",
+               "query serve"};
   add_flags(app, f);
   try {
     std::vector<std::string> reversed(args.rbegin(), args.rend());
@@ -130,8 +156,10 @@ int run_serve_cli(const std::vector<std::string>& args, std::ostream& out, std::
     Server server(f.options, err);
     const int port = server.bind();
     out << "postsearch: serving " << f.options.index_dir.string() << " on http://"
-        << (f.options.host.find(':') != std::string::npos ? "[" + f.options.host + "]" : f.options.host) << ":" << port
-        << "/" << std::endl;
+        << (f.options.host.find(':') != std::string::npos ? "[" + f.options.host + "]"
+                                                          : f.options.host)
+        << ":" << port << "/" << std::endl;
+    std::atomic<bool> finished{false};
     std::thread waiter([&] {
       for (;;) {
         int sig = 0;
@@ -143,17 +171,24 @@ int run_serve_cli(const std::vector<std::string>& args, std::ostream& out, std::
             server.update(fresh.options);
             err << "query serve: reloaded " << f.config << std::endl;
           } catch (const std::exception& e) {
-            err << "query serve: reload failed, keeping the old settings: " << e.what() << std::endl;
+            err << "query serve: reload failed, keeping the old settings: " << e.what()
+                << std::endl;
           }
           continue;
         }
         if (sig == SIGHUP) continue;
+        if (finished) return;
         err << "query serve: shutting down" << std::endl;
-        server.stop();
+        // stop() before run() has started listening does nothing: repeat until it ends.
+        while (!finished) {
+          server.stop();
+          std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        }
         return;
       }
     });
     server.run();
+    finished = true;
     pthread_kill(waiter.native_handle(), SIGTERM);
     waiter.join();
   } catch (const std::exception& e) {

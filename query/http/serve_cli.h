@@ -10,6 +10,7 @@
 namespace postsearch::http {
 
 // args: the arguments after "serve".
-[[nodiscard]] int run_serve_cli(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
+[[nodiscard]] int run_serve_cli(const std::vector<std::string>& args, std::ostream& out,
+                                std::ostream& err);
 
 }  // namespace postsearch::http

@@ -26,7 +26,8 @@ namespace {
 
 using nlohmann::json;
 
-constexpr const char* kJson = "application/json; charset=utf-8";
+// Exactly "application/json" (UTF-8 by definition): cpp-httplib compresses only exact types.
+constexpr const char* kJson = "application/json";
 
 // The route table: the one place that lists what the service answers.
 struct Route {
@@ -35,30 +36,46 @@ struct Route {
   const char* pattern;
 };
 constexpr Route kRoutes[] = {
-    {"search", "GET", "/api/search"},        {"search", "POST", "/api/search"},
-    {"suggest", "GET", "/api/suggest"},      {"related", "GET", "/api/related/(.+)"},
-    {"post", "GET", "/api/posts/(.+)"},      {"healthz", "GET", "/healthz"},
-    {"readyz", "GET", "/readyz"},            {"metrics", "GET", "/metrics"},
-    {"opensearch", "GET", "/opensearch.xml"}, {"feed", "GET", "/search.atom"},
-    {"page", "GET", "/"},                    {"page", "GET", "/search"},
+    {"search", "GET", "/api/search"},
+    {"search", "POST", "/api/search"},
+    {"suggest", "GET", "/api/suggest"},
+    {"related", "GET", "/api/related/(.+)"},
+    {"post", "GET", "/api/posts/(.+)"},
+    {"healthz", "GET", "/healthz"},
+    {"readyz", "GET", "/readyz"},
+    {"metrics", "GET", "/metrics"},
+    {"opensearch", "GET", "/opensearch.xml"},
+    {"feed", "GET", "/search.atom"},
+    {"page", "GET", "/"},
+    {"page", "GET", "/search"},
     {"asset", "GET", "/assets/([A-Za-z0-9_-][A-Za-z0-9._-]*)"},
 };
 
 const char* code_for(int status) {
   switch (status) {
-    case 400: return "bad_parameter";
-    case 403: return "forbidden";
-    case 404: return "not_found";
-    case 405: return "method_not_allowed";
-    case 413: return "payload_too_large";
-    case 414: return "uri_too_long";
-    case 429: return "rate_limited";
-    case 503: return "index_unavailable";
-    default: return status >= 500 ? "internal" : "error";
+    case 400:
+      return "bad_parameter";
+    case 403:
+      return "forbidden";
+    case 404:
+      return "not_found";
+    case 405:
+      return "method_not_allowed";
+    case 413:
+      return "payload_too_large";
+    case 414:
+      return "uri_too_long";
+    case 429:
+      return "rate_limited";
+    case 503:
+      return "index_unavailable";
+    default:
+      return status >= 500 ? "internal" : "error";
   }
 }
 
-void send_error(httplib::Response& res, int status, const std::string& message, const std::string& param = "") {
+void send_error(httplib::Response& res, int status, const std::string& message,
+                const std::string& param = "") {
   res.status = status;
   res.set_content(error_json(code_for(status), message, param).dump(), kJson);
 }
@@ -73,7 +90,9 @@ class IndexUnavailable : public std::runtime_error {
 class Server::Impl {
  public:
   Impl(ServerOptions options, std::ostream& log)
-      : options_(std::move(options)), log_(log), pool_(options_.index_dir),
+      : options_(std::move(options)),
+        log_(log),
+        pool_(options_.index_dir),
         limiter_(std::make_shared<RateLimiter>(options_.rate_limit, options_.rate_burst)),
         host_pattern_(R"([A-Za-z0-9.\-]+(:[0-9]{1,5})?|\[[0-9A-Fa-f:.]+\](:[0-9]{1,5})?)") {
     for (const auto& r : kRoutes) routes_.emplace_back(r, std::regex(r.pattern));
@@ -88,7 +107,8 @@ class Server::Impl {
       return port;
     }
     if (!server_.bind_to_port(options_.host, options_.port)) {
-      throw std::runtime_error("cannot listen on " + options_.host + ":" + std::to_string(options_.port) +
+      throw std::runtime_error("cannot listen on " + options_.host + ":" +
+                               std::to_string(options_.port) +
                                " (in use, or not an address of this machine)");
     }
     return options_.port;
@@ -118,8 +138,13 @@ class Server::Impl {
   };
   Settings settings() {
     const std::lock_guard<std::mutex> lock(settings_mutex_);
-    return {options_.cors_origins, options_.access_log, options_.site_title, options_.public_url,
-            options_.cache_max_age, options_.trust_proxy, limiter_};
+    return {options_.cors_origins,
+            options_.access_log,
+            options_.site_title,
+            options_.public_url,
+            options_.cache_max_age,
+            options_.trust_proxy,
+            limiter_};
   }
 
   void configure();
@@ -132,7 +157,8 @@ class Server::Impl {
   std::string client_of(const httplib::Request& req, const Settings& s) const;
   std::string allowed_origin(const httplib::Request& req, const Settings& s) const;
   std::string base_url(const httplib::Request& req, const Settings& s) const;
-  bool not_modified(const httplib::Request& req, httplib::Response& res, SearcherPool::Lease& searcher);
+  bool not_modified(const httplib::Request& req, httplib::Response& res,
+                    SearcherPool::Lease& searcher);
 
   SearcherPool::Lease acquire();
   void search(const httplib::Request& req, httplib::Response& res, const SearchParse& parsed);
@@ -167,7 +193,8 @@ std::string Server::Impl::route_of(const std::string& path) const {
   return "other";
 }
 
-bool Server::Impl::path_known_with_other_method(const std::string& path, const std::string& method) const {
+bool Server::Impl::path_known_with_other_method(const std::string& path,
+                                                const std::string& method) const {
   bool known = false;
   for (const auto& [route, re] : routes_) {
     if (!std::regex_match(path, re)) continue;
@@ -221,7 +248,9 @@ httplib::Server::Handler Server::Impl::guarded(F f) {
       std::chrono::steady_clock::time_point start;
       httplib::Response& res;
       ~Timing() {
-        const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+        const double ms =
+            std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
+                .count();
         char v[48];
         std::snprintf(v, sizeof v, "total;dur=%.3f", ms);
         res.set_header("Server-Timing", v);
@@ -245,31 +274,34 @@ httplib::Server::Handler Server::Impl::guarded(F f) {
 
 void Server::Impl::add_routes() {
   auto lease = [this](auto&& body) {
-    return guarded([this, body](const httplib::Request& req, httplib::Response& res) {
-      body(req, res);
-    });
+    return guarded(
+        [this, body](const httplib::Request& req, httplib::Response& res) { body(req, res); });
   };
   server_.Get("/api/search", lease([this](const auto& req, auto& res) {
-    Params p(req.params.begin(), req.params.end());
-    search(req, res, search_request_from_params(p));
-  }));
+                Params p(req.params.begin(), req.params.end());
+                search(req, res, search_request_from_params(p));
+              }));
   server_.Post("/api/search", lease([this](const auto& req, auto& res) {
-    search(req, res, search_request_from_json(req.body));
-  }));
+                 search(req, res, search_request_from_json(req.body));
+               }));
   server_.Get("/api/suggest", lease([this](const auto& req, auto& res) { suggest(req, res); }));
-  server_.Get("/api/related/(.+)", lease([this](const auto& req, auto& res) { related(req, res); }));
+  server_.Get("/api/related/(.+)",
+              lease([this](const auto& req, auto& res) { related(req, res); }));
   server_.Get("/api/posts/(.+)", lease([this](const auto& req, auto& res) { post(req, res); }));
-  server_.Get("/healthz", [](const auto&, auto& res) { res.set_content("{\"status\":\"ok\"}", kJson); });
+  server_.Get("/healthz",
+              [](const auto&, auto& res) { res.set_content("{\"status\":\"ok\"}", kJson); });
   server_.Get("/readyz", [this](const auto&, auto& res) { readyz(res); });
   server_.Get("/metrics", [this](const auto&, auto& res) { metrics(res); });
   server_.Get("/opensearch.xml", [this](const auto& req, auto& res) {
     const Settings s = settings();
-    res.set_content(render_opensearch({s.site_title, base_url(req, s)}), "application/opensearchdescription+xml");
+    res.set_content(render_opensearch({s.site_title, base_url(req, s)}),
+                    "application/opensearchdescription+xml");
   });
   server_.Get("/search.atom", lease([this](const auto& req, auto& res) { feed(req, res); }));
   server_.Get("/", lease([this](const auto& req, auto& res) { page(req, res); }));
   server_.Get("/search", lease([this](const auto& req, auto& res) { page(req, res); }));
-  server_.Get("/assets/([A-Za-z0-9_-][A-Za-z0-9._-]*)", [this](const auto& req, auto& res) { asset(req, res); });
+  server_.Get("/assets/([A-Za-z0-9_-][A-Za-z0-9._-]*)",
+              [this](const auto& req, auto& res) { asset(req, res); });
   server_.Options(".*", [](const auto&, auto& res) { res.status = 204; });
 }
 
@@ -302,7 +334,8 @@ std::string Server::Impl::base_url(const httplib::Request& req, const Settings& 
   return "http://" + options_.host + ":" + std::to_string(options_.port);
 }
 
-httplib::Server::HandlerResponse Server::Impl::before(const httplib::Request& req, httplib::Response& res) {
+httplib::Server::HandlerResponse Server::Impl::before(const httplib::Request& req,
+                                                      httplib::Response& res) {
   const Settings s = settings();
   if (const int wait = s.limiter->admit(client_of(req, s)); wait > 0) {
     res.set_header("Retry-After", std::to_string(wait));
@@ -310,7 +343,9 @@ httplib::Server::HandlerResponse Server::Impl::before(const httplib::Request& re
     return httplib::Server::HandlerResponse::Handled;
   }
   if (req.method == "OPTIONS" && req.has_header("Origin") && allowed_origin(req, s).empty()) {
-    send_error(res, 403, "origin " + text::truncate_utf8(req.get_header_value("Origin"), 200) + " is not allowed");
+    send_error(
+        res, 403,
+        "origin " + text::truncate_utf8(req.get_header_value("Origin"), 200) + " is not allowed");
     return httplib::Server::HandlerResponse::Handled;
   }
   return httplib::Server::HandlerResponse::Unhandled;
@@ -346,15 +381,19 @@ void Server::Impl::log_request(const httplib::Request& req, const httplib::Respo
   gmtime_r(&t, &tm);
   std::strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%SZ", &tm);
   const std::lock_guard<std::mutex> lock(log_mutex_);
-  log_ << ts << " " << req.remote_addr << " \"" << req.method << " " << text::truncate_utf8(req.target, 200)
-       << "\" " << res.status << " " << res.body.size() << " " << ms << "ms\n";
+  log_ << ts << " " << req.remote_addr << " \"" << req.method << " "
+       << text::truncate_utf8(req.target, 200) << "\" " << res.status << " " << res.body.size()
+       << " " << ms << "ms\n";
 }
 
-bool Server::Impl::not_modified(const httplib::Request& req, httplib::Response& res, SearcherPool::Lease& searcher) {
+bool Server::Impl::not_modified(const httplib::Request& req, httplib::Response& res,
+                                SearcherPool::Lease& searcher) {
   const Settings s = settings();
-  const std::string key = searcher->info().revision + "|" + req.method + "|" + req.target + "|" + req.body;
+  const std::string key =
+      searcher->info().revision + "|" + req.method + "|" + req.target + "|" + req.body;
   char etag[40];
-  std::snprintf(etag, sizeof etag, "\"%016llx\"", static_cast<unsigned long long>(XXH3_64bits(key.data(), key.size())));
+  std::snprintf(etag, sizeof etag, "\"%016llx\"",
+                static_cast<unsigned long long>(XXH3_64bits(key.data(), key.size())));
   res.set_header("ETag", etag);
   res.set_header("Cache-Control", "public, max-age=" + std::to_string(s.cache_max_age));
   if (req.get_header_value("If-None-Match") == etag) {
@@ -363,7 +402,6 @@ bool Server::Impl::not_modified(const httplib::Request& req, httplib::Response& 
   }
   return false;
 }
-
 
 SearcherPool::Lease Server::Impl::acquire() {
   try {
@@ -375,7 +413,8 @@ SearcherPool::Lease Server::Impl::acquire() {
   }
 }
 
-void Server::Impl::search(const httplib::Request& req, httplib::Response& res, const SearchParse& parsed) {
+void Server::Impl::search(const httplib::Request& req, httplib::Response& res,
+                          const SearchParse& parsed) {
   if (const auto* e = std::get_if<ParamError>(&parsed)) {
     send_error(res, 400, e->param + ": " + e->message, e->param);
     return;
@@ -427,7 +466,11 @@ void Server::Impl::readyz(httplib::Response& res) {
     res.set_content(j.dump(), kJson);
   } catch (const IndexUnavailable& e) {
     res.status = 503;
-    res.set_content(json{{"ready", false}, {"error", {{"code", "index_unavailable"}, {"message", e.what()}, {"param", nullptr}}}}.dump(), kJson);
+    res.set_content(
+        json{{"ready", false},
+             {"error", {{"code", "index_unavailable"}, {"message", e.what()}, {"param", nullptr}}}}
+            .dump(),
+        kJson);
   }
 }
 
@@ -440,7 +483,8 @@ void Server::Impl::metrics(httplib::Response& res) {
     g.ready = true;
     g.documents = info.documents;
     g.revision = info.revision;
-    g.age_seconds = info.indexed_at > 0 ? static_cast<double>(std::time(nullptr) - info.indexed_at) : 0;
+    g.age_seconds =
+        info.indexed_at > 0 ? static_cast<double>(std::time(nullptr) - info.indexed_at) : 0;
   } catch (const IndexUnavailable&) {
     g.ready = false;
   }
@@ -460,12 +504,15 @@ void Server::Impl::feed(const httplib::Request& req, httplib::Response& res) {
   auto searcher = acquire();
   if (not_modified(req, res, searcher)) return;
   const Settings s = settings();
-  const std::string query = req.target.find('?') == std::string::npos ? "" : req.target.substr(req.target.find('?') + 1);
-  res.set_content(render_atom({s.site_title, base_url(req, s)}, query, searcher->search(std::get<SearchRequest>(parsed))),
+  const std::string query =
+      req.target.find('?') == std::string::npos ? "" : req.target.substr(req.target.find('?') + 1);
+  res.set_content(render_atom({s.site_title, base_url(req, s)}, query,
+                              searcher->search(std::get<SearchRequest>(parsed))),
                   "application/atom+xml; charset=utf-8");
 }
 
-std::optional<std::string> Server::Impl::web_file(const std::string& name, std::string* content_type) const {
+std::optional<std::string> Server::Impl::web_file(const std::string& name,
+                                                  std::string* content_type) const {
   if (!options_.web_dir.empty()) {
     std::ifstream in(options_.web_dir / name, std::ios::binary);
     if (!in) return std::nullopt;
@@ -500,8 +547,10 @@ void Server::Impl::page(const httplib::Request& req, httplib::Response& res) {
     r.facets = false;
     response = searcher->search(r);
   }
-  res.set_header("Content-Security-Policy", "default-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'");
-  res.set_content(render_search_page(*tpl, ctx, text::is_valid_utf8(q) ? q : "", response ? &*response : nullptr),
+  res.set_header("Content-Security-Policy",
+                 "default-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'");
+  res.set_content(render_search_page(*tpl, ctx, text::is_valid_utf8(q) ? q : "",
+                                     response ? &*response : nullptr),
                   "text/html; charset=utf-8");
 }
 
@@ -514,7 +563,8 @@ void Server::Impl::asset(const httplib::Request& req, httplib::Response& res) {
   res.set_content(*body, type);
 }
 
-Server::Server(ServerOptions options, std::ostream& log) : impl_(std::make_unique<Impl>(std::move(options), log)) {}
+Server::Server(ServerOptions options, std::ostream& log)
+    : impl_(std::make_unique<Impl>(std::move(options), log)) {}
 Server::~Server() = default;
 int Server::bind() { return impl_->bind(); }
 void Server::run() { impl_->run(); }

@@ -8,7 +8,7 @@
 namespace postsearch::http {
 
 struct Asset {
-  std::string_view path;          // relative to web/: "postsearch.js"
+  std::string_view path;  // relative to web/: "postsearch.js"
   std::string_view content_type;
   std::string_view bytes;
 };
