@@ -45,8 +45,8 @@ inline constexpr std::array<TextField, 8> kTextFields{{
     {"heading", "XH", TextSource::kHeadings, 4, true},
     {"description", "XD", TextSource::kDescription, 3, true},
     {"", "", TextSource::kBody, 2, true},
-    {"code", "XCODE", TextSource::kCode, 1, true},
-    {"", "XALT", TextSource::kAltText, 2, true},
+    {"", "", TextSource::kCode, 1, true},  // no field copy: it would double the biggest text
+    {"", "", TextSource::kAltText, 2, true},
 }};
 
 // Exact-match filter fields, stored as boolean terms prefix + normalised value.

@@ -16,6 +16,7 @@
 #include <filesystem>
 #include <functional>
 #include <map>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -35,6 +36,7 @@ struct IndexerOptions {
   fs::path site_dir;
   fs::path index_dir;
   SiteOptions site;                      // drafts, pages
+  std::optional<Generator> generator;    // force jekyll, hugo or plain; default: detect
   bool future = false;                   // index posts dated in the future
   bool rebuild = false;                  // ignore the recorded state: build a new generation
   bool dry_run = false;                  // report what would change; write nothing
@@ -59,7 +61,8 @@ struct IndexSummary {
   std::uint64_t source_bytes = 0;  // bytes of the sources parsed in this run
   std::size_t documents = 0;       // posts in the index after the run
   std::string generator;
-  std::string generation;  // directory name of the live generation
+  std::string generation;                              // directory name of the live generation
+  std::vector<std::pair<std::string, double>> phases;  // where the time went, in order
 
   [[nodiscard]] std::size_t skipped_total() const;
 };

@@ -24,6 +24,10 @@ int main(int argc, char** argv) {
                  "Site root (_config.yml, hugo.toml, or a folder of Markdown)")
       ->required();
   app.add_option("--index", index_dir, "Index directory to create or update")->required();
+  std::string generator = "auto";
+  app.add_option("--generator", generator,
+                 "jekyll, hugo, plain, or auto (default: detect from the config files)")
+      ->check(CLI::IsMember({"auto", "jekyll", "hugo", "plain"}));
   app.add_flag("--drafts", options.site.drafts, "Also index drafts (_drafts/, draft: true)");
   app.add_flag("--future", options.future, "Also index posts dated in the future");
   app.add_flag("--pages", options.site.pages,
@@ -42,6 +46,7 @@ int main(int argc, char** argv) {
     return rc == 0 ? 0 : 2;
   }
   options.site_dir = site_dir;
+  if (generator != "auto") options.generator = postsearch::generator_by_name(generator);
   options.index_dir = index_dir;
   postsearch::ProgressReporter reporter(std::cerr, {isatty(STDERR_FILENO) == 1, quiet});
   options.on_progress = [&](const postsearch::IndexProgress& p) { reporter.progress(p); };

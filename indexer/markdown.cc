@@ -6,7 +6,6 @@
 
 #include <algorithm>
 #include <memory>
-#include <regex>
 
 #include "common/text.h"
 
@@ -114,9 +113,23 @@ void gumbo_text(const GumboNode* node, std::string& out) {
 
 // ---- cmark walk ----------------------------------------------------------
 
-const std::regex& explicit_id_pattern() {
-  static const std::regex pattern(R"(\s*\{#([A-Za-z0-9_:.-]+)\}\s*$)");
-  return pattern;
+// A trailing kramdown/Goldmark attribute "{#some-id}": returns the id and where the
+// attribute starts, or an empty id.
+std::pair<std::string, std::size_t> explicit_id(const std::string& heading) {
+  std::size_t end = heading.size();
+  while (end > 0 && heading[end - 1] == ' ') --end;
+  if (end < 4 || heading[end - 1] != '}') return {"", 0};
+  const std::size_t open = heading.rfind("{#", end - 1);
+  if (open == std::string::npos) return {"", 0};
+  const std::string id = heading.substr(open + 2, end - open - 3);
+  const bool ok = !id.empty() && std::all_of(id.begin(), id.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '-' || c == '_' || c == ':' ||
+           c == '.';
+  });
+  if (!ok) return {"", 0};
+  std::size_t start = open;
+  while (start > 0 && heading[start - 1] == ' ') --start;
+  return {id, start};
 }
 
 class Walker {
@@ -210,11 +223,9 @@ class Walker {
   void finish_heading(int level) {
     in_heading_ = false;
     std::string heading = text::collapse_whitespace(heading_);
-    std::string anchor;
-    std::smatch m;
-    if (std::regex_search(heading, m, explicit_id_pattern())) {
-      anchor = m[1].str();
-      heading = heading.substr(0, static_cast<std::size_t>(m.position(0)));
+    auto [anchor, cut] = explicit_id(heading);
+    if (!anchor.empty()) {
+      heading.resize(cut);
     } else {
       anchor = anchors_.next(heading);
     }

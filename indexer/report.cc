@@ -76,6 +76,7 @@ nlohmann::json summary_json(const IndexSummary& s) {
       {"source_bytes", s.source_bytes},
       {"generator", s.generator},
       {"generation", s.generation},
+      {"phases", s.phases},
   };
 }
 

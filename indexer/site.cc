@@ -216,26 +216,38 @@ bool is_markdown_file(const fs::path& path) {
          ext == ".mkdown";
 }
 
-SiteLoad load_site(const fs::path& root) {
+std::optional<Generator> generator_by_name(std::string_view name) {
+  for (const Generator g : {Generator::kJekyll, Generator::kHugo, Generator::kPlain}) {
+    if (generator_name(g) == name) return g;
+  }
+  return std::nullopt;
+}
+
+SiteLoad load_site(const fs::path& root, std::optional<Generator> generator) {
   if (!fs::is_directory(root)) throw std::runtime_error(root.string() + ": not a directory");
   SiteLoad load;
   SiteConfig& c = load.config;
   c.root = fs::canonical(root);
+  if (generator == Generator::kPlain) return load;
   for (const char* name : {"_config.yml", "_config.yaml", "_config.toml"}) {
-    if (!fs::exists(c.root / name)) continue;
+    if (generator == Generator::kHugo || !fs::exists(c.root / name)) continue;
     c.generator = Generator::kJekyll;
     c.config_file = name;
     load_jekyll(c, parse_config(c.root / name, name, load.diagnostics), load.diagnostics);
     return load;
   }
   for (const char* name : kHugoConfigs) {
-    if (!fs::exists(c.root / name)) continue;
+    if (generator == Generator::kJekyll || !fs::exists(c.root / name)) continue;
     c.generator = Generator::kHugo;
     c.config_file = name;
     load_hugo(c, parse_config(c.root / name, name, load.diagnostics));
     return load;
   }
-  if (fs::is_directory(c.root / "_posts")) c.generator = Generator::kJekyll;
+  if (generator) {
+    c.generator = *generator;
+  } else if (fs::is_directory(c.root / "_posts")) {
+    c.generator = Generator::kJekyll;
+  }
   return load;
 }
 

@@ -8,6 +8,7 @@
 
 #include <filesystem>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -57,7 +58,10 @@ struct SiteLoad {
   Diagnostics diagnostics;  // configuration errors (the run should stop) and warnings
 };
 
-[[nodiscard]] SiteLoad load_site(const fs::path& root);
+// `generator` forces a generator instead of detecting it from the configuration files.
+[[nodiscard]] SiteLoad load_site(const fs::path& root,
+                                 std::optional<Generator> generator = std::nullopt);
+[[nodiscard]] std::optional<Generator> generator_by_name(std::string_view name);
 
 // Every Markdown source under the site that the generator would render, sorted by rel.
 // Unreadable directories and symlink loops are reported and skipped.

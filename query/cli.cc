@@ -18,7 +18,7 @@ constexpr const char* kQueryLanguage = R"(Query language:
   "exact phrase"           words next to each other, in this order
   rust OR go               either word          rust -unsafe     without a word
   rust NOT unsafe          the same             (a OR b) c       grouping
-  title:release            a word in the title (also author:, heading:, description:, code:)
+  title:release            a word in the title (also author:, heading:, description:)
   tag:cpp  category:news   posts with a tag or category (exact, any case); also lang:de
   after:2023-01            posts dated from January 2023 on; before:2024 before 2024
   year:2022  year:2020..2022

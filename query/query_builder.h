@@ -1,6 +1,6 @@
 // The query language: turns what a person types into a Xapian::Query, using the schema's
 // field table for prefixes. Plain words, "phrases", OR, AND, NOT, -word, +word,
-// parentheses, field prefixes (title:, author:, heading:, description:, code:, tag:,
+// parentheses, field prefixes (title:, author:, heading:, description:, tag:,
 // category:, lang:, id:), dates (after:2023-01, before:2024, year:2022, year:2020..2022),
 // wildcards (word*) and the last word as a prefix while typing.
 // Never throws for user input: broken syntax falls back to plain words, and problems come
