@@ -100,6 +100,8 @@ void DocumentBuilder::index_text_fields(const Post& post) {
 void DocumentBuilder::add_filters_and_values(const Post& post, Xapian::Document& doc) const {
   using schema::Filter;
   doc.add_boolean_term(schema::filter_term(Filter::kId, post.id));
+  // wdf 1, not a boolean term: it must add weight when it matches.
+  if (!post.title.empty()) doc.add_term(schema::exact_title_term(post.title), 1);
   for (const auto& a : post.authors) doc.add_boolean_term(schema::filter_term(Filter::kAuthor, a));
   for (const auto& t : post.tags) doc.add_boolean_term(schema::filter_term(Filter::kTag, t));
   for (const auto& c : post.categories) {

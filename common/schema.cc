@@ -14,6 +14,13 @@ const FilterField& filter_field(Filter filter) {
   throw std::logic_error("schema: unknown filter");
 }
 
+const TextField& text_field(TextSource source) {
+  for (const auto& f : kTextFields) {
+    if (f.source == source) return f;
+  }
+  throw std::logic_error("schema: unknown text field");
+}
+
 std::optional<Filter> filter_by_name(std::string_view name) {
   for (const auto& f : kFilterFields) {
     if (f.name == name) return f.filter;
@@ -41,6 +48,23 @@ std::string filter_term(Filter filter, std::string_view value) {
   term += normalise_filter_value(filter, value);
   // Xapian rejects terms over 245 bytes; no real tag or author is that long.
   return text::truncate_utf8(term, kMaxTermBytes);
+}
+
+std::string exact_title_term(std::string_view title) {
+  const std::string folded = text::fold_case(title);
+  std::string words;
+  bool space = false;
+  for (const char c : folded) {
+    const auto u = static_cast<unsigned char>(c);
+    if (std::isalnum(u) != 0 || u >= 0x80) {
+      if (space && !words.empty()) words += ' ';
+      space = false;
+      words += c;
+    } else {
+      space = true;
+    }
+  }
+  return text::truncate_utf8(std::string(kExactTitlePrefix) + words, kMaxTermBytes);
 }
 
 }  // namespace postsearch::schema

@@ -49,6 +49,11 @@ inline constexpr std::array<TextField, 8> kTextFields{{
     {"", "", TextSource::kAltText, 2, true},
 }};
 
+// One term per post for its whole title, normalised (case-folded words joined by spaces):
+// a query that is a post's title finds that post first.
+inline constexpr std::string_view kExactTitlePrefix = "XE";
+[[nodiscard]] std::string exact_title_term(std::string_view title);
+
 // Exact-match filter fields, stored as boolean terms prefix + normalised value.
 enum class Filter { kAuthor, kTag, kCategory, kLang, kYear, kMonth, kId };
 
@@ -101,6 +106,7 @@ inline constexpr std::array<FacetField, 6> kFacetFields{{
 }};
 
 [[nodiscard]] const FilterField& filter_field(Filter filter);
+[[nodiscard]] const TextField& text_field(TextSource source);
 [[nodiscard]] std::optional<Filter> filter_by_name(std::string_view name);
 [[nodiscard]] const FacetField& facet_field(Filter filter);
 

@@ -254,7 +254,8 @@ unsigned Run::thread_count() const {
 std::string Run::options_hash() const {
   std::ostringstream key;
   key << schema::kSchemaVersion << '|' << generator_name(site_.generator) << '|'
-      << options_.site.drafts << options_.site.pages << options_.future << '|';
+      << options_.site.drafts << options_.site.pages << options_.future << options_.unpublished
+      << '|';
   if (!site_.config_file.empty()) {
     std::ifstream in(site_.root / site_.config_file, std::ios::binary);
     key << in.rdbuf();
@@ -318,6 +319,7 @@ void Run::parse_one(const Source& source, Parsed& out) const {
   ReadOptions ro;
   ro.drafts = options_.site.drafts;
   ro.future = options_.future;
+  ro.unpublished = options_.unpublished;
   ro.now = static_cast<std::int64_t>(std::time(nullptr));
   ro.file_mtime = source.mtime_ns / 1000000000;
   ReadResult r = read_post(site_, source.file, *bytes, ro);

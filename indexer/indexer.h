@@ -38,6 +38,7 @@ struct IndexerOptions {
   SiteOptions site;                      // drafts, pages
   std::optional<Generator> generator;    // force jekyll, hugo or plain; default: detect
   bool future = false;                   // index posts dated in the future
+  bool unpublished = false;              // index published: false posts too
   bool rebuild = false;                  // ignore the recorded state: build a new generation
   bool dry_run = false;                  // report what would change; write nothing
   unsigned threads = 0;                  // 0: one per core

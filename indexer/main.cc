@@ -30,6 +30,7 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"auto", "jekyll", "hugo", "plain"}));
   app.add_flag("--drafts", options.site.drafts, "Also index drafts (_drafts/, draft: true)");
   app.add_flag("--future", options.future, "Also index posts dated in the future");
+  app.add_flag("--unpublished", options.unpublished, "Also index posts marked published: false");
   app.add_flag("--pages", options.site.pages,
                "Also index Markdown pages outside _posts (Hugo: _index.md)");
   app.add_flag("--rebuild", options.rebuild, "Ignore recorded state and build a fresh index");

@@ -164,8 +164,10 @@ std::string skip_reason(Context& c) {
     return "not a post file name (Jekyll publishes only YYYY-MM-DD-title files from _posts)";
   }
   const json* published = c.get({"published"});
-  if (published != nullptr && published->is_boolean() && !published->get<bool>())
+  if (published != nullptr && published->is_boolean() && !published->get<bool>() &&
+      !c.options.unpublished) {
     return "published: false";
+  }
   if (truthy(c.get({"draft"})) && !c.options.drafts) return "draft: true";
   if (c.file.kind == SourceKind::kDraft && !c.options.drafts) return "draft";
   const json* search = c.get({"search"});

@@ -20,6 +20,7 @@ inline constexpr std::size_t kMaxIndexedTextBytes = 4 * 1024 * 1024;
 struct ReadOptions {
   bool drafts = false;          // index draft: true posts and _drafts/
   bool future = false;          // index posts dated after `now`
+  bool unpublished = false;     // index published: false posts (Jekyll's --unpublished)
   std::int64_t now = 0;         // seconds since the epoch
   std::int64_t file_mtime = 0;  // fallback date for drafts without one
 };

@@ -1,7 +1,10 @@
 #include "query/query_builder.h"
 
+#include <utf8proc.h>
+
 #include <algorithm>
 #include <ctime>
+#include <iterator>
 
 #include "common/document.h"
 #include "common/schema.h"
@@ -120,6 +123,48 @@ std::string balance(const std::string& s, std::vector<std::string>& warnings) {
   return fixed;
 }
 
+bool is_cjk(utf8proc_int32_t c) {
+  return (c >= 0x3040 && c <= 0x30FF) || (c >= 0x3400 && c <= 0x4DBF) ||
+         (c >= 0x4E00 && c <= 0x9FFF) || (c >= 0xAC00 && c <= 0xD7AF) ||
+         (c >= 0x1100 && c <= 0x11FF) || (c >= 0xF900 && c <= 0xFAFF) ||
+         (c >= 0xFF66 && c <= 0xFF9F) || (c >= 0x20000 && c <= 0x2FA1F);
+}
+
+// Puts each run of CJK characters outside quotes in parentheses. Xapian 1.4.22's parser
+// rejects "a 京都 b" with FLAG_CJK_NGRAM but accepts "a (京都) b", which means the same.
+std::string wrap_cjk_runs(const std::string& s) {
+  std::string out;
+  bool in_run = false;
+  bool quoted = false;
+  std::size_t i = 0;
+  while (i < s.size()) {
+    utf8proc_int32_t c = 0;
+    auto n = utf8proc_iterate(reinterpret_cast<const utf8proc_uint8_t*>(s.data() + i),
+                              static_cast<utf8proc_ssize_t>(s.size() - i), &c);
+    if (n <= 0) n = 1;
+    if (c == '"') quoted = !quoted;
+    const bool cjk = !quoted && is_cjk(c);
+    if (cjk && !in_run) out += '(';
+    if (!cjk && in_run) out += ')';
+    in_run = cjk;
+    out.append(s, i, static_cast<std::size_t>(n));
+    i += static_cast<std::size_t>(n);
+  }
+  if (in_run) out += ')';
+  return out;
+}
+
+std::string words_only(const std::string& s) {
+  std::string out;
+  for (const char c : s) {
+    out += std::isalnum(static_cast<unsigned char>(c)) != 0 ||
+                   (static_cast<unsigned char>(c) & 0x80) != 0
+               ? c
+               : ' ';
+  }
+  return out;
+}
+
 std::size_t count_words(const Xapian::Query& q) {
   std::size_t n = 0;
   for (auto it = q.get_unique_terms_begin(); it != q.get_unique_terms_end(); ++it) ++n;
@@ -189,16 +234,13 @@ ParsedQuery QueryBuilder::parse(std::string_view input, const ParseOptions& opti
     flags |= Xapian::QueryParser::FLAG_PARTIAL;
   }
   if (options.spelling) flags |= Xapian::QueryParser::FLAG_SPELLING_CORRECTION;
-  try {
-    parsed.query = parser_.parse_query(text, flags);
-  } catch (const Xapian::QueryParserError& e) {
-    parsed.warnings.push_back("could not parse the query (" + e.get_msg() +
-                              "); searched its words instead");
-    std::string words;
-    for (const char c : text)
-      words += std::isalnum(static_cast<unsigned char>(c)) || (c & 0x80) ? c : ' ';
-    parsed.query = parser_.parse_query(words, Xapian::QueryParser::FLAG_CJK_NGRAM);
+  const auto query = parse_with_fallbacks(text, flags, parsed.warnings);
+  if (!query) {
+    parsed.query = Xapian::Query::MatchNothing;
+    parsed.has_words = true;  // something was typed: never all posts
+    return parsed;
   }
+  parsed.query = *query;
   parsed.corrected = options.spelling ? parser_.get_corrected_query_string() : "";
   if (options.spelling && (flags & Xapian::QueryParser::FLAG_PARTIAL) != 0) {
     // Xapian does not correct a word it treats as a prefix: ask again without that.
@@ -214,6 +256,48 @@ ParsedQuery QueryBuilder::parse(std::string_view input, const ParseOptions& opti
   parsed.has_words = !parsed.query.empty();
   if (!parsed.has_words) parsed.query = Xapian::Query::MatchAll;
   return parsed;
+}
+
+Xapian::Query QueryBuilder::title_query(std::string_view input) {
+  std::vector<std::string> ignored;
+  const std::string text = words_only(sanitise(input, ignored));
+  if (text::trim(text).empty()) return {};
+  std::optional<Xapian::Query> words;
+  parser_.set_default_op(Xapian::Query::OP_AND);
+  try {
+    words = parser_.parse_query(wrap_cjk_runs(text), Xapian::QueryParser::FLAG_CJK_NGRAM,
+                                std::string(schema::text_field(schema::TextSource::kTitle).prefix));
+  } catch (const Xapian::QueryParserError&) {
+    return {};
+  }
+  const Xapian::Query exact(schema::exact_title_term(input));
+  return {Xapian::Query::OP_OR, *words, Xapian::Query(Xapian::Query::OP_SCALE_WEIGHT, exact, 2.0)};
+}
+
+// Tries the text as typed, then with CJK runs grouped, then its bare words; a query that
+// none of these parse searches nothing and says why.
+std::optional<Xapian::Query> QueryBuilder::parse_with_fallbacks(
+    const std::string& text, unsigned flags, std::vector<std::string>& warnings) {
+  const unsigned cjk = Xapian::QueryParser::FLAG_CJK_NGRAM;
+  const std::pair<std::string, unsigned> attempts[] = {
+      {text, flags},
+      {wrap_cjk_runs(text), flags},
+      {wrap_cjk_runs(words_only(text)), cjk},
+      {words_only(text), 0},
+  };
+  std::string error;
+  for (std::size_t i = 0; i < std::size(attempts); ++i) {
+    try {
+      Xapian::Query q = parser_.parse_query(attempts[i].first, attempts[i].second);
+      if (i >= 2)
+        warnings.push_back("could not parse the query (" + error + "); searched its words instead");
+      return q;
+    } catch (const Xapian::QueryParserError& e) {
+      if (error.empty()) error = e.get_msg();
+    }
+  }
+  warnings.push_back("could not parse the query (" + error + ")");
+  return std::nullopt;
 }
 
 const std::vector<std::string>& english_stop_words() {

@@ -55,7 +55,14 @@ class QueryBuilder {
 
   [[nodiscard]] const Xapian::Stem& stemmer() const { return stemmer_; }
 
+  // Posts whose title has every word of `text`, and the post whose title is exactly
+  // `text`: the known-item part of ranking. Empty when `text` has no plain words.
+  [[nodiscard]] Xapian::Query title_query(std::string_view text);
+
  private:
+  std::optional<Xapian::Query> parse_with_fallbacks(const std::string& text, unsigned flags,
+                                                    std::vector<std::string>& warnings);
+
   Xapian::QueryParser parser_;
   Xapian::Stem stemmer_;
   std::string lang_;

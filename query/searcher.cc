@@ -6,6 +6,7 @@
 #include <ctime>
 #include <fstream>
 #include <map>
+#include <set>
 #include <sstream>
 
 #include "common/document.h"
@@ -22,9 +23,18 @@ using schema::Filter;
 constexpr std::size_t kSnippetLength = 200;
 constexpr std::size_t kSectionSnippetLength = 140;
 constexpr std::size_t kMaxSectionsPerHit = 3;
-constexpr int kRelaxBelow = 1;  // fewer AND matches than this: search with OR
 constexpr const char* kMarkOpen = "<mark>";
 constexpr const char* kMarkClose = "</mark>";
+
+// BM25 with k1 scaled by the body's within-document weight: every wdf is multiplied by
+// its field's weight, so k1 must be too for term frequency to saturate as usual.
+Xapian::BM25Weight ranking() {
+  Xapian::termcount body_weight = 1;
+  for (const auto& f : schema::kTextFields) {
+    if (f.source == schema::TextSource::kBody) body_weight = f.weight;
+  }
+  return Xapian::BM25Weight(1.2 * body_weight, 0, 1, 0.75, 0.5);
+}
 
 // Counts the values of one facet slot over every match; list slots count each value.
 class FacetSpy : public Xapian::MatchSpy {
@@ -141,9 +151,10 @@ Xapian::Query with_boosts(const Xapian::Query& q, const SearchRequest& r, bool h
   Xapian::Query out = q;
   if (has_words) {
     // Pinned posts: a small constant lift, scaled by their boost value.
-    Xapian::ValueWeightPostingSource boost(schema::kSlotBoost);
-    out = Xapian::Query(Xapian::Query::OP_AND_MAYBE, out,
-                        Xapian::Query(Xapian::Query::OP_SCALE_WEIGHT, Xapian::Query(&boost), 2.0));
+    auto* boost = new Xapian::ValueWeightPostingSource(schema::kSlotBoost);
+    out = Xapian::Query(
+        Xapian::Query::OP_AND_MAYBE, out,
+        Xapian::Query(Xapian::Query::OP_SCALE_WEIGHT, Xapian::Query(boost->release()), 2.0));
   }
   if (r.recency_half_life_days > 0) {
     RecencySource recency(static_cast<double>(std::time(nullptr)),
@@ -220,6 +231,7 @@ nlohmann::json explain_hit(const Xapian::Database& db, const Xapian::Query& quer
   const Xapian::Query only(schema::filter_term(Filter::kId, id));
   for (auto t = query.get_unique_terms_begin(); t != query.get_unique_terms_end(); ++t) {
     Xapian::Enquire e(db);
+    e.set_weighting_scheme(ranking());
     e.set_query(Xapian::Query(Xapian::Query::OP_FILTER, Xapian::Query(*t), only));
     const Xapian::MSet m = e.get_mset(0, 1);
     if (!m.empty()) terms[*t] = m.begin().get_weight();
@@ -360,6 +372,67 @@ SearchResponse Searcher::search(const SearchRequest& request) {
   return with_retry([&] { return search_once(request); });
 }
 
+namespace {
+
+constexpr std::size_t kFeedbackMinWords = 4;   // questions this long get pseudo relevance feedback
+constexpr Xapian::doccount kFeedbackDocs = 5;  // top posts the feedback terms come from
+constexpr Xapian::termcount kFeedbackTerms = 10;
+constexpr double kFeedbackWeight = 0.3;
+
+}  // namespace
+
+// The ranked posts of one search: matching documents in order, and an MSet whose query
+// holds every searched term (for snippets).
+struct Matches {
+  std::vector<std::pair<Xapian::Document, double>> docs;
+  Xapian::MSet snippets;
+  Xapian::Query text_query;
+  Total total;
+  bool relaxed = false;
+  bool corrected = false;
+};
+
+namespace {
+
+void take(Matches& m, const Xapian::MSet& mset, Xapian::doccount from, std::size_t limit) {
+  Xapian::doccount i = 0;
+  for (auto it = mset.begin(); it != mset.end() && m.docs.size() < limit; ++it, ++i) {
+    if (i >= from) m.docs.emplace_back(it.get_document(), it.get_weight());
+  }
+}
+
+Total total_of(const Xapian::MSet& m) {
+  return {m.get_matches_estimated(), m.get_matches_lower_bound(), m.get_matches_upper_bound(),
+          m.get_matches_lower_bound() == m.get_matches_upper_bound()};
+}
+
+}  // namespace
+
+// Adds the key terms of the best few matches, at a lower weight: long questions rarely
+// use the words the posts use, and the top posts say which words those are.
+Xapian::Query Searcher::with_feedback(const Xapian::Query& query) {
+  Xapian::Enquire fb(db_);
+  fb.set_weighting_scheme(ranking());
+  fb.set_query(query);
+  const Xapian::MSet top = fb.get_mset(0, kFeedbackDocs);
+  if (top.empty()) return query;
+  Xapian::RSet rset;
+  for (auto it = top.begin(); it != top.end(); ++it) rset.add_document(*it);
+  struct Stems : Xapian::ExpandDecider {
+    bool operator()(const std::string& t) const override {
+      return t.size() > 3 && t[0] == 'Z' && t[1] >= 'a' && t[1] <= 'z';
+    }
+  } stems;
+  const Xapian::ESet eset = fb.get_eset(kFeedbackTerms, rset, &stems);
+  std::vector<Xapian::Query> extra;
+  for (auto t = eset.begin(); t != eset.end(); ++t) extra.emplace_back(*t);
+  if (extra.empty()) return query;
+  return {Xapian::Query::OP_OR, query,
+          Xapian::Query(Xapian::Query::OP_SCALE_WEIGHT,
+                        Xapian::Query(Xapian::Query::OP_OR, extra.begin(), extra.end()),
+                        kFeedbackWeight)};
+}
+
 SearchResponse Searcher::search_once(const SearchRequest& request) {
   const auto start = std::chrono::steady_clock::now();
   SearchResponse resp;
@@ -369,72 +442,109 @@ SearchResponse Searcher::search_once(const SearchRequest& request) {
   QueryBuilder builder(db_, request.lang.empty() ? default_lang_ : request.lang);
   ParseOptions po;
   po.partial = request.partial;
-  ParsedQuery parsed = builder.parse(request.q, po);
+  const ParsedQuery parsed = builder.parse(request.q, po);
   resp.warnings = parsed.warnings;
   resp.did_you_mean = parsed.corrected;
+  const Matches m = match(request, builder, parsed, resp.per_page);
+  resp.total = m.total;
+  resp.relaxed = m.relaxed;
+  resp.corrected = m.corrected;
+  int rank = (std::max(1, request.page) - 1) * resp.per_page;
+  for (const auto& [doc, weight] : m.docs) {
+    const StoredPost post = decode_stored(doc.get_data());
+    Hit h = hit_from(post);
+    h.rank = ++rank;
+    h.score = weight;
+    if (request.snippets) {
+      h.title_html = snippet(m.snippets, post.title, post.title.size() + 8, builder.stemmer());
+      const std::string body =
+          post.description.empty() ? body_text(post) : post.description + " " + body_text(post);
+      h.snippet_html = snippet(m.snippets, body, kSnippetLength, builder.stemmer());
+      h.sections = best_sections(m.snippets, post, builder.stemmer());
+    }
+    if (request.explain) h.explain = explain_hit(db_, m.text_query, post.id, h.score);
+    resp.hits.push_back(std::move(h));
+  }
+  if (request.facets) resp.facets = count_facets(db_, request, parsed, m.text_query);
+  resp.took_ms =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+  return resp;
+}
 
+// Every word required first. When that leaves less than the page asked for, the posts
+// with every word come first and the best partial matches fill the rest ("relaxed").
+// When nothing matches and a spelling correction exists, the correction is searched.
+Matches Searcher::match(const SearchRequest& request, QueryBuilder& builder,
+                        const ParsedQuery& parsed, int per_page) {
   Xapian::Enquire enquire(db_);
-  enquire.set_weighting_scheme(Xapian::BM25Weight(1.2, 0, 1, 0.75, 0.5));
+  enquire.set_weighting_scheme(ranking());
   if (request.sort == SortOrder::kDateDescending)
     enquire.set_sort_by_value_then_relevance(schema::kSlotDate, true);
   if (request.sort == SortOrder::kDateAscending)
     enquire.set_sort_by_value_then_relevance(schema::kSlotDate, false);
   const Xapian::Query filters = filter_query(request, parsed, std::nullopt);
-  const Xapian::doccount first =
-      static_cast<Xapian::doccount>((std::max(1, request.page) - 1) * resp.per_page);
-  const Xapian::doccount check =
-      std::max<Xapian::doccount>(first + static_cast<Xapian::doccount>(resp.per_page), 100);
-
-  auto run = [&](const ParsedQuery& pq) {
-    enquire.set_query(with_boosts(with_filters(pq.query, filters), request, pq.has_words));
-    return enquire.get_mset(first, static_cast<Xapian::doccount>(resp.per_page), check);
+  const auto first = static_cast<Xapian::doccount>((std::max(1, request.page) - 1) * per_page);
+  const auto needed = first + static_cast<Xapian::doccount>(per_page);
+  auto run = [&](const Xapian::Query& q, bool has_words, Xapian::doccount from,
+                 Xapian::doccount count) {
+    enquire.set_query(with_boosts(with_filters(q, filters), request, has_words));
+    return enquire.get_mset(from, count, std::max<Xapian::doccount>(needed, 100));
   };
-  Xapian::MSet mset = run(parsed);
-  Xapian::Query text_query = parsed.query;
-  if (parsed.has_words && parsed.word_count > 1 && mset.get_matches_estimated() < kRelaxBelow) {
-    po.op = DefaultOperator::kOr;
-    po.partial = false;
+  // Known-item lift: every word in the title, or the whole title.
+  const Xapian::Query title = parsed.has_words ? builder.title_query(request.q) : Xapian::Query();
+  auto lifted = [&](const Xapian::Query& q) {
+    return title.empty() ? q : Xapian::Query(Xapian::Query::OP_AND_MAYBE, q, title);
+  };
+  Matches m;
+  m.text_query = parsed.query;
+  Xapian::MSet all = run(lifted(parsed.query), parsed.has_words, 0, needed);
+  m.snippets = all;
+  m.total = total_of(all);
+  ParseOptions po;
+  po.op = DefaultOperator::kOr;
+  po.partial = false;
+  if (parsed.has_words && parsed.word_count > 1 && all.size() < needed) {
     ParsedQuery relaxed = builder.parse(request.q, po);
-    Xapian::MSet m = run(relaxed);
-    if (m.get_matches_estimated() > 0) {
-      mset = m;
-      text_query = relaxed.query;
-      resp.relaxed = true;
+    if (parsed.word_count >= kFeedbackMinWords && request.sort == SortOrder::kRelevance) {
+      relaxed.query = with_feedback(relaxed.query);
+    }
+    const Xapian::MSet some = run(lifted(relaxed.query), true, 0, needed + all.size());
+    if (some.size() > all.size()) {
+      std::vector<std::pair<Xapian::Document, double>> merged;
+      std::set<Xapian::docid> seen;
+      for (auto it = all.begin(); it != all.end(); ++it) {
+        seen.insert(*it);
+        merged.emplace_back(it.get_document(), it.get_weight());
+      }
+      for (auto it = some.begin(); it != some.end(); ++it) {
+        if (seen.insert(*it).second) merged.emplace_back(it.get_document(), it.get_weight());
+      }
+      for (std::size_t i = first;
+           i < merged.size() && m.docs.size() < static_cast<std::size_t>(per_page); ++i) {
+        m.docs.push_back(merged[i]);
+      }
+      m.snippets = some;
+      m.text_query = relaxed.query;
+      m.total = total_of(some);
+      m.relaxed = true;
+      return m;
     }
   }
-  if (mset.empty() && !parsed.corrected.empty()) {
-    po.op = DefaultOperator::kOr;
-    ParsedQuery fixed = builder.parse(parsed.corrected, po);
-    Xapian::MSet m = run(fixed);
-    if (!m.empty()) {
-      mset = m;
-      text_query = fixed.query;
-      resp.corrected = true;
+  if (all.empty() && !parsed.corrected.empty()) {
+    const ParsedQuery fixed = builder.parse(parsed.corrected, po);
+    const Xapian::MSet m2 =
+        run(fixed.query, fixed.has_words, first, static_cast<Xapian::doccount>(per_page));
+    if (!m2.empty()) {
+      take(m, m2, 0, static_cast<std::size_t>(per_page));
+      m.snippets = m2;
+      m.text_query = fixed.query;
+      m.total = total_of(m2);
+      m.corrected = true;
+      return m;
     }
   }
-  resp.total = {mset.get_matches_estimated(), mset.get_matches_lower_bound(),
-                mset.get_matches_upper_bound(),
-                mset.get_matches_lower_bound() == mset.get_matches_upper_bound()};
-  int rank = static_cast<int>(first);
-  for (auto it = mset.begin(); it != mset.end(); ++it) {
-    const StoredPost post = decode_stored(it.get_document().get_data());
-    Hit h = hit_from(post);
-    h.rank = ++rank;
-    h.score = it.get_weight();
-    if (request.snippets) {
-      h.title_html = snippet(mset, post.title, post.title.size() + 8, builder.stemmer());
-      const std::string body =
-          post.description.empty() ? body_text(post) : post.description + " " + body_text(post);
-      h.snippet_html = snippet(mset, body, kSnippetLength, builder.stemmer());
-      h.sections = best_sections(mset, post, builder.stemmer());
-    }
-    if (request.explain) h.explain = explain_hit(db_, text_query, post.id, h.score);
-    resp.hits.push_back(std::move(h));
-  }
-  if (request.facets) resp.facets = count_facets(db_, request, parsed, text_query);
-  resp.took_ms =
-      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
-  return resp;
+  take(m, all, first, static_cast<std::size_t>(per_page));
+  return m;
 }
 
 std::optional<std::vector<Hit>> Searcher::related(const std::string& id, int count) {

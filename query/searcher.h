@@ -30,6 +30,10 @@ struct IndexInfo {
   long long indexed_at = 0;  // seconds since the epoch of the last indexer run
 };
 
+class QueryBuilder;
+struct ParsedQuery;
+struct Matches;
+
 // Checks a request's parameters; each problem names its parameter in `field`.
 [[nodiscard]] Diagnostics validate_request(const SearchRequest& request);
 
@@ -53,6 +57,9 @@ class Searcher {
   template <typename F>
   auto with_retry(F f) -> decltype(f());
   SearchResponse search_once(const SearchRequest& request);
+  Matches match(const SearchRequest& request, QueryBuilder& builder, const ParsedQuery& parsed,
+                int per_page);
+  Xapian::Query with_feedback(const Xapian::Query& query);
   void open();
 
   std::filesystem::path index_dir_;

@@ -1,0 +1,121 @@
+#!/usr/bin/env python3
+"""Relevance benchmark: runs a queries.tsv through the search library with its default
+behaviour, writes a TREC run, and scores it against a qrels.tsv.
+
+    bench/relevance.py CORPUS_DIR [--queries Q.tsv --qrels R.tsv] [--out run.trec]
+    bench/relevance.py --titles CORPUS_DIR...   (known-item title queries, as
+                                                 ../shared/peers/make-title-queries.py makes)
+
+Measures: nDCG@10 (linear gains), MAP over the top 100, recall@100, and the per-query
+latency of the in-process loop."""
+import argparse
+import hashlib
+import math
+import os
+import re
+import subprocess
+import sys
+import tempfile
+from collections import Counter, defaultdict
+
+sys.path.insert(0, os.path.dirname(__file__))
+import benchlib  # noqa: E402
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def read_qrels(path):
+    q = defaultdict(dict)
+    for line in open(path, encoding="utf-8"):
+        parts = line.split()
+        if len(parts) == 3:
+            q[parts[0]][parts[1]] = int(parts[2])
+        elif len(parts) == 4:
+            q[parts[0]][parts[2]] = int(parts[3])
+    return q
+
+
+def read_run(path):
+    r = defaultdict(list)
+    for line in open(path, encoding="utf-8"):
+        qid, _, doc, rank, *_ = line.split()
+        if doc not in r[qid]:
+            r[qid].append(doc)
+    return r
+
+
+def score(qrels, run, qids):
+    nd, ap, rec = [], [], []
+    for qid in qids:
+        rel = qrels.get(qid, {})
+        R = sum(1 for g in rel.values() if g > 0)
+        if R == 0:
+            continue
+        docs = run.get(qid, [])[:100]
+        dcg = sum(max(rel.get(d, 0), 0) / math.log2(i + 2) for i, d in enumerate(docs[:10]))
+        ideal = sorted((g for g in rel.values() if g > 0), reverse=True)[:10]
+        idcg = sum(g / math.log2(i + 2) for i, g in enumerate(ideal))
+        nd.append(dcg / idcg if idcg else 0)
+        hits, s = 0, 0.0
+        for k, d in enumerate(docs, 1):
+            if rel.get(d, 0) > 0:
+                hits += 1
+                s += hits / k
+        ap.append(s / R)
+        rec.append(hits / R)
+    n = len(nd)
+    return (sum(nd) / n, sum(ap) / n, sum(rec) / n, n) if n else (0, 0, 0, 0)
+
+
+def timing(path):
+    kv = dict(line.strip().split("=", 1) for line in open(path + ".timing") if "=" in line)
+    return float(kv["mean_ms"]), float(kv["p95_ms"])
+
+
+def evaluate(corpus, queries, qrels_path, out, tmp):
+    idx = os.path.join(tmp, "idx")
+    subprocess.run([os.path.join(HERE, "peer.sh"), "index", corpus, idx], check=True)
+    subprocess.run([os.path.join(HERE, "peer.sh"), "query", idx, queries, out], check=True,
+                   stderr=subprocess.DEVNULL)
+    qids = [line.split("\t", 1)[0] for line in open(queries, encoding="utf-8") if "\t" in line]
+    return score(read_qrels(qrels_path), read_run(out), qids) + timing(out)
+
+
+def title_queries(corpus, tmp, n=200):
+    """The same sample as ../shared/peers/make-title-queries.py, without its YAML dependency
+    when that script is not at hand."""
+    peers = os.path.join(HERE, "..", "..", "shared", "peers", "make-title-queries.py")
+    out = os.path.join(tmp, "titles")
+    if os.path.exists(peers):
+        subprocess.run(["/usr/bin/python3", peers, corpus, out, str(n)], check=True, stdout=subprocess.DEVNULL)
+        return os.path.join(out, "queries.tsv"), os.path.join(out, "qrels.tsv")
+    raise SystemExit("needs ../shared/peers/make-title-queries.py")
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("corpora", nargs="+")
+    ap.add_argument("--queries")
+    ap.add_argument("--qrels")
+    ap.add_argument("--out")
+    ap.add_argument("--titles", action="store_true", help="known-item title queries")
+    a = ap.parse_args()
+    print(f"machine: {benchlib.machine()}")
+    print(f"command: bench/relevance.py {' '.join(sys.argv[1:])}\n")
+    print("| corpus | queries | nDCG@10 | MAP | R@100 | mean ms | p95 ms |")
+    print("|---|---:|---:|---:|---:|---:|---:|")
+    for corpus in a.corpora:
+        with tempfile.TemporaryDirectory(prefix="psrel-") as tmp:
+            if a.titles:
+                queries, qrels = title_queries(corpus, tmp)
+            else:
+                queries = a.queries or os.path.join(corpus, "queries.tsv")
+                qrels = a.qrels or os.path.join(corpus, "qrels.tsv")
+            out = a.out or os.path.join(tmp, "run.trec")
+            nd, mp, rc, n, mean, p95 = evaluate(corpus, queries, qrels, out, tmp)
+            name = os.path.basename(os.path.abspath(corpus))
+            print(f"| {name} | {n} | {nd:.3f} | {mp:.3f} | {rc:.3f} | {mean:.2f} | {p95:.2f} |", flush=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,94 @@
+// Runs a queries.tsv through the search library with its default behaviour and writes a
+// TREC run (top N per query) and, beside it, <run>.timing with the in-process loop's
+// figures, in the format of ../shared/peers:
+//   run_queries --index INDEX --queries queries.tsv --out run.trec [--docmap map.tsv] [--top 100]
+// docmap: "path<TAB>docid" lines mapping a post's source path to the collection's docid.
+#include <CLI/CLI.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <numeric>
+#include <vector>
+
+#include "query/searcher.h"
+
+namespace {
+
+std::map<std::string, std::string> read_docmap(const std::string& path) {
+  std::map<std::string, std::string> out;
+  if (path.empty()) return out;
+  std::ifstream in(path);
+  std::string line;
+  while (std::getline(in, line)) {
+    const auto tab = line.find('\t');
+    if (tab != std::string::npos) out[line.substr(0, tab)] = line.substr(tab + 1);
+  }
+  return out;
+}
+
+std::string docid_of(const std::map<std::string, std::string>& map, std::string id) {
+  const auto it = map.find(id);
+  if (it != map.end()) return it->second;
+  std::replace_if(
+      id.begin(), id.end(), [](char c) { return c == ' ' || c == '\t' || c == '\n'; }, '_');
+  return id;
+}
+
+double percentile(std::vector<double> v, double p) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  return v[std::min(v.size() - 1, static_cast<std::size_t>(p * static_cast<double>(v.size())))];
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::string index, queries, out, docmap;
+  int top = 100;
+  CLI::App app{"Runs queries.tsv through postsearch's search library; writes a TREC run."};
+  app.add_option("--index", index)->required();
+  app.add_option("--queries", queries)->required();
+  app.add_option("--out", out)->required();
+  app.add_option("--docmap", docmap);
+  app.add_option("--top", top);
+  CLI11_PARSE(app, argc, argv);
+
+  const auto map = read_docmap(docmap);
+  postsearch::Searcher searcher(index);
+  std::ifstream in(queries);
+  std::ofstream run(out);
+  std::vector<double> ms;
+  std::string line;
+  const auto loop_start = std::chrono::steady_clock::now();
+  while (std::getline(in, line)) {
+    const auto tab = line.find('\t');
+    if (tab == std::string::npos) continue;
+    const std::string qid = line.substr(0, tab);
+    postsearch::SearchRequest r;
+    r.q = line.substr(tab + 1);
+    r.per_page = top;
+    r.facets = false;
+    r.snippets = false;
+    r.partial = false;  // a whole query, not one being typed
+    const auto t0 = std::chrono::steady_clock::now();
+    const postsearch::SearchResponse resp = searcher.search(r);
+    ms.push_back(
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
+    for (const auto& h : resp.hits) {
+      run << qid << " Q0 " << docid_of(map, h.id) << " " << h.rank << " " << h.score
+          << " postsearch\n";
+    }
+  }
+  const double loop_s =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - loop_start).count();
+  const double mean =
+      ms.empty() ? 0 : std::accumulate(ms.begin(), ms.end(), 0.0) / static_cast<double>(ms.size());
+  std::ofstream timing(out + ".timing");
+  timing << "queries=" << ms.size() << "\nloop_s=" << loop_s << "\nmean_ms=" << mean
+         << "\np50_ms=" << percentile(ms, 0.5) << "\np95_ms=" << percentile(ms, 0.95) << "\n";
+  std::cerr << ms.size() << " queries, mean " << mean << " ms\n";
+  return 0;
+}
