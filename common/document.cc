@@ -121,6 +121,7 @@ void DocumentBuilder::add_filters_and_values(const Post& post, Xapian::Document&
   if (!post.categories.empty()) {
     doc.add_value(schema::kSlotCategories, encode_list(post.categories));
   }
+  doc.add_value(schema::kSlotFacets, encode_facets(post));
   if (post.boost != 0.0) doc.add_value(schema::kSlotBoost, Xapian::sortable_serialise(post.boost));
 }
 
@@ -132,6 +133,36 @@ Xapian::Document DocumentBuilder::build(const Post& post) {
   add_filters_and_values(post, doc);
   doc.set_data(encode_stored(post));
   return doc;
+}
+
+std::string encode_facets(const Post& post) {
+  std::string out;
+  for (std::size_t i = 0; i < schema::kFacetFields.size(); ++i) {
+    if (i > 0) out += schema::kFieldSeparator;
+    switch (schema::kFacetFields[i].filter) {
+      case schema::Filter::kTag:
+        out += encode_list(post.tags);
+        break;
+      case schema::Filter::kAuthor:
+        out += encode_list(post.authors);
+        break;
+      case schema::Filter::kCategory:
+        out += encode_list(post.categories);
+        break;
+      case schema::Filter::kYear:
+        out += year_of(post);
+        break;
+      case schema::Filter::kMonth:
+        out += month_of(post);
+        break;
+      case schema::Filter::kLang:
+        out += schema::normalise_filter_value(schema::Filter::kLang, post.lang);
+        break;
+      case schema::Filter::kId:
+        break;
+    }
+  }
+  return out;
 }
 
 std::string encode_list(const std::vector<std::string>& values) {

@@ -50,6 +50,11 @@ class DocumentBuilder {
 [[nodiscard]] std::string encode_list(const std::vector<std::string>& values);
 [[nodiscard]] std::vector<std::string> decode_list(const std::string& value);
 
+// All facet values of a post in one value (fields in kFacetFields order, separated by
+// kFieldSeparator; a field's values by kListSeparator), so that counting facets reads one
+// value per matching document instead of one per field.
+[[nodiscard]] std::string encode_facets(const Post& post);
+
 // Joins the sections' text: the body as one string, for snippets.
 [[nodiscard]] std::string body_text(const StoredPost& post);
 

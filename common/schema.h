@@ -83,9 +83,11 @@ enum Slot : Xapian::valueno {
   kSlotAuthors = 5,     // display values joined by kListSeparator
   kSlotCategories = 6,  // display values joined by kListSeparator
   kSlotBoost = 7,       // Xapian::sortable_serialise(boost) when the post has one
+  kSlotFacets = 8,      // every facet field's values in one value: see encode_facets()
 };
 
 inline constexpr char kListSeparator = '\x1f';
+inline constexpr char kFieldSeparator = '\x1e';
 inline constexpr std::size_t kMaxTermBytes = 240;
 
 // The facet fields and the slot each is counted from.

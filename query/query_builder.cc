@@ -258,6 +258,22 @@ ParsedQuery QueryBuilder::parse(std::string_view input, const ParseOptions& opti
   return parsed;
 }
 
+std::string QueryBuilder::correction(std::string_view input) {
+  ParsedQuery scratch;
+  const std::string text =
+      balance(extract_dates(sanitise(input, scratch.warnings), scratch), scratch.warnings);
+  if (text::trim(text).empty()) return "";
+  try {
+    (void)parser_.parse_query(text, Xapian::QueryParser::FLAG_PHRASE |
+                                        Xapian::QueryParser::FLAG_BOOLEAN |
+                                        Xapian::QueryParser::FLAG_LOVEHATE |
+                                        Xapian::QueryParser::FLAG_SPELLING_CORRECTION);
+    return parser_.get_corrected_query_string();
+  } catch (const Xapian::QueryParserError&) {
+    return "";
+  }
+}
+
 Xapian::Query QueryBuilder::title_query(std::string_view input) {
   std::vector<std::string> ignored;
   const std::string text = words_only(sanitise(input, ignored));

@@ -59,6 +59,10 @@ class QueryBuilder {
   // `text`: the known-item part of ranking. Empty when `text` has no plain words.
   [[nodiscard]] Xapian::Query title_query(std::string_view text);
 
+  // The query with unknown words replaced by the index's closest spelling, or empty when
+  // every word is known. Costs a spelling look-up per word: ask only when results are few.
+  [[nodiscard]] std::string correction(std::string_view text);
+
  private:
   std::optional<Xapian::Query> parse_with_fallbacks(const std::string& text, unsigned flags,
                                                     std::vector<std::string>& warnings);

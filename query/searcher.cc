@@ -13,6 +13,8 @@
 #include "common/index_layout.h"
 #include "common/schema.h"
 #include "common/text.h"
+#include "query/facets.h"
+#include "query/filters.h"
 #include "query/query_builder.h"
 
 namespace postsearch {
@@ -21,7 +23,8 @@ namespace {
 using schema::Filter;
 
 constexpr std::size_t kSnippetLength = 200;
-constexpr std::size_t kSectionSnippetLength = 140;
+constexpr std::size_t kSectionSnippetLength = 160;
+constexpr std::size_t kMaxSnippetSource = 32 * 1024;  // text per section searched for an excerpt
 constexpr std::size_t kMaxSectionsPerHit = 3;
 constexpr const char* kMarkOpen = "<mark>";
 constexpr const char* kMarkClose = "</mark>";
@@ -35,33 +38,6 @@ Xapian::BM25Weight ranking() {
   }
   return Xapian::BM25Weight(1.2 * body_weight, 0, 1, 0.75, 0.5);
 }
-
-// Counts the values of one facet slot over every match; list slots count each value.
-class FacetSpy : public Xapian::MatchSpy {
- public:
-  FacetSpy(Xapian::valueno slot, bool multi) : slot_(slot), multi_(multi) {}
-  void operator()(const Xapian::Document& doc, double) override {
-    const std::string v = doc.get_value(slot_);
-    if (v.empty()) return;
-    if (!multi_) {
-      ++counts_[v];
-      return;
-    }
-    std::size_t start = 0;
-    while (start <= v.size()) {
-      const std::size_t end = v.find(schema::kListSeparator, start);
-      ++counts_[v.substr(start, end == std::string::npos ? std::string::npos : end - start)];
-      if (end == std::string::npos) break;
-      start = end + 1;
-    }
-  }
-  [[nodiscard]] const std::map<std::string, std::size_t>& counts() const { return counts_; }
-
- private:
-  Xapian::valueno slot_;
-  bool multi_;
-  std::map<std::string, std::size_t> counts_;
-};
 
 // A recency boost: weight halves every half_life seconds of a post's age.
 class RecencySource : public Xapian::ValuePostingSource {
@@ -86,66 +62,6 @@ class RecencySource : public Xapian::ValuePostingSource {
   double half_life_;
   double max_;
 };
-
-const std::vector<std::string>& values_for(const SearchRequest& r, Filter f) {
-  switch (f) {
-    case Filter::kTag:
-      return r.tags;
-    case Filter::kAuthor:
-      return r.authors;
-    case Filter::kCategory:
-      return r.categories;
-    case Filter::kYear:
-      return r.years;
-    case Filter::kMonth:
-      return r.months;
-    case Filter::kLang:
-      return r.langs;
-    case Filter::kId:
-      break;
-  }
-  static const std::vector<std::string> kNone;
-  return kNone;
-}
-
-constexpr Filter kRequestFilters[] = {Filter::kTag,  Filter::kAuthor, Filter::kCategory,
-                                      Filter::kYear, Filter::kMonth,  Filter::kLang};
-
-// OR within a field, AND across fields; `except` leaves one field out (multi-select facets).
-Xapian::Query filter_query(const SearchRequest& r, const ParsedQuery& parsed,
-                           std::optional<Filter> except) {
-  std::vector<Xapian::Query> parts;
-  for (const Filter f : kRequestFilters) {
-    if (except && *except == f) continue;
-    std::vector<std::string> values = values_for(r, f);
-    if (f == Filter::kYear) values.insert(values.end(), parsed.years.begin(), parsed.years.end());
-    if (values.empty()) continue;
-    std::vector<Xapian::Query> terms;
-    for (const auto& v : values) terms.emplace_back(schema::filter_term(f, v));
-    parts.emplace_back(Xapian::Query::OP_OR, terms.begin(), terms.end());
-  }
-  DateRange dates = parsed.dates;
-  if (!r.after.empty()) dates.from = parse_date_bound(r.after, false);
-  if (!r.before.empty()) dates.to = parse_date_bound(r.before, false);
-  if (dates.from && dates.to) {
-    parts.emplace_back(Xapian::Query::OP_VALUE_RANGE, schema::kSlotDate,
-                       Xapian::sortable_serialise(*dates.from),
-                       Xapian::sortable_serialise(std::nextafter(*dates.to, 0.0)));
-  } else if (dates.from) {
-    parts.emplace_back(Xapian::Query::OP_VALUE_GE, schema::kSlotDate,
-                       Xapian::sortable_serialise(*dates.from));
-  } else if (dates.to) {
-    parts.emplace_back(Xapian::Query::OP_VALUE_LE, schema::kSlotDate,
-                       Xapian::sortable_serialise(std::nextafter(*dates.to, 0.0)));
-  }
-  if (parts.empty()) return {};
-  return {Xapian::Query::OP_AND, parts.begin(), parts.end()};
-}
-
-Xapian::Query with_filters(const Xapian::Query& text, const Xapian::Query& filters) {
-  if (filters.empty()) return text;
-  return {Xapian::Query::OP_FILTER, text, filters};
-}
 
 Xapian::Query with_boosts(const Xapian::Query& q, const SearchRequest& r, bool has_words) {
   Xapian::Query out = q;
@@ -179,33 +95,84 @@ std::string snippet(const Xapian::MSet& mset, const std::string& text, std::size
   return mset.snippet(text, length, stemmer, flags, kMarkOpen, kMarkClose, "…");
 }
 
-std::vector<SectionHit> best_sections(const Xapian::MSet& mset, const StoredPost& post,
-                                      const Xapian::Stem& stemmer) {
+// The hit's snippet and its best sections from one pass over the post's text: each
+// section's text is excerpted once (text without a match costs a scan, no excerpt), the
+// excerpt with the most matches becomes the hit's snippet, and the sections with matches
+// in heading (counted double) or text become deep links.
+struct Excerpts {
+  std::string snippet_html;
+  std::vector<SectionHit> sections;
+};
+
+// The words a snippet can highlight, lower case, for a cheap "could this text match?"
+// test before the (tokenising, stemming) snippet call. Stems are prefixes of the words
+// they come from, so a substring test never misses a match the snippet would find.
+std::vector<std::string> needles_of(const Xapian::Query& query) {
+  std::vector<std::string> out;
+  for (auto t = query.get_unique_terms_begin(); t != query.get_unique_terms_end(); ++t) {
+    std::string term = *t;
+    if (!term.empty() && term[0] == 'Z') term.erase(0, 1);
+    if (term.empty() || (term[0] >= 'A' && term[0] <= 'Z')) continue;  // filters, field copies
+    out.push_back(term);
+  }
+  return out;
+}
+
+bool may_match(std::string_view text, const std::vector<std::string>& needles) {
+  auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; };
+  for (const auto& n : needles) {
+    const auto it = std::search(text.begin(), text.end(), n.begin(), n.end(),
+                                [&](char a, char b) { return lower(a) == b; });
+    if (it != text.end()) return true;
+  }
+  return false;
+}
+
+Excerpts excerpts(const Xapian::MSet& mset, const StoredPost& post, const Xapian::Stem& stemmer,
+                  const std::vector<std::string>& needles) {
   struct Scored {
     int score;
     std::size_t index;
     SectionHit hit;
   };
   std::vector<Scored> scored;
+  int best_marks = 0;
+  Excerpts out;
   for (std::size_t i = 0; i < post.sections.size(); ++i) {
     const Section& s = post.sections[i];
+    const std::string text = text::truncate_utf8(s.text, kMaxSnippetSource);
+    const std::string body = may_match(text, needles)
+                                 ? snippet(mset, text, kSectionSnippetLength, stemmer,
+                                           Xapian::MSet::SNIPPET_EMPTY_WITHOUT_MATCH)
+                                 : std::string();
+    const int marks = count_marks(body);
+    if (marks > best_marks) {
+      best_marks = marks;
+      out.snippet_html = body;
+    }
     if (s.heading.empty() || s.anchor.empty()) continue;
-    const std::string heading = snippet(mset, s.heading, s.heading.size() + 8, stemmer);
-    const std::string body = snippet(mset, s.text, kSectionSnippetLength, stemmer);
-    const int score = 2 * count_marks(heading) + count_marks(body);
+    const std::string heading = may_match(s.heading, needles)
+                                    ? snippet(mset, s.heading, s.heading.size() + 8, stemmer)
+                                    : "";
+    const int score = 2 * count_marks(heading) + marks;
     if (score == 0) continue;
     scored.push_back(
         {score,
          i,
          {s.heading, s.anchor, post.url + "#" + s.anchor, body.empty() ? heading : body}});
   }
+  if (out.snippet_html.empty()) {
+    // No match in the text (the title or a tag matched): the description, or the start.
+    const std::string lead = post.description.empty() ? body_text(post) : post.description;
+    out.snippet_html =
+        snippet(mset, text::truncate_utf8(lead, kMaxSnippetSource), kSnippetLength, stemmer);
+  }
   std::stable_sort(scored.begin(), scored.end(),
                    [](const Scored& a, const Scored& b) { return a.score > b.score; });
   if (scored.size() > kMaxSectionsPerHit) scored.resize(kMaxSectionsPerHit);
   std::sort(scored.begin(), scored.end(),
             [](const Scored& a, const Scored& b) { return a.index < b.index; });
-  std::vector<SectionHit> out;
-  for (auto& s : scored) out.push_back(std::move(s.hit));
+  for (auto& sc : scored) out.sections.push_back(std::move(sc.hit));
   return out;
 }
 
@@ -241,9 +208,6 @@ nlohmann::json explain_hit(const Xapian::Database& db, const Xapian::Query& quer
   return {{"score", score}, {"terms", terms}, {"other", score - parts}};
 }
 
-std::vector<Facet> count_facets(const Xapian::Database& db, const SearchRequest& r,
-                                const ParsedQuery& parsed, const Xapian::Query& text_query);
-
 }  // namespace
 
 Diagnostics validate_request(const SearchRequest& r) {
@@ -272,69 +236,18 @@ Diagnostics validate_request(const SearchRequest& r) {
   return out;
 }
 
-namespace {
-
-std::vector<Facet> count_facets(const Xapian::Database& db, const SearchRequest& r,
-                                const ParsedQuery& parsed, const Xapian::Query& text_query) {
-  const Xapian::doccount all = db.get_doccount();
-  // One match run for the fields without a selection; one more per field with one.
-  std::vector<std::unique_ptr<FacetSpy>> spies;
-  for (const auto& f : schema::kFacetFields)
-    spies.push_back(std::make_unique<FacetSpy>(f.slot, f.multi_valued));
-  Xapian::Enquire shared(db);
-  shared.set_query(with_filters(text_query, filter_query(r, parsed, std::nullopt)));
-  shared.set_weighting_scheme(Xapian::BoolWeight());
-  bool shared_used = false;
-  for (std::size_t i = 0; i < schema::kFacetFields.size(); ++i) {
-    const auto& f = schema::kFacetFields[i];
-    const bool selected =
-        !values_for(r, f.filter).empty() || (f.filter == Filter::kYear && !parsed.years.empty());
-    if (!selected) {
-      shared.add_matchspy(spies[i].get());
-      shared_used = true;
-      continue;
-    }
-    Xapian::Enquire own(db);
-    own.set_query(with_filters(text_query, filter_query(r, parsed, f.filter)));
-    own.set_weighting_scheme(Xapian::BoolWeight());
-    own.add_matchspy(spies[i].get());
-    (void)own.get_mset(0, 0, all);
-  }
-  if (shared_used) (void)shared.get_mset(0, 0, all);
-
-  std::vector<Facet> out;
-  for (std::size_t i = 0; i < schema::kFacetFields.size(); ++i) {
-    const auto& f = schema::kFacetFields[i];
-    Facet facet;
-    facet.name = std::string(f.name);
-    std::vector<std::string> chosen;
-    for (const auto& v : values_for(r, f.filter))
-      chosen.push_back(schema::normalise_filter_value(f.filter, v));
-    for (const auto& [value, count] : spies[i]->counts()) {
-      const std::string norm = schema::normalise_filter_value(f.filter, value);
-      const bool sel = std::find(chosen.begin(), chosen.end(), norm) != chosen.end();
-      facet.values.push_back({value, count, sel});
-    }
-    const bool by_value = f.filter == Filter::kYear || f.filter == Filter::kMonth;
-    std::stable_sort(facet.values.begin(), facet.values.end(),
-                     [&](const FacetValue& a, const FacetValue& b) {
-                       if (a.selected != b.selected) return a.selected;
-                       if (by_value) return a.value > b.value;
-                       return a.count > b.count;
-                     });
-    const auto limit = static_cast<std::size_t>(r.facet_limit);
-    if (facet.values.size() > limit) {
-      facet.other_values = facet.values.size() - limit;
-      facet.values.resize(limit);
-    }
-    out.push_back(std::move(facet));
-  }
-  return out;
-}
-
-}  // namespace
+namespace {}  // namespace
 
 Searcher::Searcher(std::filesystem::path index_dir) : index_dir_(std::move(index_dir)) { open(); }
+
+Searcher::~Searcher() = default;
+
+QueryBuilder& Searcher::builder_for(const std::string& lang) {
+  auto it = builders_.find(lang);
+  if (it == builders_.end())
+    it = builders_.emplace(lang, std::make_unique<QueryBuilder>(db_, lang)).first;
+  return *it->second;
+}
 
 void Searcher::open() {
   std::ifstream in(index_dir_ / "XAPIANDB");
@@ -342,6 +255,7 @@ void Searcher::open() {
   ss << in.rdbuf();
   Xapian::Database db = open_index_for_reading(index_dir_);
   db_ = db;
+  builders_.clear();  // they hold the old database for spelling and wildcards
   stub_contents_ = ss.str();
   default_lang_ = db_.get_metadata(std::string(schema::kMetaDefaultLang));
   if (default_lang_.empty()) default_lang_ = "en";
@@ -388,8 +302,10 @@ struct Matches {
   Xapian::MSet snippets;
   Xapian::Query text_query;
   Total total;
+  std::string did_you_mean;
   bool relaxed = false;
   bool corrected = false;
+  int facet_spy = -1;  // the FacetCounter spy that saw these matches, or -1
 };
 
 namespace {
@@ -439,17 +355,21 @@ SearchResponse Searcher::search_once(const SearchRequest& request) {
   resp.query = request.q;
   resp.page = request.page;
   resp.per_page = std::clamp(request.per_page, 1, kMaxPerPage);
-  QueryBuilder builder(db_, request.lang.empty() ? default_lang_ : request.lang);
+  QueryBuilder& builder = builder_for(request.lang.empty() ? default_lang_ : request.lang);
   ParseOptions po;
   po.partial = request.partial;
+  po.spelling = false;  // asked for only when results are few (see match)
   const ParsedQuery parsed = builder.parse(request.q, po);
   resp.warnings = parsed.warnings;
-  resp.did_you_mean = parsed.corrected;
-  const Matches m = match(request, builder, parsed, resp.per_page);
+  std::optional<FacetCounter> facets;
+  if (request.facets) facets.emplace(request, parsed);
+  const Matches m = match(request, builder, parsed, resp.per_page, facets ? &*facets : nullptr);
+  resp.did_you_mean = m.did_you_mean;
   resp.total = m.total;
   resp.relaxed = m.relaxed;
   resp.corrected = m.corrected;
   int rank = (std::max(1, request.page) - 1) * resp.per_page;
+  const std::vector<std::string> needles = needles_of(m.text_query);
   for (const auto& [doc, weight] : m.docs) {
     const StoredPost post = decode_stored(doc.get_data());
     Hit h = hit_from(post);
@@ -457,15 +377,14 @@ SearchResponse Searcher::search_once(const SearchRequest& request) {
     h.score = weight;
     if (request.snippets) {
       h.title_html = snippet(m.snippets, post.title, post.title.size() + 8, builder.stemmer());
-      const std::string body =
-          post.description.empty() ? body_text(post) : post.description + " " + body_text(post);
-      h.snippet_html = snippet(m.snippets, body, kSnippetLength, builder.stemmer());
-      h.sections = best_sections(m.snippets, post, builder.stemmer());
+      Excerpts ex = excerpts(m.snippets, post, builder.stemmer(), needles);
+      h.snippet_html = std::move(ex.snippet_html);
+      h.sections = std::move(ex.sections);
     }
     if (request.explain) h.explain = explain_hit(db_, m.text_query, post.id, h.score);
     resp.hits.push_back(std::move(h));
   }
-  if (request.facets) resp.facets = count_facets(db_, request, parsed, m.text_query);
+  if (facets) resp.facets = facets->finish(db_, m.text_query, m.facet_spy);
   resp.took_ms =
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
   return resp;
@@ -475,7 +394,7 @@ SearchResponse Searcher::search_once(const SearchRequest& request) {
 // with every word come first and the best partial matches fill the rest ("relaxed").
 // When nothing matches and a spelling correction exists, the correction is searched.
 Matches Searcher::match(const SearchRequest& request, QueryBuilder& builder,
-                        const ParsedQuery& parsed, int per_page) {
+                        const ParsedQuery& parsed, int per_page, FacetCounter* facets) {
   Xapian::Enquire enquire(db_);
   enquire.set_weighting_scheme(ranking());
   if (request.sort == SortOrder::kDateDescending)
@@ -485,10 +404,23 @@ Matches Searcher::match(const SearchRequest& request, QueryBuilder& builder,
   const Xapian::Query filters = filter_query(request, parsed, std::nullopt);
   const auto first = static_cast<Xapian::doccount>((std::max(1, request.page) - 1) * per_page);
   const auto needed = first + static_cast<Xapian::doccount>(per_page);
+  int last_spy = -1;
+  // With facets, every run sees all its matches and counts them on the way.
   auto run = [&](const Xapian::Query& q, bool has_words, Xapian::doccount from,
                  Xapian::doccount count) {
     enquire.set_query(with_boosts(with_filters(q, filters), request, has_words));
-    return enquire.get_mset(from, count, std::max<Xapian::doccount>(needed, 100));
+    enquire.clear_matchspies();
+    Xapian::doccount check = std::max<Xapian::doccount>(needed, 100);
+    last_spy = -1;
+    if (facets != nullptr) {
+      const auto [spy, index] = facets->shared_spy();
+      if (spy != nullptr) {
+        enquire.add_matchspy(spy);
+        check = db_.get_doccount();
+        last_spy = index;
+      }
+    }
+    return enquire.get_mset(from, count, check);
   };
   // Known-item lift: every word in the title, or the whole title.
   const Xapian::Query title = parsed.has_words ? builder.title_query(request.q) : Xapian::Query();
@@ -498,11 +430,14 @@ Matches Searcher::match(const SearchRequest& request, QueryBuilder& builder,
   Matches m;
   m.text_query = parsed.query;
   Xapian::MSet all = run(lifted(parsed.query), parsed.has_words, 0, needed);
+  const int all_spy = last_spy;
   m.snippets = all;
   m.total = total_of(all);
   ParseOptions po;
   po.op = DefaultOperator::kOr;
   po.partial = false;
+  po.spelling = false;
+  if (parsed.has_words && all.size() < needed) m.did_you_mean = builder.correction(request.q);
   if (parsed.has_words && parsed.word_count > 1 && all.size() < needed) {
     ParsedQuery relaxed = builder.parse(request.q, po);
     if (parsed.word_count >= kFeedbackMinWords && request.sort == SortOrder::kRelevance) {
@@ -527,11 +462,12 @@ Matches Searcher::match(const SearchRequest& request, QueryBuilder& builder,
       m.text_query = relaxed.query;
       m.total = total_of(some);
       m.relaxed = true;
+      m.facet_spy = last_spy;
       return m;
     }
   }
-  if (all.empty() && !parsed.corrected.empty()) {
-    const ParsedQuery fixed = builder.parse(parsed.corrected, po);
+  if (all.empty() && !m.did_you_mean.empty()) {
+    const ParsedQuery fixed = builder.parse(m.did_you_mean, po);
     const Xapian::MSet m2 =
         run(fixed.query, fixed.has_words, first, static_cast<Xapian::doccount>(per_page));
     if (!m2.empty()) {
@@ -540,10 +476,12 @@ Matches Searcher::match(const SearchRequest& request, QueryBuilder& builder,
       m.text_query = fixed.query;
       m.total = total_of(m2);
       m.corrected = true;
+      m.facet_spy = last_spy;
       return m;
     }
   }
   take(m, all, first, static_cast<std::size_t>(per_page));
+  m.facet_spy = all_spy;
   return m;
 }
 

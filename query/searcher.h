@@ -12,6 +12,8 @@
 #include <xapian.h>
 
 #include <filesystem>
+#include <map>
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -31,6 +33,7 @@ struct IndexInfo {
 };
 
 class QueryBuilder;
+class FacetCounter;
 struct ParsedQuery;
 struct Matches;
 
@@ -42,6 +45,9 @@ class Searcher {
   // Opens INDEX_DIR; throws std::runtime_error (with a message that says what to do) when
   // there is no index or it has another schema version.
   explicit Searcher(std::filesystem::path index_dir);
+  ~Searcher();
+  Searcher(const Searcher&) = delete;
+  Searcher& operator=(const Searcher&) = delete;
 
   // Sees the newest published index. Returns true when anything changed.
   bool refresh();
@@ -58,14 +64,16 @@ class Searcher {
   auto with_retry(F f) -> decltype(f());
   SearchResponse search_once(const SearchRequest& request);
   Matches match(const SearchRequest& request, QueryBuilder& builder, const ParsedQuery& parsed,
-                int per_page);
+                int per_page, FacetCounter* facets);
   Xapian::Query with_feedback(const Xapian::Query& query);
+  QueryBuilder& builder_for(const std::string& lang);
   void open();
 
   std::filesystem::path index_dir_;
   std::string stub_contents_;
   Xapian::Database db_;
   std::string default_lang_;
+  std::map<std::string, std::unique_ptr<QueryBuilder>> builders_;  // by query language
 };
 
 }  // namespace postsearch

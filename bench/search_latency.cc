@@ -1,0 +1,162 @@
+// In-process search latency over a query mix, one thread (one core), facets and snippets
+// on, as a search box asks: one common word, three words, a phrase, a word being typed,
+// a filtered query with every facet, and a long question. Queries are drawn from the
+// index's own titles and vocabulary with a fixed seed, and none repeats.
+//   search_latency --index INDEX [--per-shape 300] [--seed 7]
+#include <xapian.h>
+#include <CLI/CLI.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <iostream>
+#include <map>
+#include <random>
+#include <set>
+#include <sstream>
+
+#include "common/document.h"
+#include "common/text.h"
+#include "query/searcher.h"
+
+namespace {
+
+using postsearch::SearchRequest;
+
+struct Sample {
+  std::vector<std::string> titles;
+  std::vector<std::vector<std::string>> tags;
+  std::vector<std::string> years;
+  std::vector<std::string> common;  // frequent plain words
+};
+
+bool plain_word(const std::string& w) {
+  return w.size() >= 3 &&
+         std::all_of(w.begin(), w.end(), [](char c) { return c >= 'a' && c <= 'z'; });
+}
+
+Sample sample_index(const std::string& path, std::mt19937& rng) {
+  Xapian::Database db(path);
+  Sample s;
+  const Xapian::docid last = db.get_lastdocid();
+  std::uniform_int_distribution<Xapian::docid> pick(1, last);
+  for (int i = 0; i < 3000; ++i) {
+    try {
+      const auto post = postsearch::decode_stored(db.get_document(pick(rng)).get_data());
+      s.titles.push_back(post.title);
+      s.tags.push_back(post.tags);
+      if (post.date_text.size() >= 4) s.years.push_back(post.date_text.substr(0, 4));
+    } catch (const Xapian::DocNotFoundError&) {
+    }
+  }
+  std::vector<std::pair<Xapian::doccount, std::string>> freq;
+  for (auto t = db.allterms_begin(); t != db.allterms_end(); ++t) {
+    if (plain_word(*t)) freq.emplace_back(t.get_termfreq(), *t);
+  }
+  std::sort(freq.rbegin(), freq.rend());
+  for (std::size_t i = 0; i < freq.size() && s.common.size() < 400; ++i)
+    s.common.push_back(freq[i].second);
+  return s;
+}
+
+std::vector<std::string> words_of(const std::string& title) {
+  std::vector<std::string> out;
+  std::string w;
+  for (const char c : postsearch::text::fold_case(title) + " ") {
+    if (std::isalnum(static_cast<unsigned char>(c)) != 0) {
+      w += c;
+    } else {
+      if (w.size() >= 3) out.push_back(w);
+      w.clear();
+    }
+  }
+  return out;
+}
+
+// One request of the given shape, or nullopt when this title does not fit it.
+std::optional<SearchRequest> make(const std::string& shape, const Sample& s, std::mt19937& rng) {
+  auto any = [&](const auto& v) {
+    return v[std::uniform_int_distribution<std::size_t>(0, v.size() - 1)(rng)];
+  };
+  const std::size_t i = std::uniform_int_distribution<std::size_t>(0, s.titles.size() - 1)(rng);
+  const auto words = words_of(s.titles[i]);
+  SearchRequest r;
+  if (shape == "one common word") {
+    r.q = any(s.common);
+  } else if (shape == "three words") {
+    if (words.size() < 3) return std::nullopt;
+    r.q = words[0] + " " + words[1] + " " + words[2];
+  } else if (shape == "phrase") {
+    if (words.size() < 2) return std::nullopt;
+    r.q = "\"" + words[0] + " " + words[1] + "\"";
+  } else if (shape == "typing a word") {
+    if (words.size() < 2 || words[1].size() < 4) return std::nullopt;
+    r.q = words[0] + " " + words[1].substr(0, 3);
+  } else if (shape == "filtered, all facets") {
+    if (s.tags[i].empty() || s.years.empty()) return std::nullopt;
+    r.q = any(s.common);
+    r.tags = {s.tags[i][0]};
+    r.years = {any(s.years)};
+    r.facet_limit = 20;
+  } else {
+    if (words.size() < 3) return std::nullopt;
+    r.q = "how do i " + words[0] + " the " + words[1] + " with " + words[2] + " " + any(s.common) +
+          " and " + any(s.common);
+  }
+  return r;
+}
+
+double pct(std::vector<double> v, double p) {
+  std::sort(v.begin(), v.end());
+  return v.empty() ? 0
+                   : v[std::min(v.size() - 1,
+                                static_cast<std::size_t>(p * static_cast<double>(v.size())))];
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::string index;
+  int per_shape = 300;
+  unsigned seed = 7;
+  bool no_facets = false;
+  bool no_snippets = false;
+  CLI::App app{"In-process search latency over a query mix (one thread)."};
+  app.add_option("--index", index)->required();
+  app.add_option("--per-shape", per_shape);
+  app.add_option("--seed", seed);
+  app.add_flag("--no-facets", no_facets, "Measure without facet counts");
+  app.add_flag("--no-snippets", no_snippets, "Measure without snippets and sections");
+  CLI11_PARSE(app, argc, argv);
+  std::mt19937 rng(seed);
+  const Sample sample = sample_index(index + "/XAPIANDB", rng);
+  postsearch::Searcher searcher(index);
+  const char* shapes[] = {"one common word", "three words",          "phrase",
+                          "typing a word",   "filtered, all facets", "long question"};
+  std::vector<double> all;
+  std::cout << "| query shape | queries | p50 ms | p99 ms | max ms |\n|---|---:|---:|---:|---:|\n";
+  for (const char* shape : shapes) {
+    std::set<std::string> seen;
+    std::vector<double> ms;
+    for (int tries = 0; ms.size() < static_cast<std::size_t>(per_shape) && tries < per_shape * 50;
+         ++tries) {
+      auto r = make(shape, sample, rng);
+      if (!r) continue;
+      std::string key = r->q;
+      for (const auto& t : r->tags) key += "|" + t;
+      for (const auto& y : r->years) key += "|" + y;
+      if (!seen.insert(key).second) continue;
+      r->facets = !no_facets;
+      r->snippets = !no_snippets;
+      const auto t0 = std::chrono::steady_clock::now();
+      const auto resp = searcher.search(*r);
+      ms.push_back(
+          std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
+    }
+    all.insert(all.end(), ms.begin(), ms.end());
+    std::printf("| %s | %zu | %.2f | %.2f | %.2f |\n", shape, ms.size(), pct(ms, 0.5),
+                pct(ms, 0.99), pct(ms, 1.0));
+  }
+  std::printf("| all | %zu | %.2f | %.2f | %.2f |\n", all.size(), pct(all, 0.5), pct(all, 0.99),
+              pct(all, 1.0));
+  return 0;
+}

@@ -1,0 +1,170 @@
+#include "query/facets.h"
+
+#include <algorithm>
+#include <array>
+#include <map>
+#include <string_view>
+#include <unordered_map>
+
+#include "common/document.h"
+#include "common/schema.h"
+#include "query/filters.h"
+
+namespace postsearch {
+using schema::FacetField;
+using schema::Filter;
+
+// value (display form) -> count
+using Counts = std::unordered_map<std::string, std::size_t>;
+
+// Transparent hashing, so that counting a value already seen allocates nothing.
+struct Hash {
+  using is_transparent = void;
+  std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+};
+using FastCounts = std::unordered_map<std::string, std::size_t, Hash, std::equal_to<>>;
+
+// Counts every wanted field from the one facets value of each match.
+class FacetSpy : public Xapian::MatchSpy {
+ public:
+  explicit FacetSpy(std::vector<const FacetField*> fields)
+      : fields_(std::move(fields)), counts_(fields_.size()) {
+    for (std::size_t i = 0; i < fields_.size(); ++i) {
+      index_of_[static_cast<std::size_t>(fields_[i] - schema::kFacetFields.data())] =
+          static_cast<int>(i);
+    }
+  }
+  void operator()(const Xapian::Document& doc, double) override {
+    const std::string v = doc.get_value(schema::kSlotFacets);
+    std::string_view rest(v);
+    for (std::size_t field = 0; field < schema::kFacetFields.size() && !rest.empty(); ++field) {
+      const std::size_t end = rest.find(schema::kFieldSeparator);
+      const std::string_view values = rest.substr(0, end);
+      rest = end == std::string_view::npos ? std::string_view() : rest.substr(end + 1);
+      if (index_of_[field] >= 0 && !values.empty())
+        add(counts_[static_cast<std::size_t>(index_of_[field])], values);
+    }
+  }
+  [[nodiscard]] Counts counts(std::size_t i) const {
+    return {counts_[i].begin(), counts_[i].end()};
+  }
+
+ private:
+  static void add(FastCounts& counts, std::string_view values) {
+    for (;;) {
+      const std::size_t end = values.find(schema::kListSeparator);
+      const std::string_view one = values.substr(0, end);
+      const auto it = counts.find(one);
+      if (it != counts.end()) {
+        ++it->second;
+      } else {
+        counts.emplace(std::string(one), 1);
+      }
+      if (end == std::string_view::npos) break;
+      values.remove_prefix(end + 1);
+    }
+  }
+
+  std::vector<const FacetField*> fields_;
+  std::vector<FastCounts> counts_;
+  std::array<int, schema::kFacetFields.size()> index_of_{-1, -1, -1, -1, -1, -1};
+};
+
+namespace {
+
+bool wanted(const FacetField& f, const SearchRequest& r, const ParsedQuery& parsed) {
+  // Months are the breakdown of a chosen year.
+  return f.filter != Filter::kMonth || !selected_values(r, parsed, Filter::kYear).empty();
+}
+
+// Counts for `fields` over the matches of `query`, in one pass.
+std::vector<Counts> count(const Xapian::Database& db, const Xapian::Query& query,
+                          const std::vector<const FacetField*>& fields) {
+  std::vector<Counts> out(fields.size());
+  if (fields.empty()) return out;
+  FacetSpy spy(fields);
+  Xapian::Enquire e(db);
+  e.set_query(query);
+  e.set_weighting_scheme(Xapian::BoolWeight());
+  e.add_matchspy(&spy);
+  (void)e.get_mset(0, 0, db.get_doccount());
+  for (std::size_t i = 0; i < fields.size(); ++i) out[i] = spy.counts(i);
+  return out;
+}
+
+Facet make_facet(const FacetField& f, const Counts& counts, const SearchRequest& r,
+                 const ParsedQuery& parsed) {
+  Facet facet;
+  facet.name = std::string(f.name);
+  std::vector<std::string> chosen;
+  for (const auto& v : selected_values(r, parsed, f.filter)) {
+    chosen.push_back(schema::normalise_filter_value(f.filter, v));
+  }
+  for (const auto& [value, n] : counts) {
+    const std::string norm = schema::normalise_filter_value(f.filter, value);
+    facet.values.push_back(
+        {value, n, std::find(chosen.begin(), chosen.end(), norm) != chosen.end()});
+  }
+  const bool by_value = f.filter == Filter::kYear || f.filter == Filter::kMonth;
+  std::sort(facet.values.begin(), facet.values.end(),
+            [&](const FacetValue& a, const FacetValue& b) {
+              if (a.selected != b.selected) return a.selected;
+              if (by_value) return a.value > b.value;
+              if (a.count != b.count) return a.count > b.count;
+              return a.value < b.value;
+            });
+  const auto limit = static_cast<std::size_t>(r.facet_limit);
+  if (facet.values.size() > limit) {
+    facet.other_values = facet.values.size() - limit;
+    facet.values.resize(limit);
+  }
+  return facet;
+}
+
+}  // namespace
+
+FacetCounter::FacetCounter(const SearchRequest& request, const ParsedQuery& parsed)
+    : request_(request), parsed_(parsed) {
+  for (const auto& f : schema::kFacetFields) {
+    if (!wanted(f, request, parsed)) continue;
+    (selected_values(request, parsed, f.filter).empty() ? shared_ : selected_).push_back(&f);
+  }
+}
+
+FacetCounter::~FacetCounter() = default;
+
+std::pair<Xapian::MatchSpy*, int> FacetCounter::shared_spy() {
+  if (shared_.empty()) return {nullptr, -1};
+  spies_.push_back(std::make_unique<FacetSpy>(shared_));
+  return {spies_.back().get(), static_cast<int>(spies_.size()) - 1};
+}
+
+std::vector<Facet> FacetCounter::finish(const Xapian::Database& db, const Xapian::Query& text_query,
+                                        int used) {
+  std::map<const FacetField*, Counts> counts;
+  for (const FacetField* f : selected_) {
+    const Xapian::Query q = with_filters(text_query, filter_query(request_, parsed_, f->filter));
+    counts[f] = count(db, q, {f}).front();
+  }
+  std::vector<Counts> shared_counts;
+  if (used >= 0 && used < static_cast<int>(spies_.size())) {
+    for (std::size_t i = 0; i < shared_.size(); ++i)
+      shared_counts.push_back(spies_[static_cast<std::size_t>(used)]->counts(i));
+  } else {
+    shared_counts =
+        count(db, with_filters(text_query, filter_query(request_, parsed_, std::nullopt)), shared_);
+  }
+  for (std::size_t i = 0; i < shared_.size(); ++i) counts[shared_[i]] = shared_counts[i];
+  std::vector<Facet> out;
+  for (const auto& f : schema::kFacetFields) {
+    if (counts.count(&f) != 0) out.push_back(make_facet(f, counts[&f], request_, parsed_));
+  }
+  return out;
+}
+
+std::vector<Facet> count_facets(const Xapian::Database& db, const Xapian::Query& text_query,
+                                const SearchRequest& r, const ParsedQuery& parsed) {
+  return FacetCounter(r, parsed).finish(db, text_query, -1);
+}
+
+}  // namespace postsearch
