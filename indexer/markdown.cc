@@ -134,7 +134,8 @@ std::pair<std::string, std::size_t> explicit_id(const std::string& heading) {
 
 class Walker {
  public:
-  explicit Walker(const MarkdownOptions& options) : anchors_(options.anchors) {
+  explicit Walker(const MarkdownOptions& options)
+      : anchors_(options.anchors, options.anchor_prefix), auto_ids_(options.auto_ids) {
     out_.sections.emplace_back();
   }
 
@@ -226,7 +227,7 @@ class Walker {
     auto [anchor, cut] = explicit_id(heading);
     if (!anchor.empty()) {
       heading.resize(cut);
-    } else {
+    } else if (auto_ids_) {
       anchor = anchors_.next(heading);
     }
     if (out_.first_heading.empty()) out_.first_heading = heading;
@@ -234,6 +235,7 @@ class Walker {
   }
 
   AnchorGenerator anchors_;
+  bool auto_ids_;
   MarkdownText out_;
   std::string heading_;
   bool in_heading_ = false;
@@ -255,6 +257,30 @@ std::string kramdown_id(std::string_view heading) {
     } else if (c == ' ' || c == '-') {
       id += '-';
     }
+  }
+  return id;
+}
+
+// kramdown-parser-gfm's ids: lower case; letters, marks, numbers, '_' and '-' kept; each
+// space or tab becomes a dash (runs are not collapsed); everything else dropped.
+std::string gfm_id(std::string_view heading) {
+  const std::string lower = text::fold_case(heading);
+  std::string id;
+  std::size_t i = 0;
+  while (i < lower.size()) {
+    utf8proc_int32_t cp = 0;
+    const auto n = utf8proc_iterate(reinterpret_cast<const utf8proc_uint8_t*>(lower.data() + i),
+                                    static_cast<utf8proc_ssize_t>(lower.size() - i), &cp);
+    if (n <= 0) break;
+    const auto cat = utf8proc_category(cp);
+    const bool word =
+        (cat >= UTF8PROC_CATEGORY_LU && cat <= UTF8PROC_CATEGORY_NO) || cat == UTF8PROC_CATEGORY_PC;
+    if (word || cp == '-') {
+      id.append(lower, i, static_cast<std::size_t>(n));
+    } else if (cp == ' ' || cp == '\t') {
+      id += '-';
+    }
+    i += static_cast<std::size_t>(n);
   }
   return id;
 }
@@ -286,17 +312,19 @@ std::string goldmark_id(std::string_view heading) {
 }  // namespace
 
 std::string AnchorGenerator::next(std::string_view heading_text) {
-  std::string id =
-      style_ == AnchorStyle::kKramdown ? kramdown_id(heading_text) : goldmark_id(heading_text);
-  if (id.empty()) id = style_ == AnchorStyle::kKramdown ? "section" : "heading";
+  std::string id = style_ == AnchorStyle::kKramdown ? kramdown_id(heading_text)
+                   : style_ == AnchorStyle::kGfm    ? gfm_id(heading_text)
+                                                    : goldmark_id(heading_text);
+  if (id.empty() && style_ == AnchorStyle::kKramdown) id = "section";
+  if (id.empty() && style_ == AnchorStyle::kGoldmark) id = "heading";
   const auto it =
       std::find_if(used_.begin(), used_.end(), [&](const auto& u) { return u.first == id; });
   if (it == used_.end()) {
     used_.emplace_back(id, 0);
-    return id;
+    return prefix_ + id;
   }
   ++it->second;
-  return id + "-" + std::to_string(it->second);
+  return prefix_ + id + "-" + std::to_string(it->second);
 }
 
 std::string strip_template_tags(std::string_view s) {

@@ -13,12 +13,15 @@
 namespace postsearch {
 
 enum class AnchorStyle {
-  kKramdown,  // Jekyll's default Markdown converter
+  kGfm,       // Jekyll's default: kramdown with input GFM
+  kKramdown,  // kramdown with input: kramdown
   kGoldmark,  // Hugo's default, autoHeadingIDType "github"
 };
 
 struct MarkdownOptions {
-  AnchorStyle anchors = AnchorStyle::kKramdown;
+  AnchorStyle anchors = AnchorStyle::kGfm;
+  std::string anchor_prefix;  // kramdown's auto_id_prefix
+  bool auto_ids = true;       // false: headings get no ids (kramdown auto_ids: false)
 };
 
 struct MarkdownText {
@@ -42,11 +45,13 @@ struct MarkdownText {
 // Heading ids as kramdown and Goldmark make them; `used` tracks duplicates in one page.
 class AnchorGenerator {
  public:
-  explicit AnchorGenerator(AnchorStyle style) : style_(style) {}
+  explicit AnchorGenerator(AnchorStyle style, std::string prefix = "")
+      : style_(style), prefix_(std::move(prefix)) {}
   [[nodiscard]] std::string next(std::string_view heading_text);
 
  private:
   AnchorStyle style_;
+  std::string prefix_;
   std::vector<std::pair<std::string, int>> used_;
 };
 

@@ -80,6 +80,13 @@ void load_jekyll(SiteConfig& c, const json& j, Diagnostics& diagnostics) {
       c.collections[name] = string_of(spec, "permalink", "/:collection/:path:output_ext");
     }
   }
+  if (j.contains("kramdown") && j["kramdown"].is_object()) {
+    const json& k = j["kramdown"];
+    c.kramdown_gfm = string_of(k, "input", "GFM") == "GFM";
+    if (k.contains("auto_ids") && k["auto_ids"].is_boolean())
+      c.auto_ids = k["auto_ids"].get<bool>();
+    c.auto_id_prefix = string_of(k, "auto_id_prefix", "");
+  }
   const fs::path authors = c.root / "_data" / "authors.yml";
   if (fs::exists(authors)) c.authors = parse_config(authors, "_data/authors.yml", diagnostics);
 }

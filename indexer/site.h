@@ -35,6 +35,10 @@ struct SiteConfig {
   std::string content_dir = "content";                 // Hugo
   std::map<std::string, std::string> hugo_permalinks;  // Hugo: section -> pattern
   std::vector<std::string> languages;                  // Hugo: configured language codes
+  // Heading ids as the site's Markdown converter makes them.
+  bool kramdown_gfm = true;    // Jekyll: kramdown input GFM (the default) or kramdown
+  bool auto_ids = true;        // Jekyll: kramdown auto_ids
+  std::string auto_id_prefix;  // Jekyll: kramdown auto_id_prefix
 };
 
 struct SiteOptions {

@@ -397,7 +397,9 @@ Matches Searcher::match(const SearchRequest& request, QueryBuilder& builder,
                         const ParsedQuery& parsed, int per_page, FacetCounter* facets) {
   Xapian::Enquire enquire(db_);
   enquire.set_weighting_scheme(ranking());
-  if (request.sort == SortOrder::kDateDescending)
+  // Without words every post weighs the same: newest first, not index order.
+  if (request.sort == SortOrder::kDateDescending ||
+      (request.sort == SortOrder::kRelevance && !parsed.has_words))
     enquire.set_sort_by_value_then_relevance(schema::kSlotDate, true);
   if (request.sort == SortOrder::kDateAscending)
     enquire.set_sort_by_value_then_relevance(schema::kSlotDate, false);

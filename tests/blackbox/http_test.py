@@ -116,8 +116,12 @@ class Endpoints(HttpTestCase):
         self.assertEqual(body["schema_version"], 1)
         self.assertRegex(body["revision"], r"^gen-\d+:\d+$")
         self.svc.get_json("/api/search?q=x")
-        status, hdrs, data = self.svc.request("GET", "/metrics")
-        text = data.decode()
+        # The access logger records a request just after its answer is sent.
+        for _ in range(50):
+            text = self.svc.request("GET", "/metrics")[2].decode()
+            if 'route="search"' in text:
+                break
+            time.sleep(0.02)
         self.assertIn('postsearch_http_requests_total{route="search",status="200"}', text)
         self.assertIn("postsearch_http_request_duration_seconds_bucket", text)
         self.assertIn("postsearch_index_documents 47", text)

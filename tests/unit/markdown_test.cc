@@ -3,12 +3,40 @@
 #include "indexer/markdown.h"
 
 namespace postsearch {
+namespace {
+
+MarkdownOptions with(AnchorStyle style) {
+  MarkdownOptions o;
+  o.anchors = style;
+  return o;
+}
+
+}  // namespace
+
+TEST_CASE("markdown: GFM ids, Jekyll's default", "[markdown]") {
+  const auto md = markdown_to_text(
+      "## 2. Numbers & Symbols!\n\n## Unterkünfte\n\n## 哲学の道\n\n## snake_case and-dash\n\n## "
+      "Unterkünfte\n",
+      {});
+  REQUIRE(md.sections.size() == 5);
+  CHECK(md.sections[0].anchor == "2-numbers--symbols");
+  CHECK(md.sections[1].anchor == "unterkünfte");
+  CHECK(md.sections[2].anchor == "哲学の道");
+  CHECK(md.sections[3].anchor == "snake_case-and-dash");
+  CHECK(md.sections[4].anchor == "unterkünfte-1");
+  MarkdownOptions prefixed;
+  prefixed.anchor_prefix = "h-";
+  CHECK(markdown_to_text("## Title\n", prefixed).sections[0].anchor == "h-title");
+  MarkdownOptions off;
+  off.auto_ids = false;
+  CHECK(markdown_to_text("## Title\n", off).sections[0].anchor.empty());
+}
 
 TEST_CASE("markdown: sections at headings with kramdown ids", "[markdown]") {
   const auto md = markdown_to_text(
       "Intro text.\n\n## First Steps\n\nHello *world*.\n\n## 2. Numbers & Symbols!\n\nMore.\n\n## "
       "First Steps\n\nAgain.\n",
-      {AnchorStyle::kKramdown});
+      with(AnchorStyle::kKramdown));
   REQUIRE(md.sections.size() == 4);
   CHECK(md.sections[0].heading.empty());
   CHECK(md.sections[0].text == "Intro text.");
@@ -24,7 +52,7 @@ TEST_CASE("markdown: explicit ids and Goldmark ids", "[markdown]") {
   CHECK(markdown_to_text("## Custom {#my-id}\n", {}).sections[0].anchor == "my-id");
   CHECK(markdown_to_text("## Custom {#my-id}\n", {}).sections[0].heading == "Custom");
   const auto g = markdown_to_text("## Hello, World!\n\n## Über uns\n\n## Hello, World!\n",
-                                  {AnchorStyle::kGoldmark});
+                                  with(AnchorStyle::kGoldmark));
   CHECK(g.sections[0].anchor == "hello-world");
   CHECK(g.sections[1].anchor == "über-uns");
   CHECK(g.sections[2].anchor == "hello-world-1");
