@@ -1,0 +1,33 @@
+-- wrk script: every request is the next line of the query file (distinct queries), as
+-- GET /api/search?q=...&facets=true with snippets, like the search box asks.
+-- Each wrk thread starts at its own offset so threads do not repeat each other.
+local queries = {}
+local counter = 0
+local offset = 0
+
+function init(args)
+  for line in io.lines(args[1]) do queries[#queries + 1] = line end
+  offset = (tonumber(args[2] or "0") or 0)
+end
+
+local thread_no = 0
+function setup(thread)
+  thread:set("id", thread_no)
+  thread_no = thread_no + 1
+end
+
+function request()
+  counter = counter + 1
+  local n = #queries
+  local i = ((id or 0) * math.floor(n / 8) + counter + offset) % n + 1
+  return wrk.format("GET", "/api/search?per_page=10&q=" .. queries[i])
+end
+
+function done(summary, latency, requests)
+  io.write(string.format("JSON {\"requests\": %d, \"errors\": %d, \"status_errors\": %d, \"timeouts\": %d, " ..
+    "\"p50_ms\": %.2f, \"p99_ms\": %.2f, \"rps\": %.1f}\n",
+    summary.requests, summary.errors.connect + summary.errors.read + summary.errors.write,
+    summary.errors.status, summary.errors.timeout,
+    latency:percentile(50) / 1000, latency:percentile(99) / 1000,
+    summary.requests / (summary.duration / 1e6)))
+end

@@ -1,0 +1,81 @@
+#!/usr/bin/env python3
+"""HTTP load benchmark: wrk (Debian) against a real `query serve` on loopback.
+
+    bench/http_load.py INDEX_DIR CORPUS_POSTS_DIR [--connections 16,64,256] [--seconds 30]
+
+Queries are distinct (../shared/peers/make-query-mix.py over the corpus, or the bundled
+fallback), so no result cache can stand in for the engine. Reports requests/s, p50/p99,
+errors and the server's peak RSS per connection count."""
+import argparse
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.dirname(__file__))
+import benchlib  # noqa: E402
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def rss_kb(pid):
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    return 0
+
+
+def current_rss_kb(pid):
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    return 0
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("index")
+    ap.add_argument("corpus")
+    ap.add_argument("--connections", default="16,64,256")
+    ap.add_argument("--seconds", type=int, default=30)
+    ap.add_argument("--threads", type=int, default=2, help="wrk threads")
+    a = ap.parse_args()
+    tmp = tempfile.mkdtemp(prefix="psload-")
+    queries = os.path.join(tmp, "queries.txt")
+    mix = os.path.join(HERE, "..", "..", "shared", "peers", "make-query-mix.py")
+    subprocess.run(["/usr/bin/python3", mix, a.corpus, queries, "200000"], check=True, stdout=subprocess.DEVNULL)
+    server = subprocess.Popen([benchlib.binary("query", "query"), "serve", "--index", a.index, "--listen", "127.0.0.1:0",
+                               "--rate-limit", "0", "-q", "--threads", "64"],
+                              stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    port = re.search(r":(\d+)/", server.stdout.readline()).group(1)
+    print(f"machine: {benchlib.machine()}")
+    print(f"command: bench/http_load.py {' '.join(sys.argv[1:])}\n")
+    print("| connections | seconds | requests/s | p50 ms | p99 ms | errors | server RSS MiB (peak) |")
+    print("|---:|---:|---:|---:|---:|---:|---:|")
+    offset = 0
+    try:
+        for c in [int(x) for x in a.connections.split(",")]:
+            p = subprocess.run(["wrk", "-t", str(a.threads), "-c", str(c), "-d", f"{a.seconds}s", "--timeout", "10s",
+                                "-s", os.path.join(HERE, "http_load.lua"), f"http://127.0.0.1:{port}", "--",
+                                queries, str(offset)], capture_output=True, text=True)
+            offset += 50000
+            m = re.search(r"JSON (\{.*\})", p.stdout)
+            if not m:
+                print(p.stdout, p.stderr)
+                continue
+            r = json.loads(m.group(1))
+            errors = r["errors"] + r["status_errors"] + r["timeouts"]
+            print(f"| {c} | {a.seconds} | {r['rps']:.0f} | {r['p50_ms']:.1f} | {r['p99_ms']:.1f} | {errors} | "
+                  f"{rss_kb(server.pid) / 1024:.0f} |", flush=True)
+    finally:
+        server.terminate()
+        server.wait()
+
+
+if __name__ == "__main__":
+    main()
