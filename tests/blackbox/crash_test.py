@@ -1,0 +1,68 @@
+"""kill -9 of the indexer at random moments: every time the index still opens, passes
+xapian-check, and holds either the old set of posts or the new one; the next run
+completes the work."""
+import os
+import random
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import unittest
+
+sys.path.insert(0, os.path.dirname(__file__))
+from harness import INDEXER, SiteTestCase, index, query_json, run  # noqa: E402
+
+
+def live_generation(idx):
+    with open(os.path.join(idx, "XAPIANDB")) as f:
+        return os.path.join(idx, f.read().split()[1])
+
+
+@unittest.skipUnless(shutil.which("xapian-check"), "xapian-check (xapian-tools) is not installed")
+class KillNine(SiteTestCase):
+    def add_posts(self, n, tag):
+        for i in range(n):
+            self.write(f"_posts/2025-10-{(i % 28) + 1:02d}-{tag}-{i}.md",
+                       f"---\ntitle: {tag} {i}\ntags: [{tag}]\n---\n" + f"{tag}word body text {i}. " * 200)
+
+    def post_ids(self):
+        return sorted(h["id"] for h in query_json(self.idx, "--per-page", "100", "--no-facets", check=None)["hits"]) \
+            if os.path.exists(os.path.join(self.idx, "XAPIANDB")) else []
+
+    def all_ids(self):
+        out = query_json(self.idx, "--info", check=0)
+        return out["documents"]
+
+    def check_consistent(self, allowed_counts):
+        p = run(["xapian-check", live_generation(self.idx)])
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+        self.assertIn(self.all_ids(), allowed_counts)
+
+    def test_kill_during_incremental_and_rebuild_runs(self):
+        index(self.site, self.idx)
+        before = self.all_ids()
+        rng = random.Random(1234)
+        interrupted = 0
+        for round_no in range(8):
+            self.add_posts(150, f"batch{round_no}")
+            expected_after = before + 150
+            args = [INDEXER, self.site, "--index", self.idx, "-q"]
+            if round_no % 2:
+                args.append("--rebuild")
+            proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            time.sleep(rng.uniform(0.02, 0.5))
+            interrupted += proc.poll() is None
+            proc.send_signal(signal.SIGKILL)
+            proc.wait()
+            self.check_consistent({before, expected_after})
+            # The next run completes the work.
+            summary, _ = index(self.site, self.idx)
+            self.assertEqual(summary["documents"], expected_after)
+            self.check_consistent({expected_after})
+            before = expected_after
+        self.assertGreaterEqual(interrupted, 3, "the kills should land while the indexer runs")
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)

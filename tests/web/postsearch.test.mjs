@@ -1,0 +1,63 @@
+// Unit tests of the search box's pure functions, with node's own test runner.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createRequire } from 'node:module';
+import { readFileSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
+import { fileURLToPath } from 'node:url';
+import path from 'node:path';
+
+const require = createRequire(import.meta.url);
+const web = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'web');
+const ps = require(path.join(web, 'postsearch.js'));
+
+test('state round-trips through the query string', () => {
+  const s = ps.stateFromSearch('?q=cold+water&tag=swimming&tag=safety&author=Tom%C3%A1s&page=3');
+  assert.deepEqual(s, { q: 'cold water', tag: ['swimming', 'safety'], author: ['Tomás'], year: [], page: 3 });
+  assert.deepEqual(ps.stateFromSearch(ps.stateToSearch(s)), s);
+});
+
+test('empty and page-one states leave the URL clean', () => {
+  assert.equal(ps.stateToSearch({ q: '', tag: [], author: [], year: [], page: 1 }), '');
+  assert.equal(ps.stateToSearch({ q: 'a b', tag: [], author: [], year: [], page: 1 }), '?q=a+b');
+});
+
+test('hostile page numbers fall back to one', () => {
+  for (const bad of ['0', '-4', 'abc', '99999']) assert.equal(ps.stateFromSearch(`?page=${bad}`).page, 1);
+});
+
+test('the API URL carries the state and extras', () => {
+  const url = ps.apiUrl('https://search.example/', { q: 'x&y', tag: ['c++'], author: [], year: ['2024'], page: 2 },
+    { per_page: '10' });
+  assert.equal(url, 'https://search.example/api/search?q=x%26y&tag=c%2B%2B&year=2024&page=2&per_page=10');
+  assert.equal(ps.apiUrl('', { q: 'a', tag: [], author: [], year: [], page: 1 }), '/api/search?q=a');
+});
+
+test('toggle adds and removes a facet value', () => {
+  assert.deepEqual(ps.toggle(['a'], 'b'), ['a', 'b']);
+  assert.deepEqual(ps.toggle(['a', 'b'], 'a'), ['b']);
+});
+
+test('counts read like a person would say them', () => {
+  assert.equal(ps.countText({ estimate: 0, exact: true }), 'No results');
+  assert.equal(ps.countText({ estimate: 1, exact: true }), '1 result');
+  assert.equal(ps.countText({ estimate: 40, exact: false }), 'About 40 results');
+});
+
+test('debounce calls once with the last arguments', async () => {
+  const calls = [];
+  const d = ps.debounce((x) => calls.push(x), 20);
+  d(1); d(2); d(3);
+  await new Promise((r) => setTimeout(r, 60));
+  assert.deepEqual(calls, [3]);
+  d(4); d.cancel();
+  await new Promise((r) => setTimeout(r, 40));
+  assert.deepEqual(calls, [3]);
+});
+
+test('script and stylesheet stay within 10 KB gzipped', () => {
+  const js = readFileSync(path.join(web, 'postsearch.js'));
+  const css = readFileSync(path.join(web, 'postsearch.css'));
+  const size = gzipSync(js, { level: 9 }).length + gzipSync(css, { level: 9 }).length;
+  assert.ok(size <= 10 * 1024, `${size} bytes gzipped`);
+});
