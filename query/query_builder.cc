@@ -196,7 +196,7 @@ std::optional<double> parse_date_bound(std::string_view v, bool end_of) {
 }
 
 QueryBuilder::QueryBuilder(const Xapian::Database& db, const std::string& lang)
-    : stemmer_(stemmer_for(lang)), lang_(lang) {
+    : db_(db), stemmer_(stemmer_for(lang)), lang_(lang) {
   parser_.set_database(db);
   parser_.set_stemmer(stemmer_);
   parser_.set_stemming_strategy(Xapian::QueryParser::STEM_SOME);
@@ -268,10 +268,30 @@ std::string QueryBuilder::correction(std::string_view input) {
                                         Xapian::QueryParser::FLAG_BOOLEAN |
                                         Xapian::QueryParser::FLAG_LOVEHATE |
                                         Xapian::QueryParser::FLAG_SPELLING_CORRECTION);
-    return parser_.get_corrected_query_string();
+    return keep_known_words(text, parser_.get_corrected_query_string());
   } catch (const Xapian::QueryParserError&) {
     return "";
   }
+}
+
+// Xapian suggests a more frequent neighbour even for a word the posts use ("bread" ->
+// "read"); a word that is in the index is never corrected.
+std::string QueryBuilder::keep_known_words(const std::string& typed,
+                                           const std::string& corrected) const {
+  if (corrected.empty()) return "";
+  const std::vector<std::string> a = text::split(typed, ' ');
+  std::vector<std::string> b = text::split(corrected, ' ');
+  if (a.size() != b.size()) return corrected;
+  bool changed = false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    if (a[i] == b[i]) continue;
+    if (db_.term_exists(text::fold_case(a[i]))) {
+      b[i] = a[i];
+    } else {
+      changed = true;
+    }
+  }
+  return changed ? text::join(b, " ") : "";
 }
 
 Xapian::Query QueryBuilder::title_query(std::string_view input) {

@@ -67,6 +67,10 @@ class QueryBuilder {
   std::optional<Xapian::Query> parse_with_fallbacks(const std::string& text, unsigned flags,
                                                     std::vector<std::string>& warnings);
 
+  [[nodiscard]] std::string keep_known_words(const std::string& typed,
+                                             const std::string& corrected) const;
+
+  Xapian::Database db_;
   Xapian::QueryParser parser_;
   Xapian::Stem stemmer_;
   std::string lang_;

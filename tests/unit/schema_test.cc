@@ -64,7 +64,14 @@ TEST_CASE("schema: the indexer writes the pinned prefixes and slots", "[schema]"
   CHECK(doc.get_value(5) == "Ada Lindqvist");
   CHECK(doc.get_value(6) == "Nature Notes");
   CHECK(Xapian::sortable_unserialise(doc.get_value(7)) == Approx(1.5));
-  CHECK(doc.get_value(8) == "Wildlife\x1f" "C++\x1e" "Ada Lindqvist\x1e" "Nature Notes\x1e" "2024\x1e" "2024-03\x1e" "en");
+  CHECK(doc.get_value(8) ==
+        "Wildlife\x1f"
+        "C++\x1e"
+        "Ada Lindqvist\x1e"
+        "Nature Notes\x1e"
+        "2024\x1e"
+        "2024-03\x1e"
+        "en");
   CHECK(terms.count("XEzebras crossing") == 1);
 }
 

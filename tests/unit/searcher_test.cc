@@ -83,6 +83,13 @@ TEST_CASE("searcher: long questions are relaxed, and the response says so", "[se
   CHECK_FALSE(s.search(req("sourdough starter")).relaxed);
 }
 
+TEST_CASE("searcher: a word the posts use is never corrected", "[searcher]") {
+  Searcher s(example_index());
+  const SearchResponse r = s.search(req("bread"));
+  CHECK(r.did_you_mean.empty());
+  CHECK_FALSE(r.hits.empty());
+}
+
 TEST_CASE("searcher: did you mean", "[searcher]") {
   Searcher s(example_index());
   const SearchResponse r = s.search(req("sourdogh"));
