@@ -17,7 +17,7 @@
 namespace postsearch {
 
 inline constexpr std::size_t kMaxQueryBytes = 1024;
-inline constexpr Xapian::termcount kMaxWildcardExpansion = 64;
+inline constexpr Xapian::termcount kMaxWildcardExpansion = 20;
 
 struct DateRange {
   std::optional<double> from;  // inclusive, seconds since the epoch (UTC)
