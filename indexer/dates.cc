@@ -68,17 +68,6 @@ bool parse_offset(std::string_view& s, ParsedDate& p) {
   return true;
 }
 
-std::int64_t to_epoch(const LocalDate& d) {
-  std::tm t{};
-  t.tm_year = d.year - 1900;
-  t.tm_mon = d.month - 1;
-  t.tm_mday = d.day;
-  t.tm_hour = d.hour;
-  t.tm_min = d.minute;
-  t.tm_sec = d.second;
-  return static_cast<std::int64_t>(timegm(&t));
-}
-
 }  // namespace
 
 std::string ParsedDate::iso8601() const {
@@ -109,7 +98,7 @@ std::optional<ParsedDate> parse_date(std::string_view s) {
     if (!s.empty() && !parse_time(s, d)) return std::nullopt;
   }
   if (!parse_offset(s, p) || !s.empty() || !valid(d)) return std::nullopt;
-  p.epoch = to_epoch(d) - static_cast<std::int64_t>(p.offset_minutes) * 60;
+  p.epoch = utc_seconds(d) - static_cast<std::int64_t>(p.offset_minutes) * 60;
   return p;
 }
 

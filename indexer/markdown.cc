@@ -261,9 +261,10 @@ std::string kramdown_id(std::string_view heading) {
   return id;
 }
 
-// kramdown-parser-gfm's ids: lower case; letters, marks, numbers, '_' and '-' kept; each
-// space or tab becomes a dash (runs are not collapsed); everything else dropped.
-std::string gfm_id(std::string_view heading) {
+// Ids made of Unicode word characters: lower case, `keep(category)` characters and '-'
+// kept, each space (and tab) a dash, everything else dropped.
+template <typename Keep>
+std::string unicode_id(std::string_view heading, Keep keep) {
   const std::string lower = text::fold_case(heading);
   std::string id;
   std::size_t i = 0;
@@ -272,10 +273,7 @@ std::string gfm_id(std::string_view heading) {
     const auto n = utf8proc_iterate(reinterpret_cast<const utf8proc_uint8_t*>(lower.data() + i),
                                     static_cast<utf8proc_ssize_t>(lower.size() - i), &cp);
     if (n <= 0) break;
-    const auto cat = utf8proc_category(cp);
-    const bool word =
-        (cat >= UTF8PROC_CATEGORY_LU && cat <= UTF8PROC_CATEGORY_NO) || cat == UTF8PROC_CATEGORY_PC;
-    if (word || cp == '-') {
+    if (keep(utf8proc_category(cp)) || cp == '-' || cp == '_') {
       id.append(lower, i, static_cast<std::size_t>(n));
     } else if (cp == ' ' || cp == '\t') {
       id += '-';
@@ -285,28 +283,18 @@ std::string gfm_id(std::string_view heading) {
   return id;
 }
 
-// Goldmark's (Hugo's "github") ids: lower case; letters, digits, '_' and '-' kept;
-// spaces become dashes; everything else dropped.
+// kramdown-parser-gfm: letters, marks, numbers and connector punctuation (\p{Word}).
+std::string gfm_id(std::string_view heading) {
+  return unicode_id(heading, [](utf8proc_category_t c) {
+    return (c >= UTF8PROC_CATEGORY_LU && c <= UTF8PROC_CATEGORY_NO) || c == UTF8PROC_CATEGORY_PC;
+  });
+}
+
+// Goldmark (Hugo's "github" ids): letters and decimal digits.
 std::string goldmark_id(std::string_view heading) {
-  const std::string lower = text::fold_case(heading);
-  std::string id;
-  std::size_t i = 0;
-  while (i < lower.size()) {
-    utf8proc_int32_t cp = 0;
-    const auto n = utf8proc_iterate(reinterpret_cast<const utf8proc_uint8_t*>(lower.data() + i),
-                                    static_cast<utf8proc_ssize_t>(lower.size() - i), &cp);
-    if (n <= 0) break;
-    const auto cat = utf8proc_category(cp);
-    const bool letter = cat >= UTF8PROC_CATEGORY_LU && cat <= UTF8PROC_CATEGORY_LO;
-    const bool digit = cat == UTF8PROC_CATEGORY_ND;
-    if (letter || digit || cp == '_' || cp == '-') {
-      id.append(lower, i, static_cast<std::size_t>(n));
-    } else if (cp == ' ') {
-      id += '-';
-    }
-    i += static_cast<std::size_t>(n);
-  }
-  return id;
+  return unicode_id(heading, [](utf8proc_category_t c) {
+    return (c >= UTF8PROC_CATEGORY_LU && c <= UTF8PROC_CATEGORY_LO) || c == UTF8PROC_CATEGORY_ND;
+  });
 }
 
 }  // namespace

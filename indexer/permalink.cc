@@ -13,16 +13,9 @@ std::string two(int v) {
 }
 
 std::tm to_tm(const LocalDate& d) {
+  const std::time_t secs = static_cast<std::time_t>(utc_seconds(d));
   std::tm t{};
-  t.tm_year = d.year - 1900;
-  t.tm_mon = d.month - 1;
-  t.tm_mday = d.day;
-  t.tm_hour = d.hour;
-  t.tm_min = d.minute;
-  t.tm_sec = d.second;
-  t.tm_isdst = 0;
-  const std::time_t secs = timegm(&t);  // normalises and fills tm_yday / tm_wday
-  gmtime_r(&secs, &t);
+  gmtime_r(&secs, &t);  // fills tm_yday and tm_wday for the placeholders
   return t;
 }
 
@@ -107,6 +100,17 @@ std::string squeeze_slashes(const std::string& url) {
 }
 
 }  // namespace
+
+std::int64_t utc_seconds(const LocalDate& d) {
+  std::tm t{};
+  t.tm_year = d.year - 1900;
+  t.tm_mon = d.month - 1;
+  t.tm_mday = d.day;
+  t.tm_hour = d.hour;
+  t.tm_min = d.minute;
+  t.tm_sec = d.second;
+  return static_cast<std::int64_t>(timegm(&t));
+}
 
 std::string jekyll_slugify(std::string_view input, SlugMode mode, bool cased) {
   std::string out;

@@ -3,6 +3,7 @@
 // path-based URLs with slug and url. Pure functions; safe from any thread.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -24,6 +25,9 @@ struct JekyllUrlInput {
   std::string path;        // relative path of the document within its collection, without extension
   std::string output_ext = ".html";
 };
+
+// Seconds since the epoch of `date` read as UTC (timegm: normalises out-of-range fields).
+[[nodiscard]] std::int64_t utc_seconds(const LocalDate& date);
 
 // The URL path ("/2024/01/02/my-post.html"); the baseurl is not included.
 [[nodiscard]] std::string jekyll_url(const JekyllUrlInput& input);

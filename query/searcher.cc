@@ -317,6 +317,16 @@ void take(Matches& m, const Xapian::MSet& mset, Xapian::doccount from, std::size
   }
 }
 
+Total total_of(const Xapian::MSet& m);
+
+// Makes `mset` (the run of `query`, counted by facet spy `spy`) the source of the result.
+void adopt(Matches& m, const Xapian::MSet& mset, const Xapian::Query& query, int spy) {
+  m.snippets = mset;
+  m.text_query = query;
+  m.total = total_of(mset);
+  m.facet_spy = spy;
+}
+
 Total total_of(const Xapian::MSet& m) {
   return {m.get_matches_estimated(), m.get_matches_lower_bound(), m.get_matches_upper_bound(),
           m.get_matches_lower_bound() == m.get_matches_upper_bound()};
@@ -460,11 +470,8 @@ Matches Searcher::match(const SearchRequest& request, QueryBuilder& builder,
            i < merged.size() && m.docs.size() < static_cast<std::size_t>(per_page); ++i) {
         m.docs.push_back(merged[i]);
       }
-      m.snippets = some;
-      m.text_query = relaxed.query;
-      m.total = total_of(some);
+      adopt(m, some, relaxed.query, last_spy);
       m.relaxed = true;
-      m.facet_spy = last_spy;
       return m;
     }
   }
@@ -474,11 +481,8 @@ Matches Searcher::match(const SearchRequest& request, QueryBuilder& builder,
         run(fixed.query, fixed.has_words, first, static_cast<Xapian::doccount>(per_page));
     if (!m2.empty()) {
       take(m, m2, 0, static_cast<std::size_t>(per_page));
-      m.snippets = m2;
-      m.text_query = fixed.query;
-      m.total = total_of(m2);
+      adopt(m, m2, fixed.query, last_spy);
       m.corrected = true;
-      m.facet_spy = last_spy;
       return m;
     }
   }
