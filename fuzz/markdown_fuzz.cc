@@ -1,0 +1,13 @@
+// Fuzz target: Markdown to text with Liquid, shortcodes and raw HTML, every anchor style.
+#include <cstdint>
+#include <string_view>
+
+#include "indexer/markdown.h"
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  const std::string_view text(reinterpret_cast<const char*>(data), size);
+  postsearch::MarkdownOptions options;
+  options.anchors = static_cast<postsearch::AnchorStyle>(size % 3);
+  (void)postsearch::markdown_to_text(text, options);
+  return 0;
+}
