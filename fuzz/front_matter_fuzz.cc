@@ -9,8 +9,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   postsearch::SiteConfig site;
   site.generator = size % 2 == 0 ? postsearch::Generator::kJekyll : postsearch::Generator::kHugo;
   site.root = "/site";
-  const postsearch::SourceFile file{"/site/_posts/2024-01-02-fuzz.md", "_posts/2024-01-02-fuzz.md",
-                                    postsearch::SourceKind::kPost, "posts", {}, ""};
+  const postsearch::SourceFile file{"/site/_posts/2024-01-02-fuzz.md",
+                                    "_posts/2024-01-02-fuzz.md",
+                                    postsearch::SourceKind::kPost,
+                                    "posts",
+                                    {},
+                                    ""};
   postsearch::ReadOptions options;
   options.now = 1900000000;
   (void)postsearch::read_post(site, file, bytes, options);
