@@ -231,12 +231,43 @@ std::string jekyll_url_of(Context& c, const Post& post) {
   return join_url(c.site.baseurl, jekyll_url(in));
 }
 
+// Hugo's permalink placeholders for a section pattern ("/notes/:year/:slug/").
+std::string expand_hugo_permalink(const Context& c, const Post& post, std::string pattern,
+                                  const std::string& section, const std::string& leaf,
+                                  const std::string& slug) {
+  const LocalDate d = c.date ? c.date->local : LocalDate{};
+  char y[8];
+  char m[4];
+  char dd[4];
+  std::snprintf(y, sizeof y, "%04d", d.year);
+  std::snprintf(m, sizeof m, "%02d", d.month);
+  std::snprintf(dd, sizeof dd, "%02d", d.day);
+  const std::pair<std::string, std::string> values[] = {
+      {":year", y},
+      {":month", m},
+      {":day", dd},
+      {":slug", slug.empty() ? hugo_urlize(post.title) : slug},
+      {":title", hugo_urlize(post.title)},
+      {":filename", leaf},
+      {":section", section},
+  };
+  for (const auto& [key, value] : values) {
+    for (std::size_t at = pattern.find(key); at != std::string::npos;
+         at = pattern.find(key, at + value.size())) {
+      pattern.replace(at, key.size(), value);
+    }
+  }
+  if (pattern.empty() || pattern.front() != '/') pattern.insert(pattern.begin(), '/');
+  return pattern;
+}
+
 std::string hugo_url_of(Context& c, const Post& post) {
   const std::string own = text_field(c, {"url"});
   const bool default_lang = post.lang == c.site.default_lang;
   const std::string lang_prefix = default_lang || c.site.languages.empty() ? "" : "/" + post.lang;
-  if (!own.empty())
+  if (!own.empty()) {
     return join_url(c.site.baseurl, lang_prefix + (own.front() == '/' ? own : "/" + own));
+  }
   fs::path rel = fs::path(c.file.rel).lexically_relative(c.site.content_dir);
   std::vector<std::string> parts = text::split(rel.generic_string(), '/');
   if (!parts.empty() && !c.site.languages.empty() &&
@@ -254,10 +285,16 @@ std::string hugo_url_of(Context& c, const Post& post) {
     leaf = parts.back();
     parts.pop_back();
   }
+  const std::string section = parts.empty() ? "" : parts.front();
+  const auto permalink = c.site.hugo_permalinks.find(section);
   const std::string slug = text_field(c, {"slug"});
   std::string path;
-  for (const auto& p : parts) path += "/" + p;
-  path += leaf == "_index" ? "/" : "/" + (slug.empty() ? leaf : slug) + "/";
+  if (permalink != c.site.hugo_permalinks.end() && leaf != "_index") {
+    path = expand_hugo_permalink(c, post, permalink->second, section, leaf, slug);
+  } else {
+    for (const auto& p : parts) path += "/" + p;
+    path += leaf == "_index" ? "/" : "/" + (slug.empty() ? leaf : slug) + "/";
+  }
   return join_url(c.site.baseurl, escape_url_path(hugo_urlize(lang_prefix + path)));
 }
 

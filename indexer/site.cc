@@ -187,6 +187,13 @@ void list_hugo(const SiteConfig& c, const SiteOptions& o, Diagnostics& d,
   walk(c, content, d, [&](const fs::path& path, const std::string& rel) {
     const std::string name = path.filename().string();
     SourceFile f{path, rel, SourceKind::kPost, "posts", {}, ""};
+    // Hugo's translation by file name: "post.de.md" is the German "post.md".
+    const std::string stem = path.stem().string();
+    if (const auto dot = stem.rfind('.'); dot != std::string::npos) {
+      const std::string lang = stem.substr(dot + 1);
+      if (std::find(c.languages.begin(), c.languages.end(), lang) != c.languages.end())
+        f.lang = lang;
+    }
     if (name.rfind("_index.", 0) == 0) {
       if (!o.pages) return;
       f.kind = SourceKind::kPage;

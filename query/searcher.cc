@@ -92,7 +92,9 @@ int count_marks(const std::string& html) {
 std::string snippet(const Xapian::MSet& mset, const std::string& text, std::size_t length,
                     const Xapian::Stem& stemmer, unsigned flags = 0) {
   if (text.empty()) return "";
-  return mset.snippet(text, length, stemmer, flags, kMarkOpen, kMarkClose, "…");
+  // CJK text is matched as n-grams, as it was indexed.
+  return mset.snippet(text, length, stemmer, flags | Xapian::MSet::SNIPPET_CJK_NGRAM, kMarkOpen,
+                      kMarkClose, "…");
 }
 
 // The hit's snippet and its best sections from one pass over the post's text: each

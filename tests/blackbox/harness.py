@@ -1,10 +1,12 @@
 """Shared helpers for the black-box tests: run the real binaries, copy fixture sites."""
+import html.parser
 import json
 import os
 import shutil
 import subprocess
 import tempfile
 import unittest
+import urllib.parse
 
 BIN = os.environ.get("POSTSEARCH_BIN", os.path.join(os.path.dirname(__file__), "..", "..", "build"))
 SOURCE = os.environ.get("POSTSEARCH_SOURCE", os.path.join(os.path.dirname(__file__), "..", ".."))
@@ -53,3 +55,41 @@ class SiteTestCase(unittest.TestCase):
     def ids(self, *query):
         out = query_json(self.idx, "--per-page", "100", "--no-facets", *query)
         return [h["id"] for h in out["hits"]]
+
+
+class _Ids(html.parser.HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.ids = set()
+
+    def handle_starttag(self, tag, attrs):
+        for k, v in attrs:
+            if k == "id" and v:
+                self.ids.add(v)
+
+
+def page_path(site_dir, url):
+    """The file a static site generator wrote for a URL path."""
+    path = urllib.parse.unquote(url.split("#", 1)[0])
+    full = os.path.join(site_dir, path.lstrip("/"))
+    return os.path.join(full, "index.html") if path.endswith("/") else full
+
+
+def site_problems(idx, dest):
+    """Every indexed post whose URL is not a page in `dest`, or whose section anchors are not
+    ids in that page; and the number of posts checked."""
+    hits = query_json(idx, "--per-page", "100", "--no-facets", check=0)["hits"]
+    problems = []
+    for h in hits:
+        page = page_path(dest, h["url"])
+        if not os.path.exists(page):
+            problems.append(f"{h['id']}: {h['url']} is not a page the generator wrote")
+            continue
+        parser = _Ids()
+        with open(page, encoding="utf-8") as f:
+            parser.feed(f.read())
+        post = query_json(idx, "--post", h["id"], check=0)
+        for s in post["sections"]:
+            if s["anchor"] not in parser.ids:
+                problems.append(f"{h['id']}: #{s['anchor']} ({s['heading']!r}) is not an id in {h['url']}")
+    return problems, len(hits)

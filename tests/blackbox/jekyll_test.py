@@ -1,32 +1,13 @@
 """Builds examples/site with the real Jekyll (Debian's jekyll package) and checks that every
 URL in the index is a page Jekyll wrote, and every section anchor is an id in that page."""
-import html.parser
 import os
 import shutil
 import subprocess
 import sys
 import unittest
-import urllib.parse
 
 sys.path.insert(0, os.path.dirname(__file__))
-from harness import QUERY, SiteTestCase, index, query_json, run  # noqa: E402
-
-
-class Ids(html.parser.HTMLParser):
-    def __init__(self):
-        super().__init__()
-        self.ids = set()
-
-    def handle_starttag(self, tag, attrs):
-        for k, v in attrs:
-            if k == "id" and v:
-                self.ids.add(v)
-
-
-def page_path(site_dir, url):
-    path = urllib.parse.unquote(url.split("#", 1)[0])
-    full = os.path.join(site_dir, path.lstrip("/"))
-    return os.path.join(full, "index.html") if path.endswith("/") else full
+from harness import SiteTestCase, index, run, site_problems  # noqa: E402
 
 
 @unittest.skipUnless(shutil.which("jekyll"), "jekyll is not installed (scripts/install-deps installs it)")
@@ -39,23 +20,10 @@ class JekyllBuild(SiteTestCase):
 
     def check_all(self, dest, *index_args):
         summary, _ = index(self.site, self.idx, *index_args)
-        hits = query_json(self.idx, "--per-page", "100", "--no-facets", check=0)["hits"]
-        self.assertEqual(len(hits), summary["documents"])
-        problems = []
-        for h in hits:
-            page = page_path(dest, h["url"])
-            if not os.path.exists(page):
-                problems.append(f"{h['id']}: {h['url']} is not a page Jekyll wrote")
-                continue
-            parser = Ids()
-            with open(page, encoding="utf-8") as f:
-                parser.feed(f.read())
-            post = query_json(self.idx, "--post", h["id"], check=0)
-            for s in post["sections"]:
-                if s["anchor"] not in parser.ids:
-                    problems.append(f"{h['id']}: #{s['anchor']} ({s['heading']!r}) is not an id in {h['url']}")
+        problems, checked = site_problems(self.idx, dest)
+        self.assertEqual(checked, summary["documents"])
         self.assertEqual(problems, [])
-        return len(hits)
+        return checked
 
     def test_every_url_and_anchor_exists(self):
         self.assertEqual(self.check_all(self.build()), 47)
