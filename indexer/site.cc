@@ -113,7 +113,8 @@ bool is_excluded(const SiteConfig& c, const std::string& rel) {
     std::string p = pattern;
     while (!p.empty() && p.back() == '/') p.pop_back();
     if (rel == p || rel.rfind(p + "/", 0) == 0) return true;
-    if (fnmatch(p.c_str(), rel.c_str(), FNM_PATHNAME) == 0) return true;
+    // As Jekyll's File.fnmatch? without FNM_PATHNAME: "*" matches across folders too.
+    if (fnmatch(p.c_str(), rel.c_str(), 0) == 0) return true;
   }
   return false;
 }
