@@ -71,9 +71,9 @@
     li.setAttribute('role', 'option');
     li.setAttribute('aria-selected', 'false');
     li.dataset.url = hit.url;
-    var a = el('a', 'ps-title');
-    a.href = hit.url;
-    a.tabIndex = -1;
+    // Options hold no links (nested interactive controls confuse assistive technology):
+    // clicks and Enter navigate through data-url instead.
+    var a = el('span', 'ps-title');
     a.innerHTML = hit.title_html; /* escaped by the service */
     li.appendChild(a);
     var meta = [];
@@ -86,7 +86,7 @@
     if (hit.sections && hit.sections.length) {
       var ul = el('ul', 'ps-sections');
       hit.sections.slice(0, 3).forEach(function (s) {
-        var sa = el('a', '', s.heading); sa.href = s.url; sa.tabIndex = -1;
+        var sa = el('span', 'ps-section', s.heading); sa.dataset.url = s.url;
         var sli = el('li'); sli.appendChild(sa); ul.appendChild(sli);
       });
       li.appendChild(ul);
@@ -165,8 +165,8 @@
       });
     }
     list.addEventListener('click', function (e) {
-      var li = e.target.closest && e.target.closest('.ps-hit');
-      if (li && e.target.tagName !== 'A') location.href = li.dataset.url;
+      var target = e.target.closest && e.target.closest('[data-url]');
+      if (target) location.href = target.dataset.url;
     });
   };
 

@@ -1,0 +1,184 @@
+// End-to-end tests of the search box: playwright-core drives Debian's chromium against the
+// real `query serve` over examples/site. Screenshots go to $POSTSEARCH_TEST_OUTPUT.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, execFileSync } from 'node:child_process';
+import { mkdtempSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const source = process.env.POSTSEARCH_SOURCE || path.join(here, '..', '..');
+const bin = process.env.POSTSEARCH_BIN || path.join(source, 'build');
+const output = process.env.POSTSEARCH_TEST_OUTPUT || path.join(source, 'test-output');
+const chromiumPath = process.env.CHROMIUM || '/usr/bin/chromium';
+const axeSource = readFileSync(path.join(here, 'node_modules', 'axe-core', 'axe.min.js'), 'utf8');
+
+let tmp, service, base, browser, crossServer, crossBase;
+
+function startService(index, extra) {
+  return new Promise((resolve, reject) => {
+    const proc = spawn(path.join(bin, 'query', 'query'),
+      ['serve', '--index', index, '--listen', '127.0.0.1:0', '--rate-limit', '0', '-q', ...extra]);
+    proc.stdout.on('data', (d) => {
+      const m = /http:\/\/127\.0\.0\.1:(\d+)\//.exec(String(d));
+      if (m) resolve({ proc, url: `http://127.0.0.1:${m[1]}` });
+    });
+    proc.on('exit', (code) => reject(new Error(`query serve exited ${code}`)));
+  });
+}
+
+before(async () => {
+  tmp = mkdtempSync(path.join(tmpdir(), 'postsearch-e2e-'));
+  mkdirSync(output, { recursive: true });
+  const index = path.join(tmp, 'index');
+  execFileSync(path.join(bin, 'indexer', 'indexer'), [path.join(source, 'examples', 'site'), '--index', index, '-q']);
+  // A page on another origin that embeds the box, as a site owner would.
+  crossServer = createServer((req, res) => {
+    res.setHeader('Content-Type', 'text/html; charset=utf-8');
+    res.end(`<!doctype html><html lang="en"><head><title>Blog</title>
+      <link rel="stylesheet" href="${base}/assets/postsearch.css"></head>
+      <body><main><h1>A blog</h1><div id="search"></div></main>
+      <script src="${base}/assets/postsearch.js" data-endpoint="${base}" data-mount="#search"></script></body></html>`);
+  });
+  await new Promise((r) => crossServer.listen(0, '127.0.0.1', r));
+  crossBase = `http://127.0.0.1:${crossServer.address().port}`;
+  ({ proc: service, url: base } = await startService(index, ['--cors-origin', crossBase]));
+  browser = await chromium.launch({
+    executablePath: chromiumPath,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync'],
+  });
+});
+
+after(async () => {
+  if (browser) await browser.close();
+  if (service) service.kill('SIGTERM');
+  if (crossServer) crossServer.close();
+  rmSync(tmp, { recursive: true, force: true });
+});
+
+async function newPage(viewport = { width: 1280, height: 900 }, options = {}) {
+  const page = await browser.newPage({ viewport, ...options });
+  const errors = [];
+  page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+  page.on('pageerror', (e) => errors.push(String(e)));
+  page.on('dialog', (d) => { errors.push(`dialog: ${d.message()}`); d.dismiss(); });
+  return { page, errors };
+}
+
+async function typeQuery(page, text) {
+  await page.locator('#ps-q').fill('');
+  await page.locator('#ps-q').type(text, { delay: 20 });
+  await page.locator('.ps-hit').first().waitFor();
+}
+
+test('typing shows highlighted results with deep links, and the URL follows', async () => {
+  const { page, errors } = await newPage();
+  await page.goto(`${base}/`);
+  await typeQuery(page, 'cold water');
+  const first = page.locator('.ps-hit').first();
+  assert.match(await first.locator('.ps-title').textContent(), /Wild swimming safety/);
+  assert.equal(await first.locator('mark').count() > 0, true);
+  assert.match(await first.locator('.ps-section').first().getAttribute('data-url'), /#cold-water-shock$/);
+  await page.waitForFunction(() => location.search.includes('q=cold+water'));
+  assert.match(await page.locator('.ps-status').textContent(), /result/);
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('keyboard: / focuses, arrows move through results, Enter opens, Escape clears', async () => {
+  const { page, errors } = await newPage();
+  await page.goto(`${base}/`);
+  await page.locator('body').click();
+  await page.keyboard.press('/');
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'ps-q');
+  await page.keyboard.type('sourdough', { delay: 20 });
+  await page.locator('.ps-hit').first().waitFor();
+  await page.keyboard.press('ArrowDown');
+  const active = await page.locator('#ps-q').getAttribute('aria-activedescendant');
+  assert.ok(active);
+  assert.equal(await page.locator(`#${active}`).getAttribute('aria-selected'), 'true');
+  const url = await page.locator(`#${active}`).getAttribute('data-url');
+  await Promise.all([page.waitForURL((u) => u.pathname === url), page.keyboard.press('Enter')]);
+  await page.goBack();
+  await page.locator('#ps-q').focus();
+  await page.keyboard.press('Escape');
+  assert.equal(await page.locator('#ps-q').inputValue(), '');
+  await page.keyboard.press('Control+k');
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'ps-q');
+  assert.deepEqual(errors.filter((e) => !e.includes('404')), []);
+  await page.close();
+});
+
+test('facets narrow the results and their counts, and the state survives reload and back', async () => {
+  const { page, errors } = await newPage();
+  await page.goto(`${base}/`);
+  await typeQuery(page, 'bread OR cooking OR mountains');
+  const before = await page.locator('.ps-hit').count();
+  const box = page.locator('.ps-facets input[value="cooking"]');
+  await box.check();
+  await page.waitForFunction(() => location.search.includes('tag=cooking'));
+  await page.waitForFunction((n) => document.querySelectorAll('.ps-hit').length < n, before);
+  for (const tags of await page.locator('.ps-hit .ps-meta').allTextContents()) assert.match(tags, /cooking/);
+  assert.equal(await page.locator('.ps-facets input[value="cooking"]').isChecked(), true);
+  await page.reload();
+  await page.locator('.ps-hit').first().waitFor();
+  assert.equal(await page.locator('.ps-facets input[value="cooking"]').isChecked(), true);
+  assert.equal(await page.locator('#ps-q').inputValue(), 'bread OR cooking OR mountains');
+  await page.goBack();
+  await page.waitForFunction(() => !location.search.includes('tag=cooking'));
+  await page.waitForFunction((n) => document.querySelectorAll('.ps-hit').length === n, before);
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('HTML in titles and queries stays inert text', async () => {
+  const { page, errors } = await newPage();
+  await page.goto(`${base}/`);
+  await typeQuery(page, 'escaping hazards');
+  const title = await page.locator('.ps-hit .ps-title').first().textContent();
+  assert.equal(title, 'Escaping <b>HTML</b> & other <script>alert(1)</script> hazards');
+  assert.equal(await page.locator('.ps-hit .ps-title b').count(), 0);
+  assert.equal(await page.locator('.ps-hit script').count(), 0);
+  await page.locator('#ps-q').fill('<script>alert(1)</script><img src=x onerror=alert(2)>');
+  await page.waitForTimeout(600);
+  await page.goto(`${base}/search?q=${encodeURIComponent('<script>alert(3)</script>')}`);
+  await page.waitForTimeout(600);
+  assert.deepEqual(errors.filter((e) => e.startsWith('dialog')), []);
+  await page.close();
+});
+
+test('no accessibility violations with results shown (axe-core)', async () => {
+  // The page's Content-Security-Policy rightly forbids injected scripts: bypass it for axe.
+  const { page } = await newPage(undefined, { bypassCSP: true });
+  await page.goto(`${base}/?q=bread`);
+  await page.locator('.ps-hit').first().waitFor();
+  await page.addScriptTag({ content: axeSource });
+  const result = await page.evaluate(async () => window.axe.run(document));
+  assert.deepEqual(result.violations.map((v) => `${v.id}: ${v.help}`), []);
+  await page.close();
+});
+
+test('a page on another origin searches through the service', async () => {
+  const { page, errors } = await newPage();
+  await page.goto(crossBase);
+  await page.locator('.ps-input').type('trail', { delay: 20 });
+  await page.locator('.ps-hit').first().waitFor();
+  assert.equal(await page.locator('.ps-popup').isVisible(), true);
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('screenshots at desktop and phone widths', async () => {
+  for (const [name, viewport] of [['desktop', { width: 1280, height: 900 }], ['phone', { width: 390, height: 844 }]]) {
+    const { page } = await newPage(viewport);
+    await page.goto(`${base}/?q=mountains`);
+    await page.locator('.ps-hit').first().waitFor();
+    await page.screenshot({ path: path.join(output, `search-${name}.png`), fullPage: true });
+    await page.close();
+  }
+});
