@@ -228,6 +228,8 @@
     if (!fromHistory) this.sync(append || this.facetChange);
     this.facetChange = false;
     this.list.setAttribute('aria-busy', 'true');
+    // Loading: say so only when there is nothing on screen yet, so results never flash.
+    if (!this.list.children.length) { this.status.classList.remove('ps-error'); this.status.textContent = 'Searching…'; }
     var perPage = this.page ? 10 : 6;
     var pageState = append ? s : Object.assign({}, s, { page: 1 });
     var url = apiUrl(this.opts.endpoint, pageState, { per_page: String(perPage), facets: this.page ? 'true' : 'false' });
