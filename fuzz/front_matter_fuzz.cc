@@ -14,6 +14,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
                                     postsearch::SourceKind::kPost,
                                     "posts",
                                     {},
+                                    "",
                                     ""};
   postsearch::ReadOptions options;
   options.now = 1900000000;

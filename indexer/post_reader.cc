@@ -268,7 +268,8 @@ std::string hugo_url_of(Context& c, const Post& post) {
   if (!own.empty()) {
     return join_url(c.site.baseurl, lang_prefix + (own.front() == '/' ? own : "/" + own));
   }
-  fs::path rel = fs::path(c.file.rel).lexically_relative(c.site.content_dir);
+  const std::string root = c.file.content_root.empty() ? c.site.content_dir : c.file.content_root;
+  fs::path rel = fs::path(c.file.rel).lexically_relative(root);
   std::vector<std::string> parts = text::split(rel.generic_string(), '/');
   if (!parts.empty() && !c.site.languages.empty() &&
       std::find(c.site.languages.begin(), c.site.languages.end(), parts.front()) !=

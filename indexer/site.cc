@@ -101,7 +101,11 @@ void load_hugo(SiteConfig& c, const json& j) {
     }
   }
   if (j.contains("languages") && j["languages"].is_object()) {
-    for (const auto& [lang, spec] : j["languages"].items()) c.languages.push_back(lang);
+    for (const auto& [lang, spec] : j["languages"].items()) {
+      c.languages.push_back(lang);
+      const std::string dir = string_of(spec, "contentDir", "");
+      if (!dir.empty()) c.language_dirs[lang] = dir;
+    }
   }
 }
 
@@ -162,7 +166,7 @@ void list_jekyll(const SiteConfig& c, const SiteOptions& o, Diagnostics& d,
     const std::vector<std::string> parts = text::split(rel, '/');
     const auto posts = std::find(parts.begin(), parts.end(), "_posts");
     const auto drafts = std::find(parts.begin(), parts.end(), "_drafts");
-    SourceFile f{path, rel, SourceKind::kPost, "posts", {}, ""};
+    SourceFile f{path, rel, SourceKind::kPost, "posts", {}, "", ""};
     if (posts != parts.end()) {
       f.folder_categories.assign(parts.begin(), posts);
     } else if (drafts != parts.end()) {
@@ -182,18 +186,18 @@ void list_jekyll(const SiteConfig& c, const SiteOptions& o, Diagnostics& d,
   });
 }
 
-void list_hugo(const SiteConfig& c, const SiteOptions& o, Diagnostics& d,
-               std::vector<SourceFile>& out) {
-  const fs::path content = c.root / c.content_dir;
-  walk(c, content, d, [&](const fs::path& path, const std::string& rel) {
+// One Hugo content folder; `lang` is its language when it is a language's contentDir.
+void list_hugo_dir(const SiteConfig& c, const SiteOptions& o, const std::string& dir,
+                   const std::string& lang, Diagnostics& d, std::vector<SourceFile>& out) {
+  walk(c, c.root / dir, d, [&](const fs::path& path, const std::string& rel) {
     const std::string name = path.filename().string();
-    SourceFile f{path, rel, SourceKind::kPost, "posts", {}, ""};
+    SourceFile f{path, rel, SourceKind::kPost, "posts", {}, lang, dir};
     // Hugo's translation by file name: "post.de.md" is the German "post.md".
     const std::string stem = path.stem().string();
     if (const auto dot = stem.rfind('.'); dot != std::string::npos) {
-      const std::string lang = stem.substr(dot + 1);
-      if (std::find(c.languages.begin(), c.languages.end(), lang) != c.languages.end())
-        f.lang = lang;
+      const std::string suffix = stem.substr(dot + 1);
+      if (std::find(c.languages.begin(), c.languages.end(), suffix) != c.languages.end())
+        f.lang = suffix;
     }
     if (name.rfind("_index.", 0) == 0) {
       if (!o.pages) return;
@@ -203,9 +207,17 @@ void list_hugo(const SiteConfig& c, const SiteOptions& o, Diagnostics& d,
   });
 }
 
+void list_hugo(const SiteConfig& c, const SiteOptions& o, Diagnostics& d,
+               std::vector<SourceFile>& out) {
+  list_hugo_dir(c, o, c.content_dir, "", d, out);
+  for (const auto& [lang, dir] : c.language_dirs) {
+    if (dir != c.content_dir) list_hugo_dir(c, o, dir, lang, d, out);
+  }
+}
+
 void list_plain(const SiteConfig& c, Diagnostics& d, std::vector<SourceFile>& out) {
   walk(c, c.root, d, [&](const fs::path& path, const std::string& rel) {
-    out.push_back({path, rel, SourceKind::kPost, "posts", {}, ""});
+    out.push_back({path, rel, SourceKind::kPost, "posts", {}, "", ""});
   });
 }
 

@@ -35,6 +35,7 @@ struct SiteConfig {
   std::string content_dir = "content";                 // Hugo
   std::map<std::string, std::string> hugo_permalinks;  // Hugo: section -> pattern
   std::vector<std::string> languages;                  // Hugo: configured language codes
+  std::map<std::string, std::string> language_dirs;    // Hugo: language -> its own contentDir
   // Heading ids as the site's Markdown converter makes them.
   bool kramdown_gfm = true;    // Jekyll: kramdown input GFM (the default) or kramdown
   bool auto_ids = true;        // Jekyll: kramdown auto_ids
@@ -55,6 +56,7 @@ struct SourceFile {
   std::string collection = "posts";            // Jekyll collection label
   std::vector<std::string> folder_categories;  // Jekyll: folders above _posts
   std::string lang;                            // Hugo: language from folder or file name
+  std::string content_root;                    // Hugo: the content folder it came from (rel)
 };
 
 struct SiteLoad {

@@ -84,12 +84,18 @@ void add_flags(CLI::App& app, CliOptions& o) {
   SearchRequest& r = o.request;
   app.add_option("--index", o.index, "Index directory (built by indexer)")->required();
   app.add_option("WORDS", o.words, "The query (see the query language below)");
-  app.add_option("--tag", r.tags, "Only posts with this tag (repeat for any of several)");
-  app.add_option("--author", r.authors, "Only posts by this author (repeatable)");
-  app.add_option("--category", r.categories, "Only posts in this category (repeatable)");
-  app.add_option("--year", r.years, "Only posts from this year (repeatable)");
-  app.add_option("--month", r.months, "Only posts from this month, YYYY-MM (repeatable)");
-  app.add_option("--lang", r.langs, "Only posts in this language (repeatable)");
+  app.add_option("--tag", r.tags, "Only posts with this tag (repeat for any of several)")
+      ->allow_extra_args(false);
+  app.add_option("--author", r.authors, "Only posts by this author (repeatable)")
+      ->allow_extra_args(false);
+  app.add_option("--category", r.categories, "Only posts in this category (repeatable)")
+      ->allow_extra_args(false);
+  app.add_option("--year", r.years, "Only posts from this year (repeatable)")
+      ->allow_extra_args(false);
+  app.add_option("--month", r.months, "Only posts from this month, YYYY-MM (repeatable)")
+      ->allow_extra_args(false);
+  app.add_option("--lang", r.langs, "Only posts in this language (repeatable)")
+      ->allow_extra_args(false);
   app.add_option("--after", r.after, "Posts dated on or after: 2023, 2023-04, 2023-04-05");
   app.add_option("--before", r.before, "Posts dated before: 2024, 2024-01, 2024-01-31");
   app.add_option("--sort", o.sort,

@@ -103,7 +103,8 @@ void add_flags(CLI::App& app, ServeFlags& f) {
   app.add_option("--web-dir", o.web_dir,
                  "Serve the search page and assets from this folder (while editing web/)");
   app.add_option("--cors-origin", o.cors_origins,
-                 "Origin allowed to call the API, e.g. https://blog.example (repeatable)");
+                 "Origin allowed to call the API, e.g. https://blog.example (repeatable)")
+      ->allow_extra_args(false);
   app.add_option("--threads", o.threads, "Worker threads: connections served at once (default 64)");
   app.add_option("--rate-limit", o.rate_limit,
                  "Requests per second per client (default 20; 0 turns it off)");

@@ -49,6 +49,12 @@ class Query(SiteTestCase):
         dates = [h["date"] for h in out["hits"]]
         self.assertEqual(dates, sorted(dates, reverse=True))
 
+    def test_repeatable_filters_take_one_value_each(self):
+        # A filter flag before the words must not swallow them.
+        out = query_json(self.idx, "--tag", "cooking", "--tag", "bread", "sourdough", check=0)
+        self.assertEqual(out["query"], "sourdough")
+        self.assertEqual([h["title"] for h in out["hits"]], ["Sourdough for programmers"])
+
     def test_bad_parameters_name_the_flag(self):
         p = run([QUERY, "--index", self.idx, "--per-page", "5000", "x"])
         self.assertEqual(p.returncode, 2)

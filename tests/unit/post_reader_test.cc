@@ -11,7 +11,7 @@ namespace {
 
 ReadResult read(const std::string& rel, const std::string& text,
                 SiteConfig site = jekyll_site("/site")) {
-  SourceFile f{"/site/" + rel, rel, SourceKind::kPost, "posts", {}, ""};
+  SourceFile f{"/site/" + rel, rel, SourceKind::kPost, "posts", {}, "", ""};
   ReadOptions o;
   o.now = 1900000000;
   return read_post(site, f, text, o);
@@ -93,6 +93,7 @@ TEST_CASE("post reader: Hugo URLs from the content path, slug and url", "[post_r
                SourceKind::kPost,
                "posts",
                {},
+               "",
                ""};
   ReadOptions o;
   o.now = 1900000000;
@@ -104,6 +105,7 @@ TEST_CASE("post reader: Hugo URLs from the content path, slug and url", "[post_r
                     SourceKind::kPost,
                     "posts",
                     {},
+                    "",
                     ""};
   CHECK(read_post(site, bundle, "---\n---\n", o).post->url == "/posts/trip/");
 }
