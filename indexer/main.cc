@@ -5,6 +5,7 @@
 
 #include <iostream>
 
+#include "indexer/config_file.h"
 #include "indexer/indexer.h"
 #include "indexer/report.h"
 
@@ -20,10 +21,12 @@ int main(int argc, char** argv) {
       "Exit status: 0 all posts indexed, 1 some posts failed (the rest are committed), 2 usage or "
       "fatal error.",
       "indexer"};
+  std::string config;
   app.add_option("SITE_DIR", site_dir,
-                 "Site root (_config.yml, hugo.toml, or a folder of Markdown)")
-      ->required();
-  app.add_option("--index", index_dir, "Index directory to create or update")->required();
+                 "Site root (_config.yml, hugo.toml, or a folder of Markdown)");
+  app.add_option("--index", index_dir, "Index directory to create or update");
+  app.add_option("--config", config,
+                 "YAML file with these settings (site, index, drafts, ...); flags given win");
   std::string generator = "auto";
   app.add_option("--generator", generator,
                  "jekyll, hugo, plain, or auto (default: detect from the config files)")
@@ -45,6 +48,29 @@ int main(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     const int rc = app.exit(e);
     return rc == 0 ? 0 : 2;
+  }
+  if (!config.empty()) {
+    try {
+      // The file first; then the flags given on the command line, which win.
+      postsearch::IndexerOptions from_file;
+      const auto paths = postsearch::apply_indexer_config(config, from_file);
+      if (site_dir.empty()) site_dir = paths.site.string();
+      if (index_dir.empty()) index_dir = paths.index.string();
+      options.site.drafts = options.site.drafts || from_file.site.drafts;
+      options.site.pages = options.site.pages || from_file.site.pages;
+      options.future = options.future || from_file.future;
+      options.unpublished = options.unpublished || from_file.unpublished;
+      if (options.threads == 0) options.threads = from_file.threads;
+      if (generator == "auto") options.generator = from_file.generator;
+    } catch (const std::exception& e) {
+      std::cerr << "indexer: " << e.what() << "\n";
+      return 2;
+    }
+  }
+  if (site_dir.empty() || index_dir.empty()) {
+    std::cerr << "indexer: SITE_DIR and --index are required (or site: and index: in --config)\n"
+              << "Run with --help for more information.\n";
+    return 2;
   }
   options.site_dir = site_dir;
   if (generator != "auto") options.generator = postsearch::generator_by_name(generator);

@@ -129,7 +129,20 @@ class Cli(SiteTestCase):
         self.assertIn("--dry-run", p.stdout)
         p = run([INDEXER, self.site])
         self.assertEqual(p.returncode, 2)
-        self.assertIn("--index is required", p.stderr)
+        self.assertIn("--index are required", p.stderr)
+
+    def test_config_file(self):
+        cfg = os.path.join(self.tmp, "indexer.yml")
+        with open(cfg, "w") as f:
+            f.write(f"site: {self.site}\nindex: index\ndrafts: true\n")
+        p = run([INDEXER, "--config", cfg, "--json", "-q"], check=0)
+        self.assertEqual(json.loads(p.stdout)["added"], 48)  # drafts from the file
+        self.assertTrue(os.path.exists(os.path.join(self.tmp, "index", "XAPIANDB")))
+        with open(cfg, "w") as f:
+            f.write("site: x\nthreads: many\n")
+        p = run([INDEXER, "--config", cfg])
+        self.assertEqual(p.returncode, 2)
+        self.assertIn("indexer.yml:2: threads: bad value", p.stderr)
 
     def test_a_second_indexer_fails_at_once(self):
         index(self.site, self.idx)

@@ -1,0 +1,71 @@
+#include "indexer/config_file.h"
+
+#include <yaml-cpp/yaml.h>
+
+namespace postsearch {
+namespace {
+
+std::string where(const std::filesystem::path& file, const YAML::Mark& mark) {
+  return file.string() + ":" + std::to_string(mark.line + 1);
+}
+
+std::filesystem::path relative_to(const std::filesystem::path& file, const std::string& p) {
+  const std::filesystem::path path(p);
+  return path.is_absolute() ? path : file.parent_path() / path;
+}
+
+void apply_key(const std::filesystem::path& file, const std::string& key, const YAML::Node& v,
+               IndexerOptions& o, IndexerConfigFile& paths) {
+  if (key == "site")
+    paths.site = relative_to(file, v.as<std::string>());
+  else if (key == "index")
+    paths.index = relative_to(file, v.as<std::string>());
+  else if (key == "drafts")
+    o.site.drafts = v.as<bool>();
+  else if (key == "pages")
+    o.site.pages = v.as<bool>();
+  else if (key == "future")
+    o.future = v.as<bool>();
+  else if (key == "unpublished")
+    o.unpublished = v.as<bool>();
+  else if (key == "threads")
+    o.threads = v.as<unsigned>();
+  else if (key == "generator") {
+    const std::string g = v.as<std::string>();
+    if (g != "auto") {
+      o.generator = generator_by_name(g);
+      if (!o.generator)
+        throw ConfigError(where(file, v.Mark()) +
+                          ": generator: expected auto, jekyll, hugo or plain");
+    }
+  } else {
+    throw ConfigError(where(file, v.Mark()) + ": " + key + ": unknown setting");
+  }
+}
+
+}  // namespace
+
+IndexerConfigFile apply_indexer_config(const std::filesystem::path& file, IndexerOptions& options) {
+  YAML::Node root;
+  try {
+    root = YAML::LoadFile(file.string());
+  } catch (const YAML::BadFile&) {
+    throw ConfigError(file.string() + ": cannot read the file");
+  } catch (const YAML::Exception& e) {
+    throw ConfigError(where(file, e.mark) + ": " + e.msg);
+  }
+  IndexerConfigFile paths;
+  if (!root || root.IsNull()) return paths;
+  if (!root.IsMap()) throw ConfigError(file.string() + ": expected a mapping of settings");
+  for (const auto& kv : root) {
+    const std::string key = kv.first.as<std::string>();
+    try {
+      apply_key(file, key, kv.second, options, paths);
+    } catch (const YAML::Exception&) {
+      throw ConfigError(where(file, kv.first.Mark()) + ": " + key + ": bad value");
+    }
+  }
+  return paths;
+}
+
+}  // namespace postsearch
