@@ -174,11 +174,6 @@ std::string encode_list(const std::vector<std::string>& values) {
   return out;
 }
 
-std::vector<std::string> decode_list(const std::string& value) {
-  if (value.empty()) return {};
-  return text::split(value, schema::kListSeparator);
-}
-
 std::string encode_stored(const Post& post) {
   nlohmann::json sections = nlohmann::json::array();
   for (const auto& s : post.sections) {

@@ -46,9 +46,8 @@ class DocumentBuilder {
 // Throws std::runtime_error when the data is not a stored post of this schema.
 [[nodiscard]] StoredPost decode_stored(const std::string& data);
 
-// A value-slot list ("a\x1fb") and back.
+// A value-slot list ("a\x1fb").
 [[nodiscard]] std::string encode_list(const std::vector<std::string>& values);
-[[nodiscard]] std::vector<std::string> decode_list(const std::string& value);
 
 // All facet values of a post in one value (fields in kFacetFields order, separated by
 // kFieldSeparator; a field's values by kListSeparator), so that counting facets reads one

@@ -21,20 +21,6 @@ const TextField& text_field(TextSource source) {
   throw std::logic_error("schema: unknown text field");
 }
 
-std::optional<Filter> filter_by_name(std::string_view name) {
-  for (const auto& f : kFilterFields) {
-    if (f.name == name) return f.filter;
-  }
-  return std::nullopt;
-}
-
-const FacetField& facet_field(Filter filter) {
-  for (const auto& f : kFacetFields) {
-    if (f.filter == filter) return f;
-  }
-  throw std::logic_error("schema: no facet for filter");
-}
-
 std::string normalise_filter_value(Filter filter, std::string_view value) {
   std::string out = text::collapse_whitespace(text::fold_case(value));
   if (filter == Filter::kMonth) {

@@ -109,8 +109,6 @@ inline constexpr std::array<FacetField, 6> kFacetFields{{
 
 [[nodiscard]] const FilterField& filter_field(Filter filter);
 [[nodiscard]] const TextField& text_field(TextSource source);
-[[nodiscard]] std::optional<Filter> filter_by_name(std::string_view name);
-[[nodiscard]] const FacetField& facet_field(Filter filter);
 
 // The boolean term for a filter value. Values are normalised the same way on both
 // sides (case-folded, white space collapsed), so "C++ " and "c++" are one tag.

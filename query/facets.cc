@@ -162,9 +162,4 @@ std::vector<Facet> FacetCounter::finish(const Xapian::Database& db, const Xapian
   return out;
 }
 
-std::vector<Facet> count_facets(const Xapian::Database& db, const Xapian::Query& text_query,
-                                const SearchRequest& r, const ParsedQuery& parsed) {
-  return FacetCounter(r, parsed).finish(db, text_query, -1);
-}
-
 }  // namespace postsearch

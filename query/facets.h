@@ -47,9 +47,4 @@ class FacetCounter {
   std::vector<std::unique_ptr<FacetSpy>> spies_;
 };
 
-[[nodiscard]] std::vector<Facet> count_facets(const Xapian::Database& db,
-                                              const Xapian::Query& text_query,
-                                              const SearchRequest& request,
-                                              const ParsedQuery& parsed);
-
 }  // namespace postsearch

@@ -233,7 +233,6 @@ ParsedQuery QueryBuilder::parse(std::string_view input, const ParseOptions& opti
   if (options.partial && typing && text.back() != '"' && text.back() != ')') {
     flags |= Xapian::QueryParser::FLAG_PARTIAL;
   }
-  if (options.spelling) flags |= Xapian::QueryParser::FLAG_SPELLING_CORRECTION;
   const auto query = parse_with_fallbacks(text, flags, parsed.warnings);
   if (!query) {
     parsed.query = Xapian::Query::MatchNothing;
@@ -241,17 +240,6 @@ ParsedQuery QueryBuilder::parse(std::string_view input, const ParseOptions& opti
     return parsed;
   }
   parsed.query = *query;
-  parsed.corrected = options.spelling ? parser_.get_corrected_query_string() : "";
-  if (options.spelling && (flags & Xapian::QueryParser::FLAG_PARTIAL) != 0) {
-    // Xapian does not correct a word it treats as a prefix: ask again without that.
-    try {
-      (void)parser_.parse_query(text,
-                                flags & ~static_cast<unsigned>(Xapian::QueryParser::FLAG_PARTIAL));
-      parsed.corrected = parser_.get_corrected_query_string();
-    } catch (const Xapian::QueryParserError&) {
-      parsed.corrected.clear();
-    }
-  }
   parsed.word_count = count_words(parsed.query);
   parsed.has_words = !parsed.query.empty();
   if (!parsed.has_words) parsed.query = Xapian::Query::MatchAll;

@@ -30,7 +30,6 @@ struct ParsedQuery {
   std::size_t word_count = 0;         // words (not operators) in the text
   DateRange dates;                    // from after:, before:, year:
   std::vector<std::string> years;     // from year:YYYY
-  std::string corrected;              // spelling correction of the text, or empty
   std::vector<std::string> warnings;  // what was changed or ignored, in words
 };
 
@@ -38,8 +37,7 @@ enum class DefaultOperator { kAnd, kOr };
 
 struct ParseOptions {
   DefaultOperator op = DefaultOperator::kAnd;
-  bool partial = true;   // the last word also matches as a prefix
-  bool spelling = true;  // compute a spelling correction
+  bool partial = true;  // the last word also matches as a prefix
 };
 
 // Parses "after:"/"before:" values: "2023", "2023-04", "2023-04-05". `end_of` gives the

@@ -63,9 +63,11 @@ class RecencySource : public Xapian::ValuePostingSource {
   double max_;
 };
 
-Xapian::Query with_boosts(const Xapian::Query& q, const SearchRequest& r, bool has_words) {
+// `pinned`: some post in the index carries a boost value (else the source is skipped).
+Xapian::Query with_boosts(const Xapian::Query& q, const SearchRequest& r, bool has_words,
+                          bool pinned) {
   Xapian::Query out = q;
-  if (has_words) {
+  if (has_words && pinned) {
     // Pinned posts: a small constant lift, scaled by their boost value.
     auto* boost = new Xapian::ValueWeightPostingSource(schema::kSlotBoost);
     out = Xapian::Query(
@@ -370,7 +372,6 @@ SearchResponse Searcher::search_once(const SearchRequest& request) {
   QueryBuilder& builder = builder_for(request.lang.empty() ? default_lang_ : request.lang);
   ParseOptions po;
   po.partial = request.partial;
-  po.spelling = false;  // asked for only when results are few (see match)
   const ParsedQuery parsed = builder.parse(request.q, po);
   resp.warnings = parsed.warnings;
   std::optional<FacetCounter> facets;
@@ -418,11 +419,12 @@ Matches Searcher::match(const SearchRequest& request, QueryBuilder& builder,
   const Xapian::Query filters = filter_query(request, parsed, std::nullopt);
   const auto first = static_cast<Xapian::doccount>((std::max(1, request.page) - 1) * per_page);
   const auto needed = first + static_cast<Xapian::doccount>(per_page);
+  const bool pinned = db_.get_value_freq(schema::kSlotBoost) > 0;
   int last_spy = -1;
   // With facets, every run sees all its matches and counts them on the way.
   auto run = [&](const Xapian::Query& q, bool has_words, Xapian::doccount from,
                  Xapian::doccount count) {
-    enquire.set_query(with_boosts(with_filters(q, filters), request, has_words));
+    enquire.set_query(with_boosts(with_filters(q, filters), request, has_words, pinned));
     enquire.clear_matchspies();
     Xapian::doccount check = std::max<Xapian::doccount>(needed, 100);
     last_spy = -1;
@@ -450,7 +452,6 @@ Matches Searcher::match(const SearchRequest& request, QueryBuilder& builder,
   ParseOptions po;
   po.op = DefaultOperator::kOr;
   po.partial = false;
-  po.spelling = false;
   if (parsed.has_words && all.size() < needed) m.did_you_mean = builder.correction(request.q);
   if (parsed.has_words && parsed.word_count > 1 && all.size() < needed) {
     ParsedQuery relaxed = builder.parse(request.q, po);

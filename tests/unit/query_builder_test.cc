@@ -15,7 +15,6 @@ std::string describe(const std::string& q, DefaultOperator op = DefaultOperator:
   ParseOptions o;
   o.op = op;
   o.partial = partial;
-  o.spelling = false;
   return qb.parse(q, o).query.get_description();
 }
 

@@ -81,7 +81,6 @@ TEST_CASE("schema: the query parser maps each field to the pinned prefix", "[sch
   QueryBuilder qb(db, "en");
   ParseOptions o;
   o.partial = false;
-  o.spelling = false;
   auto desc = [&](const std::string& q) { return qb.parse(q, o).query.get_description(); };
   CHECK(desc("title:zebra") == "Query(ZSzebra@1)");
   CHECK(desc("author:ada") == "Query(ZXAada@1)");
