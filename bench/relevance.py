@@ -5,11 +5,15 @@ behaviour, writes a TREC run, and scores it against a qrels.tsv.
     bench/relevance.py CORPUS_DIR [--queries Q.tsv --qrels R.tsv] [--out run.trec]
     bench/relevance.py --titles CORPUS_DIR...   (known-item title queries, as
                                                  ../shared/peers/make-title-queries.py makes)
+    bench/relevance.py --titles --by-lang CORPUS_DIR...
+                                                (every eligible title, scored per language
+                                                 of the post as the index has it)
 
 Measures: nDCG@10 (linear gains), MAP over the top 100, recall@100, and the per-query
 latency of the in-process loop."""
 import argparse
 import hashlib
+import json
 import math
 import os
 import re
@@ -72,13 +76,48 @@ def timing(path):
     return float(kv["mean_ms"]), float(kv["p95_ms"])
 
 
-def evaluate(corpus, queries, qrels_path, out, tmp):
+def evaluate(corpus, queries, qrels_path, out, tmp, qids=None):
     idx = os.path.join(tmp, "idx")
-    subprocess.run([os.path.join(HERE, "peer.sh"), "index", corpus, idx], check=True)
-    subprocess.run([os.path.join(HERE, "peer.sh"), "query", idx, queries, out], check=True,
-                   stderr=subprocess.DEVNULL)
-    qids = [line.split("\t", 1)[0] for line in open(queries, encoding="utf-8") if "\t" in line]
+    if not os.path.exists(idx):
+        subprocess.run([os.path.join(HERE, "peer.sh"), "index", corpus, idx], check=True)
+    if not os.path.exists(out):
+        subprocess.run([os.path.join(HERE, "peer.sh"), "query", idx, queries, out], check=True,
+                       stderr=subprocess.DEVNULL)
+    if qids is None:
+        qids = [line.split("\t", 1)[0] for line in open(queries, encoding="utf-8") if "\t" in line]
     return score(read_qrels(qrels_path), read_run(out), qids) + timing(out)
+
+
+def languages(idx):
+    """{docid: language} as the index has it (the peer index keeps a path -> docid map)."""
+    query = os.path.join(os.environ.get("POSTSEARCH_BUILD", os.path.join(HERE, "..", "build", "bench")),
+                         "query", "query")
+    docid = dict(line.rstrip("\n").split("\t", 1) for line in open(os.path.join(idx, "_peer_docmap.tsv")))
+    info = json.loads(subprocess.run([query, "--index", os.path.join(idx, "db"), "--json", "--per-page", "1",
+                                      "--facet-limit", "100"], capture_output=True, text=True).stdout)
+    out = {}
+    for v in info["facets"]["langs"]["values"]:
+        for page in range(1, 1000):
+            r = json.loads(subprocess.run([query, "--index", os.path.join(idx, "db"), "--json", "--no-facets",
+                                           "--lang", v["value"], "--per-page", "100", "--page", str(page)],
+                                          capture_output=True, text=True).stdout)
+            for h in r["hits"]:
+                out[docid.get(h["id"], h["id"])] = v["value"]
+            if len(r["hits"]) < 100:
+                break
+    return out
+
+
+def by_language(corpus, tmp):
+    """Rows of (language, scores) over every eligible title query of the corpus."""
+    queries, qrels = title_queries(corpus, tmp, n=1_000_000)
+    out = os.path.join(tmp, "run.trec")
+    evaluate(corpus, queries, qrels, out, tmp)
+    lang_of = languages(os.path.join(tmp, "idx"))
+    groups = defaultdict(list)
+    for qid, rel in read_qrels(qrels).items():
+        groups[lang_of.get(next(iter(rel)), "?")].append(qid)
+    return [(lang, evaluate(corpus, queries, qrels, out, tmp, sorted(q))) for lang, q in sorted(groups.items())]
 
 
 def title_queries(corpus, tmp, n=200):
@@ -99,6 +138,7 @@ def main():
     ap.add_argument("--qrels")
     ap.add_argument("--out")
     ap.add_argument("--titles", action="store_true", help="known-item title queries")
+    ap.add_argument("--by-lang", action="store_true", help="with --titles: every eligible title, per language")
     a = ap.parse_args()
     print(f"machine: {benchlib.machine()}")
     print(f"command: bench/relevance.py {' '.join(sys.argv[1:])}\n")
@@ -106,6 +146,12 @@ def main():
     print("|---|---:|---:|---:|---:|---:|---:|")
     for corpus in a.corpora:
         with tempfile.TemporaryDirectory(prefix="psrel-") as tmp:
+            name = os.path.basename(os.path.abspath(corpus))
+            if a.titles and a.by_lang:
+                for lang, (nd, mp, rc, n, mean, p95) in by_language(corpus, tmp):
+                    print(f"| {name} [{lang}] | {n} | {nd:.3f} | {mp:.3f} | {rc:.3f} | {mean:.2f} | {p95:.2f} |",
+                          flush=True)
+                continue
             if a.titles:
                 queries, qrels = title_queries(corpus, tmp)
             else:
@@ -113,7 +159,6 @@ def main():
                 qrels = a.qrels or os.path.join(corpus, "qrels.tsv")
             out = a.out or os.path.join(tmp, "run.trec")
             nd, mp, rc, n, mean, p95 = evaluate(corpus, queries, qrels, out, tmp)
-            name = os.path.basename(os.path.abspath(corpus))
             print(f"| {name} | {n} | {nd:.3f} | {mp:.3f} | {rc:.3f} | {mean:.2f} | {p95:.2f} |", flush=True)
 
 

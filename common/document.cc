@@ -61,6 +61,14 @@ std::string month_of(const Post& post) {
 
 }  // namespace
 
+// A stemmer that leaves words as they are: for languages without a Snowball stemmer, so
+// that their words still get the Z-prefixed "stem" terms a stemmed query looks for.
+class IdentityStem : public Xapian::StemImplementation {
+ public:
+  std::string operator()(const std::string& word) override { return word; }
+  std::string get_description() const override { return "identity"; }
+};
+
 bool is_cjk_language(const std::string& lang) {
   const std::string base = text::fold_case(lang.substr(0, lang.find_first_of("-_")));
   return base == "zh" || base == "ja" || base == "ko";
@@ -68,12 +76,13 @@ bool is_cjk_language(const std::string& lang) {
 
 Xapian::Stem stemmer_for(const std::string& lang) {
   const std::string base = text::fold_case(lang.substr(0, lang.find_first_of("-_")));
-  if (base.empty() || is_cjk_language(base)) return Xapian::Stem("none");
-  try {
-    return Xapian::Stem(base);
-  } catch (const Xapian::InvalidArgumentError&) {
-    return Xapian::Stem("none");
+  if (!base.empty() && !is_cjk_language(base)) {
+    try {
+      return Xapian::Stem(base);
+    } catch (const Xapian::InvalidArgumentError&) {
+    }
   }
+  return Xapian::Stem(new IdentityStem);  // Xapian owns it (reference counted)
 }
 
 DocumentBuilder::DocumentBuilder(DocumentOptions options) : options_(options) {
@@ -100,6 +109,8 @@ void DocumentBuilder::index_text_fields(const Post& post) {
 void DocumentBuilder::add_filters_and_values(const Post& post, Xapian::Document& doc) const {
   using schema::Filter;
   doc.add_boolean_term(schema::filter_term(Filter::kId, post.id));
+  doc.add_boolean_term(schema::filter_term(Filter::kUrl, post.url));
+  for (const auto& a : post.aliases) doc.add_boolean_term(schema::filter_term(Filter::kUrl, a));
   // wdf 1, not a boolean term: it must add weight when it matches.
   if (!post.title.empty()) doc.add_term(schema::exact_title_term(post.title), 1);
   for (const auto& a : post.authors) doc.add_boolean_term(schema::filter_term(Filter::kAuthor, a));
@@ -159,6 +170,7 @@ std::string encode_facets(const Post& post) {
         out += schema::normalise_filter_value(schema::Filter::kLang, post.lang);
         break;
       case schema::Filter::kId:
+      case schema::Filter::kUrl:
         break;
     }
   }

@@ -34,8 +34,10 @@ class DocumentBuilder {
   Xapian::TermGenerator generator_;
 };
 
-// The stemmer for a language code ("en", "de", "pt-BR"); Xapian::Stem("none") for
-// languages Snowball lacks (CJK text is n-grammed instead).
+// The stemmer for a language code ("en", "de", "pt-BR"); for languages Snowball lacks
+// (Ukrainian, Polish, CJK...) an identity stemmer, so that their words are also indexed as
+// the Z-prefixed terms a query parsed with another language's stemmer looks for (CJK text
+// is n-grammed, and n-grams are never stemmed).
 [[nodiscard]] Xapian::Stem stemmer_for(const std::string& lang);
 
 // True for Chinese, Japanese and Korean codes.

@@ -21,6 +21,7 @@ struct Post {
   std::string id;           // stable unique id: the source path under the site root
   std::string source_path;  // path relative to the site root, as reported in diagnostics
   std::string url;          // public URL path as the generator writes it ("/2024/01/02/x.html")
+  std::vector<std::string> aliases;  // former URL paths that redirect here (Hugo aliases)
   std::string title;
   std::vector<std::string> authors;
   std::vector<std::string> tags;

@@ -26,6 +26,21 @@ std::string normalise_filter_value(Filter filter, std::string_view value) {
   if (filter == Filter::kMonth) {
     out.erase(std::remove(out.begin(), out.end(), '-'), out.end());
   }
+  if (filter == Filter::kUrl) {
+    // "https://example.org/a/" and "/a/" are one path.
+    if (const auto scheme = out.find("://"); scheme != std::string::npos) {
+      const auto path = out.find('/', scheme + 3);
+      out = path == std::string::npos ? "/" : out.substr(path);
+    }
+    if (out.empty() || out.front() != '/') out.insert(out.begin(), '/');
+    // "/a/", "/a" and "/a/index.html" are one page.
+    constexpr std::string_view kIndex = "index.html";
+    if (out.size() >= kIndex.size() &&
+        out.compare(out.size() - kIndex.size(), kIndex.size(), kIndex) == 0) {
+      out.resize(out.size() - kIndex.size());
+    }
+    while (out.size() > 1 && out.back() == '/') out.pop_back();
+  }
   return out;
 }
 

@@ -15,7 +15,7 @@
 
 namespace postsearch::schema {
 
-inline constexpr int kSchemaVersion = 1;
+inline constexpr int kSchemaVersion = 2;  // 2: url terms (U)
 
 // Index metadata keys.
 inline constexpr std::string_view kMetaSchemaVersion = "postsearch.schema_version";
@@ -55,7 +55,7 @@ inline constexpr std::string_view kExactTitlePrefix = "XE";
 [[nodiscard]] std::string exact_title_term(std::string_view title);
 
 // Exact-match filter fields, stored as boolean terms prefix + normalised value.
-enum class Filter { kAuthor, kTag, kCategory, kLang, kYear, kMonth, kId };
+enum class Filter { kAuthor, kTag, kCategory, kLang, kYear, kMonth, kId, kUrl };
 
 struct FilterField {
   Filter filter;
@@ -63,7 +63,9 @@ struct FilterField {
   std::string_view prefix;  // boolean term prefix
 };
 
-inline constexpr std::array<FilterField, 7> kFilterFields{{
+// `url` holds a post's URL path and its former ones (Hugo aliases, Jekyll redirect_from),
+// so that `url:/2019/old-name/` finds the post an old link points to.
+inline constexpr std::array<FilterField, 8> kFilterFields{{
     {Filter::kAuthor, "author", "A"},
     {Filter::kTag, "tag", "K"},
     {Filter::kCategory, "category", "XC"},
@@ -71,6 +73,7 @@ inline constexpr std::array<FilterField, 7> kFilterFields{{
     {Filter::kYear, "year", "XY"},
     {Filter::kMonth, "month", "XM"},
     {Filter::kId, "id", "Q"},
+    {Filter::kUrl, "url", "U"},
 }};
 
 // Value slots.
@@ -115,7 +118,8 @@ inline constexpr std::array<FacetField, 6> kFacetFields{{
 [[nodiscard]] std::string filter_term(Filter filter, std::string_view value);
 
 // Normalises a filter value: lower case (ASCII and Unicode), trimmed, inner white space
-// collapsed to one space. Month values accept "2024-03" and "202403".
+// collapsed to one space. Month values accept "2024-03" and "202403". URL values are
+// paths: scheme and host dropped, a trailing "/" or "/index.html" ignored.
 [[nodiscard]] std::string normalise_filter_value(Filter filter, std::string_view value);
 
 }  // namespace postsearch::schema

@@ -157,6 +157,30 @@ void read_date(Context& c) {
   }
 }
 
+// When the generator publishes the post: Hugo's publishDate when set, else its date.
+std::optional<std::int64_t> publish_epoch(Context& c) {
+  if (c.site.generator == Generator::kHugo) {
+    for (const char* key : {"publishDate", "publishdate", "pubdate", "published"}) {
+      const json* v = c.get({key});
+      const auto s = v != nullptr ? scalar_text(*v) : std::nullopt;
+      if (const auto d = s ? parse_date(*s) : std::nullopt) return d->epoch;
+    }
+  }
+  if (c.date) return c.date->epoch;
+  return std::nullopt;
+}
+
+// Hugo's build options (`_build`, or `build` in later versions): render "never"/false
+// means Hugo writes no page for it, like `headless: true`.
+bool hugo_never_rendered(Context& c) {
+  if (c.site.generator != Generator::kHugo) return false;
+  const json* build = c.get({"_build", "build"});
+  if (build == nullptr || !build->is_object() || !build->contains("render")) return false;
+  const json& render = (*build)["render"];
+  return (render.is_boolean() && !render.get<bool>()) ||
+         (render.is_string() && (render == "never" || render == "false"));
+}
+
 // Why the generator would not publish this post, or an empty string.
 std::string skip_reason(Context& c) {
   if (c.site.generator == Generator::kJekyll && c.file.kind == SourceKind::kPost &&
@@ -174,7 +198,10 @@ std::string skip_reason(Context& c) {
   if (search != nullptr && search->is_boolean() && !search->get<bool>()) return "search: false";
   if (truthy(c.get({"noindex"}))) return "noindex: true";
   if (const json* headless = c.get({"headless"}); truthy(headless)) return "headless: true";
-  if (c.date && c.date->epoch > c.options.now && !c.options.future) return "dated in the future";
+  if (hugo_never_rendered(c)) return "not rendered (build render: never)";
+  if (const auto when = publish_epoch(c); when && *when > c.options.now && !c.options.future) {
+    return "dated in the future";
+  }
   if (const json* exp = c.get({"expiryDate"}); exp != nullptr) {
     const auto s = scalar_text(*exp);
     const auto d = s ? parse_date(*s) : std::nullopt;
@@ -351,6 +378,29 @@ void fill_text(Context& c, Post& post) {
   if (post.title.empty()) post.title = titleize(c.basename);
 }
 
+// Former URLs that redirect to this post: Hugo `aliases` (a relative one is relative to
+// the folder of the page's URL, as Hugo resolves it) and jekyll-redirect-from's
+// `redirect_from` (site paths).
+std::vector<std::string> aliases_of(Context& c, const Post& post) {
+  const bool hugo = c.site.generator == Generator::kHugo;
+  std::vector<std::string> out;
+  for (std::string a : list_field(c, hugo ? "aliases" : "redirect_from", false)) {
+    if (a.find("://") != std::string::npos) {
+      out.push_back(a);
+      continue;
+    }
+    if (a.front() != '/') {
+      const std::string own = post.url.substr(c.site.baseurl.size());
+      std::string base = own.substr(0, own.find_last_of('/', own.size() - 2) + 1);
+      a = (hugo ? base : std::string("/")) + a;
+      out.push_back(join_url(c.site.baseurl, a));
+      continue;
+    }
+    out.push_back(join_url(c.site.baseurl, a));
+  }
+  return out;
+}
+
 }  // namespace
 
 ReadResult read_post(const SiteConfig& site, const SourceFile& file, std::string_view bytes,
@@ -384,6 +434,7 @@ ReadResult read_post(const SiteConfig& site, const SourceFile& file, std::string
       post.url = join_url(site.baseurl, plain_url_of(c));
       break;
   }
+  post.aliases = aliases_of(c, post);
   c.result.status = ReadStatus::kIndexed;
   c.result.post = std::move(post);
   return std::move(c.result);

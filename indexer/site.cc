@@ -4,6 +4,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <toml++/toml.h>
+#include <xapian.h>
 
 #include <algorithm>
 #include <fstream>
@@ -103,7 +104,9 @@ void load_hugo(SiteConfig& c, const json& j) {
   if (j.contains("languages") && j["languages"].is_object()) {
     for (const auto& [lang, spec] : j["languages"].items()) {
       c.languages.push_back(lang);
-      const std::string dir = string_of(spec, "contentDir", "");
+      std::string dir = string_of(spec, "contentDir", "");
+      if (dir.rfind("./", 0) == 0) dir.erase(0, 2);
+      while (!dir.empty() && dir.back() == '/') dir.pop_back();
       if (!dir.empty()) c.language_dirs[lang] = dir;
     }
   }
@@ -191,6 +194,10 @@ void list_hugo_dir(const SiteConfig& c, const SiteOptions& o, const std::string&
                    const std::string& lang, Diagnostics& d, std::vector<SourceFile>& out) {
   walk(c, c.root / dir, d, [&](const fs::path& path, const std::string& rel) {
     const std::string name = path.filename().string();
+    // The shared content folder leaves a language's own contentDir inside it to that language.
+    for (const auto& [other, other_dir] : c.language_dirs) {
+      if (other != lang && other_dir != dir && rel.rfind(other_dir + "/", 0) == 0) return;
+    }
     SourceFile f{path, rel, SourceKind::kPost, "posts", {}, lang, dir};
     // Hugo's translation by file name: "post.de.md" is the German "post.md".
     const std::string stem = path.stem().string();
@@ -215,9 +222,42 @@ void list_hugo(const SiteConfig& c, const SiteOptions& o, Diagnostics& d,
   }
 }
 
+// A folder name that is a language code: "de", "pt-br", "zh-Hans" whose base is a language
+// with a Xapian stemmer, CJK, or one of the common languages written without one.
+bool is_language_folder(const std::string& name) {
+  static constexpr std::string_view kWithoutStemmer[] = {"bg", "cs", "el", "fa", "he", "hi", "hr",
+                                                         "ko", "ja", "pl", "sk", "sl", "sr", "th",
+                                                         "uk", "vi", "zh", "ms", "lv", "et"};
+  const std::string base = text::fold_case(name.substr(0, name.find_first_of("-_")));
+  if (base.size() != 2 || name.size() > 10) return false;
+  if (std::find(std::begin(kWithoutStemmer), std::end(kWithoutStemmer), base) !=
+      std::end(kWithoutStemmer)) {
+    return true;
+  }
+  try {
+    Xapian::Stem stem(base);
+    return true;
+  } catch (const Xapian::InvalidArgumentError&) {
+    return false;
+  }
+}
+
+// A plain folder whose top level holds two or more language folders ("en/", "ja/") is a
+// multilingual site laid out by folder: each post takes its folder's language.
 void list_plain(const SiteConfig& c, Diagnostics& d, std::vector<SourceFile>& out) {
+  std::vector<std::string> language_folders;
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(c.root, ec)) {
+    const std::string name = entry.path().filename().string();
+    if (entry.is_directory(ec) && is_language_folder(name)) language_folders.push_back(name);
+  }
+  if (language_folders.size() < 2) language_folders.clear();
   walk(c, c.root, d, [&](const fs::path& path, const std::string& rel) {
-    out.push_back({path, rel, SourceKind::kPost, "posts", {}, "", ""});
+    const std::string top = rel.substr(0, rel.find('/'));
+    const bool by_folder =
+        top.size() < rel.size() &&
+        std::find(language_folders.begin(), language_folders.end(), top) != language_folders.end();
+    out.push_back({path, rel, SourceKind::kPost, "posts", {}, by_folder ? top : "", ""});
   });
 }
 
@@ -294,6 +334,10 @@ std::vector<SourceFile> list_sources(const SiteConfig& config, const SiteOptions
   }
   std::sort(out.begin(), out.end(),
             [](const SourceFile& a, const SourceFile& b) { return a.rel < b.rel; });
+  // One file is one post, however many content folders reach it.
+  out.erase(std::unique(out.begin(), out.end(),
+                        [](const SourceFile& a, const SourceFile& b) { return a.rel == b.rel; }),
+            out.end());
   return out;
 }
 

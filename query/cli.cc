@@ -22,6 +22,7 @@ constexpr const char* kQueryLanguage = R"(Query language:
   tag:cpp  category:news   posts with a tag or category (exact, any case); also lang:de
   after:2023-01            posts dated from January 2023 on; before:2024 before 2024
   year:2022  year:2020..2022
+  url:/2019/old-name/      the post at a URL, or that a former URL (alias) redirects to
   deploy*                  words starting with "deploy"
 
 Examples:

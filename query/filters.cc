@@ -25,6 +25,7 @@ const std::vector<std::string>* request_values(const SearchRequest& r, Filter f)
     case Filter::kLang:
       return &r.langs;
     case Filter::kId:
+    case Filter::kUrl:
       break;
   }
   return nullptr;

@@ -113,7 +113,7 @@ class Endpoints(HttpTestCase):
         self.assertEqual(status, 200)
         self.assertTrue(body["ready"])
         self.assertEqual(body["documents"], 47)
-        self.assertEqual(body["schema_version"], 1)
+        self.assertEqual(body["schema_version"], 2)
         self.assertRegex(body["revision"], r"^gen-\d+:\d+$")
         self.svc.get_json("/api/search?q=x")
         # The access logger records a request just after its answer is sent.

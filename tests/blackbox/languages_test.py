@@ -61,5 +61,38 @@ class Languages(SiteTestCase):
         self.assertEqual(self.ids("--lang", "en", "Häuser"), [])
 
 
+    def test_language_without_a_stemmer_is_found_by_any_query_language(self):
+        # Snowball has no Ukrainian: its words must still match a query parsed with the
+        # index's English stemmer (and with its own language).
+        self.write("uk-kyiv.md", "---\ntitle: Київ навесні\nlang: uk\n---\nКаштани цвітуть уздовж вулиць.\n")
+        index(self.site, self.idx)
+        for args in [(), ("--query-lang", "uk"), ("--query-lang", "de")]:
+            self.assertEqual(self.ids(*args, "каштани цвітуть"), ["uk-kyiv.md"], args)
+
+
+class LanguagesByFolder(SiteTestCase):
+    """A plain folder laid out as en/, de/, ru/, ja/, zh/, ko/: the folder is the language."""
+
+    def test_folder_gives_the_language_and_its_stemmer(self):
+        site = os.path.join(self.tmp, "folders")
+        for name, (lang, title, body) in POSTS.items():
+            path = os.path.join(site, lang, name)
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            with open(path, "w") as f:
+                f.write(f"---\ntitle: {title}\n---\n{body}\n")
+        with open(os.path.join(site, "docs.md"), "w") as f:  # outside the language folders
+            f.write("---\ntitle: Top level\n---\nNo folder, the default language.\n")
+        os.makedirs(os.path.join(site, "js"))  # a folder that is not a language
+        with open(os.path.join(site, "js", "notes.md"), "w") as f:
+            f.write("Plain notes.\n")
+        index(site, self.idx)
+        hits = query_json(self.idx, "--per-page", "20", check=0)["hits"]
+        self.assertEqual({h["id"]: h["lang"] for h in hits}, {
+            **{f"{lang}/{name}": lang for name, (lang, _, _) in POSTS.items()},
+            "docs.md": "en", "js/notes.md": "en"})
+        de = query_json(self.idx, "--query-lang", "de", "Haus", check=0)["hits"]
+        self.assertEqual([h["id"] for h in de], ["de/de-haeuser.md"])
+
+
 if __name__ == "__main__":
     unittest.main(verbosity=2)

@@ -111,3 +111,19 @@ TEST_CASE("post reader: Hugo URLs from the content path, slug and url", "[post_r
 }
 
 }  // namespace postsearch
+
+namespace postsearch {
+
+TEST_CASE("post reader: former URLs from redirect_from, with the base URL", "[post_reader]") {
+  SiteConfig site = testing::jekyll_site("/site");
+  site.baseurl = "/blog";
+  const auto r = read("_posts/2024-03-05-a.md",
+                      "---\nredirect_from:\n  - /old/a/\n  - older.html\n"
+                      "  - https://elsewhere.example/x/\n---\n",
+                      site);
+  REQUIRE(r.post);
+  CHECK(r.post->aliases == std::vector<std::string>{"/blog/old/a/", "/blog/older.html",
+                                                    "https://elsewhere.example/x/"});
+}
+
+}  // namespace postsearch

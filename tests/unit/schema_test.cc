@@ -17,6 +17,7 @@ Post sample_post() {
   Post p;
   p.id = "_posts/2024-03-05-sample.md";
   p.url = "/2024/03/05/sample.html";
+  p.aliases = {"/old/sample/"};
   p.title = "Zebras crossing";
   p.authors = {"Ada Lindqvist"};
   p.tags = {"Wildlife", "C++"};
@@ -45,12 +46,28 @@ TEST_CASE("schema: the indexer writes the pinned prefixes and slots", "[schema]"
   DocumentBuilder builder;
   const Xapian::Document doc = builder.build(sample_post());
   const auto terms = terms_of(doc);
-  for (const char* t : {"Szebras", "XAada", "XKwildlife", "XHquagga", "XDokapis", "giraffes",
-                        "frobnicate", "narwhal",
+  for (const char* t : {"Szebras",
+                        "XAada",
+                        "XKwildlife",
+                        "XHquagga",
+                        "XDokapis",
+                        "giraffes",
+                        "frobnicate",
+                        "narwhal",
                         "A"
                         "ada lindqvist",
-                        "Kwildlife", "Kc++", "XCnature notes", "Len", "XY2024", "XM202403",
-                        "Q_posts/2024-03-05-sample.md", "zebras", "quagga", "okapis"}) {
+                        "Kwildlife",
+                        "Kc++",
+                        "XCnature notes",
+                        "Len",
+                        "XY2024",
+                        "XM202403",
+                        "Q_posts/2024-03-05-sample.md",
+                        "U/2024/03/05/sample.html",
+                        "U/old/sample",
+                        "zebras",
+                        "quagga",
+                        "okapis"}) {
     INFO(t);
     CHECK(terms.count(t) == 1);
   }
@@ -90,6 +107,7 @@ TEST_CASE("schema: the query parser maps each field to the pinned prefix", "[sch
   CHECK(desc("category:\"Nature Notes\"") == "Query(0 * XCnature notes)");
   CHECK(desc("lang:EN") == "Query(0 * Len)");
   CHECK(desc("id:_posts/x.md") == "Query(0 * Q_posts/x.md)");
+  CHECK(desc("url:https://example.org/a/b/") == "Query(0 * U/a/b)");
 }
 
 TEST_CASE("schema: every field round-trips through an in-memory index", "[schema]") {
@@ -147,6 +165,10 @@ TEST_CASE("schema: filter values are normalised the same way on both sides", "[s
   CHECK(schema::filter_term(schema::Filter::kTag, "  C++ ") == "Kc++");
   CHECK(schema::filter_term(schema::Filter::kAuthor, "Tomás  Herrera") == "Atomás herrera");
   CHECK(schema::filter_term(schema::Filter::kMonth, "2024-03") == "XM202403");
+  for (const char* url : {"/a/b/", "/a/b", "/a/b/index.html", "http://host:8080/a/b/", "a/b"}) {
+    CHECK(schema::filter_term(schema::Filter::kUrl, url) == "U/a/b");
+  }
+  CHECK(schema::filter_term(schema::Filter::kUrl, "https://host") == "U/");
   CHECK(schema::filter_term(schema::Filter::kTag, std::string(1000, 'x')).size() <=
         schema::kMaxTermBytes);
 }
