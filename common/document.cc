@@ -5,6 +5,7 @@
 #include <stdexcept>
 
 #include "common/schema.h"
+#include "common/stop_words.h"
 #include "common/text.h"
 
 namespace postsearch {
@@ -85,8 +86,23 @@ Xapian::Stem stemmer_for(const std::string& lang) {
   return Xapian::Stem(new IdentityStem);  // Xapian owns it (reference counted)
 }
 
+const Xapian::Stopper* DocumentBuilder::stopper_for(const std::string& lang) {
+  auto it = stoppers_.find(lang);
+  if (it == stoppers_.end()) {
+    std::unique_ptr<Xapian::SimpleStopper> stopper;
+    if (const std::string_view words = stop_word_list(text::fold_case(lang)); !words.empty()) {
+      stopper = std::make_unique<Xapian::SimpleStopper>();
+      for (const auto& w : text::split(std::string(words), ' ')) stopper->add(w);
+    }
+    it = stoppers_.emplace(lang, std::move(stopper)).first;
+  }
+  return it->second.get();
+}
+
 DocumentBuilder::DocumentBuilder(DocumentOptions options) : options_(options) {
   generator_.set_stemming_strategy(Xapian::TermGenerator::STEM_SOME);
+  // Stop words keep their positions and exact terms (phrases need them) but get no stem.
+  generator_.set_stopper_strategy(Xapian::TermGenerator::STOP_STEMMED);
   if (options_.spelling_db != nullptr) generator_.set_database(*options_.spelling_db);
 }
 
@@ -140,6 +156,7 @@ Xapian::Document DocumentBuilder::build(const Post& post) {
   Xapian::Document doc;
   generator_.set_document(doc);
   generator_.set_stemmer(stemmer_for(post.lang));
+  generator_.set_stopper(stopper_for(post.lang));
   index_text_fields(post);
   add_filters_and_values(post, doc);
   doc.set_data(encode_stored(post));

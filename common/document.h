@@ -6,6 +6,7 @@
 #include <xapian.h>
 
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -29,9 +30,12 @@ class DocumentBuilder {
  private:
   void index_text_fields(const Post& post);
   void add_filters_and_values(const Post& post, Xapian::Document& doc) const;
+  // The language's stop words (null when it has none), made once per builder.
+  const Xapian::Stopper* stopper_for(const std::string& lang);
 
   DocumentOptions options_;
-  Xapian::TermGenerator generator_;
+  std::map<std::string, std::unique_ptr<Xapian::SimpleStopper>> stoppers_;
+  Xapian::TermGenerator generator_;  // after stoppers_: it points at them
 };
 
 // The stemmer for a language code ("en", "de", "pt-BR"); for languages Snowball lacks

@@ -8,6 +8,7 @@
 
 #include "common/document.h"
 #include "common/schema.h"
+#include "common/stop_words.h"
 #include "common/text.h"
 
 namespace postsearch {
@@ -200,9 +201,10 @@ QueryBuilder::QueryBuilder(const Xapian::Database& db, const std::string& lang)
   parser_.set_database(db);
   parser_.set_stemmer(stemmer_);
   parser_.set_stemming_strategy(Xapian::QueryParser::STEM_SOME);
-  if (lang.rfind("en", 0) == 0) {
-    const auto& words = english_stop_words();
-    parser_.set_stopper((new Xapian::SimpleStopper(words.begin(), words.end()))->release());
+  if (const std::string_view words = stop_word_list(text::fold_case(lang)); !words.empty()) {
+    auto* stopper = new Xapian::SimpleStopper();
+    for (const auto& w : text::split(std::string(words), ' ')) stopper->add(w);
+    parser_.set_stopper(stopper->release());
   }
   parser_.set_max_expansion(kMaxWildcardExpansion, Xapian::Query::WILDCARD_LIMIT_MOST_FREQUENT,
                             Xapian::QueryParser::FLAG_WILDCARD | Xapian::QueryParser::FLAG_PARTIAL);
@@ -322,27 +324,6 @@ std::optional<Xapian::Query> QueryBuilder::parse_with_fallbacks(
   }
   warnings.push_back("could not parse the query (" + error + ")");
   return std::nullopt;
-}
-
-const std::vector<std::string>& english_stop_words() {
-  static const std::vector<std::string> kWords = {
-      "a",      "about",  "above", "after", "again",   "against",  "all",        "am",
-      "an",     "and",    "any",   "are",   "as",      "at",       "be",         "because",
-      "been",   "before", "being", "below", "between", "both",     "but",        "by",
-      "can",    "could",  "did",   "do",    "does",    "doing",    "down",       "during",
-      "each",   "few",    "for",   "from",  "further", "had",      "has",        "have",
-      "having", "he",     "her",   "here",  "hers",    "herself",  "him",        "himself",
-      "his",    "how",    "i",     "if",    "in",      "into",     "is",         "it",
-      "its",    "itself", "just",  "me",    "more",    "most",     "my",         "myself",
-      "no",     "nor",    "not",   "now",   "of",      "off",      "on",         "once",
-      "only",   "or",     "other", "ought", "our",     "ours",     "ourselves",  "out",
-      "over",   "own",    "same",  "she",   "should",  "so",       "some",       "such",
-      "than",   "that",   "the",   "their", "theirs",  "them",     "themselves", "then",
-      "there",  "these",  "they",  "this",  "those",   "through",  "to",         "too",
-      "under",  "until",  "up",    "very",  "was",     "we",       "were",       "what",
-      "when",   "where",  "which", "while", "who",     "whom",     "why",        "will",
-      "with",   "would",  "you",   "your",  "yours",   "yourself", "yourselves"};
-  return kWords;
 }
 
 }  // namespace postsearch

@@ -74,7 +74,4 @@ class QueryBuilder {
   std::string lang_;
 };
 
-// The English stop words (the Snowball list) used at query time.
-[[nodiscard]] const std::vector<std::string>& english_stop_words();
-
 }  // namespace postsearch

@@ -61,6 +61,16 @@ class Languages(SiteTestCase):
         self.assertEqual(self.ids("--lang", "en", "Häuser"), [])
 
 
+    def test_stop_words_of_the_query_language(self):
+        # "über" is a German stop word: asked in German it need not match; in English it must.
+        de = query_json(self.idx, "--query-lang", "de", "--no-facets", "über Häuser", check=0)
+        self.assertEqual(([h["id"] for h in de["hits"]], de["relaxed"]), (["de-haeuser.md"], False))
+        en = query_json(self.idx, "--no-facets", "über Häuser", check=None)
+        self.assertTrue(en["relaxed"] or not en["hits"])
+        # Russian: "в" and "о" are stop words.
+        ru = query_json(self.idx, "--query-lang", "ru", "--no-facets", "о книге в библиотеке", check=0)
+        self.assertEqual(([h["id"] for h in ru["hits"]], ru["relaxed"]), (["ru-knigi.md"], False))
+
     def test_language_without_a_stemmer_is_found_by_any_query_language(self):
         # Snowball has no Ukrainian: its words must still match a query parsed with the
         # index's English stemmer (and with its own language).

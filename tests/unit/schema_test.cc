@@ -8,6 +8,7 @@
 
 #include "common/document.h"
 #include "common/schema.h"
+#include "common/stop_words.h"
 #include "query/query_builder.h"
 
 namespace postsearch {
@@ -171,6 +172,37 @@ TEST_CASE("schema: filter values are normalised the same way on both sides", "[s
   CHECK(schema::filter_term(schema::Filter::kUrl, "https://host") == "U/");
   CHECK(schema::filter_term(schema::Filter::kTag, std::string(1000, 'x')).size() <=
         schema::kMaxTermBytes);
+}
+
+}  // namespace postsearch
+
+namespace postsearch {
+
+TEST_CASE("stop words: Snowball's lists by language code", "[schema]") {
+  const auto has = [](std::string_view lang, std::string_view word) {
+    const std::string list = " " + std::string(stop_word_list(lang)) + " ";
+    return list.find(" " + std::string(word) + " ") != std::string::npos;
+  };
+  CHECK(has("en", "the"));
+  CHECK(has("de", "über"));
+  CHECK(has("pt-br", "não"));
+  CHECK(has("nn", "ikkje"));
+  CHECK(has("ru", "в"));
+  CHECK(stop_word_list("uk").empty());
+  CHECK(stop_word_list("ja").empty());
+}
+
+TEST_CASE("stop words keep their exact terms and positions but get no stem", "[schema]") {
+  DocumentBuilder builder;
+  Post post;
+  post.id = "a.md";
+  post.lang = "de";
+  post.sections = {{"", "", 0, "Die Häuser der Stadt"}};
+  const Xapian::Document doc = builder.build(post);
+  std::set<std::string> terms(doc.termlist_begin(), doc.termlist_end());
+  CHECK(terms.count("die") == 1);
+  CHECK(terms.count("Zdie") == 0);
+  CHECK(terms.count("Zhaus") == 1);
 }
 
 }  // namespace postsearch
