@@ -16,12 +16,13 @@ constexpr const char* kQueryLanguage = R"(Query language:
   climbing gear            every word required (the last also as a prefix while typing);
                            when no post has them all, the best partial matches instead
   "exact phrase"           words next to each other, in this order
-  rust OR go               either word          rust -unsafe     without a word
-  rust NOT unsafe          the same             (a OR b) c       grouping
+  rust OR go               either word
+  rust -unsafe             without a word (also: rust NOT unsafe)
+  (rust OR go) async       grouping
   title:release            a word in the title (also author:, heading:, description:)
-  tag:cpp  category:news   posts with a tag or category (exact, any case); also lang:de
+  tag:cpp                  posts with a tag (exact, any case); also category:news, lang:de
   after:2023-01            posts dated from January 2023 on; before:2024 before 2024
-  year:2022  year:2020..2022
+  year:2022                posts from 2022; a range: year:2020..2022
   url:/2019/old-name/      the post at a URL, or that a former URL (alias) redirects to
   deploy*                  words starting with "deploy"
 
@@ -29,6 +30,8 @@ Examples:
   query --index idx "static site" --tag jekyll --sort -date
   query --index idx --json 'title:release after:2023'
   query --index idx --suggest "mark"     query --index idx --related _posts/2023-01-02-x.md
+
+The HTTP service: query serve --index idx --listen 127.0.0.1:8080 (see query serve --help)
 )";
 
 struct CliOptions {

@@ -124,6 +124,7 @@ int run_serve_cli(const std::vector<std::string>& args, std::ostream& out, std::
   CLI::App app{"Serves search over HTTP: the JSON API, the search page and its assets.",
                "query serve"};
   add_flags(app, f);
+  app.footer("\n" + endpoint_help());
   try {
     std::vector<std::string> reversed(args.rbegin(), args.rend());
     app.parse(reversed);

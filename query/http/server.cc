@@ -34,22 +34,43 @@ struct Route {
   const char* name;
   const char* method;
   const char* pattern;
+  const char* shown;    // the path as documentation writes it
+  const char* summary;  // for `query serve --help` and the man page
 };
 constexpr Route kRoutes[] = {
-    {"search", "GET", "/api/search"},
-    {"search", "POST", "/api/search"},
-    {"suggest", "GET", "/api/suggest"},
-    {"related", "GET", "/api/related/(.+)"},
-    {"post", "GET", "/api/posts/(.+)"},
-    {"healthz", "GET", "/healthz"},
-    {"readyz", "GET", "/readyz"},
-    {"metrics", "GET", "/metrics"},
-    {"opensearch", "GET", "/opensearch.xml"},
-    {"feed", "GET", "/search.atom"},
-    {"page", "GET", "/"},
-    {"page", "GET", "/search"},
-    {"asset", "GET", "/assets/([A-Za-z0-9_-][A-Za-z0-9._-]*)"},
+    {"search", "GET", "/api/search", "/api/search?q=&tag=&...",
+     "ranked, faceted results, as query --json prints them"},
+    {"search", "POST", "/api/search", "/api/search", "the same, parameters in a JSON body"},
+    {"suggest", "GET", "/api/suggest", "/api/suggest?q=PREFIX", "completions while typing"},
+    {"related", "GET", "/api/related/(.+)", "/api/related/ID", "posts related to a post"},
+    {"post", "GET", "/api/posts/(.+)", "/api/posts/ID", "one post's stored fields and sections"},
+    {"healthz", "GET", "/healthz", "/healthz", "alive"},
+    {"readyz", "GET", "/readyz", "/readyz", "index open: schema, posts, revision (503 if not)"},
+    {"metrics", "GET", "/metrics", "/metrics", "Prometheus metrics"},
+    {"opensearch", "GET", "/opensearch.xml", "/opensearch.xml", "OpenSearch description"},
+    {"feed", "GET", "/search.atom", "/search.atom?q=&tag=&...", "a search as an Atom feed"},
+    {"page", "GET", "/", "/", "the search page"},
+    {"page", "GET", "/search", "/search?q=", "the search page, results rendered without script"},
+    {"asset", "GET", "/assets/([A-Za-z0-9_-][A-Za-z0-9._-]*)", "/assets/FILE",
+     "postsearch.js, postsearch.css for the search box"},
 };
+
+}  // namespace
+
+std::string endpoint_help() {
+  std::string out = "Endpoints:\n";
+  for (const auto& r : kRoutes) {
+    std::string line = std::string("  ") + r.method + " " + r.shown;
+    line.resize(std::max<std::size_t>(line.size() + 1, 34), ' ');
+    out += line + r.summary + "\n";
+  }
+  out +=
+      "Errors answer {\"error\": {\"code\", \"message\", \"param\"}} with 400, 404, 405, 413,\n"
+      "414, 429 or 503.\n";
+  return out;
+}
+
+namespace {
 
 const char* code_for(int status) {
   switch (status) {
@@ -442,9 +463,20 @@ void Server::Impl::suggest(const httplib::Request& req, httplib::Response& res) 
 
 void Server::Impl::related(const httplib::Request& req, httplib::Response& res) {
   const std::string id = req.matches[1];
+  int count = 5;
+  if (req.has_param("per_page")) {
+    const std::string v = req.get_param_value("per_page");
+    char* end = nullptr;
+    const long n = std::strtol(v.c_str(), &end, 10);
+    if (v.empty() || *end != '\0' || n < 1 || n > kMaxPerPage) {
+      return send_error(res, 400, "per_page: must be between 1 and " + std::to_string(kMaxPerPage),
+                        "per_page");
+    }
+    count = static_cast<int>(n);
+  }
   auto searcher = acquire();
   if (not_modified(req, res, searcher)) return;
-  const auto hits = searcher->related(id, 5);
+  const auto hits = searcher->related(id, count);
   if (!hits) return send_error(res, 404, "no post with id " + text::truncate_utf8(id, 200), "id");
   res.set_content(related_json(id, *hits).dump(), kJson);
 }

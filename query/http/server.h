@@ -33,6 +33,9 @@ struct ServerOptions {
   int cache_max_age = 10;  // Cache-Control max-age of API answers, seconds
 };
 
+// The route table as text: one line per endpoint, for --help and the man page.
+[[nodiscard]] std::string endpoint_help();
+
 class Server {
  public:
   // `log` receives the access log and errors; it must outlive the server.
