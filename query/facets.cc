@@ -8,6 +8,7 @@
 
 #include "common/document.h"
 #include "common/schema.h"
+#include "query/facet_table.h"
 #include "query/filters.h"
 
 namespace postsearch {
@@ -27,14 +28,21 @@ using FastCounts = std::unordered_map<std::string, std::size_t, Hash, std::equal
 // Counts every wanted field from the one facets value of each match.
 class FacetSpy : public Xapian::MatchSpy {
  public:
-  explicit FacetSpy(std::vector<const FacetField*> fields)
-      : fields_(std::move(fields)), counts_(fields_.size()) {
+  FacetSpy(std::vector<const FacetField*> fields, const FacetTable* table)
+      : fields_(std::move(fields)), counts_(fields_.size()), table_(table) {
     for (std::size_t i = 0; i < fields_.size(); ++i) {
-      index_of_[static_cast<std::size_t>(fields_[i] - schema::kFacetFields.data())] =
-          static_cast<int>(i);
+      const auto field = static_cast<std::size_t>(fields_[i] - schema::kFacetFields.data());
+      index_of_[field] = static_cast<int>(i);
+      if (table_ != nullptr) by_id_.emplace_back(table_->value_count(field), 0);
     }
   }
   void operator()(const Xapian::Document& doc, double) override {
+    if (table_ != nullptr) {
+      table_->for_each(doc.get_docid(), [this](std::uint32_t field, std::uint32_t id) {
+        if (const int i = index_of_[field]; i >= 0) ++by_id_[static_cast<std::size_t>(i)][id];
+      });
+      return;
+    }
     const std::string v = doc.get_value(schema::kSlotFacets);
     std::string_view rest(v);
     for (std::size_t field = 0; field < schema::kFacetFields.size() && !rest.empty(); ++field) {
@@ -46,7 +54,14 @@ class FacetSpy : public Xapian::MatchSpy {
     }
   }
   [[nodiscard]] Counts counts(std::size_t i) const {
-    return {counts_[i].begin(), counts_[i].end()};
+    if (table_ == nullptr) return {counts_[i].begin(), counts_[i].end()};
+    Counts out;
+    const auto field = static_cast<std::size_t>(fields_[i] - schema::kFacetFields.data());
+    const auto& n = by_id_[i];
+    for (std::uint32_t id = 0; id < n.size(); ++id) {
+      if (n[id] != 0) out.emplace(table_->name(field, id), n[id]);
+    }
+    return out;
   }
 
  private:
@@ -67,6 +82,8 @@ class FacetSpy : public Xapian::MatchSpy {
 
   std::vector<const FacetField*> fields_;
   std::vector<FastCounts> counts_;
+  const FacetTable* table_;                      // null: read each match's facets value
+  std::vector<std::vector<std::size_t>> by_id_;  // with a table: counts by value id
   std::array<int, schema::kFacetFields.size()> index_of_{-1, -1, -1, -1, -1, -1};
 };
 
@@ -79,10 +96,10 @@ bool wanted(const FacetField& f, const SearchRequest& r, const ParsedQuery& pars
 
 // Counts for `fields` over the matches of `query`, in one pass.
 std::vector<Counts> count(const Xapian::Database& db, const Xapian::Query& query,
-                          const std::vector<const FacetField*>& fields) {
+                          const std::vector<const FacetField*>& fields, const FacetTable* table) {
   std::vector<Counts> out(fields.size());
   if (fields.empty()) return out;
-  FacetSpy spy(fields);
+  FacetSpy spy(fields, table);
   Xapian::Enquire e(db);
   e.set_query(query);
   e.set_weighting_scheme(Xapian::BoolWeight());
@@ -123,8 +140,9 @@ Facet make_facet(const FacetField& f, const Counts& counts, const SearchRequest&
 
 }  // namespace
 
-FacetCounter::FacetCounter(const SearchRequest& request, const ParsedQuery& parsed)
-    : request_(request), parsed_(parsed) {
+FacetCounter::FacetCounter(const SearchRequest& request, const ParsedQuery& parsed,
+                           const FacetTable* table)
+    : request_(request), parsed_(parsed), table_(table) {
   for (const auto& f : schema::kFacetFields) {
     if (!wanted(f, request, parsed)) continue;
     (selected_values(request, parsed, f.filter).empty() ? shared_ : selected_).push_back(&f);
@@ -135,7 +153,7 @@ FacetCounter::~FacetCounter() = default;
 
 std::pair<Xapian::MatchSpy*, int> FacetCounter::shared_spy() {
   if (shared_.empty()) return {nullptr, -1};
-  spies_.push_back(std::make_unique<FacetSpy>(shared_));
+  spies_.push_back(std::make_unique<FacetSpy>(shared_, table_));
   return {spies_.back().get(), static_cast<int>(spies_.size()) - 1};
 }
 
@@ -144,7 +162,7 @@ std::vector<Facet> FacetCounter::finish(const Xapian::Database& db, const Xapian
   std::map<const FacetField*, Counts> counts;
   for (const FacetField* f : selected_) {
     const Xapian::Query q = with_filters(text_query, filter_query(request_, parsed_, f->filter));
-    counts[f] = count(db, q, {f}).front();
+    counts[f] = count(db, q, {f}, table_).front();
   }
   std::vector<Counts> shared_counts;
   if (used >= 0 && used < static_cast<int>(spies_.size())) {
@@ -152,7 +170,8 @@ std::vector<Facet> FacetCounter::finish(const Xapian::Database& db, const Xapian
       shared_counts.push_back(spies_[static_cast<std::size_t>(used)]->counts(i));
   } else {
     shared_counts =
-        count(db, with_filters(text_query, filter_query(request_, parsed_, std::nullopt)), shared_);
+        count(db, with_filters(text_query, filter_query(request_, parsed_, std::nullopt)), shared_,
+              table_);
   }
   for (std::size_t i = 0; i < shared_.size(); ++i) counts[shared_[i]] = shared_counts[i];
   std::vector<Facet> out;

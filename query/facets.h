@@ -20,6 +20,7 @@
 namespace postsearch {
 
 class FacetSpy;
+class FacetTable;
 
 // Counts for one search. The fields without a selection share the search's own match
 // set: attach shared_spy() to the run whose matches become the result (with
@@ -27,7 +28,9 @@ class FacetSpy;
 // which then needs one more pass only per field with a selection. Not thread-safe.
 class FacetCounter {
  public:
-  FacetCounter(const SearchRequest& request, const ParsedQuery& parsed);
+  // `table`: the facet values of the open revision (faster), or null to read each match's.
+  FacetCounter(const SearchRequest& request, const ParsedQuery& parsed,
+               const FacetTable* table = nullptr);
   ~FacetCounter();
   FacetCounter(const FacetCounter&) = delete;
   FacetCounter& operator=(const FacetCounter&) = delete;
@@ -42,6 +45,7 @@ class FacetCounter {
  private:
   const SearchRequest& request_;
   const ParsedQuery& parsed_;
+  const FacetTable* table_;
   std::vector<const schema::FacetField*> shared_;
   std::vector<const schema::FacetField*> selected_;
   std::vector<std::unique_ptr<FacetSpy>> spies_;

@@ -3,6 +3,7 @@
 #include <utf8proc.h>
 
 #include <algorithm>
+#include <cstring>
 #include <ctime>
 #include <iterator>
 
@@ -203,7 +204,10 @@ QueryBuilder::QueryBuilder(const Xapian::Database& db, const std::string& lang)
   parser_.set_stemming_strategy(Xapian::QueryParser::STEM_SOME);
   if (const std::string_view words = stop_word_list(text::fold_case(lang)); !words.empty()) {
     auto* stopper = new Xapian::SimpleStopper();
-    for (const auto& w : text::split(std::string(words), ' ')) stopper->add(w);
+    for (const auto& w : text::split(std::string(words), ' ')) {
+      stopper->add(w);
+      stop_words_.insert(w);
+    }
     parser_.set_stopper(stopper->release());
   }
   parser_.set_max_expansion(kMaxWildcardExpansion, Xapian::Query::WILDCARD_LIMIT_MOST_FREQUENT,
@@ -252,7 +256,7 @@ std::string QueryBuilder::correction(std::string_view input) {
   ParsedQuery scratch;
   const std::string text =
       balance(extract_dates(sanitise(input, scratch.warnings), scratch), scratch.warnings);
-  if (text::trim(text).empty()) return "";
+  if (text::trim(text).empty() || !has_unknown_word(text)) return "";
   try {
     (void)parser_.parse_query(text, Xapian::QueryParser::FLAG_PHRASE |
                                         Xapian::QueryParser::FLAG_BOOLEAN |
@@ -262,6 +266,26 @@ std::string QueryBuilder::correction(std::string_view input) {
   } catch (const Xapian::QueryParserError&) {
     return "";
   }
+}
+
+// Whether any plain word of the query is missing from the index: only then can a spelling
+// correction help, and Xapian's search for one costs milliseconds per word. The last word,
+// being typed, counts as known when some indexed word starts with it.
+bool QueryBuilder::has_unknown_word(const std::string& text) const {
+  const std::vector<std::string> words = text::split(text::collapse_whitespace(text), ' ');
+  for (std::size_t i = 0; i < words.size(); ++i) {
+    std::string w = words[i];
+    while (!w.empty() && std::strchr("\"()+-*", w.front()) != nullptr) w.erase(0, 1);
+    while (!w.empty() && std::strchr("\"()*", w.back()) != nullptr) w.pop_back();
+    if (w.empty() || w == "OR" || w == "AND" || w == "NOT" || w.find(':') != std::string::npos) {
+      continue;
+    }
+    w = text::fold_case(w);
+    if (w.size() < 2 || stop_words_.count(w) != 0 || db_.term_exists(w)) continue;
+    if (i + 1 == words.size() && db_.allterms_begin(w) != db_.allterms_end(w)) continue;
+    return true;
+  }
+  return false;
 }
 
 // Xapian suggests a more frequent neighbour even for a word the posts use ("bread" ->

@@ -10,6 +10,7 @@
 #include <xapian.h>
 
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -65,11 +66,13 @@ class QueryBuilder {
   std::optional<Xapian::Query> parse_with_fallbacks(const std::string& text, unsigned flags,
                                                     std::vector<std::string>& warnings);
 
+  [[nodiscard]] bool has_unknown_word(const std::string& text) const;
   [[nodiscard]] std::string keep_known_words(const std::string& typed,
                                              const std::string& corrected) const;
 
   Xapian::Database db_;
   Xapian::QueryParser parser_;
+  std::set<std::string> stop_words_;  // of the query language: never "unknown"
   Xapian::Stem stemmer_;
   std::string lang_;
 };

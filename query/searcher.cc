@@ -13,6 +13,7 @@
 #include "common/index_layout.h"
 #include "common/schema.h"
 #include "common/text.h"
+#include "query/facet_table.h"
 #include "query/facets.h"
 #include "query/filters.h"
 #include "query/query_builder.h"
@@ -25,6 +26,11 @@ using schema::Filter;
 constexpr std::size_t kSnippetLength = 200;
 constexpr std::size_t kSectionSnippetLength = 160;
 constexpr std::size_t kMaxSnippetSource = 32 * 1024;  // text per section searched for an excerpt
+// A section's excerpt is chosen from this much text around its first possible match: the
+// snippet generator tokenises and stems all it is given, and long sections dominated the
+// cost of a page of hits.
+constexpr std::size_t kExcerptWindowBefore = 400;
+constexpr std::size_t kExcerptWindow = 2048;
 constexpr std::size_t kMaxSectionsPerHit = 3;
 constexpr const char* kMarkOpen = "<mark>";
 constexpr const char* kMarkClose = "</mark>";
@@ -124,14 +130,40 @@ std::vector<std::string> needles_of(const Xapian::Query& query) {
   return out;
 }
 
-bool may_match(std::string_view text, const std::vector<std::string>& needles) {
+// Where the first needle occurs in `text` (ASCII case-insensitively), or npos.
+std::size_t first_match(std::string_view text, const std::vector<std::string>& needles) {
   auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; };
+  std::size_t first = std::string_view::npos;
   for (const auto& n : needles) {
-    const auto it = std::search(text.begin(), text.end(), n.begin(), n.end(),
+    const auto end = first == std::string_view::npos
+                         ? text.end()
+                         : text.begin() + static_cast<std::ptrdiff_t>(first);
+    const auto it = std::search(text.begin(), end, n.begin(), n.end(),
                                 [&](char a, char b) { return lower(a) == b; });
-    if (it != text.end()) return true;
+    if (it != end) first = static_cast<std::size_t>(it - text.begin());
   }
-  return false;
+  return first;
+}
+
+bool may_match(std::string_view text, const std::vector<std::string>& needles) {
+  return first_match(text, needles) != std::string_view::npos;
+}
+
+// The text around `at` that an excerpt is taken from: whole UTF-8 characters, starting
+// after a space when it does not start at the beginning.
+std::string window_around(std::string_view text, std::size_t at) {
+  auto is_continuation = [&](std::size_t i) {
+    return i < text.size() && (static_cast<unsigned char>(text[i]) & 0xC0) == 0x80;
+  };
+  std::size_t start = at > kExcerptWindowBefore ? at - kExcerptWindowBefore : 0;
+  if (start > 0) {
+    const std::size_t space = text.find(' ', start);
+    start = space != std::string_view::npos && space < at ? space + 1 : start;
+    while (is_continuation(start)) ++start;
+  }
+  std::size_t end = std::min(text.size(), start + kExcerptWindow);
+  while (end < text.size() && is_continuation(end)) --end;
+  return std::string(text.substr(start, end - start));
 }
 
 Excerpts excerpts(const Xapian::MSet& mset, const StoredPost& post, const Xapian::Stem& stemmer,
@@ -146,10 +178,12 @@ Excerpts excerpts(const Xapian::MSet& mset, const StoredPost& post, const Xapian
   Excerpts out;
   for (std::size_t i = 0; i < post.sections.size(); ++i) {
     const Section& s = post.sections[i];
-    const std::string text = text::truncate_utf8(s.text, kMaxSnippetSource);
-    const std::string body = may_match(text, needles)
-                                 ? snippet(mset, text, kSectionSnippetLength, stemmer,
-                                           Xapian::MSet::SNIPPET_EMPTY_WITHOUT_MATCH)
+    const std::string_view text =
+        std::string_view(s.text).substr(0, std::min(s.text.size(), kMaxSnippetSource));
+    const std::size_t at = first_match(text, needles);
+    const std::string body = at != std::string_view::npos
+                                 ? snippet(mset, window_around(text, at), kSectionSnippetLength,
+                                           stemmer, Xapian::MSet::SNIPPET_EMPTY_WITHOUT_MATCH)
                                  : std::string();
     const int marks = count_marks(body);
     if (marks > best_marks) {
@@ -169,9 +203,11 @@ Excerpts excerpts(const Xapian::MSet& mset, const StoredPost& post, const Xapian
   }
   if (out.snippet_html.empty()) {
     // No match in the text (the title or a tag matched): the description, or the start.
-    const std::string lead = post.description.empty() ? body_text(post) : post.description;
-    out.snippet_html =
-        snippet(mset, text::truncate_utf8(lead, kMaxSnippetSource), kSnippetLength, stemmer);
+    std::string lead = post.description;
+    for (std::size_t i = 0; lead.empty() && i < post.sections.size(); ++i) {
+      lead = text::truncate_utf8(post.sections[i].text, kExcerptWindow);  // the first with text
+    }
+    out.snippet_html = snippet(mset, lead, kSnippetLength, stemmer);
   }
   std::stable_sort(scored.begin(), scored.end(),
                    [](const Scored& a, const Scored& b) { return a.score > b.score; });
@@ -244,7 +280,10 @@ Diagnostics validate_request(const SearchRequest& r) {
 
 namespace {}  // namespace
 
-Searcher::Searcher(std::filesystem::path index_dir) : index_dir_(std::move(index_dir)) { open(); }
+Searcher::Searcher(std::filesystem::path index_dir, std::shared_ptr<FacetTableCache> facet_tables)
+    : index_dir_(std::move(index_dir)), facet_tables_(std::move(facet_tables)) {
+  open();
+}
 
 Searcher::~Searcher() = default;
 
@@ -377,7 +416,11 @@ SearchResponse Searcher::search_once(const SearchRequest& request) {
   const ParsedQuery parsed = builder.parse(request.q, po);
   resp.warnings = parsed.warnings;
   std::optional<FacetCounter> facets;
-  if (request.facets) facets.emplace(request, parsed);
+  std::shared_ptr<const FacetTable> table;
+  if (request.facets && facet_tables_) {
+    table = facet_tables_->get(db_, stub_contents_ + ":" + std::to_string(db_.get_revision()));
+  }
+  if (request.facets) facets.emplace(request, parsed, table.get());
   const Matches m = match(request, builder, parsed, resp.per_page, facets ? &*facets : nullptr);
   resp.did_you_mean = m.did_you_mean;
   resp.total = m.total;

@@ -34,6 +34,7 @@ struct IndexInfo {
 
 class QueryBuilder;
 class FacetCounter;
+class FacetTableCache;
 struct ParsedQuery;
 struct Matches;
 
@@ -44,7 +45,10 @@ class Searcher {
  public:
   // Opens INDEX_DIR; throws std::runtime_error (with a message that says what to do) when
   // there is no index or it has another schema version.
-  explicit Searcher(std::filesystem::path index_dir);
+  // `facet_tables`: shared by the searchers of one service, so that facet counts read a
+  // table decoded once per index revision (see facet_table.h); null for one-off searches.
+  explicit Searcher(std::filesystem::path index_dir,
+                    std::shared_ptr<FacetTableCache> facet_tables = nullptr);
   ~Searcher();
   Searcher(const Searcher&) = delete;
   Searcher& operator=(const Searcher&) = delete;
@@ -74,6 +78,7 @@ class Searcher {
   Xapian::Database db_;
   std::string default_lang_;
   std::map<std::string, std::unique_ptr<QueryBuilder>> builders_;  // by query language
+  std::shared_ptr<FacetTableCache> facet_tables_;
 };
 
 }  // namespace postsearch

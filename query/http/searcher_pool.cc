@@ -13,7 +13,7 @@ SearcherPool::Lease SearcherPool::acquire() {
       idle_.pop_back();
     }
   }
-  if (!s) return Lease(*this, std::make_unique<Searcher>(index_dir_));
+  if (!s) return Lease(*this, std::make_unique<Searcher>(index_dir_, facet_tables_));
   try {
     if (s->refresh()) {
       const std::lock_guard<std::mutex> lock(mutex_);
@@ -21,7 +21,7 @@ SearcherPool::Lease SearcherPool::acquire() {
     }
   } catch (const std::exception&) {
     // The index was replaced or removed under us: start from scratch.
-    return Lease(*this, std::make_unique<Searcher>(index_dir_));
+    return Lease(*this, std::make_unique<Searcher>(index_dir_, facet_tables_));
   }
   return Lease(*this, std::move(s));
 }

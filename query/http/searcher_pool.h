@@ -10,13 +10,15 @@
 #include <mutex>
 #include <vector>
 
+#include "query/facet_table.h"
 #include "query/searcher.h"
 
 namespace postsearch::http {
 
 class SearcherPool {
  public:
-  explicit SearcherPool(std::filesystem::path index_dir) : index_dir_(std::move(index_dir)) {}
+  explicit SearcherPool(std::filesystem::path index_dir)
+      : index_dir_(std::move(index_dir)), facet_tables_(std::make_shared<FacetTableCache>()) {}
 
   class Lease {
    public:
@@ -48,6 +50,7 @@ class SearcherPool {
   void give_back(std::unique_ptr<Searcher> searcher);
 
   std::filesystem::path index_dir_;
+  std::shared_ptr<FacetTableCache> facet_tables_;  // one decoded facet table for all searchers
   mutable std::mutex mutex_;
   std::vector<std::unique_ptr<Searcher>> idle_;
   std::size_t reopens_ = 0;

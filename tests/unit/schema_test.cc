@@ -157,9 +157,29 @@ TEST_CASE("schema: every field round-trips through an in-memory index", "[schema
   CHECK(hits("narwhal") == post.id);  // alt text in the default field
   CHECK(hits("giraffes") == post.id);
   const StoredPost stored = decode_stored(db.get_document(1).get_data());
+  CHECK(stored.id == post.id);
+  CHECK(stored.url == post.url);
   CHECK(stored.title == post.title);
-  CHECK(stored.sections.size() == 2);
-  CHECK(stored.sections[1].anchor == "quagga-history");
+  CHECK(stored.authors == post.authors);
+  CHECK(stored.tags == post.tags);
+  CHECK(stored.categories == post.categories);
+  CHECK(stored.date_text == post.date_text);
+  CHECK(stored.lang == post.lang);
+  CHECK(stored.description == post.description);
+  REQUIRE(stored.sections.size() == post.sections.size());
+  for (std::size_t i = 0; i < post.sections.size(); ++i) {
+    CHECK(stored.sections[i].heading == post.sections[i].heading);
+    CHECK(stored.sections[i].anchor == post.sections[i].anchor);
+    CHECK(stored.sections[i].level == post.sections[i].level);
+    CHECK(stored.sections[i].text == post.sections[i].text);
+  }
+}
+
+TEST_CASE("schema: stored data that is not a post is refused", "[schema]") {
+  for (const std::string& bad : {std::string(), std::string("garbage"), std::string("\x81\xa1i"),
+                                 std::string("\x81\xa1s\x91\x91\x91\x90")}) {
+    CHECK_THROWS_AS(decode_stored(bad), std::runtime_error);
+  }
 }
 
 TEST_CASE("schema: filter values are normalised the same way on both sides", "[schema]") {

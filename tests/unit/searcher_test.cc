@@ -4,6 +4,7 @@
 #include <map>
 #include <set>
 
+#include "query/facet_table.h"
 #include "query/searcher.h"
 #include "test_support.h"
 
@@ -122,7 +123,10 @@ TEST_CASE("searcher: filters are OR within a field and AND across fields", "[sea
 }
 
 TEST_CASE("searcher: multi-select facet counts equal a brute-force count", "[searcher]") {
-  Searcher s(example_index());
+  // Both ways of counting: each match's facets value, or the table decoded once.
+  const bool with_table = GENERATE(false, true);
+  INFO("facet table: " << with_table);
+  Searcher s(example_index(), with_table ? std::make_shared<FacetTableCache>() : nullptr);
   for (const std::string q : {"", "search", "mountains OR bread"}) {
     SearchRequest r = req(q);
     r.facet_limit = 100;
@@ -254,6 +258,38 @@ TEST_CASE("searcher: request validation names the parameter", "[searcher]") {
 TEST_CASE("searcher: a missing or foreign index is refused with advice", "[searcher]") {
   testing::TempDir dir;
   CHECK_THROWS_WITH(Searcher(dir.path()), Catch::Contains("indexer SITE_DIR --index"));
+}
+
+}  // namespace postsearch
+
+namespace postsearch {
+
+TEST_CASE("facet table: every document's values, decoded once", "[searcher]") {
+  Xapian::WritableDatabase db(std::string(), Xapian::DB_BACKEND_INMEMORY);
+  Xapian::Document a;
+  a.add_value(schema::kSlotFacets,
+              "x\x1fy\x1e"
+              "ada\x1e\x1e"
+              "2024");
+  Xapian::Document none;  // no facets value at all
+  Xapian::Document b;
+  b.add_value(schema::kSlotFacets, "y");
+  db.add_document(a);
+  db.add_document(none);
+  db.add_document(b);
+  const auto table = FacetTable::build(db);
+  auto values = [&](Xapian::docid d) {
+    std::vector<std::string> out;
+    table->for_each(d, [&](std::uint32_t f, std::uint32_t id) {
+      out.push_back(std::to_string(f) + ":" + table->name(f, id));
+    });
+    return out;
+  };
+  CHECK(values(1) == std::vector<std::string>{"0:x", "0:y", "1:ada", "3:2024"});
+  CHECK(values(2).empty());
+  CHECK(values(3) == std::vector<std::string>{"0:y"});
+  CHECK(values(99).empty());
+  CHECK(table->value_count(0) == 2);
 }
 
 }  // namespace postsearch

@@ -1,0 +1,50 @@
+#include "query/facet_table.h"
+
+#include <unordered_map>
+
+namespace postsearch {
+
+std::shared_ptr<const FacetTable> FacetTable::build(const Xapian::Database& db) {
+  auto table = std::make_shared<FacetTable>();
+  const Xapian::docid last = db.get_lastdocid();
+  table->offsets_.assign(static_cast<std::size_t>(last) + 2, 0);
+  std::unordered_map<std::string, std::uint32_t> interned[kFields];
+  Xapian::docid next = 1;  // offsets of documents without a facets value stay empty
+  for (auto v = db.valuestream_begin(schema::kSlotFacets);
+       v != db.valuestream_end(schema::kSlotFacets); ++v) {
+    const Xapian::docid docid = v.get_docid();
+    for (; next <= docid; ++next)
+      table->offsets_[next] = static_cast<std::uint32_t>(table->ids_.size());
+    const std::string value = *v;
+    std::string_view rest(value);
+    for (std::size_t field = 0; field < kFields && !rest.empty(); ++field) {
+      const std::size_t end = rest.find(schema::kFieldSeparator);
+      std::string_view values = rest.substr(0, end);
+      rest = end == std::string_view::npos ? std::string_view() : rest.substr(end + 1);
+      while (!values.empty()) {
+        const std::size_t sep = values.find(schema::kListSeparator);
+        const std::string one(values.substr(0, sep));
+        values = sep == std::string_view::npos ? std::string_view() : values.substr(sep + 1);
+        if (one.empty()) continue;
+        auto [it, added] = interned[field].emplace(one, table->names_[field].size());
+        if (added) table->names_[field].push_back(one);
+        table->ids_.push_back(static_cast<std::uint32_t>(field) << kIdBits | it->second);
+      }
+    }
+  }
+  for (; next <= last + 1; ++next)
+    table->offsets_[next] = static_cast<std::uint32_t>(table->ids_.size());
+  return table;
+}
+
+std::shared_ptr<const FacetTable> FacetTableCache::get(const Xapian::Database& db,
+                                                       const std::string& revision) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (!table_ || revision != revision_) {
+    table_ = FacetTable::build(db);
+    revision_ = revision;
+  }
+  return table_;
+}
+
+}  // namespace postsearch

@@ -1,0 +1,66 @@
+// Facet values of every post, decoded once per index revision: for each document id, the
+// small integer ids of its tags, authors, categories, year, month and language. Counting
+// facets over a large match set then costs an array walk per match instead of reading and
+// splitting the document's facets value (see encode_facets in common/document.h).
+//
+// Ownership: a FacetTable is immutable and shared (std::shared_ptr<const FacetTable>).
+// FacetTableCache hands every Searcher of one service the table of the revision it has
+// open, building it on first use; it is owned by whoever owns the searchers (the pool).
+// Threads: FacetTable is read-only; FacetTableCache::get is safe from any thread.
+// Errors: Xapian exceptions from reading the index propagate (DatabaseModifiedError
+// included: the caller's retry reopens and asks again).
+#pragma once
+
+#include <xapian.h>
+
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/schema.h"
+
+namespace postsearch {
+
+class FacetTable {
+ public:
+  static constexpr std::size_t kFields = schema::kFacetFields.size();
+
+  [[nodiscard]] static std::shared_ptr<const FacetTable> build(const Xapian::Database& db);
+
+  // Calls f(field index, value id) for each facet value of `docid`.
+  template <typename F>
+  void for_each(Xapian::docid docid, F&& f) const {
+    if (docid + 1 >= offsets_.size()) return;
+    for (std::uint32_t i = offsets_[docid]; i < offsets_[docid + 1]; ++i) {
+      f(ids_[i] >> kIdBits, ids_[i] & kIdMask);
+    }
+  }
+  [[nodiscard]] std::size_t value_count(std::size_t field) const { return names_[field].size(); }
+  [[nodiscard]] const std::string& name(std::size_t field, std::uint32_t id) const {
+    return names_[field][id];
+  }
+
+ private:
+  static constexpr std::uint32_t kIdBits = 24;
+  static constexpr std::uint32_t kIdMask = (1U << kIdBits) - 1;
+  std::vector<std::uint32_t> offsets_;  // docid -> first entry in ids_; size lastdocid + 2
+  std::vector<std::uint32_t> ids_;      // field << kIdBits | value id
+  std::vector<std::string> names_[kFields];
+};
+
+class FacetTableCache {
+ public:
+  // The table for `db` at `revision` (any string that changes with every commit).
+  [[nodiscard]] std::shared_ptr<const FacetTable> get(const Xapian::Database& db,
+                                                      const std::string& revision);
+
+ private:
+  std::mutex mutex_;
+  std::string revision_;
+  std::shared_ptr<const FacetTable> table_;
+};
+
+}  // namespace postsearch
