@@ -24,9 +24,11 @@ function request()
 end
 
 function done(summary, latency, requests)
-  io.write(string.format("JSON {\"requests\": %d, \"errors\": %d, \"status_errors\": %d, \"timeouts\": %d, " ..
+  io.write(string.format("JSON {\"requests\": %d, \"errors\": %d, \"connect\": %d, \"read\": %d, " ..
+    "\"write\": %d, \"status_errors\": %d, \"timeouts\": %d, " ..
     "\"p50_ms\": %.2f, \"p99_ms\": %.2f, \"rps\": %.1f}\n",
     summary.requests, summary.errors.connect + summary.errors.read + summary.errors.write,
+    summary.errors.connect, summary.errors.read, summary.errors.write,
     summary.errors.status, summary.errors.timeout,
     latency:percentile(50) / 1000, latency:percentile(99) / 1000,
     summary.requests / (summary.duration / 1e6)))

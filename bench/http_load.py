@@ -55,7 +55,8 @@ def main():
     port = re.search(r":(\d+)/", server.stdout.readline()).group(1)
     print(f"machine: {benchlib.machine()}")
     print(f"command: bench/http_load.py {' '.join(sys.argv[1:])}\n")
-    print("| connections | seconds | requests/s | p50 ms | p99 ms | errors | server RSS MiB (peak) |")
+    print("| connections | seconds | requests/s | p50 ms | p99 ms | errors (connect/read/write/status/timeout) "
+          "| server RSS MiB (peak) |")
     print("|---:|---:|---:|---:|---:|---:|---:|")
     offset = 0
     try:
@@ -70,7 +71,8 @@ def main():
                 continue
             r = json.loads(m.group(1))
             errors = r["errors"] + r["status_errors"] + r["timeouts"]
-            print(f"| {c} | {a.seconds} | {r['rps']:.0f} | {r['p50_ms']:.1f} | {r['p99_ms']:.1f} | {errors} | "
+            kinds = "/".join(str(r[k]) for k in ["connect", "read", "write", "status_errors", "timeouts"])
+            print(f"| {c} | {a.seconds} | {r['rps']:.0f} | {r['p50_ms']:.1f} | {r['p99_ms']:.1f} | {errors} ({kinds}) | "
                   f"{rss_kb(server.pid) / 1024:.0f} |", flush=True)
     finally:
         server.terminate()

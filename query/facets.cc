@@ -117,24 +117,29 @@ Facet make_facet(const FacetField& f, const Counts& counts, const SearchRequest&
   for (const auto& v : selected_values(r, parsed, f.filter)) {
     chosen.push_back(schema::normalise_filter_value(f.filter, v));
   }
+  facet.values.reserve(counts.size());
   for (const auto& [value, n] : counts) {
-    const std::string norm = schema::normalise_filter_value(f.filter, value);
-    facet.values.push_back(
-        {value, n, std::find(chosen.begin(), chosen.end(), norm) != chosen.end()});
+    // Normalising (Unicode case folding) only when something is selected: a field can
+    // have thousands of values.
+    const bool selected =
+        !chosen.empty() &&
+        std::find(chosen.begin(), chosen.end(), schema::normalise_filter_value(f.filter, value)) !=
+            chosen.end();
+    facet.values.push_back({value, n, selected});
   }
   const bool by_value = f.filter == Filter::kYear || f.filter == Filter::kMonth;
-  std::sort(facet.values.begin(), facet.values.end(),
-            [&](const FacetValue& a, const FacetValue& b) {
-              if (a.selected != b.selected) return a.selected;
-              if (by_value) return a.value > b.value;
-              if (a.count != b.count) return a.count > b.count;
-              return a.value < b.value;
-            });
-  const auto limit = static_cast<std::size_t>(r.facet_limit);
-  if (facet.values.size() > limit) {
-    facet.other_values = facet.values.size() - limit;
-    facet.values.resize(limit);
-  }
+  const auto order = [&](const FacetValue& a, const FacetValue& b) {
+    if (a.selected != b.selected) return a.selected;
+    if (by_value) return a.value > b.value;
+    if (a.count != b.count) return a.count > b.count;
+    return a.value < b.value;
+  };
+  const auto limit =
+      std::min(static_cast<std::size_t>(std::max(r.facet_limit, 0)), facet.values.size());
+  std::partial_sort(facet.values.begin(), facet.values.begin() + static_cast<std::ptrdiff_t>(limit),
+                    facet.values.end(), order);
+  facet.other_values = facet.values.size() - limit;
+  facet.values.resize(limit);
   return facet;
 }
 

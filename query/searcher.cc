@@ -29,9 +29,10 @@ constexpr std::size_t kMaxSnippetSource = 32 * 1024;  // text per section search
 // A section's excerpt is chosen from this much text around its first possible match: the
 // snippet generator tokenises and stems all it is given, and long sections dominated the
 // cost of a page of hits.
-constexpr std::size_t kExcerptWindowBefore = 400;
-constexpr std::size_t kExcerptWindow = 2048;
+constexpr std::size_t kExcerptWindowBefore = 160;
+constexpr std::size_t kExcerptWindow = 720;
 constexpr std::size_t kMaxSectionsPerHit = 3;
+constexpr std::size_t kExcerptedSections = 5;  // sections per hit given a snippet call
 constexpr const char* kMarkOpen = "<mark>";
 constexpr const char* kMarkClose = "</mark>";
 constexpr double kRelatedTagWeight =
@@ -166,6 +167,31 @@ std::string window_around(std::string_view text, std::size_t at) {
   return std::string(text.substr(start, end - start));
 }
 
+// The sections worth excerpting: those whose heading (counted double) or text may hold a
+// match, best first, at most kExcerptedSections. The test is a substring search; the
+// snippet calls that follow cost far more (Xapian weighs every query term per call).
+std::vector<std::size_t> excerpt_candidates(const StoredPost& post,
+                                            const std::vector<std::string>& needles,
+                                            std::vector<std::size_t>& first_at) {
+  std::vector<std::pair<int, std::size_t>> scored;
+  first_at.assign(post.sections.size(), std::string_view::npos);
+  for (std::size_t i = 0; i < post.sections.size(); ++i) {
+    const Section& s = post.sections[i];
+    first_at[i] = first_match(
+        std::string_view(s.text).substr(0, std::min(s.text.size(), kMaxSnippetSource)), needles);
+    const bool heading = !s.anchor.empty() && may_match(s.heading, needles);
+    const int score = (heading ? 2 : 0) + (first_at[i] != std::string_view::npos ? 1 : 0);
+    if (score > 0) scored.emplace_back(score, i);
+  }
+  std::stable_sort(scored.begin(), scored.end(),
+                   [](const auto& a, const auto& b) { return a.first > b.first; });
+  std::vector<std::size_t> out;
+  for (std::size_t k = 0; k < scored.size() && k < kExcerptedSections; ++k) {
+    out.push_back(scored[k].second);
+  }
+  return out;
+}
+
 Excerpts excerpts(const Xapian::MSet& mset, const StoredPost& post, const Xapian::Stem& stemmer,
                   const std::vector<std::string>& needles) {
   struct Scored {
@@ -176,15 +202,14 @@ Excerpts excerpts(const Xapian::MSet& mset, const StoredPost& post, const Xapian
   std::vector<Scored> scored;
   int best_marks = 0;
   Excerpts out;
-  for (std::size_t i = 0; i < post.sections.size(); ++i) {
+  std::vector<std::size_t> first_at;
+  for (const std::size_t i : excerpt_candidates(post, needles, first_at)) {
     const Section& s = post.sections[i];
-    const std::string_view text =
-        std::string_view(s.text).substr(0, std::min(s.text.size(), kMaxSnippetSource));
-    const std::size_t at = first_match(text, needles);
-    const std::string body = at != std::string_view::npos
-                                 ? snippet(mset, window_around(text, at), kSectionSnippetLength,
-                                           stemmer, Xapian::MSet::SNIPPET_EMPTY_WITHOUT_MATCH)
-                                 : std::string();
+    const std::string body =
+        first_at[i] != std::string_view::npos
+            ? snippet(mset, window_around(s.text, first_at[i]), kSectionSnippetLength, stemmer,
+                      Xapian::MSet::SNIPPET_EMPTY_WITHOUT_MATCH)
+            : std::string();
     const int marks = count_marks(body);
     if (marks > best_marks) {
       best_marks = marks;

@@ -4,6 +4,8 @@
 #include <xapian.h>
 #include <xxhash.h>
 
+#include <sys/socket.h>
+
 #include <chrono>
 #include <ctime>
 #include <fstream>
@@ -28,6 +30,7 @@ using nlohmann::json;
 
 // Exactly "application/json" (UTF-8 by definition): cpp-httplib compresses only exact types.
 constexpr const char* kJson = "application/json";
+constexpr int kListenBacklog = 1024;
 
 // The route table: the one place that lists what the service answers.
 struct Route {
@@ -122,17 +125,19 @@ class Server::Impl {
   }
 
   int bind() {
-    if (options_.port == 0) {
-      const int port = server_.bind_to_any_port(options_.host);
+    int port = options_.port;
+    if (port == 0) {
+      port = server_.bind_to_any_port(options_.host);
       if (port < 0) throw std::runtime_error("cannot listen on " + options_.host);
-      return port;
-    }
-    if (!server_.bind_to_port(options_.host, options_.port)) {
+    } else if (!server_.bind_to_port(options_.host, options_.port)) {
       throw std::runtime_error("cannot listen on " + options_.host + ":" +
                                std::to_string(options_.port) +
                                " (in use, or not an address of this machine)");
     }
-    return options_.port;
+    // The library listens with a backlog of 5: a burst of new connections would wait for
+    // SYN retransmits (1 s, 3 s, ...). Linux lets listen() be called again to enlarge it.
+    if (listen_fd_ >= 0) ::listen(listen_fd_, kListenBacklog);
+    return port;
   }
   void run() { server_.listen_after_bind(); }
   void stop() { server_.stop(); }
@@ -201,6 +206,7 @@ class Server::Impl {
   SearcherPool pool_;
   Metrics metrics_;
   std::mutex settings_mutex_;
+  int listen_fd_ = -1;  // the listening socket, once bound
   std::shared_ptr<RateLimiter> limiter_;
   std::regex host_pattern_;
   std::vector<std::pair<Route, std::regex>> routes_;
@@ -233,6 +239,16 @@ void Server::Impl::configure() {
   server_.set_keep_alive_timeout(options_.keep_alive_seconds);
   server_.set_keep_alive_max_count(100);
   server_.set_payload_max_length(options_.max_body_bytes);
+  // Headers and body go out in separate writes: without TCP_NODELAY, Nagle's algorithm
+  // holds the body until the client's delayed ACK (40 ms on Linux) of the headers.
+  server_.set_tcp_nodelay(true);
+  // SO_REUSEADDR (restart while old connections linger), not the library's SO_REUSEPORT,
+  // which would let a second process bind the same port and take half the requests.
+  server_.set_socket_options([this](int sock) {
+    int yes = 1;
+    ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
+    listen_fd_ = sock;
+  });
   server_.set_pre_routing_handler([this](const auto& req, auto& res) { return before(req, res); });
   server_.set_post_routing_handler([this](const auto& req, auto& res) { after(req, res); });
   server_.set_logger([this](const auto& req, const auto& res) { log_request(req, res); });
