@@ -50,7 +50,7 @@ def main():
     mix = os.path.join(HERE, "..", "..", "shared", "peers", "make-query-mix.py")
     subprocess.run(["/usr/bin/python3", mix, a.corpus, queries, "200000"], check=True, stdout=subprocess.DEVNULL)
     server = subprocess.Popen([benchlib.binary("query", "query"), "serve", "--index", a.index, "--listen", "127.0.0.1:0",
-                               "--rate-limit", "0", "-q", "--threads", "64"],
+                               "--rate-limit", "0", "-q"],
                               stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     port = re.search(r":(\d+)/", server.stdout.readline()).group(1)
     print(f"machine: {benchlib.machine()}")

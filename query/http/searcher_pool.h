@@ -1,13 +1,18 @@
 // Searchers for the HTTP workers. Xapian objects are not thread-safe, so each request
-// leases a Searcher of its own for its duration; the pool creates them lazily (up to the
-// number of concurrent requests), refreshes each one when it is leased, and drops the
-// lot when the index cannot be opened, so that the next request tries again.
+// leases a Searcher of its own for its duration; the pool creates them lazily, at most
+// `max_searchers` (searching is CPU work: more than a few per core only adds open files
+// and memory), so a request waits for one while that many are busy. Connection threads
+// can outnumber searchers many times over. Each searcher is refreshed when it is leased;
+// one that fails is dropped, so that the next request opens the index anew.
 // Thread-safe.
 #pragma once
 
+#include <algorithm>
+#include <condition_variable>
 #include <filesystem>
 #include <memory>
 #include <mutex>
+#include <utility>
 #include <vector>
 
 #include "query/facet_table.h"
@@ -17,42 +22,50 @@ namespace postsearch::http {
 
 class SearcherPool {
  public:
-  explicit SearcherPool(std::filesystem::path index_dir)
-      : index_dir_(std::move(index_dir)), facet_tables_(std::make_shared<FacetTableCache>()) {}
+  SearcherPool(std::filesystem::path index_dir, std::size_t max_searchers)
+      : index_dir_(std::move(index_dir)),
+        max_searchers_(std::max<std::size_t>(1, max_searchers)),
+        facet_tables_(std::make_shared<FacetTableCache>()) {}
 
   class Lease {
    public:
     Lease(SearcherPool& pool, std::unique_ptr<Searcher> searcher)
-        : pool_(pool), searcher_(std::move(searcher)) {}
+        : pool_(&pool), searcher_(std::move(searcher)) {}
     ~Lease() {
-      if (searcher_) pool_.give_back(std::move(searcher_));
+      if (pool_ != nullptr) pool_->give_back(std::move(searcher_));
     }
     Lease(const Lease&) = delete;
     Lease& operator=(const Lease&) = delete;
-    Lease(Lease&&) = default;
+    Lease(Lease&& other) noexcept
+        : pool_(std::exchange(other.pool_, nullptr)), searcher_(std::move(other.searcher_)) {}
+    Lease& operator=(Lease&&) = delete;
     Searcher& operator*() { return *searcher_; }
     Searcher* operator->() { return searcher_.get(); }
-    // The searcher is broken (the index went away): do not return it to the pool.
-    void discard() { searcher_.reset(); }
 
    private:
-    SearcherPool& pool_;
+    SearcherPool* pool_;  // null once moved from
     std::unique_ptr<Searcher> searcher_;
   };
 
-  // A refreshed searcher. Throws std::runtime_error when no index can be opened.
+  // A refreshed searcher; waits while max_searchers are in use. Throws (std::runtime_error
+  // or Xapian::Error) when no index can be opened.
   [[nodiscard]] Lease acquire();
 
   // Counts reopen() calls that saw a change, for /metrics.
   [[nodiscard]] std::size_t reopen_count() const;
 
  private:
+  // Returns a searcher to the idle list, or (null) frees its place.
   void give_back(std::unique_ptr<Searcher> searcher);
+  [[nodiscard]] std::unique_ptr<Searcher> open_searcher();
 
   std::filesystem::path index_dir_;
+  std::size_t max_searchers_;
   std::shared_ptr<FacetTableCache> facet_tables_;  // one decoded facet table for all searchers
   mutable std::mutex mutex_;
+  std::condition_variable freed_;
   std::vector<std::unique_ptr<Searcher>> idle_;
+  std::size_t live_ = 0;  // searchers in existence, leased or idle
   std::size_t reopens_ = 0;
 };
 

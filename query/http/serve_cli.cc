@@ -66,6 +66,8 @@ void apply_config(const std::string& path, ServeFlags& f) {
         o.cors_origins = v.as<std::vector<std::string>>();
       else if (key == "threads")
         o.threads = v.as<unsigned>();
+      else if (key == "searchers")
+        o.searchers = v.as<unsigned>();
       else if (key == "rate_limit")
         o.rate_limit = v.as<double>();
       else if (key == "rate_burst")
@@ -105,7 +107,10 @@ void add_flags(CLI::App& app, ServeFlags& f) {
   app.add_option("--cors-origin", o.cors_origins,
                  "Origin allowed to call the API, e.g. https://blog.example (repeatable)")
       ->allow_extra_args(false);
-  app.add_option("--threads", o.threads, "Worker threads: connections served at once (default 64)");
+  app.add_option("--threads", o.threads,
+                 "Connection threads: connections served at once (default 256)");
+  app.add_option("--searchers", o.searchers,
+                 "Searches run at once; more wait their turn (default: two per core)");
   app.add_option("--rate-limit", o.rate_limit,
                  "Requests per second per client (default 20; 0 turns it off)");
   app.add_option("--rate-burst", o.rate_burst, "Requests a client may send at once (default 60)");

@@ -13,6 +13,7 @@
 #include <ostream>
 #include <regex>
 #include <sstream>
+#include <thread>
 
 #include "common/text.h"
 #include "query/http/metrics.h"
@@ -116,7 +117,9 @@ class Server::Impl {
   Impl(ServerOptions options, std::ostream& log)
       : options_(std::move(options)),
         log_(log),
-        pool_(options_.index_dir),
+        pool_(options_.index_dir, options_.searchers != 0
+                                      ? options_.searchers
+                                      : 2 * std::max(1U, std::thread::hardware_concurrency())),
         limiter_(std::make_shared<RateLimiter>(options_.rate_limit, options_.rate_burst)),
         host_pattern_(R"([A-Za-z0-9.\-]+(:[0-9]{1,5})?|\[[0-9A-Fa-f:.]+\](:[0-9]{1,5})?)") {
     for (const auto& r : kRoutes) routes_.emplace_back(r, std::regex(r.pattern));

@@ -20,7 +20,8 @@ struct ServerOptions {
   int port = 8080;                // 0: any free port (see Server::bind)
   std::filesystem::path web_dir;  // serve web/ from this folder instead of the built-in copy
   std::vector<std::string> cors_origins;   // origins allowed to call the API; "*" allows any
-  unsigned threads = 64;                   // worker threads: connections served at once
+  unsigned threads = 256;                  // worker threads: connections served at once
+  unsigned searchers = 0;                  // searches run at once; 0: two per core
   std::size_t max_body_bytes = 64 * 1024;  // larger request bodies get 413
   int timeout_seconds = 5;                 // read and write timeout per request
   int keep_alive_seconds = 2;              // idle keep-alive connections are closed after this
