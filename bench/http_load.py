@@ -2,6 +2,9 @@
 """HTTP load benchmark: wrk (Debian) against a real `query serve` on loopback.
 
     bench/http_load.py INDEX_DIR CORPUS_POSTS_DIR [--connections 16,64,256] [--seconds 30]
+    bench/http_load.py INDEX_DIR CORPUS_POSTS_DIR --soak 600 [--connections 64]
+        (one long run; the server's RSS sampled every 10 s: is there growth after the
+         first minute's plateau?)
 
 Queries are distinct (../shared/peers/make-query-mix.py over the corpus, or the bundled
 fallback), so no result cache can stand in for the engine. Reports requests/s, p50/p99,
@@ -37,6 +40,29 @@ def current_rss_kb(pid):
     return 0
 
 
+def soak(a, server, port, queries):
+    c = a.connections.split(",")[0]
+    wrk = subprocess.Popen(["wrk", "-t", str(a.threads), "-c", c, "-d", f"{a.soak}s", "--timeout", "10s",
+                            "-s", os.path.join(HERE, "http_load.lua"), f"http://127.0.0.1:{port}", "--",
+                            queries, "0"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    start = time.time()
+    samples = []
+    while wrk.poll() is None:
+        time.sleep(10)
+        samples.append((time.time() - start, current_rss_kb(server.pid) / 1024))
+    out = wrk.stdout.read()
+    r = json.loads(re.search(r"JSON (\{.*\})", out).group(1))
+    print("| seconds | server RSS MiB |\n|---:|---:|")
+    for t, rss in samples:
+        print(f"| {t:.0f} | {rss:.1f} |")
+    plateau = max(rss for t, rss in samples if t <= 60)
+    later = max(rss for t, rss in samples if t > 60)
+    errors = r["errors"] + r["status_errors"] + r["timeouts"]
+    print(f"\n{c} connections, {a.soak} s: {r['requests']} requests, {r['rps']:.0f}/s, p99 {r['p99_ms']:.1f} ms, "
+          f"{errors} errors; RSS max in the first minute {plateau:.1f} MiB, after it {later:.1f} MiB "
+          f"({later - plateau:+.1f} MiB)")
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("index")
@@ -44,17 +70,26 @@ def main():
     ap.add_argument("--connections", default="16,64,256")
     ap.add_argument("--seconds", type=int, default=30)
     ap.add_argument("--threads", type=int, default=2, help="wrk threads")
+    ap.add_argument("--soak", type=int, default=0, help="seconds of one long run, RSS sampled")
     a = ap.parse_args()
     tmp = tempfile.mkdtemp(prefix="psload-")
     queries = os.path.join(tmp, "queries.txt")
     mix = os.path.join(HERE, "..", "..", "shared", "peers", "make-query-mix.py")
-    subprocess.run(["/usr/bin/python3", mix, a.corpus, queries, "200000"], check=True, stdout=subprocess.DEVNULL)
+    count = str(max(200000, a.soak * 1500))
+    subprocess.run(["/usr/bin/python3", mix, a.corpus, queries, count], check=True, stdout=subprocess.DEVNULL)
     server = subprocess.Popen([benchlib.binary("query", "query"), "serve", "--index", a.index, "--listen", "127.0.0.1:0",
                                "--rate-limit", "0", "-q"],
                               stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     port = re.search(r":(\d+)/", server.stdout.readline()).group(1)
     print(f"machine: {benchlib.machine()}")
     print(f"command: bench/http_load.py {' '.join(sys.argv[1:])}\n")
+    if a.soak:
+        try:
+            soak(a, server, port, queries)
+        finally:
+            server.terminate()
+            server.wait()
+        return
     print("| connections | seconds | requests/s | p50 ms | p99 ms | errors (connect/read/write/status/timeout) "
           "| server RSS MiB (peak) |")
     print("|---:|---:|---:|---:|---:|---:|---:|")

@@ -30,6 +30,8 @@ void apply_key(const std::filesystem::path& file, const std::string& key, const 
     o.unpublished = v.as<bool>();
   else if (key == "threads")
     o.threads = v.as<unsigned>();
+  else if (key == "synonyms")
+    o.synonyms = relative_to(file, v.as<std::string>());
   else if (key == "generator") {
     const std::string g = v.as<std::string>();
     if (g != "auto") {

@@ -18,6 +18,7 @@
 #include "common/index_layout.h"
 #include "common/schema.h"
 #include "indexer/post_reader.h"
+#include "indexer/synonyms.h"
 
 namespace postsearch {
 namespace {
@@ -235,6 +236,7 @@ class Run {
   IndexLayout layout_;
   SiteConfig site_;
   std::vector<Source> sources_;
+  Synonyms synonyms_;
   std::map<std::string, FileState> old_state_;
   std::vector<std::string> listing_failures_;
   bool need_rebuild_ = false;
@@ -260,7 +262,7 @@ std::string Run::options_hash() const {
     std::ifstream in(site_.root / site_.config_file, std::ios::binary);
     key << in.rdbuf();
   }
-  key << '|' << site_.authors.dump();
+  key << '|' << site_.authors.dump() << '|' << synonyms_.file << '|' << synonyms_.content;
   const std::string k = key.str();
   return std::to_string(XXH3_64bits(k.data(), k.size()));
 }
@@ -275,6 +277,10 @@ void Run::list() {
   }
   site_ = std::move(load.config);
   summary_.generator = std::string(generator_name(site_.generator));
+  synonyms_ = load_synonyms(site_, options_.synonyms);
+  for (const auto& d : synonyms_.diagnostics) {
+    if (options_.on_diagnostic) options_.on_diagnostic(d);
+  }
   Diagnostics diagnostics;
   for (auto& f : list_sources(site_, options_.site, diagnostics)) {
     struct stat st {};
@@ -439,6 +445,7 @@ void Run::incremental() {
     db.set_metadata(prefix + rel, "");
   }
   write_state(db, writes);
+  write_synonyms(db, synonyms_, stemmer_for(site_.default_lang));
   db.commit_transaction();
 }
 
@@ -488,6 +495,7 @@ void Run::merge_and_publish(const std::vector<std::unique_ptr<PartWriter>>& writ
   phase("merge parts (compact)");
   Xapian::WritableDatabase db(gen.string(), Xapian::DB_OPEN);
   add_spelling_from_vocabulary(db);
+  write_synonyms(db, synonyms_, stemmer_for(site_.default_lang));
   phase("spelling data");
   std::vector<std::size_t> all_items(sources_.size());
   for (std::size_t i = 0; i < all_items.size(); ++i) all_items[i] = i;

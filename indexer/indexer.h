@@ -42,6 +42,7 @@ struct IndexerOptions {
   bool rebuild = false;                  // ignore the recorded state: build a new generation
   bool dry_run = false;                  // report what would change; write nothing
   unsigned threads = 0;                  // 0: one per core
+  std::optional<fs::path> synonyms;      // synonyms file; default: found in the site
   std::size_t incremental_limit = 5000;  // more changed files than this: build a new generation
   std::function<void(const IndexProgress&)> on_progress;  // every ~100 ms; may be empty
   std::function<void(const Diagnostic&)> on_diagnostic;   // each problem as found; may be empty

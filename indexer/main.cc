@@ -39,6 +39,10 @@ int main(int argc, char** argv) {
   app.add_flag("--rebuild", options.rebuild, "Ignore recorded state and build a fresh index");
   app.add_flag("--dry-run", options.dry_run, "Show what would change; write nothing");
   app.add_option("--threads", options.threads, "Worker threads (default: one per core)");
+  std::string synonyms;
+  app.add_option("--synonyms", synonyms,
+                 "YAML file of synonym groups (default: _data/synonyms.yml, data/synonyms.yaml "
+                 "or synonyms.yml in the site)");
   app.add_flag("--json", json, "Print the summary as JSON on stdout");
   app.add_flag("-q,--quiet", quiet, "No progress output");
   app.set_version_flag("--version",
@@ -62,6 +66,7 @@ int main(int argc, char** argv) {
       options.unpublished = options.unpublished || from_file.unpublished;
       if (options.threads == 0) options.threads = from_file.threads;
       if (generator == "auto") options.generator = from_file.generator;
+      if (synonyms.empty() && from_file.synonyms) synonyms = from_file.synonyms->string();
     } catch (const std::exception& e) {
       std::cerr << "indexer: " << e.what() << "\n";
       return 2;
@@ -75,6 +80,7 @@ int main(int argc, char** argv) {
   options.site_dir = site_dir;
   if (generator != "auto") options.generator = postsearch::generator_by_name(generator);
   options.index_dir = index_dir;
+  if (!synonyms.empty()) options.synonyms = synonyms;
   postsearch::ProgressReporter reporter(std::cerr, {isatty(STDERR_FILENO) == 1, quiet});
   options.on_progress = [&](const postsearch::IndexProgress& p) { reporter.progress(p); };
   options.on_diagnostic = [&](const postsearch::Diagnostic& d) { reporter.diagnostic(d); };

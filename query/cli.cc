@@ -25,6 +25,7 @@ constexpr const char* kQueryLanguage = R"(Query language:
   year:2022                posts from 2022; a range: year:2020..2022
   url:/2019/old-name/      the post at a URL, or that a former URL (alias) redirects to
   deploy*                  words starting with "deploy"
+  js                       also finds its synonyms from the site's synonyms file (javascript)
 
 Examples:
   query --index idx "static site" --tag jekyll --sort -date

@@ -200,6 +200,7 @@ std::optional<double> parse_date_bound(std::string_view v, bool end_of) {
 QueryBuilder::QueryBuilder(const Xapian::Database& db, const std::string& lang)
     : db_(db), stemmer_(stemmer_for(lang)), lang_(lang) {
   parser_.set_database(db);
+  has_synonyms_ = db.synonym_keys_begin() != db.synonym_keys_end();
   parser_.set_stemmer(stemmer_);
   parser_.set_stemming_strategy(Xapian::QueryParser::STEM_SOME);
   if (const std::string_view words = stop_word_list(text::fold_case(lang)); !words.empty()) {
@@ -236,7 +237,14 @@ ParsedQuery QueryBuilder::parse(std::string_view input, const ParseOptions& opti
   unsigned flags = Xapian::QueryParser::FLAG_PHRASE | Xapian::QueryParser::FLAG_BOOLEAN |
                    Xapian::QueryParser::FLAG_LOVEHATE | Xapian::QueryParser::FLAG_PURE_NOT |
                    Xapian::QueryParser::FLAG_WILDCARD | Xapian::QueryParser::FLAG_CJK_NGRAM;
-  if (options.partial && typing && text.back() != '"' && text.back() != ')') {
+  // The site's synonyms (indexer/synonyms.h): each word also finds its synonyms.
+  if (has_synonyms_) {
+    flags |= Xapian::QueryParser::FLAG_AUTO_MULTIWORD_SYNONYMS | Xapian::QueryParser::FLAG_SYNONYM;
+  }
+  // Xapian expands no synonyms for a word taken as a prefix: a last word that has some is
+  // taken as typed in full.
+  if (options.partial && typing && text.back() != '"' && text.back() != ')' &&
+      !last_word_has_synonyms(text)) {
     flags |= Xapian::QueryParser::FLAG_PARTIAL;
   }
   const auto query = parse_with_fallbacks(text, flags, parsed.warnings);
@@ -268,6 +276,16 @@ std::string QueryBuilder::correction(std::string_view input) {
   }
 }
 
+bool QueryBuilder::last_word_has_synonyms(const std::string& text) const {
+  if (!has_synonyms_) return false;
+  const std::size_t space = text.find_last_of(' ');
+  std::string w = text::fold_case(space == std::string::npos ? text : text.substr(space + 1));
+  while (!w.empty() && std::strchr("\"()+-~", w.front()) != nullptr) w.erase(0, 1);
+  if (w.empty()) return false;
+  return db_.synonyms_begin(w) != db_.synonyms_end(w) ||
+         db_.synonyms_begin("Z" + stemmer_(w)) != db_.synonyms_end("Z" + stemmer_(w));
+}
+
 // Whether any plain word of the query is missing from the index: only then can a spelling
 // correction help, and Xapian's search for one costs milliseconds per word. The last word,
 // being typed, counts as known when some indexed word starts with it.
@@ -282,6 +300,7 @@ bool QueryBuilder::has_unknown_word(const std::string& text) const {
     }
     w = text::fold_case(w);
     if (w.size() < 2 || stop_words_.count(w) != 0 || db_.term_exists(w)) continue;
+    if (has_synonyms_ && (db_.synonyms_begin(w) != db_.synonyms_end(w))) continue;
     if (i + 1 == words.size() && db_.allterms_begin(w) != db_.allterms_end(w)) continue;
     return true;
   }

@@ -67,12 +67,14 @@ class QueryBuilder {
                                                     std::vector<std::string>& warnings);
 
   [[nodiscard]] bool has_unknown_word(const std::string& text) const;
+  [[nodiscard]] bool last_word_has_synonyms(const std::string& text) const;
   [[nodiscard]] std::string keep_known_words(const std::string& typed,
                                              const std::string& corrected) const;
 
   Xapian::Database db_;
   Xapian::QueryParser parser_;
   std::set<std::string> stop_words_;  // of the query language: never "unknown"
+  bool has_synonyms_ = false;         // the index has a synonym table
   Xapian::Stem stemmer_;
   std::string lang_;
 };

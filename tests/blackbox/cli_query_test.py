@@ -95,5 +95,50 @@ class Query(SiteTestCase):
         self.assertIn("re-index", p.stderr)
 
 
+class Synonyms(SiteTestCase):
+    """The site's synonyms file (examples/site/_data/synonyms.yml) expands query words."""
+
+    JS_POSTS = ["_posts/2020-06-19-indexing-markdown-with-xapian.md",
+                "_posts/2023-08-19-webextension-auth-handlers.md",
+                "_posts/2024-09-28-accessible-search-boxes.md"]
+
+    def found(self, q):
+        out = query_json(self.idx, "--per-page", "100", "--no-facets", q, check=None)
+        return sorted(h["id"] for h in out["hits"]), out
+
+    def test_each_word_of_a_group_finds_the_others(self):
+        index(self.site, self.idx)
+        for q in ["javascript", "js", "ecmascript", "JS", "learn js"]:
+            ids, out = self.found(q)
+            self.assertTrue(set(self.JS_POSTS) <= set(ids), q)
+            self.assertIsNone(out["did_you_mean"], q)  # a synonym is not a misspelling
+        without, _ = self.found("tramp")
+        self.assertIn("_posts/2021-03-13-hiking-the-west-highland-way.md", without)
+
+    def test_map_form_is_one_way_and_changes_are_picked_up(self):
+        index(self.site, self.idx)
+        self.write("_data/synonyms.yml", "jsx: [javascript]\n")
+        summary, _ = index(self.site, self.idx)
+        self.assertTrue(summary["rebuilt"])  # the synonyms changed: a new generation
+        self.assertEqual(self.found("jsx")[0], self.JS_POSTS)
+        self.assertEqual(self.found("js")[0], [])  # the old group is gone
+
+    def test_bad_entries_are_reported_with_their_line_and_skipped(self):
+        self.write("_data/synonyms.yml", "- [javascript, js]\n- [lonely]\n- [a, {b: c}]\n")
+        summary, p = index(self.site, self.idx)
+        self.assertIn("_data/synonyms.yml:2:", p.stderr)
+        self.assertIn("a group needs two or more words", p.stderr)
+        self.assertIn("_data/synonyms.yml:3:", p.stderr)
+        self.assertEqual(self.found("js")[0], self.JS_POSTS)
+
+    def test_a_file_given_with_the_flag(self):
+        os.remove(os.path.join(self.site, "_data", "synonyms.yml"))
+        path = os.path.join(self.tmp, "words.yml")
+        with open(path, "w") as f:
+            f.write("- [javascript, jscript]\n")
+        index(self.site, self.idx, "--synonyms", path)
+        self.assertEqual(self.found("jscript")[0], self.JS_POSTS)
+
+
 if __name__ == "__main__":
     unittest.main(verbosity=2)

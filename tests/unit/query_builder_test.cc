@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include "query/query_builder.h"
+#include "test_support.h"
 
 namespace postsearch {
 namespace {
@@ -84,6 +85,30 @@ TEST_CASE("query language: nothing a user types throws", "[query_builder]") {
   CHECK_NOTHROW(qb.parse(binary, {}));
   CHECK(qb.parse(std::string(5000, 'x'), {}).warnings.size() == 1);
   CHECK(qb.parse("\"unbalanced", {}).query.get_description() == "Query(unbalanced@1)");
+}
+
+}  // namespace postsearch
+
+namespace postsearch {
+
+TEST_CASE("query language: the site's synonyms expand a word", "[query_builder]") {
+  testing::TempDir dir;  // the in-memory backend has no synonym table
+  Xapian::WritableDatabase db((dir.path() / "db").string(), Xapian::DB_CREATE);
+  db.add_synonym("js", "Zjavascript");
+  db.add_synonym("Zjs", "Zjavascript");
+  db.add_synonym("static site", "Zssg");
+  db.commit();
+  QueryBuilder qb(db, "en");
+  ParseOptions o;
+  o.partial = false;
+  auto desc = [&](const std::string& q) { return qb.parse(q, o).query.get_description(); };
+  CHECK(desc("js") == "Query((Zjs@1 SYNONYM Zjavascript@1))");
+  CHECK(desc("learn js") == "Query((Zlearn@1 AND (Zjs@2 SYNONYM Zjavascript@2)))");
+  CHECK(desc("static site").find("SYNONYM Zssg") != std::string::npos);  // a phrase key
+  // While typing, a last word with synonyms is taken whole; others stay prefixes.
+  o.partial = true;
+  CHECK(desc("learn js") == "Query((Zlearn@1 AND (Zjs@2 SYNONYM Zjavascript@2)))");
+  CHECK(desc("learn ja") == "Query((Zlearn@1 AND (WILDCARD SYNONYM ja OR Zja@2)))");
 }
 
 }  // namespace postsearch
