@@ -71,6 +71,7 @@ def main():
     ap.add_argument("--seconds", type=int, default=30)
     ap.add_argument("--threads", type=int, default=2, help="wrk threads")
     ap.add_argument("--soak", type=int, default=0, help="seconds of one long run, RSS sampled")
+    ap.add_argument("--server-arg", action="append", default=[], help="extra query serve argument")
     a = ap.parse_args()
     tmp = tempfile.mkdtemp(prefix="psload-")
     queries = os.path.join(tmp, "queries.txt")
@@ -78,7 +79,7 @@ def main():
     count = str(max(200000, a.soak * 1500))
     subprocess.run(["/usr/bin/python3", mix, a.corpus, queries, count], check=True, stdout=subprocess.DEVNULL)
     server = subprocess.Popen([benchlib.binary("query", "query"), "serve", "--index", a.index, "--listen", "127.0.0.1:0",
-                               "--rate-limit", "0", "-q"],
+                               "--rate-limit", "0", "-q", *a.server_arg],
                               stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     port = re.search(r":(\d+)/", server.stdout.readline()).group(1)
     print(f"machine: {benchlib.machine()}")
