@@ -22,6 +22,7 @@
 #include "query/http/rate_limiter.h"
 #include "query/http/searcher_pool.h"
 #include "query/http/web_assets.h"
+#include "query/http/worker_pool.h"
 #include "query/json_io.h"
 
 namespace postsearch::http {
@@ -236,7 +237,7 @@ bool Server::Impl::path_known_with_other_method(const std::string& path,
 
 void Server::Impl::configure() {
   const unsigned threads = std::max(1U, options_.threads);
-  server_.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
+  server_.new_task_queue = [threads] { return new WorkerPool(threads); };
   server_.set_read_timeout(options_.timeout_seconds, 0);
   server_.set_write_timeout(options_.timeout_seconds, 0);
   server_.set_keep_alive_timeout(options_.keep_alive_seconds);
