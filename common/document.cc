@@ -92,9 +92,8 @@ const Xapian::Stopper* DocumentBuilder::stopper_for(const std::string& lang) {
   auto it = stoppers_.find(lang);
   if (it == stoppers_.end()) {
     std::unique_ptr<Xapian::SimpleStopper> stopper;
-    if (const std::string_view words = stop_word_list(text::fold_case(lang)); !words.empty()) {
-      stopper = std::make_unique<Xapian::SimpleStopper>();
-      for (const auto& w : text::split(std::string(words), ' ')) stopper->add(w);
+    if (const std::vector<std::string> words = stop_words(lang); !words.empty()) {
+      stopper = std::make_unique<Xapian::SimpleStopper>(words.begin(), words.end());
     }
     it = stoppers_.emplace(lang, std::move(stopper)).first;
   }

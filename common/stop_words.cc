@@ -6,6 +6,8 @@
 #include <array>
 #include <utility>
 
+#include "common/text.h"
+
 namespace postsearch {
 namespace {
 
@@ -54,6 +56,12 @@ std::string_view stop_word_list(std::string_view lang) {
     if (code == base || (code == "nb" && (base == "nn" || base == "no"))) return words;
   }
   return {};
+}
+
+std::vector<std::string> stop_words(std::string_view lang) {
+  const std::string_view words = stop_word_list(text::fold_case(lang));
+  if (words.empty()) return {};
+  return text::split(words, ' ');
 }
 
 }  // namespace postsearch

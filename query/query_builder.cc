@@ -203,13 +203,9 @@ QueryBuilder::QueryBuilder(const Xapian::Database& db, const std::string& lang)
   has_synonyms_ = db.synonym_keys_begin() != db.synonym_keys_end();
   parser_.set_stemmer(stemmer_);
   parser_.set_stemming_strategy(Xapian::QueryParser::STEM_SOME);
-  if (const std::string_view words = stop_word_list(text::fold_case(lang)); !words.empty()) {
-    auto* stopper = new Xapian::SimpleStopper();
-    for (const auto& w : text::split(std::string(words), ' ')) {
-      stopper->add(w);
-      stop_words_.insert(w);
-    }
-    parser_.set_stopper(stopper->release());
+  if (const std::vector<std::string> words = stop_words(lang); !words.empty()) {
+    stop_words_.insert(words.begin(), words.end());
+    parser_.set_stopper((new Xapian::SimpleStopper(words.begin(), words.end()))->release());
   }
   parser_.set_max_expansion(kMaxWildcardExpansion, Xapian::Query::WILDCARD_LIMIT_MOST_FREQUENT,
                             Xapian::QueryParser::FLAG_WILDCARD | Xapian::QueryParser::FLAG_PARTIAL);
@@ -276,14 +272,29 @@ std::string QueryBuilder::correction(std::string_view input) {
   }
 }
 
+namespace {
+
+// A query token without the operators and brackets around it: `(+"word*` -> `word`.
+std::string bare_word(std::string w) {
+  while (!w.empty() && std::strchr("\"()+-~*", w.front()) != nullptr) w.erase(0, 1);
+  while (!w.empty() && std::strchr("\"()*", w.back()) != nullptr) w.pop_back();
+  return w;
+}
+
+}  // namespace
+
+// Whether `word` (folded) is a synonym key, as such or as its stem.
+bool QueryBuilder::has_synonyms(const std::string& word) const {
+  if (!has_synonyms_ || word.empty()) return false;
+  const std::string stem = "Z" + stemmer_(word);
+  return db_.synonyms_begin(word) != db_.synonyms_end(word) ||
+         db_.synonyms_begin(stem) != db_.synonyms_end(stem);
+}
+
 bool QueryBuilder::last_word_has_synonyms(const std::string& text) const {
-  if (!has_synonyms_) return false;
   const std::size_t space = text.find_last_of(' ');
-  std::string w = text::fold_case(space == std::string::npos ? text : text.substr(space + 1));
-  while (!w.empty() && std::strchr("\"()+-~", w.front()) != nullptr) w.erase(0, 1);
-  if (w.empty()) return false;
-  return db_.synonyms_begin(w) != db_.synonyms_end(w) ||
-         db_.synonyms_begin("Z" + stemmer_(w)) != db_.synonyms_end("Z" + stemmer_(w));
+  return has_synonyms(
+      text::fold_case(bare_word(space == std::string::npos ? text : text.substr(space + 1))));
 }
 
 // Whether any plain word of the query is missing from the index: only then can a spelling
@@ -292,15 +303,13 @@ bool QueryBuilder::last_word_has_synonyms(const std::string& text) const {
 bool QueryBuilder::has_unknown_word(const std::string& text) const {
   const std::vector<std::string> words = text::split(text::collapse_whitespace(text), ' ');
   for (std::size_t i = 0; i < words.size(); ++i) {
-    std::string w = words[i];
-    while (!w.empty() && std::strchr("\"()+-*", w.front()) != nullptr) w.erase(0, 1);
-    while (!w.empty() && std::strchr("\"()*", w.back()) != nullptr) w.pop_back();
+    std::string w = bare_word(words[i]);
     if (w.empty() || w == "OR" || w == "AND" || w == "NOT" || w.find(':') != std::string::npos) {
       continue;
     }
     w = text::fold_case(w);
     if (w.size() < 2 || stop_words_.count(w) != 0 || db_.term_exists(w)) continue;
-    if (has_synonyms_ && (db_.synonyms_begin(w) != db_.synonyms_end(w))) continue;
+    if (has_synonyms(w)) continue;
     if (i + 1 == words.size() && db_.allterms_begin(w) != db_.allterms_end(w)) continue;
     return true;
   }

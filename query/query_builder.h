@@ -68,6 +68,7 @@ class QueryBuilder {
 
   [[nodiscard]] bool has_unknown_word(const std::string& text) const;
   [[nodiscard]] bool last_word_has_synonyms(const std::string& text) const;
+  [[nodiscard]] bool has_synonyms(const std::string& word) const;
   [[nodiscard]] std::string keep_known_words(const std::string& typed,
                                              const std::string& corrected) const;
 

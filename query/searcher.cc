@@ -35,8 +35,8 @@ constexpr std::size_t kMaxSectionsPerHit = 3;
 constexpr std::size_t kExcerptedSections = 5;  // sections per hit given a snippet call
 constexpr const char* kMarkOpen = "<mark>";
 constexpr const char* kMarkClose = "</mark>";
-constexpr double kRelatedTagWeight =
-    1.0;  // per tag shared with the post, beside BM25 of its key words
+// Related posts: the weight of each tag shared with the post, beside BM25 of its key words.
+constexpr double kRelatedTagWeight = 1.0;
 
 // BM25 with k1 scaled by the body's within-document weight: every wdf is multiplied by
 // its field's weight, so k1 must be too for term frequency to saturate as usual.
@@ -585,14 +585,13 @@ std::optional<std::vector<Hit>> Searcher::related(const std::string& id, int cou
     for (auto t = eset.begin(); t != eset.end(); ++t) parts.emplace_back(*t);
     const StoredPost self = decode_stored(db_.get_document(docid).get_data());
     // Each shared tag adds a fixed weight (tag terms are boolean: BM25 gives them none).
-    std::vector<Xapian::Query> parts_and_tags = parts;
     for (const auto& tag : self.tags) {
-      parts_and_tags.emplace_back(
+      parts.emplace_back(
           Xapian::Query::OP_FILTER,
           Xapian::Query((new Xapian::FixedWeightPostingSource(kRelatedTagWeight))->release()),
           Xapian::Query(schema::filter_term(Filter::kTag, tag)));
     }
-    const Xapian::Query q(Xapian::Query::OP_OR, parts_and_tags.begin(), parts_and_tags.end());
+    const Xapian::Query q(Xapian::Query::OP_OR, parts.begin(), parts.end());
     enquire.set_query(Xapian::Query(Xapian::Query::OP_AND_NOT, q, Xapian::Query(idterm)));
     // Equal scores: newest first, so the answer does not depend on document ids.
     enquire.set_sort_by_relevance_then_value(schema::kSlotDate, true);
