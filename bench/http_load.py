@@ -3,8 +3,11 @@
 
     bench/http_load.py INDEX_DIR CORPUS_POSTS_DIR [--connections 16,64,256] [--seconds 30]
     bench/http_load.py INDEX_DIR CORPUS_POSTS_DIR --soak 600 [--connections 64]
+        [--reindex-site SITE_DIR --reindex-every 60]
         (one long run; the server's RSS sampled every 10 s: is there growth after the
-         first minute's plateau?)
+         first minute's plateau? With --reindex-site, a new post is written into SITE_DIR
+         and `indexer SITE_DIR --index INDEX_DIR` runs every --reindex-every seconds, every
+         fifth run a --rebuild: zero failed requests is the point)
 
 Queries are distinct (../shared/peers/make-query-mix.py over the corpus, or the bundled
 fallback), so no result cache can stand in for the engine. Reports requests/s, p50/p99,
@@ -47,9 +50,13 @@ def soak(a, server, port, queries):
                             queries, "0"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     start = time.time()
     samples = []
+    reindexed = []
     while wrk.poll() is None:
         time.sleep(10)
-        samples.append((time.time() - start, current_rss_kb(server.pid) / 1024))
+        now = time.time() - start
+        samples.append((now, current_rss_kb(server.pid) / 1024))
+        if a.reindex_site and now >= a.reindex_every * (len(reindexed) + 1) and now < a.soak - 5:
+            reindexed.append(reindex(a, len(reindexed)))
     out = wrk.stdout.read()
     r = json.loads(re.search(r"JSON (\{.*\})", out).group(1))
     print("| seconds | server RSS MiB |\n|---:|---:|")
@@ -61,6 +68,23 @@ def soak(a, server, port, queries):
     print(f"\n{c} connections, {a.soak} s: {r['requests']} requests, {r['rps']:.0f}/s, p99 {r['p99_ms']:.1f} ms, "
           f"{errors} errors; RSS max in the first minute {plateau:.1f} MiB, after it {later:.1f} MiB "
           f"({later - plateau:+.1f} MiB)")
+    if reindexed:
+        ok = sum(1 for rc, _ in reindexed if rc == 0)
+        print(f"re-indexed {len(reindexed)} times ({ok} exit 0; every fifth a --rebuild), "
+              f"median {sorted(t for _, t in reindexed)[len(reindexed) // 2]:.1f} s per run")
+
+
+def reindex(a, n):
+    """Adds one post to the site and runs the indexer over it; returns (exit status, seconds)."""
+    posts = os.path.join(a.reindex_site, "_posts")
+    with open(os.path.join(posts, f"2026-01-01-soak-{n}.md"), "w") as f:
+        f.write(f"---\ntitle: Soak post {n}\ntags: [soak]\n---\nSoakword{n} arrives during the load.\n")
+    args = [benchlib.binary("indexer", "indexer"), a.reindex_site, "--index", a.index, "-q"]
+    if n % 5 == 4:
+        args.append("--rebuild")
+    start = time.monotonic()
+    rc = subprocess.run(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode
+    return rc, time.monotonic() - start
 
 
 def main():
@@ -72,6 +96,8 @@ def main():
     ap.add_argument("--threads", type=int, default=2, help="wrk threads")
     ap.add_argument("--soak", type=int, default=0, help="seconds of one long run, RSS sampled")
     ap.add_argument("--server-arg", action="append", default=[], help="extra query serve argument")
+    ap.add_argument("--reindex-site", help="with --soak: the site INDEX_DIR was built from, re-indexed meanwhile")
+    ap.add_argument("--reindex-every", type=int, default=60, help="seconds between re-index runs")
     a = ap.parse_args()
     tmp = tempfile.mkdtemp(prefix="psload-")
     queries = os.path.join(tmp, "queries.txt")

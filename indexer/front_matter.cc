@@ -1,5 +1,6 @@
 #include "indexer/front_matter.h"
 
+#include <yaml-cpp/depthguard.h>
 #include <yaml-cpp/yaml.h>
 
 #include <toml++/toml.h>
@@ -127,6 +128,12 @@ void parse_yaml(const Split& split, const std::string& path, FrontMatterResult& 
   YAML::Node root;
   try {
     root = YAML::Load(std::string(split.block));
+  } catch (const YAML::DeepRecursion& e) {  // yaml-cpp 0.7 calls this "bad file"
+    result.diagnostics.push_back(
+        {Severity::kError, path, offset + e.mark.line + 1, e.mark.column + 1, "",
+         "front matter nested more than " + std::to_string(e.depth()) + " levels deep"});
+    result.front_matter.reset();
+    return;
   } catch (const YAML::Exception& e) {
     result.diagnostics.push_back({Severity::kError, path, offset + e.mark.line + 1,
                                   e.mark.column + 1, "", "invalid YAML front matter: " + e.msg});

@@ -5,7 +5,9 @@
 #include <xxhash.h>
 
 #include <atomic>
+#include <cerrno>
 #include <chrono>
+#include <cstring>
 #include <ctime>
 #include <exception>
 #include <fstream>
@@ -71,7 +73,9 @@ std::optional<std::string> read_bytes(const Source& s, Diagnostics& diagnostics)
                                std::to_string(kMaxSourceBytes >> 20) + " MiB limit for a post"});
     return std::nullopt;
   }
+  errno = 0;
   std::ifstream in(s.file.path, std::ios::binary);
+  const int open_errno = errno;
   std::string bytes;
   if (in) {
     std::ostringstream ss;
@@ -79,8 +83,9 @@ std::optional<std::string> read_bytes(const Source& s, Diagnostics& diagnostics)
     bytes = ss.str();
   }
   if (!in && !in.eof()) {
-    diagnostics.push_back(
-        {Severity::kError, s.file.rel, 0, 0, "", "cannot read file (permissions?)"});
+    diagnostics.push_back({Severity::kError, s.file.rel, 0, 0, "",
+                           std::string("cannot read: ") +
+                               (open_errno != 0 ? std::strerror(open_errno) : "read error")});
     return std::nullopt;
   }
   return bytes;
@@ -106,8 +111,9 @@ void parallel_for(std::size_t count, unsigned threads, const IndexerOptions& opt
                   std::atomic<std::size_t>& done, std::size_t total, Clock::time_point start,
                   Work work) {
   std::atomic<std::size_t> next{0};
-  std::exception_ptr failure;
+  std::exception_ptr failure;  // written under failure_mutex, read after the joins
   std::mutex failure_mutex;
+  std::atomic<bool> failed{false};  // what the progress loop may read meanwhile
   std::vector<std::thread> pool;
   for (unsigned w = 0; w < threads; ++w) {
     pool.emplace_back([&, w] {
@@ -119,11 +125,12 @@ void parallel_for(std::size_t count, unsigned threads, const IndexerOptions& opt
       } catch (...) {
         const std::lock_guard<std::mutex> lock(failure_mutex);
         if (!failure) failure = std::current_exception();
+        failed = true;
         next = count;
       }
     });
   }
-  while (done < count && !failure) {
+  while (done < count && !failed) {
     if (options.on_progress) {
       options.on_progress(
           {done.load(), total, std::chrono::duration<double>(Clock::now() - start).count()});
@@ -285,7 +292,10 @@ void Run::list() {
   for (auto& f : list_sources(site_, options_.site, diagnostics)) {
     struct stat st {};
     if (::stat(f.path.c_str(), &st) != 0) {
-      diagnostics.push_back({Severity::kError, f.rel, 0, 0, "", "cannot stat file"});
+      const int err = errno;
+      diagnostics.push_back({Severity::kError, f.rel, 0, 0, "",
+                             std::string("cannot read: ") + std::strerror(err) +
+                                 (err == ELOOP ? " (a symlink loop?)" : "")});
       listing_failures_.push_back(f.rel);
       continue;
     }
@@ -459,6 +469,18 @@ void Run::rebuild() {
   const fs::path parts_dir = gen.string() + ".parts";
   const unsigned threads =
       std::max(1U, std::min<unsigned>(thread_count(), static_cast<unsigned>(sources_.size())));
+  // Unpublished work is dropped at once when the run fails: on a full disk it is what fills
+  // it. Declared before the writers, so that they are closed first.
+  struct DropUnpublished {
+    const IndexLayout& layout;
+    fs::path parts;
+    fs::path gen;
+    ~DropUnpublished() {
+      std::error_code ec;
+      fs::remove_all(parts, ec);
+      if (layout.live_generation() != gen) fs::remove_all(gen, ec);
+    }
+  } drop{layout_, parts_dir, gen};
   std::vector<std::unique_ptr<PartWriter>> writers;
   if (!options_.dry_run) fs::create_directories(parts_dir);
   for (unsigned w = 0; w < threads; ++w)

@@ -3,11 +3,17 @@
 #include <xapian.h>
 #include <CLI/CLI.hpp>
 
+#include <filesystem>
 #include <iostream>
 
 #include "indexer/config_file.h"
 #include "indexer/indexer.h"
 #include "indexer/report.h"
+
+namespace {
+constexpr const char* kUnchanged =
+    "; the published index is unchanged, and the next run redoes this work\n";
+}  // namespace
 
 int main(int argc, char** argv) {
   postsearch::IndexerOptions options;
@@ -95,7 +101,10 @@ int main(int argc, char** argv) {
     return postsearch::exit_status(summary);
   } catch (const Xapian::Error& e) {
     reporter.finish();
-    std::cerr << "indexer: " << e.get_description() << "\n";
+    std::cerr << "indexer: error: writing the index failed: " << e.get_description() << kUnchanged;
+  } catch (const std::filesystem::filesystem_error& e) {
+    reporter.finish();
+    std::cerr << "indexer: error: writing the index failed: " << e.what() << kUnchanged;
   } catch (const std::exception& e) {
     reporter.finish();
     std::cerr << "indexer: " << e.what() << "\n";

@@ -409,6 +409,10 @@ ReadResult read_post(const SiteConfig& site, const SourceFile& file, std::string
   SourceText decoded = decode_source(bytes, file.rel);
   c.result.diagnostics = std::move(decoded.diagnostics);
   if (!decoded.text) return std::move(c.result);
+  if (decoded.text->find_first_not_of(" \t\n") == std::string::npos) {
+    c.result.diagnostics.push_back({Severity::kWarning, file.rel, 0, 0, "",
+                                    "empty file; indexed with its file name as title"});
+  }
   FrontMatterResult fmr = parse_front_matter(*decoded.text, file.rel);
   c.result.diagnostics.insert(c.result.diagnostics.end(), fmr.diagnostics.begin(),
                               fmr.diagnostics.end());

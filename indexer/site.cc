@@ -139,20 +139,20 @@ void walk(const SiteConfig& c, const fs::path& dir, Diagnostics& diagnostics, Vi
   fs::recursive_directory_iterator it(dir, fs::directory_options::none, ec);
   if (ec) {
     if (fs::exists(dir)) {
-      diagnostics.push_back({Severity::kError, fs::relative(dir, c.root).string(), 0, 0, "",
+      diagnostics.push_back({Severity::kError, dir.lexically_relative(c.root).string(), 0, 0, "",
                              "cannot read directory: " + ec.message()});
     }
     return;
   }
   for (; it != fs::recursive_directory_iterator(); it.increment(ec)) {
     if (ec) {
-      diagnostics.push_back({Severity::kError, fs::relative(it->path(), c.root).string(), 0, 0, "",
-                             "cannot read: " + ec.message()});
+      diagnostics.push_back({Severity::kError, it->path().lexically_relative(c.root).string(), 0, 0,
+                             "", "cannot read: " + ec.message()});
       ec.clear();
       continue;
     }
     const std::string name = it->path().filename().string();
-    const std::string rel = fs::relative(it->path(), c.root).generic_string();
+    const std::string rel = it->path().lexically_relative(c.root).generic_string();
     std::error_code type_ec;
     if (it->is_directory(type_ec)) {
       if (hidden_or_special(name) || is_excluded(c, rel)) it.disable_recursion_pending();

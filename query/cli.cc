@@ -136,7 +136,7 @@ int run_search(Searcher& s, CliOptions& o, CliStreams io) {
   }
   const SearchResponse r = s.search(o.request);
   if (o.json) {
-    io.out << to_json(r).dump(2) << "\n";
+    io.out << dump_json(to_json(r), 2) << "\n";
   } else {
     print_search(io.out, r, io.out_is_terminal);
   }
@@ -145,7 +145,7 @@ int run_search(Searcher& s, CliOptions& o, CliStreams io) {
 
 int run_other(Searcher& s, const CliOptions& o, CliStreams io) {
   if (o.info) {
-    io.out << to_json(s.info()).dump(2) << "\n";
+    io.out << dump_json(to_json(s.info()), 2) << "\n";
     return 0;
   }
   if (!o.post.empty()) {
@@ -154,7 +154,7 @@ int run_other(Searcher& s, const CliOptions& o, CliStreams io) {
       io.err << "query: no post with id '" << o.post << "'\n";
       return 1;
     }
-    io.out << to_json(*p).dump(2) << "\n";
+    io.out << dump_json(to_json(*p), 2) << "\n";
     return 0;
   }
   if (!o.related.empty()) {
@@ -164,7 +164,7 @@ int run_other(Searcher& s, const CliOptions& o, CliStreams io) {
       return 2;
     }
     if (o.json) {
-      io.out << related_json(o.related, *hits).dump(2) << "\n";
+      io.out << dump_json(related_json(o.related, *hits), 2) << "\n";
     } else {
       for (const auto& h : *hits) print_hit(io.out, h, io.out_is_terminal);
     }
@@ -172,7 +172,7 @@ int run_other(Searcher& s, const CliOptions& o, CliStreams io) {
   }
   const SuggestResponse r = s.suggest(o.suggest, 8);
   if (o.json) {
-    io.out << to_json(r).dump(2) << "\n";
+    io.out << dump_json(to_json(r), 2) << "\n";
   } else {
     for (const auto& c : r.completions) io.out << c.text << "\t" << c.posts << "\n";
     for (const auto& t : r.titles) io.out << "→ " << t.title << "  " << t.url << "\n";

@@ -133,4 +133,8 @@ std::optional<SortOrder> sort_by_name(std::string_view name) {
   return std::nullopt;
 }
 
+std::string dump_json(const nlohmann::json& j, int indent) {
+  return j.dump(indent, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
 }  // namespace postsearch

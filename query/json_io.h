@@ -22,6 +22,10 @@ namespace postsearch {
 [[nodiscard]] nlohmann::json error_json(const std::string& code, const std::string& message,
                                         const std::string& param = "");
 
+// Serialises an answer; bytes that are not UTF-8 (from a request, echoed back) become U+FFFD
+// instead of throwing. indent -1: one line (HTTP); 2: the CLI.
+[[nodiscard]] std::string dump_json(const nlohmann::json& j, int indent = -1);
+
 [[nodiscard]] std::string_view sort_name(SortOrder sort);
 [[nodiscard]] std::optional<SortOrder> sort_by_name(std::string_view name);
 

@@ -1,5 +1,7 @@
 #include "query/searcher.h"
 
+#include <sys/stat.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -303,7 +305,22 @@ Diagnostics validate_request(const SearchRequest& r) {
   return out;
 }
 
-namespace {}  // namespace
+namespace {
+
+// What names the files an open Database reads: the stub's text and the (device, inode) of
+// the generation directory it points at. Empty when there is no index.
+std::string index_identity(const std::filesystem::path& index_dir) {
+  std::ifstream in(index_dir / "XAPIANDB");
+  std::stringstream ss;
+  ss << in.rdbuf();
+  std::string backend;
+  std::string name;
+  struct stat st {};
+  if (!(ss >> backend >> name) || ::stat((index_dir / name).c_str(), &st) != 0) return ss.str();
+  return ss.str() + "\n" + std::to_string(st.st_dev) + ":" + std::to_string(st.st_ino);
+}
+
+}  // namespace
 
 Searcher::Searcher(std::filesystem::path index_dir, std::shared_ptr<FacetTableCache> facet_tables)
     : index_dir_(std::move(index_dir)), facet_tables_(std::move(facet_tables)) {
@@ -320,22 +337,18 @@ QueryBuilder& Searcher::builder_for(const std::string& lang) {
 }
 
 void Searcher::open() {
-  std::ifstream in(index_dir_ / "XAPIANDB");
-  std::stringstream ss;
-  ss << in.rdbuf();
+  std::string identity = index_identity(index_dir_);
   Xapian::Database db = open_index_for_reading(index_dir_);
   db_ = db;
   builders_.clear();  // they hold the old database for spelling and wildcards
-  stub_contents_ = ss.str();
+  identity_ = std::move(identity);
+  broken_ = false;
   default_lang_ = db_.get_metadata(std::string(schema::kMetaDefaultLang));
   if (default_lang_.empty()) default_lang_ = "en";
 }
 
 bool Searcher::refresh() {
-  std::ifstream in(index_dir_ / "XAPIANDB");
-  std::stringstream ss;
-  ss << in.rdbuf();
-  if (ss.str() != stub_contents_) {
+  if (index_identity(index_dir_) != identity_) {
     open();
     return true;
   }
@@ -345,10 +358,15 @@ bool Searcher::refresh() {
 template <typename F>
 auto Searcher::with_retry(F f) -> decltype(f()) {
   try {
-    return f();
-  } catch (const Xapian::DatabaseModifiedError&) {
-    refresh();
-    return f();
+    try {
+      return f();
+    } catch (const Xapian::DatabaseModifiedError&) {
+      refresh();
+      return f();
+    }
+  } catch (const Xapian::Error&) {
+    broken_ = true;
+    throw;
   }
 }
 
@@ -443,7 +461,7 @@ SearchResponse Searcher::search_once(const SearchRequest& request) {
   std::optional<FacetCounter> facets;
   std::shared_ptr<const FacetTable> table;
   if (request.facets && facet_tables_) {
-    table = facet_tables_->get(db_, stub_contents_ + ":" + std::to_string(db_.get_revision()));
+    table = facet_tables_->get(db_, revision_key());
   }
   if (request.facets) facets.emplace(request, parsed, table.get());
   const Matches m = match(request, builder, parsed, resp.per_page, facets ? &*facets : nullptr);
@@ -657,17 +675,28 @@ std::optional<StoredPost> Searcher::post(const std::string& id) {
   });
 }
 
-IndexInfo Searcher::info() {
-  IndexInfo i;
-  i.documents = db_.get_doccount();
-  i.schema_version = std::atoi(db_.get_metadata(std::string(schema::kMetaSchemaVersion)).c_str());
-  std::istringstream stub(stub_contents_);
+std::string Searcher::revision_key() const {
+  std::istringstream stub(identity_);
   std::string backend;
-  stub >> backend >> i.generation;
-  i.revision = i.generation + ":" + std::to_string(db_.get_revision());
-  i.default_lang = default_lang_;
-  i.indexed_at = std::atoll(db_.get_metadata(std::string(schema::kMetaIndexedAt)).c_str());
-  return i;
+  std::string generation;
+  stub >> backend >> generation;
+  // The database's UUID tells apart two indexes built anew under the same generation name.
+  return generation + ":" + std::to_string(db_.get_revision()) + ":" + db_.get_uuid().substr(0, 8);
+}
+
+IndexInfo Searcher::info() {
+  return with_retry([&] {
+    IndexInfo i;
+    i.documents = db_.get_doccount();
+    i.schema_version = std::atoi(db_.get_metadata(std::string(schema::kMetaSchemaVersion)).c_str());
+    std::istringstream stub(identity_);
+    std::string backend;
+    stub >> backend >> i.generation;
+    i.revision = revision_key();
+    i.default_lang = default_lang_;
+    i.indexed_at = std::atoll(db_.get_metadata(std::string(schema::kMetaIndexedAt)).c_str());
+    return i;
+  });
 }
 
 }  // namespace postsearch

@@ -53,8 +53,14 @@ class Searcher {
   Searcher(const Searcher&) = delete;
   Searcher& operator=(const Searcher&) = delete;
 
-  // Sees the newest published index. Returns true when anything changed.
+  // Sees the newest published index. Returns true when anything changed. A new stub, or a
+  // live generation directory that was removed and made anew (another inode), opens the
+  // index from scratch: reopen() would keep reading the old files.
   bool refresh();
+
+  // True once a Xapian error other than a concurrent commit failed a call: the index is
+  // damaged or was pulled from under this searcher, which should then be dropped.
+  [[nodiscard]] bool broken() const { return broken_; }
 
   [[nodiscard]] SearchResponse search(const SearchRequest& request);
   // Posts like `id` (its key terms and shared tags); empty when the id is unknown.
@@ -72,10 +78,13 @@ class Searcher {
   Xapian::Query with_feedback(const Xapian::Query& query);
   QueryBuilder& builder_for(const std::string& lang);
   void open();
+  // Names this exact index state: generation, commit and database UUID (ETags, facet tables).
+  [[nodiscard]] std::string revision_key() const;
 
   std::filesystem::path index_dir_;
-  std::string stub_contents_;
+  std::string identity_;  // stub contents and the live generation directory's inode
   Xapian::Database db_;
+  bool broken_ = false;
   std::string default_lang_;
   std::map<std::string, std::unique_ptr<QueryBuilder>> builders_;  // by query language
   std::shared_ptr<FacetTableCache> facet_tables_;

@@ -47,7 +47,7 @@ std::size_t SearcherPool::reopen_count() const {
 void SearcherPool::give_back(std::unique_ptr<Searcher> searcher) {
   {
     const std::lock_guard<std::mutex> lock(mutex_);
-    if (searcher) {
+    if (searcher && !searcher->broken()) {
       idle_.push_back(std::move(searcher));
     } else {
       --live_;

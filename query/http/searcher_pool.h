@@ -3,7 +3,8 @@
 // `max_searchers` (searching is CPU work: more than a few per core only adds open files
 // and memory), so a request waits for one while that many are busy. Connection threads
 // can outnumber searchers many times over. Each searcher is refreshed when it is leased;
-// one that fails is dropped, so that the next request opens the index anew.
+// one that fails (or reports itself broken()) is dropped, so that the next request opens
+// the index anew.
 // Thread-safe.
 #pragma once
 
@@ -55,7 +56,7 @@ class SearcherPool {
   [[nodiscard]] std::size_t reopen_count() const;
 
  private:
-  // Returns a searcher to the idle list, or (null) frees its place.
+  // Returns a searcher to the idle list, or (null or broken) frees its place.
   void give_back(std::unique_ptr<Searcher> searcher);
   [[nodiscard]] std::unique_ptr<Searcher> open_searcher();
 

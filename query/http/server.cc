@@ -103,7 +103,7 @@ const char* code_for(int status) {
 void send_error(httplib::Response& res, int status, const std::string& message,
                 const std::string& param = "") {
   res.status = status;
-  res.set_content(error_json(code_for(status), message, param).dump(), kJson);
+  res.set_content(dump_json(error_json(code_for(status), message, param)), kJson);
 }
 
 class IndexUnavailable : public std::runtime_error {
@@ -196,6 +196,7 @@ class Server::Impl {
   void related(const httplib::Request& req, httplib::Response& res);
   void post(const httplib::Request& req, httplib::Response& res);
   void readyz(httplib::Response& res);
+  static void not_ready(httplib::Response& res, const std::string& why);
   void metrics(httplib::Response& res);
   void feed(const httplib::Request& req, httplib::Response& res);
   void page(const httplib::Request& req, httplib::Response& res);
@@ -462,7 +463,7 @@ void Server::Impl::search(const httplib::Request& req, httplib::Response& res,
   }
   auto searcher = acquire();
   if (not_modified(req, res, searcher)) return;
-  res.set_content(to_json(searcher->search(std::get<SearchRequest>(parsed))).dump(), kJson);
+  res.set_content(dump_json(to_json(searcher->search(std::get<SearchRequest>(parsed)))), kJson);
 }
 
 void Server::Impl::suggest(const httplib::Request& req, httplib::Response& res) {
@@ -475,10 +476,10 @@ void Server::Impl::suggest(const httplib::Request& req, httplib::Response& res) 
   if (req.get_param_value("format") == "opensearch") {
     json words = json::array();
     for (const auto& c : r.completions) words.push_back(c.text);
-    res.set_content(json::array({q, words}).dump(), "application/x-suggestions+json");
+    res.set_content(dump_json(json::array({q, words})), "application/x-suggestions+json");
     return;
   }
-  res.set_content(to_json(r).dump(), kJson);
+  res.set_content(dump_json(to_json(r)), kJson);
 }
 
 void Server::Impl::related(const httplib::Request& req, httplib::Response& res) {
@@ -498,7 +499,7 @@ void Server::Impl::related(const httplib::Request& req, httplib::Response& res) 
   if (not_modified(req, res, searcher)) return;
   const auto hits = searcher->related(id, count);
   if (!hits) return send_error(res, 404, "no post with id " + text::truncate_utf8(id, 200), "id");
-  res.set_content(related_json(id, *hits).dump(), kJson);
+  res.set_content(dump_json(related_json(id, *hits)), kJson);
 }
 
 void Server::Impl::post(const httplib::Request& req, httplib::Response& res) {
@@ -507,7 +508,16 @@ void Server::Impl::post(const httplib::Request& req, httplib::Response& res) {
   if (not_modified(req, res, searcher)) return;
   const auto p = searcher->post(id);
   if (!p) return send_error(res, 404, "no post with id " + text::truncate_utf8(id, 200), "id");
-  res.set_content(to_json(*p).dump(), kJson);
+  res.set_content(dump_json(to_json(*p)), kJson);
+}
+
+void Server::Impl::not_ready(httplib::Response& res, const std::string& why) {
+  res.status = 503;
+  res.set_content(
+      dump_json(
+          json{{"ready", false},
+               {"error", {{"code", "index_unavailable"}, {"message", why}, {"param", nullptr}}}}),
+      kJson);
 }
 
 void Server::Impl::readyz(httplib::Response& res) {
@@ -515,14 +525,11 @@ void Server::Impl::readyz(httplib::Response& res) {
     auto searcher = acquire();
     json j = to_json(searcher->info());
     j["ready"] = true;
-    res.set_content(j.dump(), kJson);
+    res.set_content(dump_json(j), kJson);
   } catch (const IndexUnavailable& e) {
-    res.status = 503;
-    res.set_content(
-        json{{"ready", false},
-             {"error", {{"code", "index_unavailable"}, {"message", e.what()}, {"param", nullptr}}}}
-            .dump(),
-        kJson);
+    not_ready(res, e.what());
+  } catch (const Xapian::Error& e) {
+    not_ready(res, "the index is being replaced or is damaged: " + e.get_msg());
   }
 }
 
@@ -538,6 +545,8 @@ void Server::Impl::metrics(httplib::Response& res) {
     g.age_seconds =
         info.indexed_at > 0 ? static_cast<double>(std::time(nullptr) - info.indexed_at) : 0;
   } catch (const IndexUnavailable&) {
+    g.ready = false;
+  } catch (const Xapian::Error&) {
     g.ready = false;
   }
   res.set_content(metrics_.render(g), "text/plain; version=0.0.4; charset=utf-8");

@@ -1,5 +1,5 @@
 """kill -9 of the indexer at random moments: every time the index still opens, passes
-xapian-check, and holds either the old set of posts or the new one; the next run
+xapian-check, a running service keeps answering from it, and holds either the old set of posts or the new one; the next run
 completes the work."""
 import os
 import random
@@ -11,12 +11,8 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
-from harness import INDEXER, SiteTestCase, index, query_json, run  # noqa: E402
-
-
-def live_generation(idx):
-    with open(os.path.join(idx, "XAPIANDB")) as f:
-        return os.path.join(idx, f.read().split()[1])
+from harness import INDEXER, SiteTestCase, index, live_generation, query_json, run  # noqa: E402
+from http_test import Service  # noqa: E402
 
 
 @unittest.skipUnless(shutil.which("xapian-check"), "xapian-check (xapian-tools) is not installed")
@@ -41,6 +37,8 @@ class KillNine(SiteTestCase):
 
     def test_kill_during_incremental_and_rebuild_runs(self):
         index(self.site, self.idx)
+        svc = Service(self.idx, "--rate-limit", "0", "-q")
+        self.addCleanup(svc.stop)
         before = self.all_ids()
         rng = random.Random(1234)
         interrupted = 0
@@ -56,10 +54,16 @@ class KillNine(SiteTestCase):
             proc.send_signal(signal.SIGKILL)
             proc.wait()
             self.check_consistent({before, expected_after})
+            # The service kept serving through the kill, old posts or new, never an error.
+            status, _, ready = svc.get_json("/readyz")
+            self.assertEqual(status, 200, ready)
+            self.assertIn(ready["documents"], {before, expected_after})
+            self.assertEqual(svc.get_json("/api/search?q=bread")[0], 200)
             # The next run completes the work.
             summary, _ = index(self.site, self.idx)
             self.assertEqual(summary["documents"], expected_after)
             self.check_consistent({expected_after})
+            self.assertEqual(svc.get_json("/readyz")[2]["documents"], expected_after)
             before = expected_after
         self.assertGreaterEqual(interrupted, 3, "the kills should land while the indexer runs")
 

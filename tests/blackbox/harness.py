@@ -33,6 +33,12 @@ def query_json(idx, *args, check=None):
     return json.loads(p.stdout) if p.stdout.strip() else None
 
 
+def live_generation(idx):
+    """The generation directory the index's stub names (what xapian-check takes)."""
+    with open(os.path.join(idx, "XAPIANDB")) as f:
+        return os.path.join(idx, f.read().split()[1])
+
+
 class SiteTestCase(unittest.TestCase):
     """Each test gets a private copy of the example site and an index directory."""
 

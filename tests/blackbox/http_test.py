@@ -114,7 +114,7 @@ class Endpoints(HttpTestCase):
         self.assertTrue(body["ready"])
         self.assertEqual(body["documents"], 47)
         self.assertEqual(body["schema_version"], 2)
-        self.assertRegex(body["revision"], r"^gen-\d+:\d+$")
+        self.assertRegex(body["revision"], r"^gen-\d+:\d+:[0-9a-f]{8}$")
         self.svc.get_json("/api/search?q=x")
         # The access logger records a request just after its answer is sent.
         for _ in range(50):
