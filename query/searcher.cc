@@ -364,7 +364,7 @@ auto Searcher::with_retry(F f) -> decltype(f()) {
       refresh();
       return f();
     }
-  } catch (const Xapian::Error&) {
+  } catch (const Xapian::DatabaseError&) {  // damaged, removed, replaced: not the request's fault
     broken_ = true;
     throw;
   }

@@ -58,8 +58,8 @@ class Searcher {
   // index from scratch: reopen() would keep reading the old files.
   bool refresh();
 
-  // True once a Xapian error other than a concurrent commit failed a call: the index is
-  // damaged or was pulled from under this searcher, which should then be dropped.
+  // True once a Xapian::DatabaseError (other than one commit racing a search) failed a call:
+  // the index is damaged or was pulled from under this searcher, which should be dropped.
   [[nodiscard]] bool broken() const { return broken_; }
 
   [[nodiscard]] SearchResponse search(const SearchRequest& request);
