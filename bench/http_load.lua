@@ -11,9 +11,29 @@ function init(args)
 end
 
 local thread_no = 0
+local threads = {}
 function setup(thread)
   thread:set("id", thread_no)
   thread_no = thread_no + 1
+  table.insert(threads, thread)
+end
+
+-- Statuses other than 200 and 304, counted per thread as "status:count " text, so that the
+-- summary can say which errors wrk saw.
+bad = {}
+function response(status, headers, body)
+  if status ~= 200 and status ~= 304 then bad[status] = (bad[status] or 0) + 1 end
+end
+
+local function bad_statuses()
+  local total = {}
+  for _, t in ipairs(threads) do
+    local b = t:get("bad") or {}
+    for status, n in pairs(b) do total[status] = (total[status] or 0) + n end
+  end
+  local parts = {}
+  for status, n in pairs(total) do table.insert(parts, string.format("\"%d\": %d", status, n)) end
+  return "{" .. table.concat(parts, ", ") .. "}"
 end
 
 function request()
@@ -26,10 +46,10 @@ end
 function done(summary, latency, requests)
   io.write(string.format("JSON {\"requests\": %d, \"errors\": %d, \"connect\": %d, \"read\": %d, " ..
     "\"write\": %d, \"status_errors\": %d, \"timeouts\": %d, " ..
-    "\"p50_ms\": %.2f, \"p99_ms\": %.2f, \"rps\": %.1f}\n",
+    "\"p50_ms\": %.2f, \"p99_ms\": %.2f, \"rps\": %.1f, \"bad_statuses\": %s}\n",
     summary.requests, summary.errors.connect + summary.errors.read + summary.errors.write,
     summary.errors.connect, summary.errors.read, summary.errors.write,
     summary.errors.status, summary.errors.timeout,
     latency:percentile(50) / 1000, latency:percentile(99) / 1000,
-    summary.requests / (summary.duration / 1e6)))
+    summary.requests / (summary.duration / 1e6), bad_statuses()))
 end

@@ -65,8 +65,9 @@ def soak(a, server, port, queries):
     plateau = max(rss for t, rss in samples if t <= 60)
     later = max(rss for t, rss in samples if t > 60)
     errors = r["errors"] + r["status_errors"] + r["timeouts"]
+    kinds = "/".join(str(r[k]) for k in ["connect", "read", "write", "status_errors", "timeouts"])
     print(f"\n{c} connections, {a.soak} s: {r['requests']} requests, {r['rps']:.0f}/s, p99 {r['p99_ms']:.1f} ms, "
-          f"{errors} errors; RSS max in the first minute {plateau:.1f} MiB, after it {later:.1f} MiB "
+          f"{errors} errors (connect/read/write/status/timeout {kinds}, statuses {r.get('bad_statuses')}); RSS max in the first minute {plateau:.1f} MiB, after it {later:.1f} MiB "
           f"({later - plateau:+.1f} MiB)")
     if reindexed:
         ok = sum(1 for rc, _ in reindexed if rc == 0)
