@@ -341,6 +341,9 @@ void Searcher::open() {
   Xapian::Database db = open_index_for_reading(index_dir_);
   db_ = db;
   builders_.clear();  // they hold the old database for spelling and wildcards
+  std::istringstream stub(identity);
+  std::string backend;
+  stub >> backend >> generation_;
   identity_ = std::move(identity);
   broken_ = false;
   default_lang_ = db_.get_metadata(std::string(schema::kMetaDefaultLang));
@@ -676,12 +679,8 @@ std::optional<StoredPost> Searcher::post(const std::string& id) {
 }
 
 std::string Searcher::revision_key() const {
-  std::istringstream stub(identity_);
-  std::string backend;
-  std::string generation;
-  stub >> backend >> generation;
   // The database's UUID tells apart two indexes built anew under the same generation name.
-  return generation + ":" + std::to_string(db_.get_revision()) + ":" + db_.get_uuid().substr(0, 8);
+  return generation_ + ":" + std::to_string(db_.get_revision()) + ":" + db_.get_uuid().substr(0, 8);
 }
 
 IndexInfo Searcher::info() {
@@ -689,9 +688,7 @@ IndexInfo Searcher::info() {
     IndexInfo i;
     i.documents = db_.get_doccount();
     i.schema_version = std::atoi(db_.get_metadata(std::string(schema::kMetaSchemaVersion)).c_str());
-    std::istringstream stub(identity_);
-    std::string backend;
-    stub >> backend >> i.generation;
+    i.generation = generation_;
     i.revision = revision_key();
     i.default_lang = default_lang_;
     i.indexed_at = std::atoll(db_.get_metadata(std::string(schema::kMetaIndexedAt)).c_str());

@@ -82,7 +82,8 @@ class Searcher {
   [[nodiscard]] std::string revision_key() const;
 
   std::filesystem::path index_dir_;
-  std::string identity_;  // stub contents and the live generation directory's inode
+  std::string identity_;    // stub contents and the live generation directory's inode
+  std::string generation_;  // the live generation's name, read from the stub at open()
   Xapian::Database db_;
   bool broken_ = false;
   std::string default_lang_;
