@@ -31,10 +31,10 @@ constexpr std::size_t kMaxSnippetSource = 32 * 1024;  // text per section search
 // A section's excerpt is chosen from this much text around its first possible match: the
 // snippet generator tokenises and stems all it is given, and long sections dominated the
 // cost of a page of hits.
-constexpr std::size_t kExcerptWindowBefore = 160;
-constexpr std::size_t kExcerptWindow = 720;
+constexpr std::size_t kExcerptWindowBefore = 100;
+constexpr std::size_t kExcerptWindow = 420;
 constexpr std::size_t kMaxSectionsPerHit = 3;
-constexpr std::size_t kExcerptedSections = 5;  // sections per hit given a snippet call
+constexpr std::size_t kExcerptedSections = kMaxSectionsPerHit;  // sections given a snippet call
 constexpr const char* kMarkOpen = "<mark>";
 constexpr const char* kMarkClose = "</mark>";
 // Related posts: the weight of each tag shared with the post, beside BM25 of its key words.
@@ -120,14 +120,17 @@ struct Excerpts {
 };
 
 // The words a snippet can highlight, lower case, for a cheap "could this text match?"
-// test before the (tokenising, stemming) snippet call. Stems are prefixes of the words
-// they come from, so a substring test never misses a match the snippet would find.
+// test before the (tokenising, stemming) snippet call. A stem is a prefix of the words it
+// comes from except for its last letter at most (Snowball's happy -> happi, loving ->
+// love), so a stem of four letters or more is looked for without its last one.
 std::vector<std::string> needles_of(const Xapian::Query& query) {
   std::vector<std::string> out;
   for (auto t = query.get_unique_terms_begin(); t != query.get_unique_terms_end(); ++t) {
     std::string term = *t;
-    if (!term.empty() && term[0] == 'Z') term.erase(0, 1);
+    const bool stem = !term.empty() && term[0] == 'Z';
+    if (stem) term.erase(0, 1);
     if (term.empty() || (term[0] >= 'A' && term[0] <= 'Z')) continue;  // filters, field copies
+    if (stem && term.size() >= 4 && static_cast<unsigned char>(term.back()) < 0x80) term.pop_back();
     out.push_back(term);
   }
   return out;
@@ -480,7 +483,10 @@ SearchResponse Searcher::search_once(const SearchRequest& request) {
     h.rank = ++rank;
     h.score = weight;
     if (request.snippets) {
-      h.title_html = snippet(m.snippets, post.title, post.title.size() + 8, builder.stemmer());
+      // A title without a possible match keeps its plain escaped form (hit_from): a snippet
+      // call costs tens of thousands of instructions even for a short title.
+      if (may_match(post.title, needles))
+        h.title_html = snippet(m.snippets, post.title, post.title.size() + 8, builder.stemmer());
       Excerpts ex = excerpts(m.snippets, post, builder.stemmer(), needles);
       h.snippet_html = std::move(ex.snippet_html);
       h.sections = std::move(ex.sections);

@@ -3,7 +3,9 @@
 
 #include <map>
 #include <set>
+#include <tuple>
 
+#include "indexer/indexer.h"
 #include "query/facet_table.h"
 #include "query/searcher.h"
 #include "test_support.h"
@@ -290,6 +292,44 @@ TEST_CASE("facet table: every document's values, decoded once", "[searcher]") {
   CHECK(values(3) == std::vector<std::string>{"0:y"});
   CHECK(values(99).empty());
   CHECK(table->value_count(0) == 2);
+}
+
+}  // namespace postsearch
+
+namespace postsearch {
+
+// A stem need not be a prefix of the word it comes from (Snowball: happy -> happi, loving ->
+// love); the cheap "could this section match?" test before a snippet call must not skip
+// such sections, or their excerpts and deep links are lost.
+TEST_CASE("searcher: sections whose words stem differently from their spelling get excerpts",
+          "[searcher]") {
+  testing::TempDir tmp;
+  const auto site = tmp.path() / "site";
+  testing::write_file(site / "_config.yml", "title: t\n");
+  testing::write_file(site / "_posts" / "2024-01-02-moods.md",
+                      "---\ntitle: Moods\n---\nIntro text.\n\n## Cheerful\n\nThe cities were "
+                      "happy.\n\n## Fond\n\nWe kept loving it.\n");
+  IndexerOptions options;
+  options.site_dir = site;
+  options.index_dir = tmp.path() / "index";
+  REQUIRE(run_indexer(options).failed == 0);
+  Searcher s(options.index_dir);
+  for (const auto& [q, word, heading] : {std::tuple{"happiness", "happy", "Cheerful"},
+                                         {"loves", "loving", "Fond"},
+                                         {"city", "cities", "Cheerful"}}) {
+    INFO(q);
+    SearchRequest r;
+    r.q = q;
+    r.partial = false;
+    const SearchResponse resp = s.search(r);
+    REQUIRE(resp.hits.size() == 1);
+    const Hit& h = resp.hits[0];
+    CHECK(h.snippet_html.find(std::string("<mark>") + word + "</mark>") != std::string::npos);
+    REQUIRE(h.sections.size() == 1);
+    CHECK(h.sections[0].heading == heading);
+    // No match in the title: it stays as written, escaped.
+    CHECK(h.title_html == "Moods");
+  }
 }
 
 }  // namespace postsearch
