@@ -1,5 +1,7 @@
 #include "query/json_io.h"
 
+#include <utility>
+
 namespace postsearch {
 
 using nlohmann::json;
@@ -25,7 +27,7 @@ json to_json(const Hit& h) {
       {"lang", h.lang},
       {"title_html", h.title_html},
       {"snippet_html", h.snippet_html},
-      {"sections", sections},
+      {"sections", std::move(sections)},
       {"score", h.score},
   };
   if (h.explain) out["explain"] = *h.explain;
@@ -40,7 +42,7 @@ json to_json(const SearchResponse& r) {
     json values = json::array();
     for (const auto& v : f.values)
       values.push_back({{"value", v.value}, {"count", v.count}, {"selected", v.selected}});
-    facets[f.name] = {{"values", values}, {"other_values", f.other_values}};
+    facets[f.name] = {{"values", std::move(values)}, {"other_values", f.other_values}};
   }
   return {
       {"query", r.query},
@@ -54,8 +56,8 @@ json to_json(const SearchResponse& r) {
         {"exact", r.total.exact}}},
       {"page", r.page},
       {"per_page", r.per_page},
-      {"hits", hits},
-      {"facets", facets},
+      {"hits", std::move(hits)},
+      {"facets", std::move(facets)},
       {"warnings", r.warnings},
       {"took_ms", r.took_ms},
   };
@@ -69,7 +71,7 @@ json to_json(const SuggestResponse& r) {
     titles.push_back(
         {{"id", h.id}, {"url", h.url}, {"title", h.title}, {"title_html", h.title_html}});
   }
-  return {{"q", r.q}, {"completions", completions}, {"posts", titles}};
+  return {{"q", r.q}, {"completions", std::move(completions)}, {"posts", std::move(titles)}};
 }
 
 json to_json(const StoredPost& p) {
@@ -91,7 +93,7 @@ json to_json(const StoredPost& p) {
       {"categories", p.categories},
       {"description", p.description},
       {"lang", p.lang},
-      {"sections", sections},
+      {"sections", std::move(sections)},
   };
 }
 
