@@ -35,6 +35,13 @@ def rss_kb(pid):
     return 0
 
 
+def cpu_seconds(pid):
+    """User plus system CPU time the process has used so far."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def current_rss_kb(pid):
     with open(f"/proc/{pid}/status") as f:
         for line in f:
@@ -119,11 +126,12 @@ def main():
             server.wait()
         return
     print("| connections | seconds | requests/s | p50 ms | p99 ms | errors (connect/read/write/status/timeout) "
-          "| server RSS MiB (peak) |")
-    print("|---:|---:|---:|---:|---:|---:|---:|")
+          "| server RSS MiB (peak) | server CPU ms/request |")
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|")
     offset = 0
     try:
         for c in [int(x) for x in a.connections.split(",")]:
+            cpu_before = cpu_seconds(server.pid)
             p = subprocess.run(["wrk", "-t", str(a.threads), "-c", str(c), "-d", f"{a.seconds}s", "--timeout", "10s",
                                 "-s", os.path.join(HERE, "http_load.lua"), f"http://127.0.0.1:{port}", "--",
                                 queries, str(offset)], capture_output=True, text=True)
@@ -136,7 +144,8 @@ def main():
             errors = r["errors"] + r["status_errors"] + r["timeouts"]
             kinds = "/".join(str(r[k]) for k in ["connect", "read", "write", "status_errors", "timeouts"])
             print(f"| {c} | {a.seconds} | {r['rps']:.0f} | {r['p50_ms']:.1f} | {r['p99_ms']:.1f} | {errors} ({kinds}) | "
-                  f"{rss_kb(server.pid) / 1024:.0f} |", flush=True)
+                  f"{rss_kb(server.pid) / 1024:.0f} | "
+                  f"{1000 * (cpu_seconds(server.pid) - cpu_before) / max(1, r['requests']):.2f} |", flush=True)
     finally:
         server.terminate()
         server.wait()
