@@ -73,4 +73,9 @@ std::size_t WorkerPool::started() const {
   return workers_.size();
 }
 
+std::size_t WorkerPool::idle() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return idle_.size();
+}
+
 }  // namespace postsearch::http

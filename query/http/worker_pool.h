@@ -34,6 +34,8 @@ class WorkerPool : public httplib::TaskQueue {
 
   // Threads started so far (for tests and metrics).
   [[nodiscard]] std::size_t started() const;
+  // Threads waiting for a job.
+  [[nodiscard]] std::size_t idle() const;
 
  private:
   struct Worker {
