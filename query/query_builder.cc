@@ -241,6 +241,13 @@ ParsedQuery QueryBuilder::parse(std::string_view input, const ParseOptions& opti
   // taken as typed in full.
   if (options.partial && typing && text.back() != '"' && text.back() != ')' &&
       !last_word_has_synonyms(text)) {
+    const auto op =
+        options.op == DefaultOperator::kAnd ? Xapian::Query::OP_AND : Xapian::Query::OP_OR;
+    if (auto typed = parse_typing(text, flags, op, parsed.warnings)) {
+      typed->dates = parsed.dates;
+      typed->years = parsed.years;
+      return *typed;
+    }
     flags |= Xapian::QueryParser::FLAG_PARTIAL;
   }
   const auto query = parse_with_fallbacks(text, flags, parsed.warnings);
@@ -254,6 +261,70 @@ ParsedQuery QueryBuilder::parse(std::string_view input, const ParseOptions& opti
   parsed.has_words = !parsed.query.empty();
   if (!parsed.has_words) parsed.query = Xapian::Query::MatchAll;
   return parsed;
+}
+
+// The word being typed is expanded here rather than by Xapian's FLAG_PARTIAL, with the same
+// rule (the kMaxWildcardExpansion most frequent completions, or the word's stem): Xapian 1.4
+// expands a wildcard in each shard of a sharded index on its own, with that shard's
+// statistics, so a sharded index would rank differently from one database; an explicit
+// OP_SYNONYM of terms ranks the same both ways (tests/blackbox/shards_test.py).
+std::optional<ParsedQuery> QueryBuilder::parse_typing(const std::string& text, unsigned flags,
+                                                      Xapian::Query::op op,
+                                                      const std::vector<std::string>& warnings) {
+  const std::size_t space = text.find_last_of(' ');
+  const std::string last = space == std::string::npos ? text : text.substr(space + 1);
+  const std::string rest = space == std::string::npos ? "" : text.substr(0, space);
+  const auto plain = [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+  };
+  if (last.empty() || !std::all_of(last.begin(), last.end(), plain)) return std::nullopt;
+  // After an operator word the last word binds to it ("tea OR cof"): left to Xapian.
+  const std::size_t before = rest.find_last_not_of(' ');
+  const std::size_t start = before == std::string::npos ? 0 : rest.find_last_of(' ', before);
+  const std::string prev = before == std::string::npos
+                               ? ""
+                               : rest.substr(start == std::string::npos ? 0 : start + 1,
+                                             before - (start == std::string::npos ? 0 : start));
+  static const std::set<std::string> kOperators = {"AND", "OR", "NOT", "XOR", "NEAR", "ADJ"};
+  if (kOperators.count(prev) != 0 || prev.rfind("NEAR/", 0) == 0 || prev.rfind("ADJ/", 0) == 0)
+    return std::nullopt;
+  const std::string word = text::fold_case(last);
+  // Its position in the query, as the parser would number it (stop words count).
+  Xapian::termpos position = 1;
+  for (std::size_t i = 0; i < rest.size(); ++i) {
+    if (rest[i] != ' ' && (i == 0 || rest[i - 1] == ' ')) ++position;
+  }
+  const Xapian::Query stem("Z" + stemmer_(word), 1, position);
+  ParsedQuery out;
+  out.warnings = warnings;  // the caller's, kept only when this parse is used
+  Xapian::Query head;
+  if (before != std::string::npos) {
+    const auto parsed_rest = parse_with_fallbacks(rest, flags, out.warnings);
+    if (!parsed_rest) return std::nullopt;
+    head = *parsed_rest;
+  }
+  const Xapian::Query typed(Xapian::Query::OP_OR, completions(word), stem);
+  out.query = head.empty() ? typed : Xapian::Query(op, head, typed);
+  // Completions are one word being typed, not many: count it once.
+  out.word_count = count_words(head.empty() ? stem : Xapian::Query(op, head, stem));
+  out.has_words = true;
+  return out;
+}
+
+Xapian::Query QueryBuilder::completions(const std::string& prefix) const {
+  std::vector<std::pair<Xapian::doccount, std::string>> found;
+  for (auto t = db_.allterms_begin(prefix); t != db_.allterms_end(prefix); ++t) {
+    found.emplace_back(t.get_termfreq(), *t);
+  }
+  const std::size_t keep = std::min<std::size_t>(found.size(), kMaxWildcardExpansion);
+  // Most frequent first; among equals, alphabetical, so that every shard layout agrees.
+  std::partial_sort(found.begin(), found.begin() + static_cast<std::ptrdiff_t>(keep), found.end(),
+                    [](const auto& a, const auto& b) {
+                      return a.first != b.first ? a.first > b.first : a.second < b.second;
+                    });
+  std::vector<Xapian::Query> terms;
+  for (std::size_t i = 0; i < keep; ++i) terms.emplace_back(found[i].second);
+  return {Xapian::Query::OP_SYNONYM, terms.begin(), terms.end()};
 }
 
 std::string QueryBuilder::correction(std::string_view input) {

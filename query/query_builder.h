@@ -65,6 +65,13 @@ class QueryBuilder {
  private:
   std::optional<Xapian::Query> parse_with_fallbacks(const std::string& text, unsigned flags,
                                                     std::vector<std::string>& warnings);
+  // The query with its last word being typed, or nullopt when that word is not a plain
+  // ASCII word after the default operator (Xapian's FLAG_PARTIAL then does it).
+  std::optional<ParsedQuery> parse_typing(const std::string& text, unsigned flags,
+                                          Xapian::Query::op op,
+                                          const std::vector<std::string>& warnings);
+  // The most frequent words of the index that start with `prefix`, as one OP_SYNONYM.
+  [[nodiscard]] Xapian::Query completions(const std::string& prefix) const;
 
   [[nodiscard]] bool has_unknown_word(const std::string& text) const;
   [[nodiscard]] bool last_word_has_synonyms(const std::string& text) const;

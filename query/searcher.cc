@@ -133,7 +133,15 @@ std::vector<std::string> needles_of(const Xapian::Query& query) {
     if (stem && term.size() >= 4 && static_cast<unsigned char>(term.back()) < 0x80) term.pop_back();
     out.push_back(term);
   }
-  return out;
+  // A needle that starts with another is redundant (the completions of a word being typed
+  // all start with it): any text holding it holds the shorter one, no later.
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  std::vector<std::string> kept;
+  for (const auto& n : out) {
+    if (kept.empty() || n.rfind(kept.back(), 0) != 0) kept.push_back(n);
+  }
+  return kept;
 }
 
 // Where the first needle occurs in `text` (ASCII case-insensitively), or npos.
@@ -347,6 +355,7 @@ void Searcher::open() {
   std::istringstream stub(identity);
   std::string backend;
   stub >> backend >> generation_;
+  generation_ = generation_.substr(0, generation_.find('/'));  // "gen-N/shard-0" when sharded
   identity_ = std::move(identity);
   broken_ = false;
   default_lang_ = db_.get_metadata(std::string(schema::kMetaDefaultLang));
@@ -443,7 +452,10 @@ Xapian::Query Searcher::with_feedback(const Xapian::Query& query) {
       return t.size() > 3 && t[0] == 'Z' && t[1] >= 'a' && t[1] <= 'z';
     }
   } stems;
-  const Xapian::ESet eset = fb.get_eset(kFeedbackTerms, rset, &stems);
+  // Exact term frequencies: over shards Xapian otherwise estimates them from the shards
+  // holding the chosen posts, and the words chosen would differ from one database's.
+  const Xapian::ESet eset =
+      fb.get_eset(kFeedbackTerms, rset, Xapian::Enquire::USE_EXACT_TERMFREQ, &stems);
   std::vector<Xapian::Query> extra;
   for (auto t = eset.begin(); t != eset.end(); ++t) extra.emplace_back(*t);
   if (extra.empty()) return query;
@@ -513,6 +525,10 @@ Matches Searcher::match(const SearchRequest& request, QueryBuilder& builder,
     enquire.set_sort_by_value_then_relevance(schema::kSlotDate, true);
   if (request.sort == SortOrder::kDateAscending)
     enquire.set_sort_by_value_then_relevance(schema::kSlotDate, false);
+  // Equal scores (a query of filters only, say): newest first, so that the order does not
+  // depend on document ids, which interleave differently in a sharded index.
+  if (request.sort == SortOrder::kRelevance && parsed.has_words)
+    enquire.set_sort_by_relevance_then_value(schema::kSlotDate, true);
   const Xapian::Query filters = filter_query(request, parsed, std::nullopt);
   const auto first = static_cast<Xapian::doccount>((std::max(1, request.page) - 1) * per_page);
   const auto needed = first + static_cast<Xapian::doccount>(per_page);
@@ -607,7 +623,8 @@ std::optional<std::vector<Hit>> Searcher::related(const std::string& id, int cou
       }
     } words;
     enquire.set_query(Xapian::Query::MatchAll);
-    const Xapian::ESet eset = enquire.get_eset(25, rset, &words);
+    const Xapian::ESet eset =
+        enquire.get_eset(25, rset, Xapian::Enquire::USE_EXACT_TERMFREQ, &words);  // see above
     std::vector<Xapian::Query> parts;
     for (auto t = eset.begin(); t != eset.end(); ++t) parts.emplace_back(*t);
     const StoredPost self = decode_stored(db_.get_document(docid).get_data());
@@ -686,7 +703,9 @@ std::optional<StoredPost> Searcher::post(const std::string& id) {
 
 std::string Searcher::revision_key() const {
   // The database's UUID tells apart two indexes built anew under the same generation name.
-  return generation_ + ":" + std::to_string(db_.get_revision()) + ":" + db_.get_uuid().substr(0, 8);
+  // A sharded index has no one revision, but every change to it is a new generation.
+  const std::string revision = db_.size() == 1 ? std::to_string(db_.get_revision()) : "shards";
+  return generation_ + ":" + revision + ":" + db_.get_uuid().substr(0, 8);
 }
 
 IndexInfo Searcher::info() {
