@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdint>
 #include <cstring>
 #include <fstream>
 #include <stdexcept>
@@ -44,13 +45,22 @@ IndexLayout::IndexLayout(fs::path dir) : dir_(std::move(dir)) {}
 
 std::optional<fs::path> IndexLayout::live_generation() const {
   std::ifstream in(stub_path());
-  if (!in) return std::nullopt;
   std::string backend;
   std::string name;
   if (!(in >> backend >> name)) return std::nullopt;
-  const fs::path gen = dir_ / name;
+  // "gen-NNNNNN" or "gen-NNNNNN/shard-0": the generation is the first component.
+  const fs::path gen = dir_ / name.substr(0, name.find('/'));
   if (!fs::is_directory(gen)) return std::nullopt;
   return gen;
+}
+
+std::vector<fs::path> IndexLayout::live_shards() const {
+  std::ifstream in(stub_path());
+  std::vector<fs::path> out;
+  std::string backend;
+  std::string name;
+  while (in >> backend >> name) out.push_back(dir_ / name);
+  return out;
 }
 
 fs::path IndexLayout::next_generation() const {
@@ -64,11 +74,15 @@ fs::path IndexLayout::next_generation() const {
   return dir_ / name;
 }
 
-void IndexLayout::publish(const fs::path& generation) const {
+void IndexLayout::publish(const fs::path& generation, unsigned shards) const {
   const fs::path tmp = dir_ / "XAPIANDB.tmp";
   {
     std::ofstream out(tmp, std::ios::trunc);
-    out << "glass " << generation.filename().string() << "\n";
+    const std::string name = generation.filename().string();
+    if (shards <= 1) out << "glass " << name << "\n";
+    for (unsigned k = 0; shards > 1 && k < shards; ++k) {
+      out << "glass " << name << "/" << shard_dir(name, k).filename().string() << "\n";
+    }
     out.flush();
     if (!out) throw std::runtime_error("cannot write " + tmp.string() + ": " + errno_text());
   }
@@ -86,6 +100,19 @@ void IndexLayout::remove_stale_generations(const std::optional<fs::path>& keep) 
     std::error_code ec;
     fs::remove_all(gen, ec);
   }
+}
+
+fs::path shard_dir(const fs::path& generation, unsigned k) {
+  return generation / ("shard-" + std::to_string(k));
+}
+
+unsigned shard_of(std::string_view post_id, unsigned shards) {
+  std::uint64_t h = 14695981039346656037ULL;
+  for (const char c : post_id) {
+    h ^= static_cast<unsigned char>(c);
+    h *= 1099511628211ULL;
+  }
+  return shards <= 1 ? 0 : static_cast<unsigned>(h % shards);
 }
 
 WriterLock::WriterLock(const fs::path& index_dir) {

@@ -4,6 +4,9 @@
 //                           readers (and any Xapian tool) open INDEX_DIR and get it
 //   INDEX_DIR/gen-NNNNNN/   glass databases; a full rebuild writes a new one and then
 //                           swaps the stub atomically (rename), so readers never see a mix
+//   INDEX_DIR/gen-NNNNNN/shard-K/  with `indexer --shards N`: one glass database per shard,
+//                           and the stub lists them all ("glass gen-NNNNNN/shard-0", one a
+//                           line), so that Xapian (and any Xapian tool) opens them as one
 //   INDEX_DIR/.lock         held with flock() by the one indexer writing this index
 //
 // Errors: I/O failures throw std::runtime_error naming the path. Not thread-safe; the
@@ -15,6 +18,8 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <vector>
 
 namespace postsearch {
 
@@ -30,11 +35,16 @@ class IndexLayout {
   // The live generation's directory, or nullopt when the index has never been published.
   [[nodiscard]] std::optional<fs::path> live_generation() const;
 
+  // The live databases the stub lists: the generation itself, or its shards in order.
+  // Empty when the index has never been published.
+  [[nodiscard]] std::vector<fs::path> live_shards() const;
+
   // A fresh, empty generation directory name (not yet created) after every existing one.
   [[nodiscard]] fs::path next_generation() const;
 
-  // Atomically points the stub at `generation` (write a temporary file, fsync, rename).
-  void publish(const fs::path& generation) const;
+  // Atomically points the stub at `generation` (write a temporary file, fsync, rename):
+  // at the generation itself when `shards` is 1, else at its shard-0 ... shard-(N-1).
+  void publish(const fs::path& generation, unsigned shards = 1) const;
 
   // Removes generation directories other than the live one and `keep` (the previous
   // one, which readers may still have open), and stray temporary files.
@@ -43,6 +53,12 @@ class IndexLayout {
  private:
   fs::path dir_;
 };
+
+// The directory of shard `k` in a sharded generation.
+[[nodiscard]] fs::path shard_dir(const fs::path& generation, unsigned k);
+
+// The shard a post belongs to: a stable hash (FNV-1a) of its id, modulo `shards`.
+[[nodiscard]] unsigned shard_of(std::string_view post_id, unsigned shards);
 
 // An exclusive, non-blocking lock on INDEX_DIR/.lock held for the object's lifetime.
 class WriterLock {

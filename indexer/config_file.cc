@@ -30,7 +30,11 @@ void apply_key(const std::filesystem::path& file, const std::string& key, const 
     o.unpublished = v.as<bool>();
   else if (key == "threads")
     o.threads = v.as<unsigned>();
-  else if (key == "synonyms")
+  else if (key == "shards") {
+    o.shards = v.as<unsigned>();
+    if (o.shards < 1 || o.shards > 1024)
+      throw ConfigError(where(file, v.Mark()) + ": shards: expected a number from 1 to 1024");
+  } else if (key == "synonyms")
     o.synonyms = relative_to(file, v.as<std::string>());
   else if (key == "generator") {
     const std::string g = v.as<std::string>();

@@ -4,6 +4,7 @@
 #include <xapian.h>
 #include <xxhash.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <chrono>
@@ -213,6 +214,29 @@ void add_spelling_from_vocabulary(Xapian::WritableDatabase& db) {
   }
 }
 
+// Unpublished work is dropped at once when a run fails: on a full disk it is what fills it.
+struct DropUnpublished {
+  const IndexLayout& layout;
+  fs::path parts;
+  fs::path gen;
+  ~DropUnpublished() {
+    std::error_code ec;
+    if (!parts.empty()) fs::remove_all(parts, ec);
+    if (layout.live_generation() != gen) fs::remove_all(gen, ec);
+  }
+};
+
+// A shard carried unchanged into a new generation: its files hard-linked (copied where the
+// file system cannot link), never written again.
+void link_shard(const fs::path& from, const fs::path& to) {
+  fs::create_directories(to);
+  for (const auto& entry : fs::directory_iterator(from)) {
+    std::error_code ec;
+    fs::create_hard_link(entry.path(), to / entry.path().filename(), ec);
+    if (ec) fs::copy_file(entry.path(), to / entry.path().filename());
+  }
+}
+
 class Run {
  public:
   explicit Run(const IndexerOptions& options) : options_(options), layout_(options.index_dir) {}
@@ -224,6 +248,14 @@ class Run {
   void load_state();
   void parse_one(const Source& source, Parsed& out) const;
   void incremental();
+  void write_shards(const std::vector<std::size_t>& writes,
+                    const std::vector<std::string>& deleted);
+  // Applies this run's changes to `db`: all of them, or those of posts in shard `only`.
+  void apply(Xapian::WritableDatabase& db, const std::vector<std::size_t>& writes,
+             const std::vector<std::string>& deleted, std::optional<unsigned> only);
+  [[nodiscard]] unsigned shard_of_source(std::size_t i) const {
+    return shard_of(sources_[i].file.rel, shards_);
+  }
   void rebuild();
   void merge_and_publish(const std::vector<std::unique_ptr<PartWriter>>& writers,
                          const fs::path& parts_dir, const fs::path& gen,
@@ -247,6 +279,7 @@ class Run {
   std::map<std::string, FileState> old_state_;
   std::vector<std::string> listing_failures_;
   bool need_rebuild_ = false;
+  unsigned shards_ = 1;         // shard databases of the index this run writes
   std::vector<Parsed> parsed_;  // index-aligned with sources_ for sources that were parsed
   std::vector<bool> changed_;   // index-aligned with sources_
   IndexSummary summary_;
@@ -270,6 +303,7 @@ std::string Run::options_hash() const {
     key << in.rdbuf();
   }
   key << '|' << site_.authors.dump() << '|' << synonyms_.file << '|' << synonyms_.content;
+  if (shards_ > 1) key << "|shards " << shards_;
   const std::string k = key.str();
   return std::to_string(XXH3_64bits(k.data(), k.size()));
 }
@@ -310,20 +344,27 @@ void Run::list() {
 
 void Run::load_state() {
   const auto live = layout_.live_generation();
-  if (!live || options_.rebuild) {
+  const std::vector<fs::path> dbs = layout_.live_shards();
+  const auto live_shards = static_cast<unsigned>(dbs.size());
+  shards_ = options_.shards > 0 ? options_.shards : std::max(1U, live ? live_shards : 1U);
+  if (!live || options_.rebuild || live_shards != shards_) {
     need_rebuild_ = true;
     return;
   }
-  const Xapian::Database db(live->string());
-  if (!schema_mismatch(db, options_.index_dir).empty() ||
-      db.get_metadata(std::string(schema::kMetaOptionsHash)) != options_hash()) {
+  // Index-wide settings are in every shard; each post's recorded state is in its own.
+  const Xapian::Database first(dbs.front().string());
+  if (!schema_mismatch(first, options_.index_dir).empty() ||
+      first.get_metadata(std::string(schema::kMetaOptionsHash)) != options_hash()) {
     need_rebuild_ = true;
     return;
   }
   const std::string prefix(schema::kMetaSourcePrefix);
-  for (auto it = db.metadata_keys_begin(prefix); it != db.metadata_keys_end(prefix); ++it) {
-    if (auto s = decode_state(db.get_metadata(*it)))
-      old_state_.emplace((*it).substr(prefix.size()), *s);
+  for (const auto& path : dbs) {
+    const Xapian::Database db(path.string());
+    for (auto it = db.metadata_keys_begin(prefix); it != db.metadata_keys_end(prefix); ++it) {
+      if (auto s = decode_state(db.get_metadata(*it)))
+        old_state_.emplace((*it).substr(prefix.size()), *s);
+    }
   }
 }
 
@@ -435,12 +476,26 @@ void Run::incremental() {
   emit_diagnostics(parsed_);
   summary_.deleted = deleted.size();
   if (options_.dry_run || (writes.empty() && deleted.empty())) return;
-
+  if (shards_ > 1) {
+    write_shards(writes, deleted);
+    return;
+  }
+  // One database: changed in place, in one transaction (readers see all of it or none).
   Xapian::WritableDatabase db(layout_.live_generation()->string(), Xapian::DB_OPEN);
   db.begin_transaction();
+  apply(db, writes, deleted, std::nullopt);
+  write_synonyms(db, synonyms_, stemmer_for(site_.default_lang));
+  db.commit_transaction();
+}
+
+void Run::apply(Xapian::WritableDatabase& db, const std::vector<std::size_t>& writes,
+                const std::vector<std::string>& deleted, std::optional<unsigned> only) {
   DocumentBuilder builder(DocumentOptions{&db});
   const std::string prefix(schema::kMetaSourcePrefix);
+  std::vector<std::size_t> mine;
   for (const std::size_t i : writes) {
+    if (only && shard_of_source(i) != *only) continue;
+    mine.push_back(i);
     Parsed& p = parsed_[i];
     const std::string idterm = schema::filter_term(schema::Filter::kId, sources_[i].file.rel);
     if (p.status == ReadStatus::kIndexed && p.post) {
@@ -451,12 +506,49 @@ void Run::incremental() {
     p.post.reset();
   }
   for (const auto& rel : deleted) {
+    if (only && shard_of(rel, shards_) != *only) continue;
     db.delete_document(schema::filter_term(schema::Filter::kId, rel));
     db.set_metadata(prefix + rel, "");
   }
-  write_state(db, writes);
-  write_synonyms(db, synonyms_, stemmer_for(site_.default_lang));
-  db.commit_transaction();
+  write_state(db, mine);
+}
+
+// Shards: a new generation in which the shards this run changes are copies, changed and
+// committed, and the others are hard links of the live ones; then one stub swap publishes
+// them together, so readers never see some shards changed and others not. Shard 0 is always
+// rewritten: it holds the index-wide settings and the synonyms.
+void Run::write_shards(const std::vector<std::size_t>& writes,
+                       const std::vector<std::string>& deleted) {
+  const fs::path previous = *layout_.live_generation();
+  std::vector<bool> touched(shards_, false);
+  touched[0] = true;
+  for (const std::size_t i : writes) touched[shard_of_source(i)] = true;
+  for (const auto& rel : deleted) touched[shard_of(rel, shards_)] = true;
+  layout_.remove_stale_generations(previous);
+  const fs::path gen = layout_.next_generation();
+  const DropUnpublished drop{layout_, {}, gen};
+  for (unsigned k = 0; k < shards_; ++k) {
+    if (touched[k]) {
+      fs::create_directories(gen);
+      fs::copy(shard_dir(previous, k), shard_dir(gen, k), fs::copy_options::recursive);
+    } else {
+      link_shard(shard_dir(previous, k), shard_dir(gen, k));
+    }
+  }
+  phase("carry shards over");
+  for (unsigned k = 0; k < shards_; ++k) {
+    if (!touched[k]) continue;
+    Xapian::WritableDatabase db(shard_dir(gen, k).string(), Xapian::DB_OPEN);
+    apply(db, writes, deleted, k);
+    if (k == 0) write_synonyms(db, synonyms_, stemmer_for(site_.default_lang));
+    db.commit();
+    db.close();
+  }
+  phase("write changed shards");
+  layout_.publish(gen, shards_);
+  layout_.remove_stale_generations(previous);
+  summary_.shards_written =
+      static_cast<std::size_t>(std::count(touched.begin(), touched.end(), true));
 }
 
 void Run::rebuild() {
@@ -469,27 +561,19 @@ void Run::rebuild() {
   const fs::path parts_dir = gen.string() + ".parts";
   const unsigned threads =
       std::max(1U, std::min<unsigned>(thread_count(), static_cast<unsigned>(sources_.size())));
-  // Unpublished work is dropped at once when the run fails: on a full disk it is what fills
-  // it. Declared before the writers, so that they are closed first.
-  struct DropUnpublished {
-    const IndexLayout& layout;
-    fs::path parts;
-    fs::path gen;
-    ~DropUnpublished() {
-      std::error_code ec;
-      fs::remove_all(parts, ec);
-      if (layout.live_generation() != gen) fs::remove_all(gen, ec);
-    }
-  } drop{layout_, parts_dir, gen};
+  // Declared before the writers, so that they are closed first.
+  const DropUnpublished drop{layout_, parts_dir, gen};
   std::vector<std::unique_ptr<PartWriter>> writers;
   if (!options_.dry_run) fs::create_directories(parts_dir);
-  for (unsigned w = 0; w < threads; ++w)
+  // One writer per worker and shard: writers[w * shards_ + shard].
+  for (unsigned w = 0; w < threads * shards_; ++w)
     writers.push_back(std::make_unique<PartWriter>(parts_dir, w));
   parallel_for(sources_.size(), threads, options_, done_, sources_.size(), start_,
                [&](unsigned w, std::size_t i) {
                  Parsed& p = parsed_[i];
                  parse_one(sources_[i], p);
-                 if (p.post && !options_.dry_run) writers[w]->add(*p.post, p.bytes);
+                 if (p.post && !options_.dry_run)
+                   writers[w * shards_ + shard_of_source(i)]->add(*p.post, p.bytes);
                  p.post.reset();
                });
   for (std::size_t i = 0; i < sources_.size(); ++i) account(parsed_[i], false);
@@ -504,28 +588,35 @@ void Run::rebuild() {
 void Run::merge_and_publish(const std::vector<std::unique_ptr<PartWriter>>& writers,
                             const fs::path& parts_dir, const fs::path& gen,
                             const std::optional<fs::path>& previous) {
-  Xapian::Database all;
-  for (const auto& w : writers) {
-    for (const auto& p : w->parts()) all.add_database(Xapian::Database(p.string()));
-  }
-  if (all.size() == 0) {
-    Xapian::WritableDatabase(gen.string(), Xapian::DB_CREATE_OR_OVERWRITE).commit();
-  } else {
-    all.compact(gen.string(), Xapian::DBCOMPACT_MULTIPASS);
-  }
+  const auto target = [&](std::size_t k) {
+    return shards_ == 1 ? gen : shard_dir(gen, static_cast<unsigned>(k));
+  };
+  if (shards_ > 1) fs::create_directories(gen);
+  each_in_parallel(shards_, [&](std::size_t k) {
+    Xapian::Database all;
+    for (std::size_t w = k; w < writers.size(); w += shards_) {
+      for (const auto& p : writers[w]->parts()) all.add_database(Xapian::Database(p.string()));
+    }
+    if (all.size() == 0) {
+      Xapian::WritableDatabase(target(k).string(), Xapian::DB_CREATE_OR_OVERWRITE).commit();
+    } else {
+      all.compact(target(k).string(), Xapian::DBCOMPACT_MULTIPASS);
+    }
+  });
   fs::remove_all(parts_dir);
   phase("merge parts (compact)");
-  Xapian::WritableDatabase db(gen.string(), Xapian::DB_OPEN);
-  add_spelling_from_vocabulary(db);
-  write_synonyms(db, synonyms_, stemmer_for(site_.default_lang));
-  phase("spelling data");
-  std::vector<std::size_t> all_items(sources_.size());
-  for (std::size_t i = 0; i < all_items.size(); ++i) all_items[i] = i;
-  write_state(db, all_items);
-  db.commit();
-  db.close();
-  phase("record state");
-  layout_.publish(gen);
+  std::vector<std::vector<std::size_t>> items(shards_);
+  for (std::size_t i = 0; i < sources_.size(); ++i) items[shard_of_source(i)].push_back(i);
+  for (unsigned k = 0; k < shards_; ++k) {
+    Xapian::WritableDatabase db(target(k).string(), Xapian::DB_OPEN);
+    add_spelling_from_vocabulary(db);
+    if (k == 0) write_synonyms(db, synonyms_, stemmer_for(site_.default_lang));
+    write_state(db, items[k]);
+    db.commit();
+    db.close();
+  }
+  phase("spelling data and state");
+  layout_.publish(gen, shards_);
   layout_.remove_stale_generations(previous);
   phase("publish");
 }
@@ -552,7 +643,8 @@ IndexSummary Run::execute() {
   if (const auto live = layout_.live_generation()) {
     summary_.generation = live->filename().string();
     summary_.index_bytes = directory_bytes(*live);
-    summary_.documents = Xapian::Database(live->string()).get_doccount();
+    summary_.documents = Xapian::Database(options_.index_dir.string()).get_doccount();
+    summary_.shards = layout_.live_shards().size();
   }
   summary_.seconds = std::chrono::duration<double>(Clock::now() - start_).count();
   return summary_;

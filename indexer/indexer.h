@@ -44,6 +44,8 @@ struct IndexerOptions {
   unsigned threads = 0;                  // 0: one per core
   std::optional<fs::path> synonyms;      // synonyms file; default: found in the site
   std::size_t incremental_limit = 5000;  // more changed files than this: build a new generation
+  unsigned shards = 0;  // shard databases (posts routed by a hash of their id); 0: as the index
+                        // has it (1 for a new index); a different count rebuilds
   std::function<void(const IndexProgress&)> on_progress;  // every ~100 ms; may be empty
   std::function<void(const Diagnostic&)> on_diagnostic;   // each problem as found; may be empty
 };
@@ -63,7 +65,9 @@ struct IndexSummary {
   std::uint64_t source_bytes = 0;  // bytes of the sources parsed in this run
   std::size_t documents = 0;       // posts in the index after the run
   std::string generator;
-  std::string generation;                              // directory name of the live generation
+  std::string generation;          // directory name of the live generation
+  std::size_t shards = 0;          // shard databases of the live index (1: not sharded)
+  std::size_t shards_written = 0;  // sharded incremental run: shards copied and changed
   std::vector<std::pair<std::string, double>> phases;  // where the time went, in order
 
   [[nodiscard]] std::size_t skipped_total() const;

@@ -45,6 +45,10 @@ int main(int argc, char** argv) {
   app.add_flag("--rebuild", options.rebuild, "Ignore recorded state and build a fresh index");
   app.add_flag("--dry-run", options.dry_run, "Show what would change; write nothing");
   app.add_option("--threads", options.threads, "Worker threads (default: one per core)");
+  app.add_option("--shards", options.shards,
+                 "Write N shard databases, listed in one stub (default: as the index has it, 1 "
+                 "for a new index; a different N rebuilds)")
+      ->check(CLI::Range(1U, 1024U));
   std::string synonyms;
   app.add_option("--synonyms", synonyms,
                  "YAML file of synonym groups (default: _data/synonyms.yml, data/synonyms.yaml "
@@ -71,6 +75,7 @@ int main(int argc, char** argv) {
       options.future = options.future || from_file.future;
       options.unpublished = options.unpublished || from_file.unpublished;
       if (options.threads == 0) options.threads = from_file.threads;
+      if (options.shards == 0) options.shards = from_file.shards;
       if (generator == "auto") options.generator = from_file.generator;
       if (synonyms.empty() && from_file.synonyms) synonyms = from_file.synonyms->string();
     } catch (const std::exception& e) {

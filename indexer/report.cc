@@ -76,6 +76,8 @@ nlohmann::json summary_json(const IndexSummary& s) {
       {"source_bytes", s.source_bytes},
       {"generator", s.generator},
       {"generation", s.generation},
+      {"shards", s.shards},
+      {"shards_written", s.shards_written},
       {"phases", s.phases},
   };
 }
@@ -91,6 +93,11 @@ void print_summary(std::ostream& out, const IndexSummary& s) {
                 s.generator.c_str(), s.documents, human_bytes(s.index_bytes).c_str(),
                 s.rebuilt ? "full build" : "incremental", s.seconds);
   out << line;
+  if (s.shards > 1) {
+    out << "  " << s.shards << " shards";
+    if (!s.rebuilt && s.shards_written > 0) out << ", " << s.shards_written << " rewritten";
+    out << "\n";
+  }
 }
 
 int exit_status(const IndexSummary& summary) { return summary.failed > 0 ? 1 : 0; }
