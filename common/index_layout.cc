@@ -148,17 +148,77 @@ std::string schema_mismatch(const Xapian::Database& db, const fs::path& index_di
          index_dir.string() + "`";
 }
 
-Xapian::Database open_index_for_reading(const fs::path& index_dir) {
+namespace {
+
+// The shards of a stub that lists remote ones, opened one by one (Xapian's own stub reader
+// has no timeouts and fails on the first unreachable shard).
+OpenedIndex open_shards(const fs::path& index_dir, const OpenOptions& options) {
+  OpenedIndex out;
+  out.remote = true;
+  std::ifstream in(index_dir / "XAPIANDB");
+  std::string line;
+  std::string last_error;
+  while (std::getline(in, line)) {
+    if (line.empty() || line[0] == '#') continue;
+    const std::size_t space = line.find(' ');
+    const std::string type = line.substr(0, space);
+    const std::string where = space == std::string::npos ? "" : line.substr(space + 1);
+    if (type != "remote") {
+      const fs::path path = fs::path(where).is_absolute() ? fs::path(where) : index_dir / where;
+      out.db.add_database(Xapian::Database(path.string()));
+      continue;
+    }
+    const std::size_t colon = where.rfind(':');
+    if (colon == std::string::npos || where.empty() || where[0] == ':') {
+      throw std::runtime_error(index_dir.string() + "/XAPIANDB: `" + line +
+                               "`: a remote shard is written `remote HOST:PORT`");
+    }
+    try {
+      out.db.add_database(Xapian::Remote::open(
+          where.substr(0, colon), static_cast<unsigned>(std::stoul(where.substr(colon + 1))),
+          options.remote_timeout_ms, options.remote_timeout_ms));
+    } catch (const Xapian::Error& e) {  // NetworkError, or the server's own error passed back
+      if (!options.partial) {
+        throw Xapian::NetworkError("shard `" + line + "` cannot be reached: " + e.get_msg());
+      }
+      out.missing.push_back(line);
+      last_error = e.get_msg();
+    }
+  }
+  if (out.db.size() == 0) {
+    throw Xapian::NetworkError("no shard of " + index_dir.string() +
+                               " can be reached: " + last_error);
+  }
+  return out;
+}
+
+bool stub_lists_remote_shards(const fs::path& index_dir) {
+  std::ifstream in(index_dir / "XAPIANDB");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind("remote ", 0) == 0) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+OpenedIndex open_index_for_reading(const fs::path& index_dir, const OpenOptions& options) {
   if (!fs::exists(index_dir / "XAPIANDB")) {
     throw std::runtime_error("no index at " + index_dir.string() +
                              ": build one with `indexer SITE_DIR --index " + index_dir.string() +
                              "`");
   }
-  Xapian::Database db(index_dir.string());
-  if (const std::string why = schema_mismatch(db, index_dir); !why.empty()) {
+  OpenedIndex out;
+  if (stub_lists_remote_shards(index_dir)) {
+    out = open_shards(index_dir, options);
+  } else {
+    out.db = Xapian::Database(index_dir.string());
+  }
+  if (const std::string why = schema_mismatch(out.db, index_dir); !why.empty()) {
     throw std::runtime_error(why);
   }
-  return db;
+  return out;
 }
 
 }  // namespace postsearch

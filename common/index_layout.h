@@ -73,10 +73,27 @@ class WriterLock {
   int fd_ = -1;
 };
 
+// How to open an index whose stub lists remote shards ("remote HOST:PORT" lines, served by
+// xapian-tcpsrv; see docs/SCALING.md).
+struct OpenOptions {
+  // true: leave out remote shards that cannot be reached (the result says which);
+  // false: fail when any shard is unreachable.
+  bool partial = false;
+  unsigned remote_timeout_ms = 10000;  // per request and for connecting
+};
+
+struct OpenedIndex {
+  Xapian::Database db;
+  bool remote = false;               // some shard is remote
+  std::vector<std::string> missing;  // shards left out ("remote HOST:PORT"), with `partial`
+};
+
 // Opens INDEX_DIR for searching and checks the schema version recorded in it.
 // Throws std::runtime_error with a message that says to re-index when the index is
-// missing, unreadable or of another schema version.
-[[nodiscard]] Xapian::Database open_index_for_reading(const fs::path& index_dir);
+// missing, unreadable or of another schema version; Xapian::NetworkError when a remote
+// shard cannot be reached (or every one, with `partial`).
+[[nodiscard]] OpenedIndex open_index_for_reading(const fs::path& index_dir,
+                                                 const OpenOptions& options = {});
 
 // Returns an empty string when `db` carries this build's schema version, else a message.
 [[nodiscard]] std::string schema_mismatch(const Xapian::Database& db, const fs::path& index_dir);

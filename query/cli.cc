@@ -46,6 +46,8 @@ struct CliOptions {
   std::string post;
   bool info = false;
   bool no_facets = false;
+  std::string on_shard_down = "fail";
+  unsigned remote_timeout_ms = 10000;
 };
 
 void print_hit(std::ostream& out, const Hit& h, bool terminal) {
@@ -117,6 +119,12 @@ void add_flags(CLI::App& app, CliOptions& o) {
                  "Completions for a prefix, as the search box asks while typing");
   app.add_option("--post", o.post, "Show the stored post with this id");
   app.add_flag("--info", o.info, "Show facts about the index");
+  app.add_option("--on-shard-down", o.on_shard_down,
+                 "Remote shards (docs/SCALING.md): fail (default) or partial (answer from the "
+                 "others and say which are missing)")
+      ->check(CLI::IsMember({"fail", "partial"}));
+  app.add_option("--remote-timeout", o.remote_timeout_ms,
+                 "Remote shards: milliseconds to connect and per request (default 10000)");
   app.add_flag("--json", o.json, "Print the HTTP API's JSON");
 }
 
@@ -230,7 +238,10 @@ int run_query_cli(const std::vector<std::string>& args, CliStreams io) {
     return rc == 0 ? 0 : 2;
   }
   try {
-    Searcher searcher(o.index);
+    OpenOptions open;
+    open.partial = o.on_shard_down == "partial";
+    open.remote_timeout_ms = o.remote_timeout_ms;
+    Searcher searcher(o.index, nullptr, open);
     if (o.info || !o.post.empty() || !o.related.empty() || !o.suggest.empty())
       return run_other(searcher, o, io);
     return run_search(searcher, o, io);

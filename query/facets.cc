@@ -87,7 +87,68 @@ class FacetSpy : public Xapian::MatchSpy {
   std::array<int, schema::kFacetFields.size()> index_of_{-1, -1, -1, -1, -1, -1};
 };
 
+// The spies of one matcher run, and the counts they saw per field.
+class SpyRun {
+ public:
+  virtual ~SpyRun() = default;
+  [[nodiscard]] virtual std::vector<Xapian::MatchSpy*> spies() = 0;
+  [[nodiscard]] virtual Counts counts(std::size_t i) const = 0;
+};
+
 namespace {
+
+class LocalRun : public SpyRun {
+ public:
+  LocalRun(std::vector<const FacetField*> fields, const FacetTable* table)
+      : spy_(std::move(fields), table) {}
+  std::vector<Xapian::MatchSpy*> spies() override { return {&spy_}; }
+  Counts counts(std::size_t i) const override { return spy_.counts(i); }
+
+ private:
+  FacetSpy spy_;
+};
+
+// Xapian's ValueCountMatchSpy, which a remote shard can run: one per field, over the
+// field's own slot; a list ("a\x1fb") counts once per value in it.
+class SerialisableRun : public SpyRun {
+ public:
+  explicit SerialisableRun(const std::vector<const FacetField*>& fields) : fields_(fields) {
+    for (const FacetField* f : fields_) {
+      spies_.push_back(std::make_unique<Xapian::ValueCountMatchSpy>(f->slot));
+    }
+  }
+  std::vector<Xapian::MatchSpy*> spies() override {
+    std::vector<Xapian::MatchSpy*> out;
+    for (auto& s : spies_) out.push_back(s.get());
+    return out;
+  }
+  Counts counts(std::size_t i) const override {
+    Counts out;
+    for (auto it = spies_[i]->values_begin(); it != spies_[i]->values_end(); ++it) {
+      const std::string value = *it;
+      std::string_view rest(value);
+      for (;;) {
+        const std::size_t end =
+            fields_[i]->multi_valued ? rest.find(schema::kListSeparator) : std::string_view::npos;
+        const std::string_view one = rest.substr(0, end);
+        if (!one.empty()) out[std::string(one)] += it.get_termfreq();
+        if (end == std::string_view::npos) break;
+        rest.remove_prefix(end + 1);
+      }
+    }
+    return out;
+  }
+
+ private:
+  std::vector<const FacetField*> fields_;
+  std::vector<std::unique_ptr<Xapian::ValueCountMatchSpy>> spies_;
+};
+
+std::unique_ptr<SpyRun> make_run(const std::vector<const FacetField*>& fields,
+                                 const FacetOptions& options) {
+  if (options.serialisable) return std::make_unique<SerialisableRun>(fields);
+  return std::make_unique<LocalRun>(fields, options.table);
+}
 
 bool wanted(const FacetField& f, const SearchRequest& r, const ParsedQuery& parsed) {
   // Months are the breakdown of a chosen year.
@@ -96,16 +157,17 @@ bool wanted(const FacetField& f, const SearchRequest& r, const ParsedQuery& pars
 
 // Counts for `fields` over the matches of `query`, in one pass.
 std::vector<Counts> count(const Xapian::Database& db, const Xapian::Query& query,
-                          const std::vector<const FacetField*>& fields, const FacetTable* table) {
+                          const std::vector<const FacetField*>& fields,
+                          const FacetOptions& options) {
   std::vector<Counts> out(fields.size());
   if (fields.empty()) return out;
-  FacetSpy spy(fields, table);
+  const std::unique_ptr<SpyRun> run = make_run(fields, options);
   Xapian::Enquire e(db);
   e.set_query(query);
   e.set_weighting_scheme(Xapian::BoolWeight());
-  e.add_matchspy(&spy);
+  for (Xapian::MatchSpy* spy : run->spies()) e.add_matchspy(spy);
   (void)e.get_mset(0, 0, db.get_doccount());
-  for (std::size_t i = 0; i < fields.size(); ++i) out[i] = spy.counts(i);
+  for (std::size_t i = 0; i < fields.size(); ++i) out[i] = run->counts(i);
   return out;
 }
 
@@ -146,8 +208,8 @@ Facet make_facet(const FacetField& f, const Counts& counts, const SearchRequest&
 }  // namespace
 
 FacetCounter::FacetCounter(const SearchRequest& request, const ParsedQuery& parsed,
-                           const FacetTable* table)
-    : request_(request), parsed_(parsed), table_(table) {
+                           FacetOptions options)
+    : request_(request), parsed_(parsed), options_(options) {
   for (const auto& f : schema::kFacetFields) {
     if (!wanted(f, request, parsed)) continue;
     (selected_values(request, parsed, f.filter).empty() ? shared_ : selected_).push_back(&f);
@@ -156,10 +218,10 @@ FacetCounter::FacetCounter(const SearchRequest& request, const ParsedQuery& pars
 
 FacetCounter::~FacetCounter() = default;
 
-std::pair<Xapian::MatchSpy*, int> FacetCounter::shared_spy() {
-  if (shared_.empty()) return {nullptr, -1};
-  spies_.push_back(std::make_unique<FacetSpy>(shared_, table_));
-  return {spies_.back().get(), static_cast<int>(spies_.size()) - 1};
+std::pair<std::vector<Xapian::MatchSpy*>, int> FacetCounter::shared_spy() {
+  if (shared_.empty()) return {{}, -1};
+  spies_.push_back(make_run(shared_, options_));
+  return {spies_.back()->spies(), static_cast<int>(spies_.size()) - 1};
 }
 
 std::vector<Facet> FacetCounter::finish(const Xapian::Database& db, const Xapian::Query& text_query,
@@ -167,7 +229,7 @@ std::vector<Facet> FacetCounter::finish(const Xapian::Database& db, const Xapian
   std::map<const FacetField*, Counts> counts;
   for (const FacetField* f : selected_) {
     const Xapian::Query q = with_filters(text_query, filter_query(request_, parsed_, f->filter));
-    counts[f] = count(db, q, {f}, table_).front();
+    counts[f] = count(db, q, {f}, options_).front();
   }
   std::vector<Counts> shared_counts;
   if (used >= 0 && used < static_cast<int>(spies_.size())) {
@@ -176,7 +238,7 @@ std::vector<Facet> FacetCounter::finish(const Xapian::Database& db, const Xapian
   } else {
     shared_counts =
         count(db, with_filters(text_query, filter_query(request_, parsed_, std::nullopt)), shared_,
-              table_);
+              options_);
   }
   for (std::size_t i = 0; i < shared_.size(); ++i) counts[shared_[i]] = shared_counts[i];
   std::vector<Facet> out;

@@ -3,7 +3,10 @@
 // offer "add another tag" with true numbers) while the other fields' selections apply.
 //
 // Counts are exact: every match is visited once and its one facets value read (see
-// encode_facets in common/document.h). Not thread-safe (uses the caller's Database).
+// encode_facets in common/document.h), or, over remote shards, where only Xapian's own
+// serialisable spies run, one ValueCountMatchSpy per field counts each distinct value of the
+// field's slot (for tags, authors and categories: each distinct list) and the lists are
+// split here, which gives the same counts. Not thread-safe (uses the caller's Database).
 #pragma once
 
 #include <xapian.h>
@@ -19,8 +22,13 @@
 
 namespace postsearch {
 
-class FacetSpy;
 class FacetTable;
+class SpyRun;
+
+struct FacetOptions {
+  const FacetTable* table = nullptr;  // the open revision's facet values (faster), or null
+  bool serialisable = false;          // only Xapian's own spies (the index has remote shards)
+};
 
 // Counts for one search. The fields without a selection share the search's own match
 // set: attach shared_spy() to the run whose matches become the result (with
@@ -28,15 +36,13 @@ class FacetTable;
 // which then needs one more pass only per field with a selection. Not thread-safe.
 class FacetCounter {
  public:
-  // `table`: the facet values of the open revision (faster), or null to read each match's.
-  FacetCounter(const SearchRequest& request, const ParsedQuery& parsed,
-               const FacetTable* table = nullptr);
+  FacetCounter(const SearchRequest& request, const ParsedQuery& parsed, FacetOptions options = {});
   ~FacetCounter();
   FacetCounter(const FacetCounter&) = delete;
   FacetCounter& operator=(const FacetCounter&) = delete;
 
-  // A fresh spy and its index, or {nullptr, -1} when no field needs the shared pass.
-  [[nodiscard]] std::pair<Xapian::MatchSpy*, int> shared_spy();
+  // Fresh spies to attach and their index, or {{}, -1} when no field needs the shared pass.
+  [[nodiscard]] std::pair<std::vector<Xapian::MatchSpy*>, int> shared_spy();
 
   // `used`: the index of the spy that saw the result's matches, or -1 to count anew.
   [[nodiscard]] std::vector<Facet> finish(const Xapian::Database& db,
@@ -45,10 +51,10 @@ class FacetCounter {
  private:
   const SearchRequest& request_;
   const ParsedQuery& parsed_;
-  const FacetTable* table_;
+  FacetOptions options_;
   std::vector<const schema::FacetField*> shared_;
   std::vector<const schema::FacetField*> selected_;
-  std::vector<std::unique_ptr<FacetSpy>> spies_;
+  std::vector<std::unique_ptr<SpyRun>> spies_;
 };
 
 }  // namespace postsearch

@@ -333,8 +333,11 @@ std::string index_identity(const std::filesystem::path& index_dir) {
 
 }  // namespace
 
-Searcher::Searcher(std::filesystem::path index_dir, std::shared_ptr<FacetTableCache> facet_tables)
-    : index_dir_(std::move(index_dir)), facet_tables_(std::move(facet_tables)) {
+Searcher::Searcher(std::filesystem::path index_dir, std::shared_ptr<FacetTableCache> facet_tables,
+                   OpenOptions open_options)
+    : index_dir_(std::move(index_dir)),
+      facet_tables_(std::move(facet_tables)),
+      open_options_(open_options) {
   open();
 }
 
@@ -349,8 +352,10 @@ QueryBuilder& Searcher::builder_for(const std::string& lang) {
 
 void Searcher::open() {
   std::string identity = index_identity(index_dir_);
-  Xapian::Database db = open_index_for_reading(index_dir_);
-  db_ = db;
+  OpenedIndex opened = open_index_for_reading(index_dir_, open_options_);
+  db_ = opened.db;
+  remote_ = opened.remote;
+  missing_ = std::move(opened.missing);
   builders_.clear();  // they hold the old database for spelling and wildcards
   std::istringstream stub(identity);
   std::string backend;
@@ -363,11 +368,18 @@ void Searcher::open() {
 }
 
 bool Searcher::refresh() {
-  if (index_identity(index_dir_) != identity_) {
+  // A shard left out is tried again at every lease; so is a changed stub.
+  if (index_identity(index_dir_) != identity_ || !missing_.empty()) {
     open();
     return true;
   }
-  return db_.reopen();
+  try {
+    return db_.reopen();
+  } catch (const Xapian::Error&) {
+    if (!remote_) throw;
+    open();  // a remote shard's connection is gone: connect anew (see with_retry)
+    return true;
+  }
 }
 
 template <typename F>
@@ -378,8 +390,22 @@ auto Searcher::with_retry(F f) -> decltype(f()) {
     } catch (const Xapian::DatabaseModifiedError&) {
       refresh();
       return f();
+    } catch (const Xapian::NetworkError&) {
+      // A remote shard's connection died (xapian-tcpsrv's idle timeout, a restart): connect
+      // anew, leaving it out if it stays down and partial answers are allowed.
+      open();
+      return f();
+    } catch (const Xapian::DatabaseError&) {
+      // The same, as a remote shard reports it: its server's own error passed back
+      // ("REMOTE:Timeout expired while trying to read" after the idle timeout).
+      if (!remote_) throw;
+      open();
+      return f();
     }
   } catch (const Xapian::DatabaseError&) {  // damaged, removed, replaced: not the request's fault
+    broken_ = true;
+    throw;
+  } catch (const Xapian::NetworkError&) {
     broken_ = true;
     throw;
   }
@@ -465,8 +491,18 @@ Xapian::Query Searcher::with_feedback(const Xapian::Query& query) {
                         kFeedbackWeight)};
 }
 
-SearchResponse Searcher::search_once(const SearchRequest& request) {
+SearchResponse Searcher::search_once(const SearchRequest& asked) {
   const auto start = std::chrono::steady_clock::now();
+  SearchRequest request = asked;
+  std::vector<std::string> notes;
+  for (const auto& shard : missing_) {
+    notes.push_back("shard `" + shard + "` is unreachable: its posts are left out");
+  }
+  if (remote_ && request.recency_half_life_days > 0) {
+    // Our recency source is not a class a xapian-tcpsrv can rebuild.
+    request.recency_half_life_days = 0;
+    notes.push_back("recency is not available with remote shards; ignored");
+  }
   SearchResponse resp;
   resp.query = request.q;
   resp.page = request.page;
@@ -476,12 +512,17 @@ SearchResponse Searcher::search_once(const SearchRequest& request) {
   po.partial = request.partial;
   const ParsedQuery parsed = builder.parse(request.q, po);
   resp.warnings = parsed.warnings;
+  resp.warnings.insert(resp.warnings.end(), notes.begin(), notes.end());
   std::optional<FacetCounter> facets;
   std::shared_ptr<const FacetTable> table;
-  if (request.facets && facet_tables_) {
+  // Remote shards take only Xapian's serialisable match spies: no table, no custom spy.
+  if (request.facets && facet_tables_ && !remote_) {
     table = facet_tables_->get(db_, revision_key());
   }
-  if (request.facets) facets.emplace(request, parsed, table.get());
+  FacetOptions fo;
+  fo.table = table.get();
+  fo.serialisable = remote_;
+  if (request.facets) facets.emplace(request, parsed, fo);
   const Matches m = match(request, builder, parsed, resp.per_page, facets ? &*facets : nullptr);
   resp.did_you_mean = m.did_you_mean;
   resp.total = m.total;
@@ -517,18 +558,21 @@ SearchResponse Searcher::search_once(const SearchRequest& request) {
 // When nothing matches and a spelling correction exists, the correction is searched.
 Matches Searcher::match(const SearchRequest& request, QueryBuilder& builder,
                         const ParsedQuery& parsed, int per_page, FacetCounter* facets) {
-  Xapian::Enquire enquire(db_);
-  enquire.set_weighting_scheme(ranking());
-  // Without words every post weighs the same: newest first, not index order.
-  if (request.sort == SortOrder::kDateDescending ||
-      (request.sort == SortOrder::kRelevance && !parsed.has_words))
-    enquire.set_sort_by_value_then_relevance(schema::kSlotDate, true);
-  if (request.sort == SortOrder::kDateAscending)
-    enquire.set_sort_by_value_then_relevance(schema::kSlotDate, false);
-  // Equal scores (a query of filters only, say): newest first, so that the order does not
-  // depend on document ids, which interleave differently in a sharded index.
-  if (request.sort == SortOrder::kRelevance && parsed.has_words)
-    enquire.set_sort_by_relevance_then_value(schema::kSlotDate, true);
+  const auto new_enquire = [&] {
+    Xapian::Enquire enquire(db_);
+    enquire.set_weighting_scheme(ranking());
+    // Without words every post weighs the same: newest first, not index order.
+    if (request.sort == SortOrder::kDateDescending ||
+        (request.sort == SortOrder::kRelevance && !parsed.has_words))
+      enquire.set_sort_by_value_then_relevance(schema::kSlotDate, true);
+    if (request.sort == SortOrder::kDateAscending)
+      enquire.set_sort_by_value_then_relevance(schema::kSlotDate, false);
+    // Equal scores (a query of filters only, say): newest first, so that the order does not
+    // depend on document ids, which interleave differently in a sharded index.
+    if (request.sort == SortOrder::kRelevance && parsed.has_words)
+      enquire.set_sort_by_relevance_then_value(schema::kSlotDate, true);
+    return enquire;
+  };
   const Xapian::Query filters = filter_query(request, parsed, std::nullopt);
   const auto first = static_cast<Xapian::doccount>((std::max(1, request.page) - 1) * per_page);
   const auto needed = first + static_cast<Xapian::doccount>(per_page);
@@ -537,14 +581,18 @@ Matches Searcher::match(const SearchRequest& request, QueryBuilder& builder,
   // With facets, every run sees all its matches and counts them on the way.
   auto run = [&](const Xapian::Query& q, bool has_words, Xapian::doccount from,
                  Xapian::doccount count) {
+    Xapian::Enquire enquire = new_enquire();
     enquire.set_query(with_boosts(with_filters(q, filters), request, has_words, pinned));
-    enquire.clear_matchspies();
     Xapian::doccount check = std::max<Xapian::doccount>(needed, 100);
     last_spy = -1;
-    if (facets != nullptr) {
-      const auto [spy, index] = facets->shared_spy();
-      if (spy != nullptr) {
-        enquire.add_matchspy(spy);
+    // Xapian 1.4 over remote shards: with a relevance-then-value sort the match spies saw
+    // more documents than matched (29 for 23); the facets then get a pass of their own.
+    const bool spies_miscount =
+        remote_ && request.sort == SortOrder::kRelevance && parsed.has_words;
+    if (facets != nullptr && !spies_miscount) {
+      const auto [spies, index] = facets->shared_spy();
+      if (!spies.empty()) {
+        for (Xapian::MatchSpy* spy : spies) enquire.add_matchspy(spy);
         check = db_.get_doccount();
         last_spy = index;
       }

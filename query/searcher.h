@@ -18,6 +18,7 @@
 #include <string>
 
 #include "common/diagnostic.h"
+#include "common/index_layout.h"
 #include "common/post.h"
 #include "query/search_types.h"
 
@@ -47,8 +48,11 @@ class Searcher {
   // there is no index or it has another schema version.
   // `facet_tables`: shared by the searchers of one service, so that facet counts read a
   // table decoded once per index revision (see facet_table.h); null for one-off searches.
+  // `open_options`: for remote shards, whether an unreachable one fails the search or is
+  // left out (with a warning in each answer), and the network timeout.
   explicit Searcher(std::filesystem::path index_dir,
-                    std::shared_ptr<FacetTableCache> facet_tables = nullptr);
+                    std::shared_ptr<FacetTableCache> facet_tables = nullptr,
+                    OpenOptions open_options = {});
   ~Searcher();
   Searcher(const Searcher&) = delete;
   Searcher& operator=(const Searcher&) = delete;
@@ -89,6 +93,9 @@ class Searcher {
   std::string default_lang_;
   std::map<std::string, std::unique_ptr<QueryBuilder>> builders_;  // by query language
   std::shared_ptr<FacetTableCache> facet_tables_;
+  OpenOptions open_options_;
+  bool remote_ = false;               // some shard is remote: serialisable Xapian classes only
+  std::vector<std::string> missing_;  // remote shards left out (open_options_.partial)
 };
 
 }  // namespace postsearch

@@ -6,7 +6,7 @@ namespace postsearch::http {
 
 std::unique_ptr<Searcher> SearcherPool::open_searcher() {
   try {
-    return std::make_unique<Searcher>(index_dir_, facet_tables_);
+    return std::make_unique<Searcher>(index_dir_, facet_tables_, open_options_);
   } catch (...) {
     give_back(nullptr);  // its place is free again
     throw;

@@ -23,10 +23,12 @@ namespace postsearch::http {
 
 class SearcherPool {
  public:
-  SearcherPool(std::filesystem::path index_dir, std::size_t max_searchers)
+  SearcherPool(std::filesystem::path index_dir, std::size_t max_searchers,
+               OpenOptions open_options = {})
       : index_dir_(std::move(index_dir)),
         max_searchers_(std::max<std::size_t>(1, max_searchers)),
-        facet_tables_(std::make_shared<FacetTableCache>()) {}
+        facet_tables_(std::make_shared<FacetTableCache>()),
+        open_options_(open_options) {}
 
   class Lease {
    public:
@@ -63,6 +65,7 @@ class SearcherPool {
   std::filesystem::path index_dir_;
   std::size_t max_searchers_;
   std::shared_ptr<FacetTableCache> facet_tables_;  // one decoded facet table for all searchers
+  OpenOptions open_options_;
   mutable std::mutex mutex_;
   std::condition_variable freed_;
   std::vector<std::unique_ptr<Searcher>> idle_;

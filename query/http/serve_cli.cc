@@ -20,6 +20,7 @@ struct ServeFlags {
   std::string listen = "127.0.0.1:8080";
   std::string config;
   bool quiet = false;
+  std::string on_shard_down = "fail";
 };
 
 // Splits "HOST:PORT" ("[::1]:8080" for IPv6). Returns false when malformed.
@@ -82,6 +83,10 @@ void apply_config(const std::string& path, ServeFlags& f) {
         o.access_log = v.as<bool>();
       else if (key == "cache_max_age")
         o.cache_max_age = v.as<int>();
+      else if (key == "on_shard_down")
+        f.on_shard_down = v.as<std::string>();
+      else if (key == "remote_timeout_ms")
+        o.open.remote_timeout_ms = v.as<unsigned>();
       else if (key == "timeout")
         o.timeout_seconds = v.as<int>();
       else
@@ -109,6 +114,12 @@ void add_flags(CLI::App& app, ServeFlags& f) {
       ->allow_extra_args(false);
   app.add_option("--threads", o.threads,
                  "Connection threads: connections served at once (default 256)");
+  app.add_option("--on-shard-down", f.on_shard_down,
+                 "Remote shards (docs/SCALING.md): fail (503, the default) or partial (answer "
+                 "from the others, with a warning naming the missing ones)")
+      ->check(CLI::IsMember({"fail", "partial"}));
+  app.add_option("--remote-timeout", o.open.remote_timeout_ms,
+                 "Remote shards: milliseconds to connect and per request (default 10000)");
   app.add_option("--searchers", o.searchers,
                  "Searches run at once; more wait their turn (default: two per core)");
   app.add_option("--rate-limit", o.rate_limit,
@@ -152,6 +163,12 @@ int run_serve_cli(const std::vector<std::string>& args, std::ostream& out, std::
     return 2;
   }
   f.options.access_log = f.options.access_log && !f.quiet;
+  if (f.on_shard_down != "fail" && f.on_shard_down != "partial") {
+    err << "query serve: on_shard_down: expected fail or partial, got '" << f.on_shard_down
+        << "'\n";
+    return 2;
+  }
+  f.options.open.partial = f.on_shard_down == "partial";
 
   // Signals go to one thread that waits for them; the workers never see them.
   sigset_t signals;

@@ -118,9 +118,10 @@ class Server::Impl {
   Impl(ServerOptions options, std::ostream& log)
       : options_(std::move(options)),
         log_(log),
-        pool_(options_.index_dir, options_.searchers != 0
-                                      ? options_.searchers
-                                      : 2 * std::max(1U, std::thread::hardware_concurrency())),
+        pool_(options_.index_dir,
+              options_.searchers != 0 ? options_.searchers
+                                      : 2 * std::max(1U, std::thread::hardware_concurrency()),
+              options_.open),
         limiter_(std::make_shared<RateLimiter>(options_.rate_limit, options_.rate_burst)),
         host_pattern_(R"([A-Za-z0-9.\-]+(:[0-9]{1,5})?|\[[0-9A-Fa-f:.]+\](:[0-9]{1,5})?)") {
     for (const auto& r : kRoutes) routes_.emplace_back(r, std::regex(r.pattern));
@@ -304,6 +305,8 @@ httplib::Server::Handler Server::Impl::guarded(F f) {
       send_error(res, 503, e.what());
     } catch (const Xapian::DatabaseOpeningError& e) {
       send_error(res, 503, "the index cannot be opened: " + e.get_msg());
+    } catch (const Xapian::NetworkError& e) {
+      send_error(res, 503, "a shard of the index cannot be reached: " + e.get_msg());
     } catch (const Xapian::Error& e) {
       {
         const std::lock_guard<std::mutex> lock(log_mutex_);

@@ -12,6 +12,8 @@
 #include <string>
 #include <vector>
 
+#include "common/index_layout.h"
+
 namespace postsearch::http {
 
 struct ServerOptions {
@@ -32,6 +34,7 @@ struct ServerOptions {
   std::string public_url;  // base URL in OpenSearch and feeds; default: from Host
   bool access_log = true;  // one line per request on the log stream
   int cache_max_age = 10;  // Cache-Control max-age of API answers, seconds
+  OpenOptions open;        // remote shards: leave out unreachable ones, timeout
 };
 
 // The route table as text: one line per endpoint, for --help and the man page.

@@ -1,0 +1,171 @@
+"""Remote shards: `query` and `query serve` over an index whose stub lists shards served by
+real `xapian-tcpsrv` processes (Debian's xapian-tools), beside a local one.
+
+Answers equal one database holding the same posts; a shard server that dies is reported
+with 503, or left out with a warning naming it (`--on-shard-down partial`); a restarted or
+idle-timed-out server is reconnected without a failed request."""
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import unittest
+
+sys.path.insert(0, os.path.dirname(__file__))
+from harness import SiteTestCase, index, query_json  # noqa: E402
+from http_test import Service  # noqa: E402
+from shards_test import PREFIX_QUERIES, SAME_QUERIES, without_timing  # noqa: E402
+
+TCPSRV = shutil.which("xapian-tcpsrv")
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class ShardServer:
+    """One xapian-tcpsrv serving one shard on a loopback port."""
+
+    def __init__(self, path, port=None, *extra):
+        self.path, self.port, self.extra = path, port or free_port(), extra
+        self.start()
+
+    def start(self):
+        # Its own process group: xapian-tcpsrv forks a child per connection, and a dead shard
+        # server means those too.
+        self.proc = subprocess.Popen([TCPSRV, "--port", str(self.port), "--interface", "127.0.0.1", "--quiet",
+                                      *self.extra, self.path], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                     start_new_session=True)
+        deadline = time.time() + 10
+        while time.time() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
+                return
+            except OSError:
+                time.sleep(0.05)
+        raise AssertionError(f"xapian-tcpsrv did not start on port {self.port}")
+
+    def stop(self):
+        try:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        self.proc.wait()
+
+
+@unittest.skipUnless(TCPSRV, "xapian-tcpsrv (xapian-tools) is not installed")
+class RemoteShards(SiteTestCase):
+    def setUp(self):
+        super().setUp()
+        self.one = os.path.join(self.tmp, "one")
+        index(self.site, self.one)
+        index(self.site, self.idx, "--shards", "3")
+        gen = os.path.join(self.idx, "gen-000001")
+        self.servers = [ShardServer(os.path.join(gen, f"shard-{k}"), None, *self.server_args()) for k in (1, 2)]
+        for s in self.servers:
+            self.addCleanup(s.stop)
+        # The search host's view: shard 0 on its own disk, shards 1 and 2 over the network.
+        self.mixed = os.path.join(self.tmp, "mixed")
+        os.makedirs(self.mixed)
+        with open(os.path.join(self.mixed, "XAPIANDB"), "w") as f:
+            f.write(f"glass {os.path.join(gen, 'shard-0')}\n")
+            for s in self.servers:
+                f.write(f"remote 127.0.0.1:{s.port}\n")
+
+    def server_args(self):
+        return []
+
+    def test_answers_equal_one_database(self):
+        for q in SAME_QUERIES:
+            if q == "sourdugh ":
+                continue  # spelling data does not cross xapian-tcpsrv (see docs/SCALING.md)
+            with self.subTest(q=q):
+                self.assertEqual(without_timing(query_json(self.one, "--", q, check=0)),
+                                 without_timing(query_json(self.mixed, "--", q, check=0)))
+        for q in PREFIX_QUERIES:
+            with self.subTest(q=q):
+                a = query_json(self.one, "--per-page", "50", "--", q, check=0)
+                b = query_json(self.mixed, "--per-page", "50", "--", q, check=0)
+                self.assertEqual(sorted(h["id"] for h in a["hits"]), sorted(h["id"] for h in b["hits"]))
+                self.assertEqual(a["facets"], b["facets"])
+        post = "_posts/2019-11-30-sourdough-for-programmers.md"
+        for args in (["--related", post], ["--post", post], ["--info"]):
+            with self.subTest(args=args):
+                a = without_timing(query_json(self.one, *args, check=0))
+                b = without_timing(query_json(self.mixed, *args, check=0))
+                if args == ["--info"]:
+                    self.assertEqual(a["documents"], b["documents"])
+                else:
+                    self.assertEqual(a, b)
+        # What a remote shard cannot run is reported, not a failure.
+        r = query_json(self.mixed, "--recency", "30", "--", "bread ", check=0)
+        self.assertIn("recency is not available with remote shards; ignored", r["warnings"])
+        # The service answers what the command line prints.
+        svc = Service(self.mixed, "--rate-limit", "0", "-q")
+        self.addCleanup(svc.stop)
+        status, _, body = svc.get_json("/api/search?q=search+engine+")
+        self.assertEqual(status, 200)
+        self.assertEqual(without_timing(body), without_timing(query_json(self.one, "--", "search engine ", check=0)))
+
+    def test_a_dead_shard_fails_or_is_left_out_as_configured(self):
+        strict = Service(self.mixed, "--rate-limit", "0", "-q", "--remote-timeout", "2000")
+        partial = Service(self.mixed, "--rate-limit", "0", "-q", "--remote-timeout", "2000",
+                          "--on-shard-down", "partial")
+        for svc in (strict, partial):
+            self.addCleanup(svc.stop)
+            self.assertEqual(svc.get_json("/api/search?q=bread+")[0], 200)
+        everything = partial.get_json("/api/search?q=&per_page=100")[2]["total"]["estimate"]
+        self.assertEqual(everything, 47)
+        dead = self.servers[0]
+        dead.stop()
+        status, _, body = strict.get_json("/api/search?q=&per_page=100")
+        self.assertEqual(status, 503, body)
+        self.assertIn("shard", body["error"]["message"])
+        self.assertEqual(strict.get_json("/readyz")[0], 503)
+        status, _, body = partial.get_json("/api/search?q=&per_page=100")
+        self.assertEqual(status, 200, body)
+        self.assertLess(body["total"]["estimate"], 47)
+        self.assertIn(f"shard `remote 127.0.0.1:{dead.port}` is unreachable: its posts are left out",
+                      body["warnings"])
+        self.assertEqual(partial.get_json("/healthz")[0], 200)
+        r = query_json(self.mixed, "--on-shard-down", "partial", "--remote-timeout", "2000", "--", "bread ")
+        self.assertTrue(any("unreachable" in w for w in r["warnings"]))
+        # The shard server comes back: both answer from every shard again, without restart.
+        dead.start()
+        for svc in (strict, partial):
+            status, _, body = svc.get_json("/api/search?q=&per_page=100")
+            self.assertEqual(status, 200, body)
+            self.assertEqual(body["total"]["estimate"], 47)
+            self.assertEqual(body["warnings"], [])
+
+
+@unittest.skipUnless(TCPSRV, "xapian-tcpsrv (xapian-tools) is not installed")
+class IdleTimeout(RemoteShards):
+    """xapian-tcpsrv closes idle connections (60 s by default; 300 ms here): the next request
+    must connect again and succeed, not fail."""
+
+    def server_args(self):
+        return ["--idle-timeout", "300"]
+
+    def test_answers_equal_one_database(self):
+        pass  # covered above
+
+    def test_a_dead_shard_fails_or_is_left_out_as_configured(self):
+        pass  # covered above
+
+    def test_idle_connections_closed_by_the_server_are_reopened(self):
+        svc = Service(self.mixed, "--rate-limit", "0", "-q")
+        self.addCleanup(svc.stop)
+        for _ in range(3):
+            status, _, body = svc.get_json("/api/search?q=bread+")
+            self.assertEqual(status, 200, body)
+            self.assertEqual(body["warnings"], [])
+            time.sleep(0.8)
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
