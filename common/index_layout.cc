@@ -43,23 +43,32 @@ void fsync_path(const fs::path& path, int flags) {
 
 IndexLayout::IndexLayout(fs::path dir) : dir_(std::move(dir)) {}
 
+std::vector<StubEntry> read_stub(const fs::path& index_dir) {
+  std::ifstream in(index_dir / "XAPIANDB");
+  std::vector<StubEntry> out;
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.empty() || line[0] == '#') continue;
+    const std::size_t space = line.find(' ');
+    out.push_back(
+        {line.substr(0, space), space == std::string::npos ? "" : line.substr(space + 1)});
+  }
+  return out;
+}
+
 std::optional<fs::path> IndexLayout::live_generation() const {
-  std::ifstream in(stub_path());
-  std::string backend;
-  std::string name;
-  if (!(in >> backend >> name)) return std::nullopt;
+  const std::vector<StubEntry> stub = read_stub(dir_);
+  if (stub.empty() || stub.front().type == "remote") return std::nullopt;
   // "gen-NNNNNN" or "gen-NNNNNN/shard-0": the generation is the first component.
+  const std::string& name = stub.front().where;
   const fs::path gen = dir_ / name.substr(0, name.find('/'));
   if (!fs::is_directory(gen)) return std::nullopt;
   return gen;
 }
 
 std::vector<fs::path> IndexLayout::live_shards() const {
-  std::ifstream in(stub_path());
   std::vector<fs::path> out;
-  std::string backend;
-  std::string name;
-  while (in >> backend >> name) out.push_back(dir_ / name);
+  for (const auto& e : read_stub(dir_)) out.push_back(dir_ / e.where);
   return out;
 }
 
@@ -91,6 +100,14 @@ void IndexLayout::publish(const fs::path& generation, unsigned shards) const {
     throw std::runtime_error("cannot replace " + stub_path().string() + ": " + errno_text());
   }
   fsync_path(dir_, O_RDONLY | O_DIRECTORY);
+  // The stable name replication serves: a new link, renamed over the old one.
+  const fs::path link_tmp = dir_ / "live.tmp";
+  std::error_code ec;
+  fs::remove(link_tmp, ec);
+  fs::create_directory_symlink(generation.filename(), link_tmp);
+  if (::rename(link_tmp.c_str(), (dir_ / "live").c_str()) != 0) {
+    throw std::runtime_error("cannot replace " + (dir_ / "live").string() + ": " + errno_text());
+  }
 }
 
 void IndexLayout::remove_stale_generations(const std::optional<fs::path>& keep) const {
@@ -155,14 +172,9 @@ namespace {
 OpenedIndex open_shards(const fs::path& index_dir, const OpenOptions& options) {
   OpenedIndex out;
   out.remote = true;
-  std::ifstream in(index_dir / "XAPIANDB");
-  std::string line;
   std::string last_error;
-  while (std::getline(in, line)) {
-    if (line.empty() || line[0] == '#') continue;
-    const std::size_t space = line.find(' ');
-    const std::string type = line.substr(0, space);
-    const std::string where = space == std::string::npos ? "" : line.substr(space + 1);
+  for (const auto& [type, where] : read_stub(index_dir)) {
+    const std::string line = type + " " + where;
     if (type != "remote") {
       const fs::path path = fs::path(where).is_absolute() ? fs::path(where) : index_dir / where;
       out.db.add_database(Xapian::Database(path.string()));
@@ -193,12 +205,8 @@ OpenedIndex open_shards(const fs::path& index_dir, const OpenOptions& options) {
 }
 
 bool stub_lists_remote_shards(const fs::path& index_dir) {
-  std::ifstream in(index_dir / "XAPIANDB");
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.rfind("remote ", 0) == 0) return true;
-  }
-  return false;
+  const std::vector<StubEntry> stub = read_stub(index_dir);
+  return std::any_of(stub.begin(), stub.end(), [](const auto& e) { return e.type == "remote"; });
 }
 
 }  // namespace

@@ -7,6 +7,7 @@
 //   INDEX_DIR/gen-NNNNNN/shard-K/  with `indexer --shards N`: one glass database per shard,
 //                           and the stub lists them all ("glass gen-NNNNNN/shard-0", one a
 //                           line), so that Xapian (and any Xapian tool) opens them as one
+//   INDEX_DIR/live          a symbolic link to the live generation, for replication
 //   INDEX_DIR/.lock         held with flock() by the one indexer writing this index
 //
 // Errors: I/O failures throw std::runtime_error naming the path. Not thread-safe; the
@@ -44,6 +45,8 @@ class IndexLayout {
 
   // Atomically points the stub at `generation` (write a temporary file, fsync, rename):
   // at the generation itself when `shards` is 1, else at its shard-0 ... shard-(N-1).
+  // INDEX_DIR/live, a symbolic link, then names the generation too: a stable name for
+  // xapian-replicate-server to serve (docs/SCALING.md).
   void publish(const fs::path& generation, unsigned shards = 1) const;
 
   // Removes generation directories other than the live one and `keep` (the previous
@@ -53,6 +56,16 @@ class IndexLayout {
  private:
   fs::path dir_;
 };
+
+// One database line of a stub file: its type ("glass", "auto", "remote") and where it is.
+struct StubEntry {
+  std::string type;
+  std::string where;
+};
+
+// The database lines of INDEX_DIR/XAPIANDB, comments skipped (xapian-replicate writes one);
+// empty when there is no stub.
+[[nodiscard]] std::vector<StubEntry> read_stub(const fs::path& index_dir);
 
 // The directory of shard `k` in a sharded generation.
 [[nodiscard]] fs::path shard_dir(const fs::path& generation, unsigned k);

@@ -324,10 +324,9 @@ std::string index_identity(const std::filesystem::path& index_dir) {
   std::ifstream in(index_dir / "XAPIANDB");
   std::stringstream ss;
   ss << in.rdbuf();
-  std::string backend;
-  std::string name;
+  const std::vector<StubEntry> stub = read_stub(index_dir);
   struct stat st {};
-  if (!(ss >> backend >> name) || ::stat((index_dir / name).c_str(), &st) != 0) return ss.str();
+  if (stub.empty() || ::stat((index_dir / stub.front().where).c_str(), &st) != 0) return ss.str();
   return ss.str() + "\n" + std::to_string(st.st_dev) + ":" + std::to_string(st.st_ino);
 }
 
@@ -357,10 +356,9 @@ void Searcher::open() {
   remote_ = opened.remote;
   missing_ = std::move(opened.missing);
   builders_.clear();  // they hold the old database for spelling and wildcards
-  std::istringstream stub(identity);
-  std::string backend;
-  stub >> backend >> generation_;
-  generation_ = generation_.substr(0, generation_.find('/'));  // "gen-N/shard-0" when sharded
+  const std::vector<StubEntry> stub = read_stub(index_dir_);
+  // "gen-N", "gen-N/shard-0" when sharded, "replica_1" on a xapian-replicate replica.
+  generation_ = stub.empty() ? "" : stub.front().where.substr(0, stub.front().where.find('/'));
   identity_ = std::move(identity);
   broken_ = false;
   default_lang_ = db_.get_metadata(std::string(schema::kMetaDefaultLang));

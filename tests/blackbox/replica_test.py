@@ -1,0 +1,105 @@
+"""Read replicas with Xapian's own replication: `xapian-replicate-server` on the indexing host
+serves INDEX_DIR/live (the live generation, a link the indexer keeps), `xapian-replicate` on
+a search host keeps a copy, and `query serve` on that copy sees each publish without a
+restart: an incremental run arrives as a changeset, a rebuild (a new generation) as a full
+copy."""
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import unittest
+
+sys.path.insert(0, os.path.dirname(__file__))
+from harness import INDEXER, SiteTestCase, query_json, run  # noqa: E402
+from http_test import Service  # noqa: E402
+
+SERVER = shutil.which("xapian-replicate-server")
+CLIENT = shutil.which("xapian-replicate")
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@unittest.skipUnless(SERVER and CLIENT, "xapian-replicate (xapian-tools) is not installed")
+class Replica(SiteTestCase):
+    def setUp(self):
+        super().setUp()
+        # Changesets are written only when the writer's environment asks for them.
+        self.env = dict(os.environ, XAPIAN_MAX_CHANGESETS="10")
+        self.index()
+        self.port = free_port()
+        self.server = subprocess.Popen([SERVER, "--interface", "127.0.0.1", "--port", str(self.port), self.idx],
+                                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+        self.addCleanup(self.stop_server)
+        deadline = time.time() + 10
+        while time.time() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
+                break
+            except OSError:
+                time.sleep(0.05)
+        self.replica = os.path.join(self.tmp, "replica")
+
+    def stop_server(self):
+        os.killpg(self.server.pid, signal.SIGKILL)
+        self.server.wait()
+
+    def index(self, *extra):
+        return run([INDEXER, self.site, "--index", self.idx, "-q", *extra], check=0, env=self.env)
+
+    def replicate(self):
+        """One round of the replica's client, as its timer would run it (-r 0: no reader wait)."""
+        p = run([CLIENT, "-h", "127.0.0.1", "-p", str(self.port), "-m", "live", "-r", "0", "-o", "-v",
+                 self.replica], check=0)
+        return p.stdout + p.stderr
+
+    def test_a_replica_follows_two_publishes(self):
+        self.assertEqual(os.readlink(os.path.join(self.idx, "live")), "gen-000001")
+        out = self.replicate()
+        self.assertIn("1 copies", out)
+        self.assertEqual(query_json(self.replica, "--info", check=0)["documents"], 47)
+        svc = Service(self.replica, "--rate-limit", "0", "-q")
+        self.addCleanup(svc.stop)
+        self.assertEqual(svc.get_json("/readyz")[2]["documents"], 47)
+
+        # Publish 1: an incremental run, shipped as a changeset.
+        self.write("_posts/2026-01-02-zanzibar.md", "---\ntitle: Zanzibar\n---\nzanzibarword spice.\n")
+        self.index()
+        out = self.replicate()
+        self.assertIn("0 copies, 1 changesets", out)
+        self.assert_service_sees(svc, "zanzibarword", 48)
+
+        # Publish 2: a rebuild writes a new generation; `live` follows it and the replica gets
+        # a full copy (another directory behind its own stub), which the service opens anew.
+        self.write("_posts/2026-01-03-quokka.md", "---\ntitle: Quokka\n---\nquokkaword smiles.\n")
+        self.index("--rebuild")
+        self.assertEqual(os.readlink(os.path.join(self.idx, "live")), "gen-000002")
+        out = self.replicate()
+        self.assertIn("1 copies", out)
+        self.assert_service_sees(svc, "quokkaword", 49)
+        self.assert_service_sees(svc, "zanzibarword", 49)
+        with open(os.path.join(self.replica, "XAPIANDB")) as f:  # xapian-replicate's own stub
+            live = [line.split()[1] for line in f if line.strip() and not line.startswith("#")][0]
+        p = run(["xapian-check", os.path.join(self.replica, live)])
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+
+    def assert_service_sees(self, svc, word, documents):
+        deadline = time.time() + 10
+        while time.time() < deadline:
+            status, _, body = svc.get_json(f"/api/search?q={word}+")
+            if status == 200 and body["total"]["estimate"] == 1:
+                break
+            time.sleep(0.2)
+        self.assertEqual(status, 200, body)
+        self.assertEqual(body["total"]["estimate"], 1, body)
+        self.assertEqual(svc.get_json("/readyz")[2]["documents"], documents)
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
