@@ -13,7 +13,7 @@ import unittest
 import urllib.parse
 
 sys.path.insert(0, os.path.dirname(__file__))
-from harness import SOURCE, SiteTestCase, index  # noqa: E402
+from harness import SOURCE, SiteTestCase, index, wait_for_port  # noqa: E402
 from http_test import Service  # noqa: E402
 
 SECRET = "top-secret-content-7731"
@@ -255,13 +255,7 @@ class BehindTheExampleNginx(SiteTestCase):
                                        "-g", "daemon off;"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         self.addCleanup(self.nginx.wait)
         self.addCleanup(self.nginx.terminate)
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
-                break
-            except OSError:
-                time.sleep(0.1)
+        wait_for_port(self.port)
 
     def test_tricklers_are_cut_off_and_fast_clients_served(self):
         slow_clients_meanwhile(self, self.port, "127.0.0.2", count=600)

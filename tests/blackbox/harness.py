@@ -3,8 +3,10 @@ import html.parser
 import json
 import os
 import shutil
+import socket
 import subprocess
 import tempfile
+import time
 import unittest
 import urllib.parse
 
@@ -31,6 +33,25 @@ def index(site, idx, *extra, check=0):
 def query_json(idx, *args, check=None):
     p = run([QUERY, "--index", idx, "--json", *args], check=check)
     return json.loads(p.stdout) if p.stdout.strip() else None
+
+
+def free_port():
+    """A loopback port nothing listens on now (for servers that must be told one)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for_port(port, seconds=10):
+    """Waits until something accepts connections on 127.0.0.1:port; False on timeout."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return True
+        except OSError:
+            time.sleep(0.05)
+    return False
 
 
 def live_generation(idx):

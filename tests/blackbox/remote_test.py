@@ -7,24 +7,17 @@ idle-timed-out server is reconnected without a failed request."""
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
-from harness import SiteTestCase, index, query_json  # noqa: E402
+from harness import SiteTestCase, free_port, index, query_json, wait_for_port  # noqa: E402
 from http_test import Service  # noqa: E402
 from shards_test import PREFIX_QUERIES, SAME_QUERIES, without_timing  # noqa: E402
 
 TCPSRV = shutil.which("xapian-tcpsrv")
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class ShardServer:
@@ -40,14 +33,8 @@ class ShardServer:
         self.proc = subprocess.Popen([TCPSRV, "--port", str(self.port), "--interface", "127.0.0.1", "--quiet",
                                       *self.extra, self.path], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                      start_new_session=True)
-        deadline = time.time() + 10
-        while time.time() < deadline:
-            try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
-                return
-            except OSError:
-                time.sleep(0.05)
-        raise AssertionError(f"xapian-tcpsrv did not start on port {self.port}")
+        if not wait_for_port(self.port):
+            raise AssertionError(f"xapian-tcpsrv did not start on port {self.port}")
 
     def stop(self):
         try:

@@ -6,24 +6,17 @@ copy."""
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
-from harness import INDEXER, SiteTestCase, query_json, run  # noqa: E402
+from harness import INDEXER, SiteTestCase, free_port, query_json, run, wait_for_port  # noqa: E402
 from http_test import Service  # noqa: E402
 
 SERVER = shutil.which("xapian-replicate-server")
 CLIENT = shutil.which("xapian-replicate")
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @unittest.skipUnless(SERVER and CLIENT, "xapian-replicate (xapian-tools) is not installed")
@@ -37,13 +30,7 @@ class Replica(SiteTestCase):
         self.server = subprocess.Popen([SERVER, "--interface", "127.0.0.1", "--port", str(self.port), self.idx],
                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
         self.addCleanup(self.stop_server)
-        deadline = time.time() + 10
-        while time.time() < deadline:
-            try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
-                break
-            except OSError:
-                time.sleep(0.05)
+        wait_for_port(self.port)
         self.replica = os.path.join(self.tmp, "replica")
 
     def stop_server(self):
