@@ -1,10 +1,10 @@
 #!/usr/bin/env python3
 """Writes a seeded, realistic synthetic Jekyll corpus for benchmarks.
 
-    bench/gen_corpus.py OUT_DIR N [--seed S]
+    bench/gen_corpus.py OUT_DIR N [--seed S] [--words W]
 
 Each post has YAML front matter (title, author or authors, tags as a list or a string,
-categories, date with a time zone, description), a body of about 600 words drawn from a
+categories, date with a time zone, description), a body of about 600 words (--words) drawn from a
 Zipf-distributed vocabulary, headings every few paragraphs, lists, links and code blocks.
 The same seed and N always give the same files."""
 import argparse
@@ -53,7 +53,7 @@ def sentence(rng, words, zipf, n):
     return " ".join(ws) + "."
 
 
-def post(rng, i, words, zipf, tags, authors, cats):
+def post(rng, i, words, zipf, tags, authors, cats, length=600):
     title_words = [words[min(len(words) - 1, 100 + zipf.index())] for _ in range(rng.randint(3, 8))]
     title = " ".join(title_words).capitalize() + f" {i}"
     year = 2014 + rng.randint(0, 11)
@@ -70,7 +70,7 @@ def post(rng, i, words, zipf, tags, authors, cats):
     fm.append(f"date: {date}")
     fm.append(f"description: \"{sentence(rng, words, zipf, 12)}\"")
     fm.append("---")
-    body, n_words = [], int(rng.lognormvariate(math.log(600), 0.5))
+    body, n_words = [], int(rng.lognormvariate(math.log(length), 0.5))
     written = 0
     while written < n_words:
         r = rng.random()
@@ -95,6 +95,7 @@ def main():
     ap.add_argument("out")
     ap.add_argument("n", type=int)
     ap.add_argument("--seed", type=int, default=42)
+    ap.add_argument("--words", type=int, default=600, help="typical body length (lognormal median)")
     a = ap.parse_args()
     rng = random.Random(a.seed)
     words = vocabulary(rng, 60000)
@@ -107,7 +108,7 @@ def main():
     with open(os.path.join(a.out, "_config.yml"), "w") as f:
         f.write("title: Synthetic corpus\npermalink: /:categories/:year/:month/:day/:title/\n")
     for i in range(a.n):
-        year, slug, text = post(rng, i, words, zipf, tags, authors, cats)
+        year, slug, text = post(rng, i, words, zipf, tags, authors, cats, a.words)
         date = text.split("date: ")[1][:10]
         with open(os.path.join(posts_dir, f"{date}-{slug}.md"), "w") as f:
             f.write(text)
