@@ -18,7 +18,7 @@ from http_test import Service  # noqa: E402
 SAME_QUERIES = ["bread ", "search engine ", "sourdough starter ", '"cold water"', "xapian ", "tag:cooking",
                 "sourdugh ", "static site generator ", "bm25 ranking ",
                 "how do i index posts with front matter ", "why does my sourdough starter smell of acetone ",
-                "rust ownership borrow checker explained simply "]
+                "rust ownership borrow checker explained simply ", "mountains OR bread "]
 # A word being typed: the same posts match (the weights of its completions can differ, see
 # docs/SCALING.md).
 PREFIX_QUERIES = ["st", "sourd", "bre", "static si"]
