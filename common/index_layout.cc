@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <cstring>
 #include <fstream>
+#include <sstream>
 #include <stdexcept>
 #include <vector>
 
@@ -43,8 +44,8 @@ void fsync_path(const fs::path& path, int flags) {
 
 IndexLayout::IndexLayout(fs::path dir) : dir_(std::move(dir)) {}
 
-std::vector<StubEntry> read_stub(const fs::path& index_dir) {
-  std::ifstream in(index_dir / "XAPIANDB");
+std::vector<StubEntry> parse_stub(const std::string& text) {
+  std::istringstream in(text);
   std::vector<StubEntry> out;
   std::string line;
   while (std::getline(in, line)) {
@@ -54,6 +55,17 @@ std::vector<StubEntry> read_stub(const fs::path& index_dir) {
         {line.substr(0, space), space == std::string::npos ? "" : line.substr(space + 1)});
   }
   return out;
+}
+
+std::string read_stub_text(const fs::path& index_dir) {
+  std::ifstream in(index_dir / "XAPIANDB");
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+std::vector<StubEntry> read_stub(const fs::path& index_dir) {
+  return parse_stub(read_stub_text(index_dir));
 }
 
 std::optional<fs::path> IndexLayout::live_generation() const {
@@ -169,11 +181,12 @@ namespace {
 
 // The shards of a stub that lists remote ones, opened one by one (Xapian's own stub reader
 // has no timeouts and fails on the first unreachable shard).
-OpenedIndex open_shards(const fs::path& index_dir, const OpenOptions& options) {
+OpenedIndex open_shards(const fs::path& index_dir, const std::vector<StubEntry>& stub,
+                        const OpenOptions& options) {
   OpenedIndex out;
   out.remote = true;
   std::string last_error;
-  for (const auto& [type, where] : read_stub(index_dir)) {
+  for (const auto& [type, where] : stub) {
     const std::string line = type + " " + where;
     if (type != "remote") {
       const fs::path path = fs::path(where).is_absolute() ? fs::path(where) : index_dir / where;
@@ -204,11 +217,6 @@ OpenedIndex open_shards(const fs::path& index_dir, const OpenOptions& options) {
   return out;
 }
 
-bool stub_lists_remote_shards(const fs::path& index_dir) {
-  const std::vector<StubEntry> stub = read_stub(index_dir);
-  return std::any_of(stub.begin(), stub.end(), [](const auto& e) { return e.type == "remote"; });
-}
-
 }  // namespace
 
 OpenedIndex open_index_for_reading(const fs::path& index_dir, const OpenOptions& options) {
@@ -218,8 +226,9 @@ OpenedIndex open_index_for_reading(const fs::path& index_dir, const OpenOptions&
                              "`");
   }
   OpenedIndex out;
-  if (stub_lists_remote_shards(index_dir)) {
-    out = open_shards(index_dir, options);
+  const std::vector<StubEntry> stub = read_stub(index_dir);
+  if (std::any_of(stub.begin(), stub.end(), [](const auto& e) { return e.type == "remote"; })) {
+    out = open_shards(index_dir, stub, options);
   } else {
     out.db = Xapian::Database(index_dir.string());
   }

@@ -63,8 +63,11 @@ struct StubEntry {
   std::string where;
 };
 
-// The database lines of INDEX_DIR/XAPIANDB, comments skipped (xapian-replicate writes one);
-// empty when there is no stub.
+// The database lines of a stub's text, comments skipped (xapian-replicate writes one).
+[[nodiscard]] std::vector<StubEntry> parse_stub(const std::string& text);
+// The text of INDEX_DIR/XAPIANDB; empty when there is none.
+[[nodiscard]] std::string read_stub_text(const fs::path& index_dir);
+// parse_stub(read_stub_text(index_dir)).
 [[nodiscard]] std::vector<StubEntry> read_stub(const fs::path& index_dir);
 
 // The directory of shard `k` in a sharded generation.

@@ -6,6 +6,7 @@
 #include <cstring>
 #include <ctime>
 #include <iterator>
+#include <sstream>
 
 #include "common/document.h"
 #include "common/schema.h"
@@ -278,27 +279,22 @@ std::optional<ParsedQuery> QueryBuilder::parse_typing(const std::string& text, u
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
   };
   if (last.empty() || !std::all_of(last.begin(), last.end(), plain)) return std::nullopt;
+  std::vector<std::string> before;  // the words before it
+  std::istringstream words(rest);
+  for (std::string w; words >> w;) before.push_back(w);
   // After an operator word the last word binds to it ("tea OR cof"): left to Xapian.
-  const std::size_t before = rest.find_last_not_of(' ');
-  const std::size_t start = before == std::string::npos ? 0 : rest.find_last_of(' ', before);
-  const std::string prev = before == std::string::npos
-                               ? ""
-                               : rest.substr(start == std::string::npos ? 0 : start + 1,
-                                             before - (start == std::string::npos ? 0 : start));
+  const std::string prev = before.empty() ? "" : before.back();
   static const std::set<std::string> kOperators = {"AND", "OR", "NOT", "XOR", "NEAR", "ADJ"};
   if (kOperators.count(prev) != 0 || prev.rfind("NEAR/", 0) == 0 || prev.rfind("ADJ/", 0) == 0)
     return std::nullopt;
   const std::string word = text::fold_case(last);
   // Its position in the query, as the parser would number it (stop words count).
-  Xapian::termpos position = 1;
-  for (std::size_t i = 0; i < rest.size(); ++i) {
-    if (rest[i] != ' ' && (i == 0 || rest[i - 1] == ' ')) ++position;
-  }
+  const auto position = static_cast<Xapian::termpos>(before.size() + 1);
   const Xapian::Query stem("Z" + stemmer_(word), 1, position);
   ParsedQuery out;
   out.warnings = warnings;  // the caller's, kept only when this parse is used
   Xapian::Query head;
-  if (before != std::string::npos) {
+  if (!before.empty()) {
     const auto parsed_rest = parse_with_fallbacks(rest, flags, out.warnings);
     if (!parsed_rest) return std::nullopt;
     head = *parsed_rest;

@@ -6,10 +6,8 @@
 #include <chrono>
 #include <cmath>
 #include <ctime>
-#include <fstream>
 #include <map>
 #include <set>
-#include <sstream>
 
 #include "common/document.h"
 #include "common/index_layout.h"
@@ -321,13 +319,11 @@ namespace {
 // What names the files an open Database reads: the stub's text and the (device, inode) of
 // the generation directory it points at. Empty when there is no index.
 std::string index_identity(const std::filesystem::path& index_dir) {
-  std::ifstream in(index_dir / "XAPIANDB");
-  std::stringstream ss;
-  ss << in.rdbuf();
-  const std::vector<StubEntry> stub = read_stub(index_dir);
+  const std::string text = read_stub_text(index_dir);
+  const std::vector<StubEntry> stub = parse_stub(text);
   struct stat st {};
-  if (stub.empty() || ::stat((index_dir / stub.front().where).c_str(), &st) != 0) return ss.str();
-  return ss.str() + "\n" + std::to_string(st.st_dev) + ":" + std::to_string(st.st_ino);
+  if (stub.empty() || ::stat((index_dir / stub.front().where).c_str(), &st) != 0) return text;
+  return text + "\n" + std::to_string(st.st_dev) + ":" + std::to_string(st.st_ino);
 }
 
 }  // namespace
@@ -556,21 +552,21 @@ SearchResponse Searcher::search_once(const SearchRequest& asked) {
 // When nothing matches and a spelling correction exists, the correction is searched.
 Matches Searcher::match(const SearchRequest& request, QueryBuilder& builder,
                         const ParsedQuery& parsed, int per_page, FacetCounter* facets) {
-  const auto new_enquire = [&] {
-    Xapian::Enquire enquire(db_);
-    enquire.set_weighting_scheme(ranking());
-    // Without words every post weighs the same: newest first, not index order.
-    if (request.sort == SortOrder::kDateDescending ||
-        (request.sort == SortOrder::kRelevance && !parsed.has_words))
-      enquire.set_sort_by_value_then_relevance(schema::kSlotDate, true);
-    if (request.sort == SortOrder::kDateAscending)
-      enquire.set_sort_by_value_then_relevance(schema::kSlotDate, false);
-    // Equal scores (a query of filters only, say): newest first, so that the order does not
-    // depend on document ids, which interleave differently in a sharded index.
-    if (request.sort == SortOrder::kRelevance && parsed.has_words)
-      enquire.set_sort_by_relevance_then_value(schema::kSlotDate, true);
-    return enquire;
-  };
+  Xapian::Enquire enquire(db_);
+  enquire.set_weighting_scheme(ranking());
+  // Without words every post weighs the same: newest first, not index order.
+  if (request.sort == SortOrder::kDateDescending ||
+      (request.sort == SortOrder::kRelevance && !parsed.has_words))
+    enquire.set_sort_by_value_then_relevance(schema::kSlotDate, true);
+  if (request.sort == SortOrder::kDateAscending)
+    enquire.set_sort_by_value_then_relevance(schema::kSlotDate, false);
+  // Equal scores (a query of filters only, say): newest first, so that the order does not
+  // depend on document ids, which interleave differently in a sharded index.
+  const bool ties_by_date = request.sort == SortOrder::kRelevance && parsed.has_words;
+  if (ties_by_date) enquire.set_sort_by_relevance_then_value(schema::kSlotDate, true);
+  // Xapian 1.4 over remote shards: with a relevance-then-value sort the match spies saw
+  // more documents than matched (29 for 23); the facets then get a pass of their own.
+  const bool spies_miscount = remote_ && ties_by_date;
   const Xapian::Query filters = filter_query(request, parsed, std::nullopt);
   const auto first = static_cast<Xapian::doccount>((std::max(1, request.page) - 1) * per_page);
   const auto needed = first + static_cast<Xapian::doccount>(per_page);
@@ -579,14 +575,10 @@ Matches Searcher::match(const SearchRequest& request, QueryBuilder& builder,
   // With facets, every run sees all its matches and counts them on the way.
   auto run = [&](const Xapian::Query& q, bool has_words, Xapian::doccount from,
                  Xapian::doccount count) {
-    Xapian::Enquire enquire = new_enquire();
     enquire.set_query(with_boosts(with_filters(q, filters), request, has_words, pinned));
+    enquire.clear_matchspies();
     Xapian::doccount check = std::max<Xapian::doccount>(needed, 100);
     last_spy = -1;
-    // Xapian 1.4 over remote shards: with a relevance-then-value sort the match spies saw
-    // more documents than matched (29 for 23); the facets then get a pass of their own.
-    const bool spies_miscount =
-        remote_ && request.sort == SortOrder::kRelevance && parsed.has_words;
     if (facets != nullptr && !spies_miscount) {
       const auto [spies, index] = facets->shared_spy();
       if (!spies.empty()) {

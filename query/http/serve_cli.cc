@@ -5,7 +5,6 @@
 #include <yaml-cpp/yaml.h>
 #include <CLI/CLI.hpp>
 
-#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <csignal>
@@ -33,9 +32,7 @@ struct ServeFlags {
 void bound_malloc_arenas(const ServerOptions& o) {
 #ifdef __GLIBC__
   if (std::getenv("MALLOC_ARENA_MAX") != nullptr) return;
-  const unsigned searchers =
-      o.searchers != 0 ? o.searchers : 2 * std::max(1U, std::thread::hardware_concurrency());
-  mallopt(M_ARENA_MAX, static_cast<int>(searchers));
+  mallopt(M_ARENA_MAX, static_cast<int>(searchers_or_default(o)));
 #else
   (void)o;
 #endif

@@ -62,6 +62,11 @@ constexpr Route kRoutes[] = {
 
 }  // namespace
 
+unsigned searchers_or_default(const ServerOptions& options) {
+  return options.searchers != 0 ? options.searchers
+                                : 2 * std::max(1U, std::thread::hardware_concurrency());
+}
+
 std::string endpoint_help() {
   std::string out = "Endpoints:\n";
   for (const auto& r : kRoutes) {
@@ -118,10 +123,7 @@ class Server::Impl {
   Impl(ServerOptions options, std::ostream& log)
       : options_(std::move(options)),
         log_(log),
-        pool_(options_.index_dir,
-              options_.searchers != 0 ? options_.searchers
-                                      : 2 * std::max(1U, std::thread::hardware_concurrency()),
-              options_.open),
+        pool_(options_.index_dir, searchers_or_default(options_), options_.open),
         limiter_(std::make_shared<RateLimiter>(options_.rate_limit, options_.rate_burst)),
         host_pattern_(R"([A-Za-z0-9.\-]+(:[0-9]{1,5})?|\[[0-9A-Fa-f:.]+\](:[0-9]{1,5})?)") {
     for (const auto& r : kRoutes) routes_.emplace_back(r, std::regex(r.pattern));

@@ -37,6 +37,9 @@ struct ServerOptions {
   OpenOptions open;        // remote shards: leave out unreachable ones, timeout
 };
 
+// Searches run at once: options.searchers, or two per core when it is 0.
+[[nodiscard]] unsigned searchers_or_default(const ServerOptions& options);
+
 // The route table as text: one line per endpoint, for --help and the man page.
 [[nodiscard]] std::string endpoint_help();
 
