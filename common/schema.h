@@ -22,6 +22,9 @@ inline constexpr std::string_view kMetaSchemaVersion = "postsearch.schema_versio
 inline constexpr std::string_view kMetaOptionsHash = "postsearch.options_hash";
 inline constexpr std::string_view kMetaDefaultLang = "postsearch.default_lang";
 inline constexpr std::string_view kMetaIndexedAt = "postsearch.indexed_at";
+// A random id of the run that wrote the index (every shard it wrote, and always shard 0):
+// names a publish of a sharded index, whose shards have no one revision.
+inline constexpr std::string_view kMetaPublishId = "postsearch.publish_id";
 inline constexpr std::string_view kMetaSourcePrefix = "postsearch.src:";  // + relative path
 
 // Where a Post's text comes from, for the free-text fields.

@@ -316,14 +316,23 @@ Diagnostics validate_request(const SearchRequest& r) {
 
 namespace {
 
-// What names the files an open Database reads: the stub's text and the (device, inode) of
-// the generation directory it points at. Empty when there is no index.
+// What names the files an open Database reads: the stub's text, and for each database it
+// lists, the (device, inode) of its directory and the text of its own stub if it has one (a
+// shard kept by xapian-replicate, which switches copies by rewriting that). Empty when there
+// is no index.
 std::string index_identity(const std::filesystem::path& index_dir) {
-  const std::string text = read_stub_text(index_dir);
-  const std::vector<StubEntry> stub = parse_stub(text);
-  struct stat st {};
-  if (stub.empty() || ::stat((index_dir / stub.front().where).c_str(), &st) != 0) return text;
-  return text + "\n" + std::to_string(st.st_dev) + ":" + std::to_string(st.st_ino);
+  std::string identity = read_stub_text(index_dir);
+  for (const auto& [type, where] : parse_stub(identity)) {
+    if (type == "remote") continue;
+    const std::filesystem::path path = std::filesystem::path(where).is_absolute()
+                                           ? std::filesystem::path(where)
+                                           : index_dir / where;
+    struct stat st {};
+    if (::stat(path.c_str(), &st) != 0) continue;
+    identity += "\n" + std::to_string(st.st_dev) + ":" + std::to_string(st.st_ino) + "\n" +
+                read_stub_text(path);
+  }
+  return identity;
 }
 
 }  // namespace
@@ -510,7 +519,9 @@ SearchResponse Searcher::search_once(const SearchRequest& asked) {
   std::optional<FacetCounter> facets;
   std::shared_ptr<const FacetTable> table;
   // Remote shards take only Xapian's serialisable match spies: no table, no custom spy.
-  if (request.facets && facet_tables_ && !remote_) {
+  // Local shards: a match spy sees the document's docid in its own shard, not the one the
+  // table is indexed by, so their matches' facets are read from the documents.
+  if (request.facets && facet_tables_ && !remote_ && db_.size() == 1) {
     table = facet_tables_->get(db_, revision_key());
   }
   FacetOptions fo;
@@ -741,8 +752,12 @@ std::optional<StoredPost> Searcher::post(const std::string& id) {
 
 std::string Searcher::revision_key() const {
   // The database's UUID tells apart two indexes built anew under the same generation name.
-  // A sharded index has no one revision, but every change to it is a new generation.
-  const std::string revision = db_.size() == 1 ? std::to_string(db_.get_revision()) : "shards";
+  // A sharded index has no one revision: every run that changes it writes a new publish id
+  // into shard 0, which a replica or a remote shard changes in place.
+  const std::string revision = db_.size() == 1
+                                   ? std::to_string(db_.get_revision())
+                                   : db_.get_metadata(std::string(schema::kMetaPublishId)) + "/" +
+                                         std::to_string(db_.get_lastdocid());
   return generation_ + ":" + revision + ":" + db_.get_uuid().substr(0, 8);
 }
 

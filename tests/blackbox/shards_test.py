@@ -9,6 +9,7 @@ import shutil
 import sys
 import time
 import unittest
+import urllib.parse
 
 sys.path.insert(0, os.path.dirname(__file__))
 from harness import INDEXER, SiteTestCase, index, query_json, run  # noqa: E402
@@ -85,6 +86,17 @@ class Shards(SiteTestCase):
             with self.subTest(args=args):
                 self.assertEqual(without_timing(query_json(self.one, *args, check=0)),
                                  without_timing(query_json(self.idx, *args, check=0)))
+
+    def test_the_service_answers_what_one_database_answers(self):
+        # The service counts facets its own way (a per-revision table where it can), so it is
+        # compared with the one database's command line too.
+        svc = Service(self.idx, "--rate-limit", "0", "-q")
+        self.addCleanup(svc.stop)
+        for q in SAME_QUERIES + ["", "bread tag:cooking "]:
+            with self.subTest(q=q):
+                status, _, body = svc.get_json("/api/search?" + urllib.parse.urlencode({"q": q}))
+                self.assertEqual(status, 200, body)
+                self.assertEqual(without_timing(body), without_timing(query_json(self.one, "--", q, check=0)))
 
     def test_incremental_run_rewrites_only_the_changed_shards(self):
         before = self.shard_dirs()
