@@ -95,15 +95,11 @@ fs::path IndexLayout::next_generation() const {
   return dir_ / name;
 }
 
-void IndexLayout::publish(const fs::path& generation, unsigned shards) const {
+void IndexLayout::write_stub(const std::string& text) const {
   const fs::path tmp = dir_ / "XAPIANDB.tmp";
   {
     std::ofstream out(tmp, std::ios::trunc);
-    const std::string name = generation.filename().string();
-    if (shards <= 1) out << "glass " << name << "\n";
-    for (unsigned k = 0; shards > 1 && k < shards; ++k) {
-      out << "glass " << name << "/" << shard_dir(name, k).filename().string() << "\n";
-    }
+    out << text;
     out.flush();
     if (!out) throw std::runtime_error("cannot write " + tmp.string() + ": " + errno_text());
   }
@@ -112,6 +108,22 @@ void IndexLayout::publish(const fs::path& generation, unsigned shards) const {
     throw std::runtime_error("cannot replace " + stub_path().string() + ": " + errno_text());
   }
   fsync_path(dir_, O_RDONLY | O_DIRECTORY);
+}
+
+void IndexLayout::publish_remote(const std::vector<std::string>& addresses) const {
+  std::string text;
+  for (const auto& a : addresses) text += "remote " + a + "\n";
+  write_stub(text);
+}
+
+void IndexLayout::publish(const fs::path& generation, unsigned shards) const {
+  std::ostringstream text;
+  const std::string name = generation.filename().string();
+  if (shards <= 1) text << "glass " << name << "\n";
+  for (unsigned k = 0; shards > 1 && k < shards; ++k) {
+    text << "glass " << name << "/" << shard_dir(name, k).filename().string() << "\n";
+  }
+  write_stub(text.str());
   // The stable name replication serves: a new link, renamed over the old one.
   const fs::path link_tmp = dir_ / "live.tmp";
   std::error_code ec;
@@ -129,6 +141,19 @@ void IndexLayout::remove_stale_generations(const std::optional<fs::path>& keep) 
     std::error_code ec;
     fs::remove_all(gen, ec);
   }
+}
+
+RemoteAddress parse_remote_address(const std::string& where, const std::string& context) {
+  const std::size_t colon = where.rfind(':');
+  const std::string port = colon == std::string::npos ? "" : where.substr(colon + 1);
+  const bool digits =
+      !port.empty() && port.size() <= 5 &&
+      std::all_of(port.begin(), port.end(), [](char c) { return c >= '0' && c <= '9'; });
+  if (colon == 0 || !digits || std::stoul(port) == 0 || std::stoul(port) > 65535) {
+    throw std::runtime_error(context + ": a remote shard is written HOST:PORT (`" + where +
+                             "` is not)");
+  }
+  return {where.substr(0, colon), static_cast<unsigned>(std::stoul(port))};
 }
 
 fs::path shard_dir(const fs::path& generation, unsigned k) {
@@ -193,15 +218,11 @@ OpenedIndex open_shards(const fs::path& index_dir, const std::vector<StubEntry>&
       out.db.add_database(Xapian::Database(path.string()));
       continue;
     }
-    const std::size_t colon = where.rfind(':');
-    if (colon == std::string::npos || where.empty() || where[0] == ':') {
-      throw std::runtime_error(index_dir.string() + "/XAPIANDB: `" + line +
-                               "`: a remote shard is written `remote HOST:PORT`");
-    }
+    const RemoteAddress address =
+        parse_remote_address(where, index_dir.string() + "/XAPIANDB: `" + line + "`");
     try {
       out.db.add_database(Xapian::Remote::open(
-          where.substr(0, colon), static_cast<unsigned>(std::stoul(where.substr(colon + 1))),
-          options.remote_timeout_ms, options.remote_timeout_ms));
+          address.host, address.port, options.remote_timeout_ms, options.remote_timeout_ms));
     } catch (const Xapian::Error& e) {  // NetworkError, or the server's own error passed back
       if (!options.partial) {
         throw Xapian::NetworkError("shard `" + line + "` cannot be reached: " + e.get_msg());

@@ -8,6 +8,8 @@
 //                           and the stub lists them all ("glass gen-NNNNNN/shard-0", one a
 //                           line), so that Xapian (and any Xapian tool) opens them as one
 //   INDEX_DIR/live          a symbolic link to the live generation, for replication
+//   or, with `indexer --remote-shard HOST:PORT ...`, a stub of "remote HOST:PORT" lines and
+//   no generations: the shards live behind `xapian-tcpsrv --writable` (docs/SCALING.md)
 //   INDEX_DIR/.lock         held with flock() by the one indexer writing this index
 //
 // Errors: I/O failures throw std::runtime_error naming the path. Not thread-safe; the
@@ -49,11 +51,16 @@ class IndexLayout {
   // xapian-replicate-server to serve (docs/SCALING.md).
   void publish(const fs::path& generation, unsigned shards = 1) const;
 
+  // Atomically makes the stub list remote shards only: "remote HOST:PORT", one a line.
+  void publish_remote(const std::vector<std::string>& addresses) const;
+
   // Removes generation directories other than the live one and `keep` (the previous
   // one, which readers may still have open), and stray temporary files.
   void remove_stale_generations(const std::optional<fs::path>& keep) const;
 
  private:
+  void write_stub(const std::string& text) const;
+
   fs::path dir_;
 };
 
@@ -69,6 +76,15 @@ struct StubEntry {
 [[nodiscard]] std::string read_stub_text(const fs::path& index_dir);
 // parse_stub(read_stub_text(index_dir)).
 [[nodiscard]] std::vector<StubEntry> read_stub(const fs::path& index_dir);
+
+// A remote shard's address, "HOST:PORT" as a stub's `remote` line has it.
+struct RemoteAddress {
+  std::string host;
+  unsigned port = 0;
+};
+// Splits "HOST:PORT"; throws std::runtime_error starting with `context` when it is not one.
+[[nodiscard]] RemoteAddress parse_remote_address(const std::string& where,
+                                                 const std::string& context);
 
 // The directory of shard `k` in a sharded generation.
 [[nodiscard]] fs::path shard_dir(const fs::path& generation, unsigned k);

@@ -2,6 +2,8 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include "common/index_layout.h"
+
 namespace postsearch {
 namespace {
 
@@ -34,6 +36,15 @@ void apply_key(const std::filesystem::path& file, const std::string& key, const 
     o.shards = v.as<unsigned>();
     if (o.shards < 1 || o.shards > 1024)
       throw ConfigError(where(file, v.Mark()) + ": shards: expected a number from 1 to 1024");
+  } else if (key == "remote_shards") {
+    o.remote_shards = v.as<std::vector<std::string>>();
+    for (const auto& address : o.remote_shards) {
+      try {
+        (void)parse_remote_address(address, where(file, v.Mark()) + ": remote_shards");
+      } catch (const std::runtime_error& e) {
+        throw ConfigError(e.what());
+      }
+    }
   } else if (key == "synonyms")
     o.synonyms = relative_to(file, v.as<std::string>());
   else if (key == "generator") {

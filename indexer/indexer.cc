@@ -14,6 +14,8 @@
 #include <fstream>
 #include <mutex>
 #include <optional>
+#include <random>
+#include <set>
 #include <sstream>
 #include <thread>
 
@@ -246,6 +248,36 @@ class Run {
  private:
   void list();
   void load_state();
+  [[nodiscard]] bool settings_match(const Xapian::Database& first) const;
+  void read_shard_state(const Xapian::Database& db);
+  void reset_for_rebuild();
+  [[nodiscard]] std::vector<bool> touched_shards(const std::vector<std::size_t>& writes,
+                                                 const std::vector<std::string>& deleted) const;
+  // Remote shards (xapian-tcpsrv --writable): named by the options or the stub.
+  [[nodiscard]] bool resolve_remote();
+  void remote_run();
+  void open_remote();
+  void write_remote(const std::vector<std::size_t>& writes,
+                    const std::vector<std::string>& deleted);
+  void remote_full_sync();
+  // Shards in the order remote ones commit: shard 0, which names the publish, last, so
+  // that a reader that sees its new publish id sees every shard of it.
+  [[nodiscard]] std::vector<unsigned> shard_0_last() const {
+    std::vector<unsigned> order;
+    for (unsigned k = 1; k < shards_; ++k) order.push_back(k);
+    order.push_back(0);
+    return order;
+  }
+  void drop_strays(Xapian::WritableDatabase& db, const std::vector<std::size_t>& items) const;
+  // Runs f(), naming remote shard k in the error when Xapian throws.
+  template <typename F>
+  void on_remote(unsigned k, F f) const {
+    try {
+      f();
+    } catch (const Xapian::Error& e) {
+      throw RemoteShardError("remote shard " + remote_[k] + ": " + e.get_description());
+    }
+  }
   void parse_one(const Source& source, Parsed& out) const;
   void incremental();
   void write_shards(const std::vector<std::size_t>& writes,
@@ -279,7 +311,12 @@ class Run {
   std::map<std::string, FileState> old_state_;
   std::vector<std::string> listing_failures_;
   bool need_rebuild_ = false;
-  unsigned shards_ = 1;         // shard databases of the index this run writes
+  unsigned shards_ = 1;              // shard databases of the index this run writes
+  std::vector<std::string> remote_;  // HOST:PORT a shard when they are remote; else empty
+  std::vector<Xapian::WritableDatabase> remote_dbs_;
+  bool reshard_ = false;  // the remote shards differ from those the stub lists
+  const std::string publish_id_ =
+      std::to_string(std::random_device{}()) + "-" + std::to_string(std::time(nullptr));
   std::vector<Parsed> parsed_;  // index-aligned with sources_ for sources that were parsed
   std::vector<bool> changed_;   // index-aligned with sources_
   IndexSummary summary_;
@@ -352,20 +389,33 @@ void Run::load_state() {
     return;
   }
   // Index-wide settings are in every shard; each post's recorded state is in its own.
-  const Xapian::Database first(dbs.front().string());
-  if (!schema_mismatch(first, options_.index_dir).empty() ||
-      first.get_metadata(std::string(schema::kMetaOptionsHash)) != options_hash()) {
+  if (!settings_match(Xapian::Database(dbs.front().string()))) {
     need_rebuild_ = true;
     return;
   }
+  for (const auto& path : dbs) read_shard_state(Xapian::Database(path.string()));
+}
+
+bool Run::settings_match(const Xapian::Database& first) const {
+  return schema_mismatch(first, options_.index_dir).empty() &&
+         first.get_metadata(std::string(schema::kMetaOptionsHash)) == options_hash();
+}
+
+void Run::read_shard_state(const Xapian::Database& db) {
   const std::string prefix(schema::kMetaSourcePrefix);
-  for (const auto& path : dbs) {
-    const Xapian::Database db(path.string());
-    for (auto it = db.metadata_keys_begin(prefix); it != db.metadata_keys_end(prefix); ++it) {
-      if (auto s = decode_state(db.get_metadata(*it)))
-        old_state_.emplace((*it).substr(prefix.size()), *s);
-    }
+  for (auto it = db.metadata_keys_begin(prefix); it != db.metadata_keys_end(prefix); ++it) {
+    if (auto s = decode_state(db.get_metadata(*it)))
+      old_state_.emplace((*it).substr(prefix.size()), *s);
   }
+}
+
+void Run::reset_for_rebuild() {
+  const std::string generator = summary_.generator;
+  summary_ = IndexSummary{};
+  summary_.generator = generator;
+  summary_.dry_run = options_.dry_run;
+  old_state_.clear();
+  done_ = 0;
 }
 
 void Run::parse_one(const Source& source, Parsed& out) const {
@@ -424,6 +474,7 @@ void Run::write_state(Xapian::WritableDatabase& db, const std::vector<std::size_
   db.set_metadata(std::string(schema::kMetaOptionsHash), options_hash());
   db.set_metadata(std::string(schema::kMetaDefaultLang), site_.default_lang);
   db.set_metadata(std::string(schema::kMetaIndexedAt), std::to_string(std::time(nullptr)));
+  db.set_metadata(std::string(schema::kMetaPublishId), publish_id_);
 }
 
 void Run::incremental() {
@@ -476,6 +527,10 @@ void Run::incremental() {
   emit_diagnostics(parsed_);
   summary_.deleted = deleted.size();
   if (options_.dry_run || (writes.empty() && deleted.empty())) return;
+  if (!remote_.empty()) {
+    write_remote(writes, deleted);
+    return;
+  }
   if (shards_ > 1) {
     write_shards(writes, deleted);
     return;
@@ -490,7 +545,8 @@ void Run::incremental() {
 
 void Run::apply(Xapian::WritableDatabase& db, const std::vector<std::size_t>& writes,
                 const std::vector<std::string>& deleted, std::optional<unsigned> only) {
-  DocumentBuilder builder(DocumentOptions{&db});
+  // Spelling data stays local: Xapian's remote backend cannot read it back.
+  DocumentBuilder builder(DocumentOptions{remote_.empty() ? &db : nullptr});
   const std::string prefix(schema::kMetaSourcePrefix);
   std::vector<std::size_t> mine;
   for (const std::size_t i : writes) {
@@ -520,10 +576,7 @@ void Run::apply(Xapian::WritableDatabase& db, const std::vector<std::size_t>& wr
 void Run::write_shards(const std::vector<std::size_t>& writes,
                        const std::vector<std::string>& deleted) {
   const fs::path previous = *layout_.live_generation();
-  std::vector<bool> touched(shards_, false);
-  touched[0] = true;
-  for (const std::size_t i : writes) touched[shard_of_source(i)] = true;
-  for (const auto& rel : deleted) touched[shard_of(rel, shards_)] = true;
+  const std::vector<bool> touched = touched_shards(writes, deleted);
   layout_.remove_stale_generations(previous);
   const fs::path gen = layout_.next_generation();
   const DropUnpublished drop{layout_, {}, gen};
@@ -549,6 +602,159 @@ void Run::write_shards(const std::vector<std::size_t>& writes,
   layout_.remove_stale_generations(previous);
   summary_.shards_written =
       static_cast<std::size_t>(std::count(touched.begin(), touched.end(), true));
+}
+
+bool Run::resolve_remote() {
+  const std::vector<StubEntry> stub = read_stub(options_.index_dir);
+  std::vector<std::string> listed;
+  for (const auto& e : stub) {
+    if (e.type == "remote") listed.push_back(e.where);
+  }
+  if (options_.remote_shards.empty()) {
+    if (listed.empty()) return false;
+    if (listed.size() != stub.size()) {
+      throw ConfigError(layout_.stub_path().string() +
+                        " lists local and remote shards: the indexer writes one kind "
+                        "(--remote-shard HOST:PORT for each remote one)");
+    }
+  }
+  remote_ = options_.remote_shards.empty() ? listed : options_.remote_shards;
+  for (const auto& address : remote_) (void)parse_remote_address(address, "--remote-shard");
+  if (options_.shards > 0 && options_.shards != remote_.size()) {
+    throw ConfigError("--shards " + std::to_string(options_.shards) + " with " +
+                      std::to_string(remote_.size()) +
+                      " remote shards: a remote index has one shard per --remote-shard");
+  }
+  reshard_ = listed != remote_;
+  return true;
+}
+
+// Remote shards are changed in place: no generations, each shard one transaction.
+void Run::remote_run() {
+  shards_ = static_cast<unsigned>(remote_.size());
+  open_remote();
+  if (!synonyms_.groups.empty() && options_.on_diagnostic) {
+    options_.on_diagnostic({Severity::kWarning, synonyms_.file, 0, 0, "",
+                            "synonyms are not written to remote shards: Xapian's remote backend "
+                            "cannot store them (docs/SCALING.md)"});
+  }
+  need_rebuild_ = options_.rebuild || reshard_;
+  if (!need_rebuild_) on_remote(0, [&] { need_rebuild_ = !settings_match(remote_dbs_[0]); });
+  for (unsigned k = 0; k < shards_ && !need_rebuild_; ++k)
+    on_remote(k, [&] { read_shard_state(remote_dbs_[k]); });
+  if (!need_rebuild_) incremental();
+  if (need_rebuild_) {
+    reset_for_rebuild();
+    remote_full_sync();
+  }
+  for (unsigned k = 0; k < shards_; ++k)
+    on_remote(k, [&] { summary_.documents += remote_dbs_[k].get_doccount(); });
+  if (options_.dry_run) return;
+  // Last, once every shard has committed: a stub naming other shards means posts are routed
+  // again, and a run that fails before this point must do that again.
+  layout_.publish_remote(remote_);
+  layout_.remove_stale_generations(std::nullopt);
+}
+
+void Run::open_remote() {
+  constexpr unsigned kConnectMs = 10000;
+  for (unsigned k = 0; k < shards_; ++k) {
+    const RemoteAddress a = parse_remote_address(remote_[k], "--remote-shard");
+    on_remote(k, [&] {
+      remote_dbs_.push_back(
+          Xapian::Remote::open_writable(a.host, a.port, options_.remote_timeout_ms, kConnectMs));
+    });
+  }
+}
+
+void Run::write_remote(const std::vector<std::size_t>& writes,
+                       const std::vector<std::string>& deleted) {
+  const std::vector<bool> touched = touched_shards(writes, deleted);
+  for (const unsigned k : shard_0_last()) {
+    if (!touched[k]) continue;
+    on_remote(k, [&] {
+      remote_dbs_[k].begin_transaction();
+      apply(remote_dbs_[k], writes, deleted, k);
+      remote_dbs_[k].commit_transaction();
+    });
+  }
+  phase("write changed shards");
+  summary_.shards_written =
+      static_cast<std::size_t>(std::count(touched.begin(), touched.end(), true));
+}
+
+// Every post sent to its shard as it is parsed, inside one transaction a shard; then what
+// a shard holds that this run did not send there is dropped, and each shard commits.
+void Run::remote_full_sync() {
+  summary_.rebuilt = true;
+  changed_.assign(sources_.size(), true);
+  parsed_.assign(sources_.size(), Parsed{});
+  const unsigned threads = thread_count();
+  std::vector<DocumentBuilder> builders(threads);
+  std::vector<std::mutex> locks(shards_);
+  for (unsigned k = 0; k < shards_ && !options_.dry_run; ++k)
+    on_remote(k, [&] { remote_dbs_[k].begin_transaction(); });
+  parallel_for(sources_.size(), threads, options_, done_, sources_.size(), start_,
+               [&](unsigned w, std::size_t i) {
+                 Parsed& p = parsed_[i];
+                 parse_one(sources_[i], p);
+                 if (p.post && !options_.dry_run) {
+                   const unsigned k = shard_of_source(i);
+                   const Xapian::Document doc = builders[w].build(*p.post);
+                   const std::string idterm =
+                       schema::filter_term(schema::Filter::kId, sources_[i].file.rel);
+                   const std::lock_guard<std::mutex> hold(locks[k]);
+                   on_remote(k, [&] { remote_dbs_[k].replace_document(idterm, doc); });
+                 }
+                 p.post.reset();
+               });
+  for (std::size_t i = 0; i < sources_.size(); ++i) account(parsed_[i], false);
+  emit_diagnostics(parsed_);
+  if (options_.dry_run) return;
+  phase("parse and send posts");
+  std::vector<std::vector<std::size_t>> items(shards_);
+  for (std::size_t i = 0; i < sources_.size(); ++i) items[shard_of_source(i)].push_back(i);
+  for (const unsigned k : shard_0_last()) {
+    on_remote(k, [&] {
+      drop_strays(remote_dbs_[k], items[k]);
+      write_state(remote_dbs_[k], items[k]);
+      remote_dbs_[k].commit_transaction();
+    });
+  }
+  phase("commit shards");
+}
+
+// Drops the posts (and recorded states) a shard holds that are not among `items`, the
+// sources routed to it: posts gone from the site, or routed to another shard now.
+void Run::drop_strays(Xapian::WritableDatabase& db, const std::vector<std::size_t>& items) const {
+  std::set<std::string> posts;
+  std::set<std::string> states;
+  for (const std::size_t i : items) {
+    if (parsed_[i].status == ReadStatus::kIndexed)
+      posts.insert(schema::filter_term(schema::Filter::kId, sources_[i].file.rel));
+    if (parsed_[i].status != ReadStatus::kFailed) states.insert(sources_[i].file.rel);
+  }
+  const std::string id_prefix = schema::filter_term(schema::Filter::kId, "");
+  std::vector<std::string> stray_posts;
+  for (auto t = db.allterms_begin(id_prefix); t != db.allterms_end(id_prefix); ++t) {
+    if (posts.count(*t) == 0) stray_posts.push_back(*t);
+  }
+  for (const auto& term : stray_posts) db.delete_document(term);
+  const std::string prefix(schema::kMetaSourcePrefix);
+  std::vector<std::string> stray_states;
+  for (auto it = db.metadata_keys_begin(prefix); it != db.metadata_keys_end(prefix); ++it) {
+    if (states.count((*it).substr(prefix.size())) == 0) stray_states.push_back(*it);
+  }
+  for (const auto& key : stray_states) db.set_metadata(key, "");
+}
+
+std::vector<bool> Run::touched_shards(const std::vector<std::size_t>& writes,
+                                      const std::vector<std::string>& deleted) const {
+  std::vector<bool> touched(shards_, false);
+  touched[0] = true;  // the index-wide settings
+  for (const std::size_t i : writes) touched[shard_of_source(i)] = true;
+  for (const auto& rel : deleted) touched[shard_of(rel, shards_)] = true;
+  return touched;
 }
 
 void Run::rebuild() {
@@ -624,14 +830,15 @@ void Run::merge_and_publish(const std::vector<std::unique_ptr<PartWriter>>& writ
 IndexSummary Run::execute() {
   summary_.dry_run = options_.dry_run;
   list();
-  load_state();
-  if (!need_rebuild_) incremental();
-  if (need_rebuild_) {
-    const std::string generator = summary_.generator;
-    summary_ = IndexSummary{};
-    summary_.generator = generator;
-    summary_.dry_run = options_.dry_run;
-    rebuild();
+  if (resolve_remote()) {
+    remote_run();
+  } else {
+    load_state();
+    if (!need_rebuild_) incremental();
+    if (need_rebuild_) {
+      reset_for_rebuild();
+      rebuild();
+    }
   }
   summary_.failed += listing_failures_.size();
   summary_.failed_files.insert(summary_.failed_files.end(), listing_failures_.begin(),
@@ -640,7 +847,10 @@ IndexSummary Run::execute() {
     options_.on_progress({sources_.size(), sources_.size(),
                           std::chrono::duration<double>(Clock::now() - start_).count()});
   }
-  if (const auto live = layout_.live_generation()) {
+  if (!remote_.empty()) {
+    summary_.remote = true;
+    summary_.shards = shards_;
+  } else if (const auto live = layout_.live_generation()) {
     summary_.generation = live->filename().string();
     summary_.index_bytes = directory_bytes(*live);
     summary_.documents = Xapian::Database(options_.index_dir.string()).get_doccount();

@@ -7,9 +7,12 @@
 // generation instead: one partial database per core, merged with Database::compact, then
 // published by swapping the stub file (see common/index_layout.h).
 //
+// Remote shards (`xapian-tcpsrv --writable`) are written in place instead: each changed
+// shard in one transaction, shard by shard (docs/SCALING.md says what readers may see).
+//
 // Errors: bad posts are diagnostics (the run goes on); configuration errors throw
-// ConfigError; I/O and Xapian errors throw. One run per index at a time (WriterLock).
-// Callbacks are called from the thread that called run_indexer().
+// ConfigError; I/O and Xapian errors throw (a remote shard's, as RemoteShardError). One run per
+// index at a time (WriterLock). Callbacks are called from the thread that called run_indexer().
 #pragma once
 
 #include <cstdint>
@@ -46,6 +49,11 @@ struct IndexerOptions {
   std::size_t incremental_limit = 5000;  // more changed files than this: build a new generation
   unsigned shards = 0;  // shard databases (posts routed by a hash of their id); 0: as the index
                         // has it (1 for a new index); a different count rebuilds
+  // HOST:PORT of `xapian-tcpsrv --writable` servers, one a shard: the run writes to them,
+  // each shard in one transaction, and the index directory's stub lists them. Empty: as the
+  // stub has it (remote when it lists remote shards). Another list routes every post again.
+  std::vector<std::string> remote_shards;
+  unsigned remote_timeout_ms = 300000;  // per request to a remote shard (connecting: 10 s)
   std::function<void(const IndexProgress&)> on_progress;  // every ~100 ms; may be empty
   std::function<void(const Diagnostic&)> on_diagnostic;   // each problem as found; may be empty
 };
@@ -68,12 +76,20 @@ struct IndexSummary {
   std::string generation;          // directory name of the live generation
   std::size_t shards = 0;          // shard databases of the live index (1: not sharded)
   std::size_t shards_written = 0;  // sharded incremental run: shards copied and changed
+  bool remote = false;             // the shards are remote (index_bytes unknown: 0)
   std::vector<std::pair<std::string, double>> phases;  // where the time went, in order
 
   [[nodiscard]] std::size_t skipped_total() const;
 };
 
 class ConfigError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// A remote shard failed: "remote shard HOST:PORT: <Xapian's error>". Shards committed
+// before it keep this run's changes; the next run redoes the rest.
+class RemoteShardError : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;
 };

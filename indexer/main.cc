@@ -49,6 +49,13 @@ int main(int argc, char** argv) {
                  "Write N shard databases, listed in one stub (default: as the index has it, 1 "
                  "for a new index; a different N rebuilds)")
       ->check(CLI::Range(1U, 1024U));
+  app.add_option("--remote-shard", options.remote_shards,
+                 "HOST:PORT of a `xapian-tcpsrv --writable` server holding a shard; repeat it "
+                 "for each (default: as the index's stub lists them; another list rebuilds)")
+      ->delimiter(',');
+  app.add_option("--remote-timeout", options.remote_timeout_ms,
+                 "Milliseconds to wait for a remote shard to answer (default: 300000)")
+      ->check(CLI::Range(100U, 86400000U));
   std::string synonyms;
   app.add_option("--synonyms", synonyms,
                  "YAML file of synonym groups (default: _data/synonyms.yml, data/synonyms.yaml "
@@ -76,6 +83,7 @@ int main(int argc, char** argv) {
       options.unpublished = options.unpublished || from_file.unpublished;
       if (options.threads == 0) options.threads = from_file.threads;
       if (options.shards == 0) options.shards = from_file.shards;
+      if (options.remote_shards.empty()) options.remote_shards = from_file.remote_shards;
       if (generator == "auto") options.generator = from_file.generator;
       if (synonyms.empty() && from_file.synonyms) synonyms = from_file.synonyms->string();
     } catch (const std::exception& e) {
@@ -104,6 +112,11 @@ int main(int argc, char** argv) {
       postsearch::print_summary(std::cout, summary);
     }
     return postsearch::exit_status(summary);
+  } catch (const postsearch::RemoteShardError& e) {
+    reporter.finish();
+    std::cerr << "indexer: error: " << e.what()
+              << "; shards committed before it keep this run's changes, and the next run redoes "
+                 "the rest\n";
   } catch (const Xapian::Error& e) {
     reporter.finish();
     std::cerr << "indexer: error: writing the index failed: " << e.get_description() << kUnchanged;

@@ -78,6 +78,7 @@ nlohmann::json summary_json(const IndexSummary& s) {
       {"generation", s.generation},
       {"shards", s.shards},
       {"shards_written", s.shards_written},
+      {"remote", s.remote},
       {"phases", s.phases},
   };
 }
@@ -90,7 +91,8 @@ void print_summary(std::ostream& out, const IndexSummary& s) {
     out << "  skipped " << count << ": " << reason << "\n";
   char line[200];
   std::snprintf(line, sizeof line, "%s site, %zu posts in the index (%s), %s in %.2fs\n",
-                s.generator.c_str(), s.documents, human_bytes(s.index_bytes).c_str(),
+                s.generator.c_str(), s.documents,
+                s.remote ? "remote shards" : human_bytes(s.index_bytes).c_str(),
                 s.rebuilt ? "full build" : "incremental", s.seconds);
   out << line;
   if (s.shards > 1) {

@@ -77,6 +77,10 @@ class Replica(SiteTestCase):
         self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
 
     def assert_service_sees(self, svc, word, documents):
+        # The service reopens at each request: the first one after a round sees it, and
+        # nothing fails in between.
+        status, _, body = svc.get_json(f"/api/search?q={word}+")
+        self.assertEqual(status, 200, body)
         deadline = time.time() + 10
         while time.time() < deadline:
             status, _, body = svc.get_json(f"/api/search?q={word}+")
@@ -86,6 +90,73 @@ class Replica(SiteTestCase):
         self.assertEqual(status, 200, body)
         self.assertEqual(body["total"]["estimate"], 1, body)
         self.assertEqual(svc.get_json("/readyz")[2]["documents"], documents)
+
+
+@unittest.skipUnless(SERVER and CLIENT, "xapian-replicate (xapian-tools) is not installed")
+class ShardedReplica(Replica):
+    """A sharded index replicated shard by shard (-m live/shard-K), searched on the replica
+    host through a stub that lists the shard copies."""
+
+    SHARDS = 3
+
+    def index(self, *extra):
+        return run([INDEXER, self.site, "--index", self.idx, "-q", "--shards", str(self.SHARDS), *extra],
+                   check=0, env=self.env)
+
+    def replicate(self):
+        """One round: shard 0 last, since it carries the publish's settings and identity."""
+        out = ""
+        for k in [*range(1, self.SHARDS), 0]:
+            p = run([CLIENT, "-h", "127.0.0.1", "-p", str(self.port), "-m", f"live/shard-{k}", "-r", "0", "-o",
+                     "-v", os.path.join(self.replica_dir, f"shard-{k}")], check=0)
+            out += p.stdout + p.stderr
+        return out
+
+    def setUp(self):
+        super().setUp()
+        self.replica_dir = os.path.join(self.tmp, "copies")
+        os.makedirs(self.replica)
+        os.makedirs(self.replica_dir)
+        with open(os.path.join(self.replica, "XAPIANDB"), "w") as f:
+            f.writelines(f"auto {os.path.join(self.replica_dir, f'shard-{k}')}\n" for k in range(self.SHARDS))
+
+    def test_a_replica_follows_two_publishes(self):
+        self.assertEqual(os.readlink(os.path.join(self.idx, "live")), "gen-000001")
+        out = self.replicate()
+        self.assertEqual(out.count("1 copies"), self.SHARDS, out)
+        self.assertEqual(query_json(self.replica, "--info", check=0)["documents"], 47)
+        svc = Service(self.replica, "--rate-limit", "0", "-q")
+        self.addCleanup(svc.stop)
+        self.assertEqual(svc.get_json("/readyz")[2]["documents"], 47)
+
+        # Publish 1: an incremental run writes a new generation in which the changed shard
+        # and shard 0 are copies, changed; both arrive as changesets, the rest as nothing.
+        self.write("_posts/2026-01-02-zanzibar.md",
+                   "---\ntitle: Zanzibar\ntags: [zanzibartag]\n---\nzanzibarword spice.\n")
+        self.index()
+        self.assertEqual(os.readlink(os.path.join(self.idx, "live")), "gen-000002")
+        out = self.replicate()
+        self.assertNotIn("1 copies", out)
+        self.assertIn("0 copies, 1 changesets", out)
+        self.assert_service_sees(svc, "zanzibarword", 48)
+        # The facet counts follow too (they are cached per publish).
+        facets = svc.get_json("/api/search?q=zanzibarword")[2]["facets"]
+        self.assertEqual([(v["value"], v["count"]) for v in facets["tags"]["values"]], [("zanzibartag", 1)])
+        self.assertEqual(svc.get_json("/api/search?q=&tag=zanzibartag")[2]["total"]["estimate"], 1)
+
+        # Publish 2: a rebuild; every shard arrives as a full copy.
+        self.write("_posts/2026-01-03-quokka.md", "---\ntitle: Quokka\n---\nquokkaword smiles.\n")
+        self.index("--rebuild")
+        out = self.replicate()
+        self.assertEqual(out.count("1 copies"), self.SHARDS, out)
+        self.assert_service_sees(svc, "quokkaword", 49)
+        self.assert_service_sees(svc, "zanzibarword", 49)
+        for k in range(self.SHARDS):
+            shard = os.path.join(self.replica_dir, f"shard-{k}")
+            with open(os.path.join(shard, "XAPIANDB")) as f:
+                live = [line.split()[1] for line in f if line.strip() and not line.startswith("#")][0]
+            p = run(["xapian-check", os.path.join(shard, live)])
+            self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
 
 
 if __name__ == "__main__":
