@@ -10,6 +10,7 @@
 #include "common/schema.h"
 #include "query/facet_table.h"
 #include "query/filters.h"
+#include "query/match_set.h"
 
 namespace postsearch {
 using schema::FacetField;
@@ -155,10 +156,46 @@ bool wanted(const FacetField& f, const SearchRequest& r, const ParsedQuery& pars
   return f.filter != Filter::kMonth || !selected_values(r, parsed, Filter::kYear).empty();
 }
 
-// Counts for `fields` over the matches of `query`, in one pass.
+bool direct(const FacetOptions& options, const Xapian::Query& query) {
+  return options.table != nullptr && !options.serialisable && match_set_supported(query);
+}
+
+// Counts from the facet table over a set of matches.
+std::vector<Counts> count_set(const DocSet& matches, const std::vector<const FacetField*>& fields,
+                              const FacetTable& table) {
+  std::array<int, schema::kFacetFields.size()> index_of{-1, -1, -1, -1, -1, -1};
+  std::vector<std::vector<std::size_t>> by_id;
+  for (std::size_t i = 0; i < fields.size(); ++i) {
+    const auto field = static_cast<std::size_t>(fields[i] - schema::kFacetFields.data());
+    index_of[field] = static_cast<int>(i);
+    by_id.emplace_back(table.value_count(field), 0);
+  }
+  matches.for_each([&](Xapian::docid d) {
+    table.for_each(d, [&](std::uint32_t field, std::uint32_t id) {
+      if (const int i = index_of[field]; i >= 0) ++by_id[static_cast<std::size_t>(i)][id];
+    });
+  });
+  std::vector<Counts> out(fields.size());
+  for (std::size_t i = 0; i < fields.size(); ++i) {
+    const auto field = static_cast<std::size_t>(fields[i] - schema::kFacetFields.data());
+    for (std::uint32_t id = 0; id < by_id[i].size(); ++id) {
+      if (by_id[i][id] != 0) out[i].emplace(table.name(field, id), by_id[i][id]);
+    }
+  }
+  return out;
+}
+
+// Counts for `fields` over the matches of `query`: from the posting lists and the facet
+// table when they can, else in one unweighted matcher pass. `matches`, when given, gets the
+// number of matches where they are counted from the posting lists.
 std::vector<Counts> count(const Xapian::Database& db, const Xapian::Query& query,
-                          const std::vector<const FacetField*>& fields,
-                          const FacetOptions& options) {
+                          const std::vector<const FacetField*>& fields, const FacetOptions& options,
+                          std::optional<Xapian::doccount>* matches = nullptr) {
+  if (direct(options, query) && (!fields.empty() || matches != nullptr)) {
+    const std::optional<DocSet> set = match_set(db, query);
+    if (matches != nullptr) *matches = static_cast<Xapian::doccount>(set->count());
+    return count_set(*set, fields, *options.table);
+  }
   std::vector<Counts> out(fields.size());
   if (fields.empty()) return out;
   const std::unique_ptr<SpyRun> run = make_run(fields, options);
@@ -218,6 +255,10 @@ FacetCounter::FacetCounter(const SearchRequest& request, const ParsedQuery& pars
 
 FacetCounter::~FacetCounter() = default;
 
+bool FacetCounter::counts_directly(const Xapian::Query& query) const {
+  return direct(options_, query);
+}
+
 std::pair<std::vector<Xapian::MatchSpy*>, int> FacetCounter::shared_spy() {
   if (shared_.empty()) return {{}, -1};
   spies_.push_back(make_run(shared_, options_));
@@ -238,7 +279,7 @@ std::vector<Facet> FacetCounter::finish(const Xapian::Database& db, const Xapian
   } else {
     shared_counts =
         count(db, with_filters(text_query, filter_query(request_, parsed_, std::nullopt)), shared_,
-              options_);
+              options_, &matches_);
   }
   for (std::size_t i = 0; i < shared_.size(); ++i) counts[shared_[i]] = shared_counts[i];
   std::vector<Facet> out;

@@ -12,6 +12,7 @@
 #include <xapian.h>
 
 #include <memory>
+#include <optional>
 #include <utility>
 #include <vector>
 
@@ -30,16 +31,23 @@ struct FacetOptions {
   bool serialisable = false;          // only Xapian's own spies (the index has remote shards)
 };
 
-// Counts for one search. The fields without a selection share the search's own match
-// set: attach shared_spy() to the run whose matches become the result (with
-// check_at_least = doccount, so it sees every match), and pass its index to finish(),
-// which then needs one more pass only per field with a selection. Not thread-safe.
+// Counts for one search. With a facet table and a query of the operators match_set.h
+// handles (counts_directly()), each field is counted from the posting lists straight into
+// the table: the matcher then needs to see only the page, and finish(..., -1) also knows
+// the exact number of matches (matches()). Otherwise the fields without a selection share
+// the search's own match set: attach shared_spy() to the run whose matches become the
+// result (with check_at_least = doccount, so it sees every match), and pass its index to
+// finish(), which then needs one more pass only per field with a selection. Not
+// thread-safe.
 class FacetCounter {
  public:
   FacetCounter(const SearchRequest& request, const ParsedQuery& parsed, FacetOptions options = {});
   ~FacetCounter();
   FacetCounter(const FacetCounter&) = delete;
   FacetCounter& operator=(const FacetCounter&) = delete;
+
+  // Whether the matches of `query` (with its filters) are counted without a matcher pass.
+  [[nodiscard]] bool counts_directly(const Xapian::Query& query) const;
 
   // Fresh spies to attach and their index, or {{}, -1} when no field needs the shared pass.
   [[nodiscard]] std::pair<std::vector<Xapian::MatchSpy*>, int> shared_spy();
@@ -48,6 +56,9 @@ class FacetCounter {
   [[nodiscard]] std::vector<Facet> finish(const Xapian::Database& db,
                                           const Xapian::Query& text_query, int used);
 
+  // After finish(): the exact number of matches, when they were counted directly.
+  [[nodiscard]] std::optional<Xapian::doccount> matches() const { return matches_; }
+
  private:
   const SearchRequest& request_;
   const ParsedQuery& parsed_;
@@ -55,6 +66,7 @@ class FacetCounter {
   std::vector<const schema::FacetField*> shared_;
   std::vector<const schema::FacetField*> selected_;
   std::vector<std::unique_ptr<SpyRun>> spies_;
+  std::optional<Xapian::doccount> matches_;
 };
 
 }  // namespace postsearch

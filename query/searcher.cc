@@ -552,7 +552,10 @@ SearchResponse Searcher::search_once(const SearchRequest& asked) {
     if (request.explain) h.explain = explain_hit(db_, m.text_query, post.id, h.score);
     resp.hits.push_back(std::move(h));
   }
-  if (facets) resp.facets = facets->finish(db_, m.text_query, m.facet_spy);
+  if (facets) {
+    resp.facets = facets->finish(db_, m.text_query, m.facet_spy);
+    if (const auto n = facets->matches()) resp.total = {*n, *n, *n, true};
+  }
   resp.took_ms =
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
   return resp;
@@ -586,11 +589,14 @@ Matches Searcher::match(const SearchRequest& request, QueryBuilder& builder,
   // With facets, every run sees all its matches and counts them on the way.
   auto run = [&](const Xapian::Query& q, bool has_words, Xapian::doccount from,
                  Xapian::doccount count) {
-    enquire.set_query(with_boosts(with_filters(q, filters), request, has_words, pinned));
+    const Xapian::Query matching = with_filters(q, filters);
+    enquire.set_query(with_boosts(matching, request, has_words, pinned));
     enquire.clear_matchspies();
     Xapian::doccount check = std::max<Xapian::doccount>(needed, 100);
     last_spy = -1;
-    if (facets != nullptr && !spies_miscount) {
+    // Counted from the posting lists at the end (FacetCounter::finish), the page alone
+    // needs the matcher.
+    if (facets != nullptr && !spies_miscount && !facets->counts_directly(matching)) {
       const auto [spies, index] = facets->shared_spy();
       if (!spies.empty()) {
         for (Xapian::MatchSpy* spy : spies) enquire.add_matchspy(spy);

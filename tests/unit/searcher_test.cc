@@ -7,6 +7,7 @@
 
 #include "indexer/indexer.h"
 #include "query/facet_table.h"
+#include "query/match_set.h"
 #include "query/searcher.h"
 #include "test_support.h"
 
@@ -129,14 +130,21 @@ TEST_CASE("searcher: multi-select facet counts equal a brute-force count", "[sea
   const bool with_table = GENERATE(false, true);
   INFO("facet table: " << with_table);
   Searcher s(example_index(), with_table ? std::make_shared<FacetTableCache>() : nullptr);
-  for (const std::string q : {"", "search", "mountains OR bread"}) {
+  // Counted from the posting lists with the table (all but the phrase), or by match spies.
+  for (const std::string q :
+       {"", "search", "mountains OR bread", "bread -sourdough", "sourd", "\"cold water\""}) {
     SearchRequest r = req(q);
+    r.partial = q == "sourd";
     r.facet_limit = 100;
     r.tags = {"cooking"};
     const SearchResponse resp = s.search(r);
     SearchRequest without_tags = r;
     without_tags.tags.clear();
     INFO(q);
+    SearchRequest no_facets = r;
+    no_facets.facets = false;
+    CHECK(resp.total.exact);
+    CHECK(resp.total.estimate == s.search(no_facets).hits.size());
     // tags ignore their own filter; the others respect it.
     CHECK(facet_counts(resp, "tags") == brute_force(s, without_tags, "tags"));
     CHECK(facet_counts(resp, "authors") == brute_force(s, r, "authors"));
@@ -265,6 +273,62 @@ TEST_CASE("searcher: a missing or foreign index is refused with advice", "[searc
 }  // namespace postsearch
 
 namespace postsearch {
+
+TEST_CASE("match set: the documents Xapian's matcher matches, from posting lists", "[searcher]") {
+  using Q = Xapian::Query;
+  Xapian::WritableDatabase db(std::string(), Xapian::DB_BACKEND_INMEMORY);
+  for (int i = 1; i <= 200; ++i) {
+    Xapian::Document d;
+    for (int k : {2, 3, 5, 7}) {
+      if (i % k == 0) d.add_term("d" + std::to_string(k));
+    }
+    d.add_posting("w", 1);
+    d.add_value(0, std::to_string(i));
+    db.add_document(d);
+  }
+  for (int i = 10; i <= 200; i += 10) db.delete_document(static_cast<Xapian::docid>(i));  // gaps
+  const Q d2("d2"), d3("d3"), d5("d5"), d7("d7");
+  const std::vector<Q> supported = {
+      d2,
+      Q::MatchAll,
+      Q::MatchNothing,
+      Q("absent"),
+      Q(Q::OP_AND, d2, d3),
+      Q(Q::OP_OR, d5, d7),
+      Q(Q::OP_AND_NOT, Q::MatchAll, d2),
+      Q(Q::OP_XOR, d2, d3),
+      Q(Q::OP_FILTER, d2, d7),
+      Q(Q::OP_AND_MAYBE, d3, d2),
+      Q(Q::OP_SCALE_WEIGHT, d5, 2.0),
+      Q(Q::OP_SYNONYM, d5, Q(Q::OP_AND, d2, d7)),
+      Q(Q::OP_MAX, d2, d3),
+      Q(Q::OP_AND, Q(Q::OP_OR, d2, Q(Q::OP_AND_NOT, d3, d5)), Q(Q::OP_SYNONYM, d7, d5)),
+      Q(Q::OP_AND_MAYBE, d2, Q(Q::OP_VALUE_GE, 0, "5")),  // the optional side only weighs
+  };
+  for (const Q& q : supported) {
+    INFO(q.get_description());
+    Xapian::Enquire e(db);
+    e.set_query(q);
+    e.set_weighting_scheme(Xapian::BoolWeight());
+    const Xapian::MSet m = e.get_mset(0, db.get_doccount());
+    std::vector<Xapian::docid> expected(m.begin(), m.end());
+    std::sort(expected.begin(), expected.end());
+    REQUIRE(match_set_supported(q));
+    const std::optional<DocSet> set = match_set(db, q);
+    REQUIRE(set);
+    std::vector<Xapian::docid> got;
+    set->for_each([&](Xapian::docid d) { got.push_back(d); });
+    CHECK(got == expected);
+    CHECK(set->count() == expected.size());
+  }
+  for (const Q& q :
+       {Q(Q::OP_PHRASE, d2, d3), Q(Q::OP_VALUE_GE, 0, "5"), Q(Q::OP_OR, d2, Q(Q::OP_NEAR, d2, d3)),
+        Q(Q::OP_WILDCARD, "d"), Q(Q::OP_ELITE_SET, d2, d3)}) {
+    INFO(q.get_description());
+    CHECK_FALSE(match_set_supported(q));
+    CHECK_FALSE(match_set(db, q));
+  }
+}
 
 TEST_CASE("facet table: every document's values, decoded once", "[searcher]") {
   Xapian::WritableDatabase db(std::string(), Xapian::DB_BACKEND_INMEMORY);

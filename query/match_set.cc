@@ -1,0 +1,129 @@
+#include "query/match_set.h"
+
+#include <string>
+
+namespace postsearch {
+
+using Q = Xapian::Query;
+
+void DocSet::add_range(Xapian::docid first, Xapian::docid last) {
+  for (Xapian::docid d = first; d <= last && d / 64 < words_.size(); ++d) {
+    if (d % 64 == 0 && last - d >= 63) {
+      words_[d / 64] = ~std::uint64_t{0};
+      d += 63;
+    } else {
+      add(d);
+    }
+  }
+}
+
+void DocSet::intersect(const DocSet& o) {
+  for (std::size_t w = 0; w < words_.size(); ++w) words_[w] &= o.words_[w];
+}
+void DocSet::unite(const DocSet& o) {
+  for (std::size_t w = 0; w < words_.size(); ++w) words_[w] |= o.words_[w];
+}
+void DocSet::subtract(const DocSet& o) {
+  for (std::size_t w = 0; w < words_.size(); ++w) words_[w] &= ~o.words_[w];
+}
+void DocSet::symmetric_difference(const DocSet& o) {
+  for (std::size_t w = 0; w < words_.size(); ++w) words_[w] ^= o.words_[w];
+}
+
+std::size_t DocSet::count() const {
+  std::size_t n = 0;
+  for (const std::uint64_t w : words_) n += static_cast<std::size_t>(__builtin_popcountll(w));
+  return n;
+}
+
+namespace {
+
+// The subqueries whose matches count: all of them, or AND_MAYBE's first (the others only
+// add weight) and SCALE_WEIGHT's one.
+std::size_t counted_subqueries(const Q& q) {
+  return q.get_type() == Q::OP_AND_MAYBE ? 1 : q.get_num_subqueries();
+}
+
+DocSet all_documents(const Xapian::Database& db, Xapian::docid last) {
+  DocSet s(last);
+  if (db.get_doccount() == last) {  // no gaps: every id from 1 to last
+    s.add_range(1, last);
+    return s;
+  }
+  for (auto p = db.postlist_begin(""); p != db.postlist_end(""); ++p) s.add(*p);
+  return s;
+}
+
+void add_postings(DocSet& s, const Xapian::Database& db, const std::string& term) {
+  for (auto p = db.postlist_begin(term); p != db.postlist_end(term); ++p) s.add(*p);
+}
+
+bool or_like(Q::op op) { return op == Q::OP_OR || op == Q::OP_SYNONYM || op == Q::OP_MAX; }
+
+DocSet eval(const Xapian::Database& db, const Q& q, Xapian::docid last) {
+  const Q::op op = q.get_type();
+  if (op == Q::LEAF_MATCH_ALL || (op == Q::LEAF_TERM && (*q.get_terms_begin()).empty()))
+    return all_documents(db, last);
+  if (op == Q::LEAF_MATCH_NOTHING) return DocSet(last);
+  if (op == Q::LEAF_TERM || or_like(op)) {
+    // Terms and unions of terms (a word and its completions) straight into one set.
+    DocSet out(last);
+    if (op == Q::LEAF_TERM) add_postings(out, db, *q.get_terms_begin());
+    for (std::size_t i = 0; i < q.get_num_subqueries() && or_like(op); ++i) {
+      const Q sub = q.get_subquery(i);
+      if (sub.get_type() == Q::LEAF_TERM && !(*sub.get_terms_begin()).empty()) {
+        add_postings(out, db, *sub.get_terms_begin());
+      } else {
+        out.unite(eval(db, sub, last));
+      }
+    }
+    return out;
+  }
+  DocSet out = eval(db, q.get_subquery(0), last);
+  for (std::size_t i = 1; i < counted_subqueries(q); ++i) {
+    const DocSet next = eval(db, q.get_subquery(i), last);
+    if (op == Q::OP_AND_NOT) {
+      out.subtract(next);
+    } else if (op == Q::OP_XOR) {
+      out.symmetric_difference(next);
+    } else {  // AND, FILTER
+      out.intersect(next);
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+bool match_set_supported(const Q& q) {
+  switch (q.get_type()) {
+    case Q::LEAF_TERM:
+    case Q::LEAF_MATCH_ALL:
+    case Q::LEAF_MATCH_NOTHING:
+      return true;
+    case Q::OP_AND:
+    case Q::OP_OR:
+    case Q::OP_AND_NOT:
+    case Q::OP_XOR:
+    case Q::OP_AND_MAYBE:
+    case Q::OP_FILTER:
+    case Q::OP_SCALE_WEIGHT:
+    case Q::OP_SYNONYM:
+    case Q::OP_MAX:
+      break;
+    default:
+      return false;
+  }
+  if (q.get_num_subqueries() == 0) return false;
+  for (std::size_t i = 0; i < counted_subqueries(q); ++i) {
+    if (!match_set_supported(q.get_subquery(i))) return false;
+  }
+  return true;
+}
+
+std::optional<DocSet> match_set(const Xapian::Database& db, const Q& q) {
+  if (!match_set_supported(q)) return std::nullopt;
+  return eval(db, q, db.get_lastdocid());
+}
+
+}  // namespace postsearch
