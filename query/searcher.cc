@@ -3,6 +3,9 @@
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <array>
+#include <bitset>
+#include <cctype>
 #include <chrono>
 #include <cmath>
 #include <ctime>
@@ -118,9 +121,9 @@ struct Excerpts {
 };
 
 // The words a snippet can highlight, lower case, for a cheap "could this text match?"
-// test before the (tokenising, stemming) snippet call. A stem is a prefix of the words it
-// comes from except for its last letter at most (Snowball's happy -> happi, loving ->
-// love), so a stem of four letters or more is looked for without its last one.
+// test before the (tokenising, stemming) snippet call. A stem is a prefix of the word it
+// comes from except for its last letter at most (Snowball's happy -> happi, loving -> love), so a
+// stem of four letters or more is looked for without its last one.
 std::vector<std::string> needles_of(const Xapian::Query& query) {
   std::vector<std::string> out;
   for (auto t = query.get_unique_terms_begin(); t != query.get_unique_terms_end(); ++t) {
@@ -160,6 +163,64 @@ std::size_t first_match(std::string_view text, const std::vector<std::string>& n
 bool may_match(std::string_view text, const std::vector<std::string>& needles) {
   return first_match(text, needles) != std::string_view::npos;
 }
+
+// Whether a word of `text` may stem to a query stem: a wider test than may_match (dying ->
+// die), for short texts such as titles: a word that begins with a needle's first letter
+// (ASCII case-insensitively), or any non-ASCII text.
+bool may_stem_to(std::string_view text, const std::vector<std::string>& needles) {
+  auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; };
+  bool word_start = true;
+  for (const char c : text) {
+    if (static_cast<unsigned char>(c) >= 0x80) return true;
+    const bool alnum = std::isalnum(static_cast<unsigned char>(c)) != 0;
+    if (alnum && word_start &&
+        std::any_of(needles.begin(), needles.end(),
+                    [&](const std::string& n) { return n[0] == lower(c); }))
+      return true;
+    word_start = !alnum;
+  }
+  return false;
+}
+
+// The stemmer given to Xapian's snippet generator, which stems every word of the text to
+// compare it with the query's stems (half of a results page's snippet cost): with a
+// stemmer that changes only the ends of words, it stems only the words that can stem to a
+// query stem, the ASCII words that begin with a query stem's first letter (Snowball's dying
+// -> die shares no more) and every other word, and returns the rest as they are, which no
+// query stem equals. Other stemmers (Indonesian and Irish take prefixes off) stem all.
+class CandidateStemmer : public Xapian::StemImplementation {
+ public:
+  CandidateStemmer(Xapian::Stem real, const std::vector<std::string>& needles)
+      : real_(std::move(real)) {
+    for (const auto& n : needles) first_letters_.set(static_cast<unsigned char>(n[0]));
+  }
+  std::string operator()(const std::string& word) override {
+    const bool ascii = std::all_of(word.begin(), word.end(),
+                                   [](char c) { return static_cast<unsigned char>(c) < 0x80; });
+    const bool candidate =
+        !ascii || word.empty() || first_letters_.test(static_cast<unsigned char>(word[0]));
+    return candidate ? real_(word) : word;
+  }
+  [[nodiscard]] std::string get_description() const override {
+    return "CandidateStemmer(" + real_.get_description() + ")";
+  }
+
+  // `real` itself when its language's stemmer may change the start of a word.
+  static Xapian::Stem wrap(const Xapian::Stem& real, const std::vector<std::string>& needles) {
+    static constexpr std::array<std::string_view, 11> kSuffixOnly = {
+        "english",    "porter", "french",  "german",    "spanish", "italian",
+        "portuguese", "dutch",  "swedish", "norwegian", "danish"};
+    const std::string d = real.get_description();
+    const bool suffix_only = std::any_of(kSuffixOnly.begin(), kSuffixOnly.end(), [&](auto name) {
+      return d == "Xapian::Stem(" + std::string(name) + ")";
+    });
+    return suffix_only ? Xapian::Stem(new CandidateStemmer(real, needles)) : real;
+  }
+
+ private:
+  Xapian::Stem real_;
+  std::bitset<256> first_letters_;
+};
 
 // The text around `at` that an excerpt is taken from: whole UTF-8 characters, starting
 // after a space when it does not start at the beginning.
@@ -535,6 +596,7 @@ SearchResponse Searcher::search_once(const SearchRequest& asked) {
   resp.corrected = m.corrected;
   int rank = (std::max(1, request.page) - 1) * resp.per_page;
   const std::vector<std::string> needles = needles_of(m.text_query);
+  const Xapian::Stem stemmer = CandidateStemmer::wrap(builder.stemmer(), needles);
   for (const auto& [doc, weight] : m.docs) {
     const StoredPost post = decode_stored(doc.get_data());
     Hit h = hit_from(post);
@@ -543,9 +605,9 @@ SearchResponse Searcher::search_once(const SearchRequest& asked) {
     if (request.snippets) {
       // A title without a possible match keeps its plain escaped form (hit_from): a snippet
       // call costs tens of thousands of instructions even for a short title.
-      if (may_match(post.title, needles))
-        h.title_html = snippet(m.snippets, post.title, post.title.size() + 8, builder.stemmer());
-      Excerpts ex = excerpts(m.snippets, post, builder.stemmer(), needles);
+      if (may_stem_to(post.title, needles))
+        h.title_html = snippet(m.snippets, post.title, post.title.size() + 8, stemmer);
+      Excerpts ex = excerpts(m.snippets, post, stemmer, needles);
       h.snippet_html = std::move(ex.snippet_html);
       h.sections = std::move(ex.sections);
     }

@@ -397,3 +397,40 @@ TEST_CASE("searcher: sections whose words stem differently from their spelling g
 }
 
 }  // namespace postsearch
+
+namespace postsearch {
+
+// Snippets stem only the words that could stem to a query term (CandidateStemmer); Snowball's
+// exceptions, whose stems are not prefixes of them, must still be highlighted.
+TEST_CASE("searcher: snippets highlight words whose stems are not their prefixes", "[searcher]") {
+  testing::TempDir tmp;
+  const auto site = tmp.path() / "site";
+  testing::write_file(site / "_config.yml", "title: t\n");
+  testing::write_file(site / "_posts" / "2024-01-02-skies.md",
+                      "---\ntitle: Skies\n---\nThe dying light. Lying under clear skies, early.\n");
+  IndexerOptions options;
+  options.site_dir = site;
+  options.index_dir = tmp.path() / "index";
+  REQUIRE(run_indexer(options).failed == 0);
+  Searcher s(options.index_dir);
+  for (const auto& [q, word] : {std::pair{"die", "dying"},
+                                {"lie", "Lying"},
+                                {"sky", "skies"},
+                                {"early", "early"},
+                                {"light", "light"}}) {
+    INFO(q);
+    SearchRequest r;
+    r.q = q;
+    r.partial = false;
+    const SearchResponse resp = s.search(r);
+    REQUIRE(resp.hits.size() == 1);
+    CHECK(resp.hits[0].snippet_html.find(std::string("<mark>") + word + "</mark>") !=
+          std::string::npos);
+    CHECK(resp.hits[0].snippet_html.find("<mark>clear</mark>") == std::string::npos);
+  }
+  SearchRequest r;
+  r.q = "sky";
+  CHECK(s.search(r).hits.at(0).title_html == "<mark>Skies</mark>");
+}
+
+}  // namespace postsearch
