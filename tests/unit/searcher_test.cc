@@ -55,6 +55,18 @@ std::map<std::string, std::size_t> facet_counts(const SearchResponse& r, const s
   return out;
 }
 
+// An index of a Jekyll site holding one post with `text`, built in `tmp`.
+std::filesystem::path index_one_post(const testing::TempDir& tmp, const std::string& text) {
+  const auto site = tmp.path() / "site";
+  testing::write_file(site / "_config.yml", "title: t\n");
+  testing::write_file(site / "_posts" / "2024-01-02-post.md", text);
+  IndexerOptions options;
+  options.site_dir = site;
+  options.index_dir = tmp.path() / "index";
+  REQUIRE(run_indexer(options).failed == 0);
+  return options.index_dir;
+}
+
 }  // namespace
 
 TEST_CASE("searcher: finds posts by words, phrases and fields", "[searcher]") {
@@ -368,16 +380,9 @@ namespace postsearch {
 TEST_CASE("searcher: sections whose words stem differently from their spelling get excerpts",
           "[searcher]") {
   testing::TempDir tmp;
-  const auto site = tmp.path() / "site";
-  testing::write_file(site / "_config.yml", "title: t\n");
-  testing::write_file(site / "_posts" / "2024-01-02-moods.md",
-                      "---\ntitle: Moods\n---\nIntro text.\n\n## Cheerful\n\nThe cities were "
-                      "happy.\n\n## Fond\n\nWe kept loving it.\n");
-  IndexerOptions options;
-  options.site_dir = site;
-  options.index_dir = tmp.path() / "index";
-  REQUIRE(run_indexer(options).failed == 0);
-  Searcher s(options.index_dir);
+  Searcher s(index_one_post(tmp,
+                            "---\ntitle: Moods\n---\nIntro text.\n\n## Cheerful\n\nThe cities "
+                            "were happy.\n\n## Fond\n\nWe kept loving it.\n"));
   for (const auto& [q, word, heading] : {std::tuple{"happiness", "happy", "Cheerful"},
                                          {"loves", "loving", "Fond"},
                                          {"city", "cities", "Cheerful"}}) {
@@ -404,15 +409,8 @@ namespace postsearch {
 // exceptions, whose stems are not prefixes of them, must still be highlighted.
 TEST_CASE("searcher: snippets highlight words whose stems are not their prefixes", "[searcher]") {
   testing::TempDir tmp;
-  const auto site = tmp.path() / "site";
-  testing::write_file(site / "_config.yml", "title: t\n");
-  testing::write_file(site / "_posts" / "2024-01-02-skies.md",
-                      "---\ntitle: Skies\n---\nThe dying light. Lying under clear skies, early.\n");
-  IndexerOptions options;
-  options.site_dir = site;
-  options.index_dir = tmp.path() / "index";
-  REQUIRE(run_indexer(options).failed == 0);
-  Searcher s(options.index_dir);
+  Searcher s(index_one_post(
+      tmp, "---\ntitle: Skies\n---\nThe dying light. Lying under clear skies, early.\n"));
   for (const auto& [q, word] : {std::pair{"die", "dying"},
                                 {"lie", "Lying"},
                                 {"sky", "skies"},
