@@ -654,11 +654,12 @@ Matches Searcher::match(const SearchRequest& request, QueryBuilder& builder,
     const Xapian::Query matching = with_filters(q, filters);
     enquire.set_query(with_boosts(matching, request, has_words, pinned));
     enquire.clear_matchspies();
-    Xapian::doccount check = std::max<Xapian::doccount>(needed, 100);
+    // Without facets, 100 for a fair estimate of the total; counted from the posting lists
+    // at the end (FacetCounter::finish, which also gives the exact total), the page alone.
+    const bool direct = facets != nullptr && facets->counts_directly(matching);
+    Xapian::doccount check = direct ? needed : std::max<Xapian::doccount>(needed, 100);
     last_spy = -1;
-    // Counted from the posting lists at the end (FacetCounter::finish), the page alone
-    // needs the matcher.
-    if (facets != nullptr && !spies_miscount && !facets->counts_directly(matching)) {
+    if (facets != nullptr && !spies_miscount && !direct) {
       const auto [spies, index] = facets->shared_spy();
       if (!spies.empty()) {
         for (Xapian::MatchSpy* spy : spies) enquire.add_matchspy(spy);
