@@ -249,7 +249,9 @@ class Run {
   void list();
   void load_state();
   [[nodiscard]] bool settings_match(const Xapian::Database& first) const;
-  void read_shard_state(const Xapian::Database& db);
+  // Reads the recorded state of shard k's posts; a post recorded in another shard than
+  // its own (shards listed in another order) asks for a full run.
+  void read_shard_state(const Xapian::Database& db, unsigned k);
   void reset_for_rebuild();
   [[nodiscard]] std::vector<bool> touched_shards(const std::vector<std::size_t>& writes,
                                                  const std::vector<std::string>& deleted) const;
@@ -314,7 +316,6 @@ class Run {
   unsigned shards_ = 1;              // shard databases of the index this run writes
   std::vector<std::string> remote_;  // HOST:PORT a shard when they are remote; else empty
   std::vector<Xapian::WritableDatabase> remote_dbs_;
-  bool reshard_ = false;  // the remote shards differ from those the stub lists
   const std::string publish_id_ =
       std::to_string(std::random_device{}()) + "-" + std::to_string(std::time(nullptr));
   std::vector<Parsed> parsed_;  // index-aligned with sources_ for sources that were parsed
@@ -393,7 +394,7 @@ void Run::load_state() {
     need_rebuild_ = true;
     return;
   }
-  for (const auto& path : dbs) read_shard_state(Xapian::Database(path.string()));
+  for (unsigned k = 0; k < dbs.size(); ++k) read_shard_state(Xapian::Database(dbs[k].string()), k);
 }
 
 bool Run::settings_match(const Xapian::Database& first) const {
@@ -401,11 +402,12 @@ bool Run::settings_match(const Xapian::Database& first) const {
          first.get_metadata(std::string(schema::kMetaOptionsHash)) == options_hash();
 }
 
-void Run::read_shard_state(const Xapian::Database& db) {
+void Run::read_shard_state(const Xapian::Database& db, unsigned k) {
   const std::string prefix(schema::kMetaSourcePrefix);
   for (auto it = db.metadata_keys_begin(prefix); it != db.metadata_keys_end(prefix); ++it) {
-    if (auto s = decode_state(db.get_metadata(*it)))
-      old_state_.emplace((*it).substr(prefix.size()), *s);
+    std::string rel = (*it).substr(prefix.size());
+    if (shard_of(rel, shards_) != k) need_rebuild_ = true;
+    if (auto s = decode_state(db.get_metadata(*it))) old_state_.emplace(std::move(rel), *s);
   }
 }
 
@@ -625,7 +627,6 @@ bool Run::resolve_remote() {
                       std::to_string(remote_.size()) +
                       " remote shards: a remote index has one shard per --remote-shard");
   }
-  reshard_ = listed != remote_;
   return true;
 }
 
@@ -638,10 +639,10 @@ void Run::remote_run() {
                             "synonyms are not written to remote shards: Xapian's remote backend "
                             "cannot store them (docs/SCALING.md)"});
   }
-  need_rebuild_ = options_.rebuild || reshard_;
+  need_rebuild_ = options_.rebuild;
   if (!need_rebuild_) on_remote(0, [&] { need_rebuild_ = !settings_match(remote_dbs_[0]); });
   for (unsigned k = 0; k < shards_ && !need_rebuild_; ++k)
-    on_remote(k, [&] { read_shard_state(remote_dbs_[k]); });
+    on_remote(k, [&] { read_shard_state(remote_dbs_[k], k); });
   if (!need_rebuild_) incremental();
   if (need_rebuild_) {
     reset_for_rebuild();
@@ -650,8 +651,9 @@ void Run::remote_run() {
   for (unsigned k = 0; k < shards_; ++k)
     on_remote(k, [&] { summary_.documents += remote_dbs_[k].get_doccount(); });
   if (options_.dry_run) return;
-  // Last, once every shard has committed: a stub naming other shards means posts are routed
-  // again, and a run that fails before this point must do that again.
+  // The list, so that later runs need only --index. Whether posts must be routed again is
+  // read from the shards themselves (another count: the settings differ; another order:
+  // posts recorded outside their shard), so a copy of a local build can be taken over.
   layout_.publish_remote(remote_);
   layout_.remove_stale_generations(std::nullopt);
 }

@@ -51,7 +51,8 @@ struct IndexerOptions {
                         // has it (1 for a new index); a different count rebuilds
   // HOST:PORT of `xapian-tcpsrv --writable` servers, one a shard: the run writes to them,
   // each shard in one transaction, and the index directory's stub lists them. Empty: as the
-  // stub has it (remote when it lists remote shards). Another list routes every post again.
+  // stub has it (remote when it lists remote shards). Shards in another number or order
+  // than their posts were routed for get every post sent again.
   std::vector<std::string> remote_shards;
   unsigned remote_timeout_ms = 300000;  // per request to a remote shard (connecting: 10 s)
   std::function<void(const IndexProgress&)> on_progress;  // every ~100 ms; may be empty

@@ -130,6 +130,37 @@ class RemoteIndexer(SiteTestCase):
         p = run([INDEXER, self.site, "--index", self.idx, "--shards", "2"], check=2)
         self.assertIn("--shards 2 with 3 remote shards", p.stderr)
 
+    def test_a_local_build_copied_to_the_shard_hosts_is_taken_over_incrementally(self):
+        # The quick first build: local shards, copied to the hosts before their servers start.
+        for w in self.writers:
+            w.stop()
+        index(self.site, self.local, "--shards", "2")
+        for k in range(2):
+            shutil.rmtree(self.writers[k].path)  # the server made an empty database there
+            shutil.copytree(os.path.join(self.local, "gen-000001", f"shard-{k}"), self.writers[k].path)
+            self.writers[k].start()
+        args = [a for address in self.addresses(2) for a in ("--remote-shard", address)]
+        summary, _ = self.remote_run(*args)
+        self.assertFalse(summary["rebuilt"])
+        self.assertEqual((summary["added"], summary["updated"], summary["deleted"], summary["documents"]),
+                         (0, 0, 0, 47))
+        # Listed the other way round, every post is recorded outside its shard: all are sent
+        # again, and none is left behind twice.
+        summary, _ = self.remote_run(*[a for address in reversed(self.addresses(2)) for a in ("--remote-shard", address)])
+        self.assertTrue(summary["rebuilt"])
+        self.assertEqual(summary["documents"], 47)
+        summary, _ = self.remote_run()
+        self.assertFalse(summary["rebuilt"])
+        stub = os.path.join(self.tmp, "reversed")
+        os.makedirs(stub)
+        readers = [ShardServer(w.path) for w in reversed(self.writers[:2])]
+        for r in readers:
+            self.addCleanup(r.stop)
+        with open(os.path.join(stub, "XAPIANDB"), "w") as f:
+            f.writelines(f"remote 127.0.0.1:{r.port}\n" for r in readers)
+        self.assertEqual(query_json(stub, "--info")["documents"], 47)
+        self.assert_same_answers(stub, self.local)
+
     def test_a_dead_shard_server_fails_the_run_and_the_next_run_completes_it(self):
         self.remote_run(*[a for address in self.addresses(2) for a in ("--remote-shard", address)])
         index(self.site, self.local, "--shards", "2")
