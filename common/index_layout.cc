@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstdint>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <sstream>
@@ -167,6 +168,34 @@ unsigned shard_of(std::string_view post_id, unsigned shards) {
     h *= 1099511628211ULL;
   }
   return shards <= 1 ? 0 : static_cast<unsigned>(h % shards);
+}
+
+ShardList::ShardList(const std::vector<std::string>& shards) {
+  std::string stub;
+  for (const auto& shard : shards) {
+    if (shard.rfind("tcp://", 0) == 0) {
+      const std::string where = shard.substr(6);
+      (void)parse_remote_address(where, "--shard " + shard);
+      stub += "remote " + where + "\n";
+    } else if (fs::exists(shard)) {
+      stub += "auto " + fs::absolute(shard).lexically_normal().string() + "\n";
+    } else {
+      throw std::runtime_error("--shard " + shard +
+                               ": neither tcp://HOST:PORT nor an existing database directory");
+    }
+  }
+  std::string dir = (fs::temp_directory_path() / "postsearch-shards-XXXXXX").string();
+  if (::mkdtemp(dir.data()) == nullptr) {
+    throw std::runtime_error("cannot create a directory in " + fs::temp_directory_path().string() +
+                             ": " + errno_text());
+  }
+  dir_ = dir;
+  std::ofstream(dir_ / "XAPIANDB") << stub;
+}
+
+ShardList::~ShardList() {
+  std::error_code ec;
+  fs::remove_all(dir_, ec);
 }
 
 WriterLock::WriterLock(const fs::path& index_dir) {

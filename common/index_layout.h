@@ -105,6 +105,23 @@ class WriterLock {
   int fd_ = -1;
 };
 
+// An index given as a list of shards (flags or a config file) instead of a directory:
+// "tcp://HOST:PORT" for a shard served by xapian-tcpsrv, or the path of a local database
+// (a shard, an index directory, a replica). Writes a stub listing them into a private
+// temporary directory, which opens like any index directory; removed with the object.
+// Throws std::runtime_error naming the entry that is neither.
+class ShardList {
+ public:
+  explicit ShardList(const std::vector<std::string>& shards);
+  ~ShardList();
+  ShardList(const ShardList&) = delete;
+  ShardList& operator=(const ShardList&) = delete;
+  [[nodiscard]] const fs::path& dir() const { return dir_; }
+
+ private:
+  fs::path dir_;
+};
+
 // How to open an index whose stub lists remote shards ("remote HOST:PORT" lines, served by
 // xapian-tcpsrv; see docs/SCALING.md).
 struct OpenOptions {

@@ -3,8 +3,11 @@
 #include <xapian.h>
 #include <CLI/CLI.hpp>
 
+#include <filesystem>
 #include <iostream>
+#include <optional>
 
+#include "common/index_layout.h"
 #include "common/text.h"
 #include "query/json_io.h"
 #include "query/searcher.h"
@@ -37,6 +40,7 @@ The HTTP service: query serve --index idx --listen 127.0.0.1:8080 (see query ser
 
 struct CliOptions {
   std::string index;
+  std::vector<std::string> shards;  // instead of --index: tcp://HOST:PORT or a database path
   std::vector<std::string> words;
   SearchRequest request;
   std::string sort = "relevance";
@@ -89,7 +93,11 @@ void print_search(std::ostream& out, const SearchResponse& r, bool terminal) {
 
 void add_flags(CLI::App& app, CliOptions& o) {
   SearchRequest& r = o.request;
-  app.add_option("--index", o.index, "Index directory (built by indexer)")->required();
+  app.add_option("--index", o.index, "Index directory (built by indexer)");
+  app.add_option("--shard", o.shards,
+                 "Instead of --index: a shard, tcp://HOST:PORT (xapian-tcpsrv) or a database "
+                 "directory; repeat it for each (docs/SCALING.md)")
+      ->allow_extra_args(false);
   app.add_option("WORDS", o.words, "The query (see the query language below)");
   app.add_option("--tag", r.tags, "Only posts with this tag (repeat for any of several)")
       ->allow_extra_args(false);
@@ -237,11 +245,18 @@ int run_query_cli(const std::vector<std::string>& args, CliStreams io) {
     const int rc = app.exit(e, io.out, io.err);
     return rc == 0 ? 0 : 2;
   }
+  if (o.index.empty() == o.shards.empty()) {
+    io.err << "query: give --index INDEX_DIR or --shard for each shard (not both)\n"
+           << "Run with --help for more information.\n";
+    return 2;
+  }
   try {
     OpenOptions open;
     open.partial = o.on_shard_down == "partial";
     open.remote_timeout_ms = o.remote_timeout_ms;
-    Searcher searcher(o.index, nullptr, open);
+    std::optional<ShardList> listed;
+    if (!o.shards.empty()) listed.emplace(o.shards);
+    Searcher searcher(listed ? listed->dir() : std::filesystem::path(o.index), nullptr, open);
     if (o.info || !o.post.empty() || !o.related.empty() || !o.suggest.empty())
       return run_other(searcher, o, io);
     return run_search(searcher, o, io);

@@ -10,8 +10,11 @@
 #include <csignal>
 #include <cstdlib>
 #include <iostream>
+#include <optional>
 #include <thread>
 
+#include "common/index_layout.h"
+#include "common/text.h"
 #include "query/http/server.h"
 
 namespace postsearch::http {
@@ -23,6 +26,7 @@ struct ServeFlags {
   std::string config;
   bool quiet = false;
   std::string on_shard_down = "fail";
+  std::vector<std::string> shards;  // instead of an index directory (ShardList)
 };
 
 // glibc gives each thread that allocates an arena of its own, up to eight per core; with
@@ -98,6 +102,8 @@ void apply_config(const std::string& path, ServeFlags& f) {
         o.access_log = v.as<bool>();
       else if (key == "cache_max_age")
         o.cache_max_age = v.as<int>();
+      else if (key == "shards")
+        f.shards = v.as<std::vector<std::string>>();
       else if (key == "on_shard_down")
         f.on_shard_down = v.as<std::string>();
       else if (key == "remote_timeout_ms")
@@ -119,6 +125,10 @@ void apply_config(const std::string& path, ServeFlags& f) {
 void add_flags(CLI::App& app, ServeFlags& f) {
   ServerOptions& o = f.options;
   app.add_option("--index", o.index_dir, "Index directory (built by indexer)");
+  app.add_option("--shard", f.shards,
+                 "Instead of --index: a shard, tcp://HOST:PORT (xapian-tcpsrv) or a database "
+                 "directory; repeat it for each (docs/SCALING.md)")
+      ->allow_extra_args(false);
   app.add_option("--listen", f.listen,
                  "HOST:PORT to listen on (default 127.0.0.1:8080; port 0 picks one)");
   app.add_option("--config", f.config, "YAML file with the same settings (re-read on SIGHUP)");
@@ -169,10 +179,20 @@ int run_serve_cli(const std::vector<std::string>& args, std::ostream& out, std::
     err << "query serve: " << e.what() << "\n";
     return 2;
   }
-  if (f.options.index_dir.empty()) {
-    err << "query serve: --index is required (or index: in the config file)\n";
+  if (f.options.index_dir.empty() == f.shards.empty()) {
+    err << "query serve: give --index (or index: in the config file) or the shards (--shard, "
+           "shards:), not both\n";
     return 2;
   }
+  std::optional<ShardList> listed;
+  try {
+    if (!f.shards.empty()) listed.emplace(f.shards);
+  } catch (const std::runtime_error& e) {
+    err << "query serve: " << e.what() << "\n";
+    return 2;
+  }
+  const std::string serving = listed ? text::join(f.shards, " + ") : f.options.index_dir.string();
+  if (listed) f.options.index_dir = listed->dir();
   if (!parse_listen(f.listen, f.options)) {
     err << "query serve: --listen: expected HOST:PORT, got '" << f.listen << "'\n";
     return 2;
@@ -195,7 +215,7 @@ int run_serve_cli(const std::vector<std::string>& args, std::ostream& out, std::
   try {
     Server server(f.options, err);
     const int port = server.bind();
-    out << "postsearch: serving " << f.options.index_dir.string() << " on http://"
+    out << "postsearch: serving " << serving << " on http://"
         << (f.options.host.find(':') != std::string::npos ? "[" + f.options.host + "]"
                                                           : f.options.host)
         << ":" << port << "/" << std::endl;

@@ -24,7 +24,9 @@ class Service:
     """A running `query serve` on 127.0.0.1 with a free port."""
 
     def __init__(self, idx, *extra):
-        self.proc = subprocess.Popen([QUERY, "serve", "--index", idx, "--listen", "127.0.0.1:0", *extra],
+        """idx None: the index is in `extra` (--shard, or a --config file)."""
+        index = ["--index", idx] if idx else []
+        self.proc = subprocess.Popen([QUERY, "serve", *index, "--listen", "127.0.0.1:0", *extra],
                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         line = self.proc.stdout.readline()
         m = re.search(r"http://127\.0\.0\.1:(\d+)/", line)

@@ -4,6 +4,7 @@ real `xapian-tcpsrv` processes (Debian's xapian-tools), beside a local one.
 Answers equal one database holding the same posts; a shard server that dies is reported
 with 503, or left out with a warning naming it (`--on-shard-down partial`); a restarted or
 idle-timed-out server is reconnected without a failed request."""
+import json
 import os
 import shutil
 import signal
@@ -13,7 +14,7 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
-from harness import SiteTestCase, free_port, index, query_json, wait_for_port  # noqa: E402
+from harness import QUERY, SiteTestCase, free_port, index, query_json, run, wait_for_port  # noqa: E402
 from http_test import Service  # noqa: E402
 from shards_test import PREFIX_QUERIES, SAME_QUERIES, without_timing  # noqa: E402
 
@@ -101,6 +102,34 @@ class RemoteShards(ShardServers):
         status, _, body = svc.get_json("/api/search?q=search+engine+")
         self.assertEqual(status, 200)
         self.assertEqual(without_timing(body), without_timing(query_json(self.one, "--", "search engine ", check=0)))
+
+    def test_shards_given_as_flags_or_in_the_config_file(self):
+        gen = os.path.join(self.idx, "gen-000001")
+        flags = ["--shard", os.path.join(gen, "shard-0")]
+        for s in self.servers:
+            flags += ["--shard", f"tcp://127.0.0.1:{s.port}"]
+        for q in ("bread ", "search engine ", "tag:cooking"):
+            with self.subTest(q=q):
+                self.assertEqual(without_timing(query_json(self.one, "--", q, check=0)),
+                                 without_timing(json.loads(run([QUERY, "--json", *flags, "--", q], check=0).stdout)))
+        svc = Service(None, *flags, "--rate-limit", "0", "-q")
+        self.addCleanup(svc.stop)
+        status, _, body = svc.get_json("/api/search?q=bread+")
+        self.assertEqual(status, 200)
+        self.assertEqual(without_timing(body), without_timing(query_json(self.one, "--", "bread ", check=0)))
+        config = os.path.join(self.tmp, "serve.yml")
+        with open(config, "w") as f:
+            f.write("shards:\n" + "".join(f"  - {flags[i + 1]}\n" for i in range(0, len(flags), 2)))
+        svc = Service(None, "--config", config, "--rate-limit", "0", "-q")
+        self.addCleanup(svc.stop)
+        self.assertEqual(svc.get_json("/readyz")[2]["documents"], 47)
+        # Mistakes are named.
+        p = run([QUERY, "--json", "--shard", "tcp://127.0.0.1:http", "bread"], check=2)
+        self.assertIn("--shard tcp://127.0.0.1:http: a remote shard is written HOST:PORT", p.stderr)
+        p = run([QUERY, "--json", "--index", self.idx, *flags, "bread"], check=2)
+        self.assertIn("give --index INDEX_DIR or --shard for each shard (not both)", p.stderr)
+        p = run([QUERY, "serve", "--shard", os.path.join(self.tmp, "nothing")], check=2)
+        self.assertIn("neither tcp://HOST:PORT nor an existing database directory", p.stderr)
 
     def test_a_dead_shard_fails_or_is_left_out_as_configured(self):
         strict = Service(self.mixed, "--rate-limit", "0", "-q", "--remote-timeout", "2000")
