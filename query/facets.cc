@@ -39,9 +39,7 @@ class FacetSpy : public Xapian::MatchSpy {
   }
   void operator()(const Xapian::Document& doc, double) override {
     if (table_ != nullptr) {
-      table_->for_each(doc.get_docid(), [this](std::uint32_t field, std::uint32_t id) {
-        if (const int i = index_of_[field]; i >= 0) ++by_id_[static_cast<std::size_t>(i)][id];
-      });
+      count(doc.get_docid());
       return;
     }
     const std::string v = doc.get_value(schema::kSlotFacets);
@@ -53,6 +51,12 @@ class FacetSpy : public Xapian::MatchSpy {
       if (index_of_[field] >= 0 && !values.empty())
         add(counts_[static_cast<std::size_t>(index_of_[field])], values);
     }
+  }
+  // With a table: counts document `docid`'s values.
+  void count(Xapian::docid docid) {
+    table_->for_each(docid, [this](std::uint32_t field, std::uint32_t id) {
+      if (const int i = index_of_[field]; i >= 0) ++by_id_[static_cast<std::size_t>(i)][id];
+    });
   }
   [[nodiscard]] Counts counts(std::size_t i) const {
     if (table_ == nullptr) return {counts_[i].begin(), counts_[i].end()};
@@ -163,25 +167,10 @@ bool direct(const FacetOptions& options, const Xapian::Query& query) {
 // Counts from the facet table over a set of matches.
 std::vector<Counts> count_set(const DocSet& matches, const std::vector<const FacetField*>& fields,
                               const FacetTable& table) {
-  std::array<int, schema::kFacetFields.size()> index_of{-1, -1, -1, -1, -1, -1};
-  std::vector<std::vector<std::size_t>> by_id;
-  for (std::size_t i = 0; i < fields.size(); ++i) {
-    const auto field = static_cast<std::size_t>(fields[i] - schema::kFacetFields.data());
-    index_of[field] = static_cast<int>(i);
-    by_id.emplace_back(table.value_count(field), 0);
-  }
-  matches.for_each([&](Xapian::docid d) {
-    table.for_each(d, [&](std::uint32_t field, std::uint32_t id) {
-      if (const int i = index_of[field]; i >= 0) ++by_id[static_cast<std::size_t>(i)][id];
-    });
-  });
-  std::vector<Counts> out(fields.size());
-  for (std::size_t i = 0; i < fields.size(); ++i) {
-    const auto field = static_cast<std::size_t>(fields[i] - schema::kFacetFields.data());
-    for (std::uint32_t id = 0; id < by_id[i].size(); ++id) {
-      if (by_id[i][id] != 0) out[i].emplace(table.name(field, id), by_id[i][id]);
-    }
-  }
+  FacetSpy spy(fields, &table);
+  matches.for_each([&](Xapian::docid d) { spy.count(d); });
+  std::vector<Counts> out;
+  for (std::size_t i = 0; i < fields.size(); ++i) out.push_back(spy.counts(i));
   return out;
 }
 

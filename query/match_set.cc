@@ -66,10 +66,10 @@ DocSet eval(const Xapian::Database& db, const Q& q, Xapian::docid last) {
     return all_documents(db, last);
   if (op == Q::LEAF_MATCH_NOTHING) return DocSet(last);
   if (op == Q::LEAF_TERM || or_like(op)) {
-    // Terms and unions of terms (a word and its completions) straight into one set.
+    // A term, or a word and its completions: each term's postings straight into one set.
     DocSet out(last);
     if (op == Q::LEAF_TERM) add_postings(out, db, *q.get_terms_begin());
-    for (std::size_t i = 0; i < q.get_num_subqueries() && or_like(op); ++i) {
+    for (std::size_t i = 0; i < q.get_num_subqueries(); ++i) {  // none for a term
       const Q sub = q.get_subquery(i);
       if (sub.get_type() == Q::LEAF_TERM && !(*sub.get_terms_begin()).empty()) {
         add_postings(out, db, *sub.get_terms_begin());

@@ -209,12 +209,13 @@ class CandidateStemmer : public Xapian::StemImplementation {
   // `real` itself when its language's stemmer may change the start of a word.
   static Xapian::Stem wrap(const Xapian::Stem& real, const std::vector<std::string>& needles) {
     static constexpr std::array<std::string_view, 11> kSuffixOnly = {
-        "english",    "porter", "french",  "german",    "spanish", "italian",
-        "portuguese", "dutch",  "swedish", "norwegian", "danish"};
+        "Xapian::Stem(english)",    "Xapian::Stem(porter)",  "Xapian::Stem(french)",
+        "Xapian::Stem(german)",     "Xapian::Stem(spanish)", "Xapian::Stem(italian)",
+        "Xapian::Stem(portuguese)", "Xapian::Stem(dutch)",   "Xapian::Stem(swedish)",
+        "Xapian::Stem(norwegian)",  "Xapian::Stem(danish)"};
     const std::string d = real.get_description();
-    const bool suffix_only = std::any_of(kSuffixOnly.begin(), kSuffixOnly.end(), [&](auto name) {
-      return d == "Xapian::Stem(" + std::string(name) + ")";
-    });
+    const bool suffix_only =
+        std::find(kSuffixOnly.begin(), kSuffixOnly.end(), d) != kSuffixOnly.end();
     return suffix_only ? Xapian::Stem(new CandidateStemmer(real, needles)) : real;
   }
 
@@ -379,9 +380,10 @@ Diagnostics validate_request(const SearchRequest& r) {
 namespace {
 
 // What names the files an open Database reads: the stub's text, and for each database it
-// lists, the (device, inode) of its directory and the text of its own stub if it has one (a
-// shard kept by xapian-replicate, which switches copies by rewriting that). Empty when there
-// is no index.
+// lists, the (device, inode) of its directory and, for an `auto` line (the only kind that
+// can name a stub directory: a shard kept by xapian-replicate, which switches copies by
+// rewriting its stub), the text of its own stub. Empty when there is no index. Read at
+// every lease, so our own `glass` lines cost a stat each and nothing more.
 std::string index_identity(const std::filesystem::path& index_dir) {
   std::string identity = read_stub_text(index_dir);
   for (const auto& [type, where] : parse_stub(identity)) {
@@ -391,8 +393,8 @@ std::string index_identity(const std::filesystem::path& index_dir) {
                                            : index_dir / where;
     struct stat st {};
     if (::stat(path.c_str(), &st) != 0) continue;
-    identity += "\n" + std::to_string(st.st_dev) + ":" + std::to_string(st.st_ino) + "\n" +
-                read_stub_text(path);
+    identity += "\n" + std::to_string(st.st_dev) + ":" + std::to_string(st.st_ino);
+    if (type == "auto") identity += "\n" + read_stub_text(path);
   }
   return identity;
 }

@@ -55,6 +55,16 @@ std::map<std::string, std::size_t> facet_counts(const SearchResponse& r, const s
   return out;
 }
 
+// The one hit of `q`, typed in full.
+Hit only_hit(Searcher& s, const std::string& q) {
+  SearchRequest r;
+  r.q = q;
+  r.partial = false;
+  const SearchResponse resp = s.search(r);
+  REQUIRE(resp.hits.size() == 1);
+  return resp.hits[0];
+}
+
 // An index of a Jekyll site holding one post with `text`, built in `tmp`.
 std::filesystem::path index_one_post(const testing::TempDir& tmp, const std::string& text) {
   const auto site = tmp.path() / "site";
@@ -387,12 +397,7 @@ TEST_CASE("searcher: sections whose words stem differently from their spelling g
                                          {"loves", "loving", "Fond"},
                                          {"city", "cities", "Cheerful"}}) {
     INFO(q);
-    SearchRequest r;
-    r.q = q;
-    r.partial = false;
-    const SearchResponse resp = s.search(r);
-    REQUIRE(resp.hits.size() == 1);
-    const Hit& h = resp.hits[0];
+    const Hit h = only_hit(s, q);
     CHECK(h.snippet_html.find(std::string("<mark>") + word + "</mark>") != std::string::npos);
     REQUIRE(h.sections.size() == 1);
     CHECK(h.sections[0].heading == heading);
@@ -417,14 +422,9 @@ TEST_CASE("searcher: snippets highlight words whose stems are not their prefixes
                                 {"early", "early"},
                                 {"light", "light"}}) {
     INFO(q);
-    SearchRequest r;
-    r.q = q;
-    r.partial = false;
-    const SearchResponse resp = s.search(r);
-    REQUIRE(resp.hits.size() == 1);
-    CHECK(resp.hits[0].snippet_html.find(std::string("<mark>") + word + "</mark>") !=
-          std::string::npos);
-    CHECK(resp.hits[0].snippet_html.find("<mark>clear</mark>") == std::string::npos);
+    const Hit h = only_hit(s, q);
+    CHECK(h.snippet_html.find(std::string("<mark>") + word + "</mark>") != std::string::npos);
+    CHECK(h.snippet_html.find("<mark>clear</mark>") == std::string::npos);
   }
   SearchRequest r;
   r.q = "sky";
