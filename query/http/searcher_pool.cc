@@ -17,12 +17,16 @@ SearcherPool::Lease SearcherPool::acquire() {
   std::unique_ptr<Searcher> s;
   {
     std::unique_lock<std::mutex> lock(mutex_);
-    freed_.wait(lock, [this] { return !idle_.empty() || live_ < max_searchers_; });
-    if (!idle_.empty()) {
+    if (waiting_.empty() && !idle_.empty()) {
       s = std::move(idle_.back());
       idle_.pop_back();
-    } else {
+    } else if (waiting_.empty() && live_ < max_searchers_) {
       ++live_;
+    } else {
+      Waiter me;
+      waiting_.push_back(&me);
+      me.served.wait(lock, [&] { return me.ready; });
+      s = std::move(me.searcher);  // null: a place to open one in (live_ already counts it)
     }
   }
   if (!s) return Lease(*this, open_searcher());
@@ -44,16 +48,27 @@ std::size_t SearcherPool::reopen_count() const {
   return reopens_;
 }
 
+std::size_t SearcherPool::waiting() const {
+  const std::lock_guard<std::mutex> lock(mutex_);
+  return waiting_.size();
+}
+
 void SearcherPool::give_back(std::unique_ptr<Searcher> searcher) {
-  {
-    const std::lock_guard<std::mutex> lock(mutex_);
-    if (searcher && !searcher->broken()) {
-      idle_.push_back(std::move(searcher));
-    } else {
-      --live_;
-    }
+  const bool usable = searcher && !searcher->broken();
+  std::unique_ptr<Searcher> dropped;  // destroyed outside the lock
+  const std::lock_guard<std::mutex> lock(mutex_);
+  if (!usable) dropped = std::move(searcher);
+  if (!waiting_.empty()) {
+    Waiter* next = waiting_.front();
+    waiting_.pop_front();
+    next->searcher = std::move(searcher);  // null when dropped: the waiter opens a new one
+    next->ready = true;
+    next->served.notify_one();  // under the lock: `next` lives on its thread's stack
+  } else if (usable) {
+    idle_.push_back(std::move(searcher));
+  } else {
+    --live_;
   }
-  freed_.notify_one();
 }
 
 }  // namespace postsearch::http

@@ -4,12 +4,17 @@
 // and memory), so a request waits for one while that many are busy. Connection threads
 // can outnumber searchers many times over. Each searcher is refreshed when it is leased;
 // one that fails (or reports itself broken()) is dropped, so that the next request opens
-// the index anew.
+// the index anew. Waiting requests are served first come, first served: a searcher given
+// back goes straight to the oldest waiter, so a request that has waited longest is never
+// overtaken by one that just arrived (a condition variable's wake-ups are unordered, and
+// that disorder was the service's latency tail under load).
 // Thread-safe.
 #pragma once
 
 #include <algorithm>
 #include <condition_variable>
+#include <cstddef>
+#include <deque>
 #include <filesystem>
 #include <memory>
 #include <mutex>
@@ -57,7 +62,18 @@ class SearcherPool {
   // Counts reopen() calls that saw a change, for /metrics.
   [[nodiscard]] std::size_t reopen_count() const;
 
+  // Requests waiting for a searcher now (for tests).
+  [[nodiscard]] std::size_t waiting() const;
+
  private:
+  // A request waiting in line: give_back() hands it a searcher, or (null) the place of one
+  // that was dropped, which it then opens itself.
+  struct Waiter {
+    std::condition_variable served;
+    std::unique_ptr<Searcher> searcher;
+    bool ready = false;
+  };
+
   // Returns a searcher to the idle list, or (null or broken) frees its place.
   void give_back(std::unique_ptr<Searcher> searcher);
   [[nodiscard]] std::unique_ptr<Searcher> open_searcher();
@@ -67,7 +83,7 @@ class SearcherPool {
   std::shared_ptr<FacetTableCache> facet_tables_;  // one decoded facet table for all searchers
   OpenOptions open_options_;
   mutable std::mutex mutex_;
-  std::condition_variable freed_;
+  std::deque<Waiter*> waiting_;  // oldest first
   std::vector<std::unique_ptr<Searcher>> idle_;
   std::size_t live_ = 0;  // searchers in existence, leased or idle
   std::size_t reopens_ = 0;
