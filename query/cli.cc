@@ -152,7 +152,7 @@ int run_search(Searcher& s, CliOptions& o, CliStreams io) {
   }
   const SearchResponse r = s.search(o.request);
   if (o.json) {
-    io.out << dump_json(to_json(r), 2) << "\n";
+    io.out << search_json(r, 2) << "\n";
   } else {
     print_search(io.out, r, io.out_is_terminal);
   }
@@ -180,7 +180,7 @@ int run_other(Searcher& s, const CliOptions& o, CliStreams io) {
       return 2;
     }
     if (o.json) {
-      io.out << dump_json(related_json(o.related, *hits), 2) << "\n";
+      io.out << related_json(o.related, *hits, 2) << "\n";
     } else {
       for (const auto& h : *hits) print_hit(io.out, h, io.out_is_terminal);
     }

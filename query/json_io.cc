@@ -1,66 +1,213 @@
 #include "query/json_io.h"
 
+#include <algorithm>
+#include <string_view>
 #include <utility>
+
+#include "common/text.h"
 
 namespace postsearch {
 
 using nlohmann::json;
 
-json to_json(const Hit& h) {
-  json sections = json::array();
-  for (const auto& s : h.sections) {
-    sections.push_back({{"heading", s.heading},
-                        {"anchor", s.anchor},
-                        {"url", s.url},
-                        {"snippet_html", s.snippet_html}});
+namespace {
+
+// Appends `s` as a JSON string, escaped as nlohmann::json escapes it.
+void put(std::string& out, std::string_view s) {
+  if (!text::is_valid_utf8(s)) {  // rare: let nlohmann replace the bad bytes its way
+    out += dump_json(json(std::string(s)));
+    return;
   }
-  json out = {
-      {"rank", h.rank},
-      {"id", h.id},
-      {"url", h.url},
-      {"title", h.title},
-      {"date", h.date.empty() ? json(nullptr) : json(h.date)},
-      {"authors", h.authors},
-      {"tags", h.tags},
-      {"categories", h.categories},
-      {"description", h.description},
-      {"lang", h.lang},
-      {"title_html", h.title_html},
-      {"snippet_html", h.snippet_html},
-      {"sections", std::move(sections)},
-      {"score", h.score},
-  };
-  if (h.explain) out["explain"] = *h.explain;
-  return out;
+  static constexpr char kHex[] = "0123456789abcdef";
+  out += '"';
+  std::size_t run = 0;  // start of the bytes not yet copied
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (c >= 0x20 && c != '"' && c != '\\') continue;
+    out.append(s.substr(run, i - run));
+    run = i + 1;
+    switch (c) {
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\b':
+        out += "\\b";
+        break;
+      case '\f':
+        out += "\\f";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      default:
+        out += "\\u00";
+        out += kHex[c >> 4];
+        out += kHex[c & 0xF];
+    }
+  }
+  out.append(s.substr(run));
+  out += '"';
 }
 
-json to_json(const SearchResponse& r) {
-  json hits = json::array();
-  for (const auto& h : r.hits) hits.push_back(to_json(h));
-  json facets = json::object();
-  for (const auto& f : r.facets) {
-    json values = json::array();
-    for (const auto& v : f.values)
-      values.push_back({{"value", v.value}, {"count", v.count}, {"selected", v.selected}});
-    facets[f.name] = {{"values", std::move(values)}, {"other_values", f.other_values}};
+void put(std::string& out, bool b) { out += b ? "true" : "false"; }
+void put(std::string& out, int n) { out += std::to_string(n); }
+void put(std::string& out, std::size_t n) { out += std::to_string(n); }
+void put(std::string& out, double d) { out += json(d).dump(); }
+
+void put(std::string& out, const SectionHit& s);
+void put(std::string& out, const Hit& h);
+void put(std::string& out, const FacetValue& v);
+void put(std::string& out, const Facet& f);
+void put(std::string& out, const std::vector<Facet>& facets);
+void put(std::string& out, const Total& t);
+
+template <typename T>
+void put(std::string& out, const std::vector<T>& list) {
+  out += '[';
+  for (std::size_t i = 0; i < list.size(); ++i) {
+    if (i > 0) out += ',';
+    put(out, list[i]);
   }
-  return {
-      {"query", r.query},
-      {"did_you_mean", r.did_you_mean.empty() ? json(nullptr) : json(r.did_you_mean)},
-      {"corrected", r.corrected},
-      {"relaxed", r.relaxed},
-      {"total",
-       {{"estimate", r.total.estimate},
-        {"lower_bound", r.total.lower},
-        {"upper_bound", r.total.upper},
-        {"exact", r.total.exact}}},
-      {"page", r.page},
-      {"per_page", r.per_page},
-      {"hits", std::move(hits)},
-      {"facets", std::move(facets)},
-      {"warnings", r.warnings},
-      {"took_ms", r.took_ms},
-  };
+  out += ']';
+}
+
+// `"name":value` pairs of one object, written in the order given (alphabetical).
+class Object {
+ public:
+  explicit Object(std::string& out) : out_(out) { out_ += '{'; }
+  ~Object() { out_ += '}'; }
+  Object(const Object&) = delete;
+  Object& operator=(const Object&) = delete;
+  // Writes the key; the caller writes the value next.
+  std::string& key(std::string_view name) {
+    if (!first_) out_ += ',';
+    first_ = false;
+    put(out_, name);
+    out_ += ':';
+    return out_;
+  }
+  template <typename T>
+  void field(std::string_view name, const T& value) {
+    put(key(name), value);
+  }
+  // A string, or null when empty.
+  void string_or_null(std::string_view name, const std::string& value) {
+    if (value.empty()) {
+      key(name) += "null";
+    } else {
+      field(name, value);
+    }
+  }
+
+ private:
+  std::string& out_;
+  bool first_ = true;
+};
+
+void put(std::string& out, const SectionHit& s) {
+  Object o(out);
+  o.field("anchor", s.anchor);
+  o.field("heading", s.heading);
+  o.field("snippet_html", s.snippet_html);
+  o.field("url", s.url);
+}
+
+void put(std::string& out, const Hit& h) {
+  Object o(out);
+  o.field("authors", h.authors);
+  o.field("categories", h.categories);
+  o.string_or_null("date", h.date);
+  o.field("description", h.description);
+  if (h.explain) o.key("explain") += dump_json(*h.explain);
+  o.field("id", h.id);
+  o.field("lang", h.lang);
+  o.field("rank", h.rank);
+  o.field("score", h.score);
+  o.field("sections", h.sections);
+  o.field("snippet_html", h.snippet_html);
+  o.field("tags", h.tags);
+  o.field("title", h.title);
+  o.field("title_html", h.title_html);
+  o.field("url", h.url);
+}
+
+void put(std::string& out, const Facet& f) {
+  Object o(out);
+  o.field("other_values", f.other_values);
+  o.field("values", f.values);
+}
+
+void put(std::string& out, const FacetValue& v) {
+  Object o(out);
+  o.field("count", v.count);
+  o.field("selected", v.selected);
+  o.field("value", v.value);
+}
+
+void put(std::string& out, const std::vector<Facet>& facets) {
+  std::vector<const Facet*> sorted;
+  for (const auto& f : facets) sorted.push_back(&f);
+  std::stable_sort(sorted.begin(), sorted.end(),
+                   [](const Facet* a, const Facet* b) { return a->name < b->name; });
+  Object o(out);
+  for (std::size_t i = 0; i < sorted.size(); ++i) {
+    // A repeated name: the last one, as an object assigned twice keeps it.
+    if (i + 1 < sorted.size() && sorted[i + 1]->name == sorted[i]->name) continue;
+    o.field(sorted[i]->name, *sorted[i]);
+  }
+}
+
+void put(std::string& out, const Total& t) {
+  Object o(out);
+  o.field("estimate", t.estimate);
+  o.field("exact", t.exact);
+  o.field("lower_bound", t.lower);
+  o.field("upper_bound", t.upper);
+}
+
+std::string indented(std::string one_line, int indent) {
+  return indent < 0 ? one_line : dump_json(json::parse(one_line), indent);
+}
+
+}  // namespace
+
+std::string search_json(const SearchResponse& r, int indent) {
+  std::string out;
+  out.reserve(4096 + r.hits.size() * 2048);
+  {
+    Object o(out);
+    o.field("corrected", r.corrected);
+    o.string_or_null("did_you_mean", r.did_you_mean);
+    o.field("facets", r.facets);
+    o.field("hits", r.hits);
+    o.field("page", r.page);
+    o.field("per_page", r.per_page);
+    o.field("query", r.query);
+    o.field("relaxed", r.relaxed);
+    o.field("took_ms", r.took_ms);
+    o.field("total", r.total);
+    o.field("warnings", r.warnings);
+  }
+  return indented(std::move(out), indent);
+}
+
+std::string related_json(const std::string& id, const std::vector<Hit>& hits, int indent) {
+  std::string out;
+  {
+    Object o(out);
+    o.field("hits", hits);
+    o.field("id", id);
+  }
+  return indented(std::move(out), indent);
 }
 
 json to_json(const SuggestResponse& r) {
@@ -101,12 +248,6 @@ json to_json(const IndexInfo& i) {
   return {{"documents", i.documents},       {"schema_version", i.schema_version},
           {"generation", i.generation},     {"revision", i.revision},
           {"default_lang", i.default_lang}, {"indexed_at", i.indexed_at}};
-}
-
-json related_json(const std::string& id, const std::vector<Hit>& hits) {
-  json arr = json::array();
-  for (const auto& h : hits) arr.push_back(to_json(h));
-  return {{"id", id}, {"hits", arr}};
 }
 
 json error_json(const std::string& code, const std::string& message, const std::string& param) {

@@ -10,6 +10,7 @@
 #include <ctime>
 #include <fstream>
 #include <mutex>
+#include <optional>
 #include <ostream>
 #include <regex>
 #include <sstream>
@@ -466,9 +467,13 @@ void Server::Impl::search(const httplib::Request& req, httplib::Response& res,
     send_error(res, 400, e->param + ": " + e->message, e->param);
     return;
   }
-  auto searcher = acquire();
-  if (not_modified(req, res, searcher)) return;
-  res.set_content(dump_json(to_json(searcher->search(std::get<SearchRequest>(parsed)))), kJson);
+  std::optional<SearchResponse> answer;
+  {
+    auto searcher = acquire();
+    if (not_modified(req, res, searcher)) return;
+    answer = searcher->search(std::get<SearchRequest>(parsed));
+  }  // the searcher goes back before the answer is written out, to the next request in line
+  res.set_content(search_json(*answer), kJson);
 }
 
 void Server::Impl::suggest(const httplib::Request& req, httplib::Response& res) {
@@ -504,7 +509,7 @@ void Server::Impl::related(const httplib::Request& req, httplib::Response& res) 
   if (not_modified(req, res, searcher)) return;
   const auto hits = searcher->related(id, count);
   if (!hits) return send_error(res, 404, "no post with id " + text::truncate_utf8(id, 200), "id");
-  res.set_content(dump_json(related_json(id, *hits)), kJson);
+  res.set_content(related_json(id, *hits), kJson);
 }
 
 void Server::Impl::post(const httplib::Request& req, httplib::Response& res) {
