@@ -16,6 +16,7 @@
 #include "common/index_layout.h"
 #include "common/schema.h"
 #include "common/text.h"
+#include "query/expand.h"
 #include "query/facet_table.h"
 #include "query/facets.h"
 #include "query/filters.h"
@@ -538,19 +539,17 @@ Xapian::Query Searcher::with_feedback(const Xapian::Query& query) {
   fb.set_query(query);
   const Xapian::MSet top = fb.get_mset(0, kFeedbackDocs);
   if (top.empty()) return query;
-  Xapian::RSet rset;
-  for (auto it = top.begin(); it != top.end(); ++it) rset.add_document(*it);
-  struct Stems : Xapian::ExpandDecider {
-    bool operator()(const std::string& t) const override {
-      return t.size() > 3 && t[0] == 'Z' && t[1] >= 'a' && t[1] <= 'z';
-    }
-  } stems;
-  // Exact term frequencies: over shards Xapian otherwise estimates them from the shards
-  // holding the chosen posts, and the words chosen would differ from one database's.
-  const Xapian::ESet eset =
-      fb.get_eset(kFeedbackTerms, rset, Xapian::Enquire::USE_EXACT_TERMFREQ, &stems);
+  std::vector<Xapian::docid> posts;
+  for (auto it = top.begin(); it != top.end(); ++it) posts.push_back(*it);
+  ExpandOptions eo;
+  eo.prefix = "Z";  // word stems: no field copies, no filters
+  eo.accept = [](const std::string& t) { return t.size() > 3 && t[1] >= 'a' && t[1] <= 'z'; };
+  eo.query = query;
+  eo.count = kFeedbackTerms;
+  // Exact term frequencies: over shards Xapian's own expansion estimates them from the
+  // shards holding the chosen posts, and the words chosen would differ from one database's.
   std::vector<Xapian::Query> extra;
-  for (auto t = eset.begin(); t != eset.end(); ++t) extra.emplace_back(*t);
+  for (const auto& t : expand_terms(db_, posts, eo)) extra.emplace_back(t);
   if (extra.empty()) return query;
   return {Xapian::Query::OP_OR, query,
           Xapian::Query(Xapian::Query::OP_SCALE_WEIGHT,

@@ -1,0 +1,39 @@
+// Query expansion terms from a few posts (pseudo relevance feedback): the terms that best
+// tell those posts from the rest of the index, ranked as Xapian's Enquire::get_eset ranks
+// them with its default scheme (TradEWeight, k = 1) and exact term frequencies.
+//
+// get_eset looks up the frequency of every term of the posts its decider accepts (three
+// thousand for five posts of a thousand words), and that was most of a long question's
+// cost. A term's weight falls as its frequency rises and its frequency is at least the
+// number of the posts holding it, so the weight at that frequency bounds it: terms are
+// taken best bound first, and once `count` terms are found those whose bound cannot beat
+// the weakest are never looked up. Same terms, same order as get_eset (unit-tested); a
+// term whose weight is not a number (possible only when nearly every post holds it) is
+// left out rather than ranked.
+//
+// Errors: Xapian exceptions propagate. Threads: uses the caller's Database (not
+// thread-safe, as Xapian's).
+#pragma once
+
+#include <xapian.h>
+
+#include <functional>
+#include <set>
+#include <string>
+#include <vector>
+
+namespace postsearch {
+
+struct ExpandOptions {
+  std::string prefix;                              // only terms that start with it
+  std::function<bool(const std::string&)> accept;  // and that it accepts (empty: all)
+  Xapian::Query query;           // its terms are left out, as get_eset leaves out its query's
+  Xapian::termcount count = 10;  // terms wanted
+};
+
+// Best first. `posts` are distinct document ids of `db`.
+[[nodiscard]] std::vector<std::string> expand_terms(const Xapian::Database& db,
+                                                    const std::vector<Xapian::docid>& posts,
+                                                    const ExpandOptions& options);
+
+}  // namespace postsearch
