@@ -1,5 +1,6 @@
 // Facet values of every post, decoded once per index revision: for each document id, the
-// small integer ids of its tags, authors, categories, year, month and language. Counting
+// small integer ids of its tags, authors, categories, year, month and language; and the
+// revision's cache of posting bitmaps (query/match_set.h), which lives and dies with it. Counting
 // facets over a large match set then costs an array walk per match instead of reading and
 // splitting the document's facets value (see encode_facets in common/document.h).
 //
@@ -21,6 +22,7 @@
 #include <vector>
 
 #include "common/schema.h"
+#include "query/match_set.h"
 
 namespace postsearch {
 
@@ -42,6 +44,8 @@ class FacetTable {
   [[nodiscard]] const std::string& name(std::size_t field, std::uint32_t id) const {
     return names_[field][id];
   }
+  // The posting bitmaps of this revision's common terms (filled as searches read them).
+  [[nodiscard]] PostingCache& postings() const { return postings_; }
 
  private:
   static constexpr std::uint32_t kIdBits = 24;
@@ -49,6 +53,7 @@ class FacetTable {
   std::vector<std::uint32_t> offsets_;  // docid -> first entry in ids_; size lastdocid + 2
   std::vector<std::uint32_t> ids_;      // field << kIdBits | value id
   std::vector<std::string> names_[kFields];
+  mutable PostingCache postings_;  // a memo, thread-safe: not part of the table's value
 };
 
 class FacetTableCache {

@@ -36,6 +36,24 @@ std::size_t DocSet::count() const {
   return n;
 }
 
+std::shared_ptr<const DocSet> PostingCache::find(const std::string& term) const {
+  const std::lock_guard<std::mutex> lock(mutex_);
+  const auto it = sets_.find(term);
+  return it == sets_.end() ? nullptr : it->second;
+}
+
+void PostingCache::insert(const std::string& term, std::shared_ptr<const DocSet> set) {
+  const std::lock_guard<std::mutex> lock(mutex_);
+  const std::size_t cost = set->bytes() + term.size() + 64;  // the set, its key, the node
+  if (bytes_ + cost > max_bytes_) return;
+  if (sets_.emplace(term, std::move(set)).second) bytes_ += cost;
+}
+
+std::size_t PostingCache::bytes() const {
+  const std::lock_guard<std::mutex> lock(mutex_);
+  return bytes_;
+}
+
 namespace {
 
 // The subqueries whose matches count: all of them, or AND_MAYBE's first (the others only
@@ -54,34 +72,60 @@ DocSet all_documents(const Xapian::Database& db, Xapian::docid last) {
   return s;
 }
 
-void add_postings(DocSet& s, const Xapian::Database& db, const std::string& term) {
-  for (auto p = db.postlist_begin(term); p != db.postlist_end(term); ++p) s.add(*p);
+// What eval() reads from: the database, and the revision's cache when there is one.
+struct Source {
+  const Xapian::Database& db;
+  PostingCache* cache;
+  Xapian::docid last;
+};
+
+void add_postings(DocSet& s, const Source& src, const std::string& term) {
+  if (src.cache == nullptr) {
+    for (auto p = src.db.postlist_begin(term); p != src.db.postlist_end(term); ++p) s.add(*p);
+    return;
+  }
+  // (A set of another size would be another revision's: not used.)
+  if (const auto hit = src.cache->find(term); hit && hit->bytes() == s.bytes()) {
+    s.unite(*hit);
+    return;
+  }
+  std::vector<Xapian::docid> ids;
+  for (auto p = src.db.postlist_begin(term); p != src.db.postlist_end(term); ++p) ids.push_back(*p);
+  if (ids.size() < PostingCache::min_postings(src.last)) {
+    for (const Xapian::docid d : ids) s.add(d);
+    return;
+  }
+  auto set = std::make_shared<DocSet>(src.last);
+  for (const Xapian::docid d : ids) set->add(d);
+  s.unite(*set);
+  src.cache->insert(term, std::move(set));
 }
 
 bool or_like(Q::op op) { return op == Q::OP_OR || op == Q::OP_SYNONYM || op == Q::OP_MAX; }
 
-DocSet eval(const Xapian::Database& db, const Q& q, Xapian::docid last) {
+DocSet eval(const Source& src, const Q& q) {
+  const Xapian::docid last = src.last;
   const Q::op op = q.get_type();
   if (op == Q::LEAF_MATCH_ALL || (op == Q::LEAF_TERM && (*q.get_terms_begin()).empty()))
-    return all_documents(db, last);
+    return all_documents(src.db, last);
   if (op == Q::LEAF_MATCH_NOTHING) return DocSet(last);
   if (op == Q::LEAF_TERM || or_like(op)) {
     // A term, or a word and its completions: each term's postings straight into one set.
     DocSet out(last);
-    if (op == Q::LEAF_TERM) add_postings(out, db, *q.get_terms_begin());
+    if (op == Q::LEAF_TERM) add_postings(out, src, *q.get_terms_begin());
     for (std::size_t i = 0; i < q.get_num_subqueries(); ++i) {  // none for a term
       const Q sub = q.get_subquery(i);
       if (sub.get_type() == Q::LEAF_TERM && !(*sub.get_terms_begin()).empty()) {
-        add_postings(out, db, *sub.get_terms_begin());
+        add_postings(out, src, *sub.get_terms_begin());
       } else {
-        out.unite(eval(db, sub, last));
+        out.unite(eval(src, sub));
       }
     }
     return out;
   }
-  DocSet out = eval(db, q.get_subquery(0), last);
+  DocSet out = eval(src, q.get_subquery(0));
   for (std::size_t i = 1; i < counted_subqueries(q); ++i) {
-    const DocSet next = eval(db, q.get_subquery(i), last);
+    const DocSet next = eval(src, q.get_subquery(i));
     if (op == Q::OP_AND_NOT) {
       out.subtract(next);
     } else if (op == Q::OP_XOR) {
@@ -121,9 +165,9 @@ bool match_set_supported(const Q& q) {
   return true;
 }
 
-std::optional<DocSet> match_set(const Xapian::Database& db, const Q& q) {
+std::optional<DocSet> match_set(const Xapian::Database& db, const Q& q, PostingCache* cache) {
   if (!match_set_supported(q)) return std::nullopt;
-  return eval(db, q, db.get_lastdocid());
+  return eval(Source{db, cache, db.get_lastdocid()}, q);
 }
 
 }  // namespace postsearch

@@ -8,14 +8,26 @@
 // AND_MAYBE's optional side) supported() is false and match_set() returns nullopt: the
 // caller counts with a match spy instead.
 //
+// A PostingCache keeps the bitmaps of terms that many posts hold, so that a common word's
+// postings are read once per index revision rather than by every search that has it (they
+// were half of counting a page's facets). Its owner drops it with its revision (it lives in
+// the FacetTable of that revision). Bounded by bytes: once full it keeps what it has, and
+// the first terms to fill it are the frequent ones a stream of searches meets early.
+//
 // Errors: Xapian exceptions from reading posting lists propagate. Threads: a DocSet is a
-// plain value; match_set() uses the caller's Database (not thread-safe, as Xapian's).
+// plain value; match_set() uses the caller's Database (not thread-safe, as Xapian's);
+// PostingCache is safe from any thread.
 #pragma once
 
 #include <xapian.h>
 
+#include <algorithm>
 #include <cstdint>
+#include <memory>
+#include <mutex>
 #include <optional>
+#include <string>
+#include <unordered_map>
 #include <vector>
 
 namespace postsearch {
@@ -31,6 +43,7 @@ class DocSet {
   void subtract(const DocSet& o);
   void symmetric_difference(const DocSet& o);
   [[nodiscard]] std::size_t count() const;
+  [[nodiscard]] std::size_t bytes() const { return words_.size() * sizeof(std::uint64_t); }
 
   // Calls f(docid) for each document in the set, in increasing order.
   template <typename F>
@@ -46,11 +59,36 @@ class DocSet {
   std::vector<std::uint64_t> words_;
 };
 
+class PostingCache {
+ public:
+  static constexpr std::size_t kDefaultBytes = 32U << 20;
+  // Terms in fewer posts are read each time: reading them costs less than a walk over a
+  // bitmap of every post would save, and the cache stays small (the common words only).
+  [[nodiscard]] static std::size_t min_postings(Xapian::docid last) {
+    return std::max<std::size_t>(64, last / 32);
+  }
+
+  explicit PostingCache(std::size_t max_bytes = kDefaultBytes) : max_bytes_(max_bytes) {}
+
+  [[nodiscard]] std::shared_ptr<const DocSet> find(const std::string& term) const;
+  // Keeps `set` as the postings of `term` unless that would pass the bound.
+  void insert(const std::string& term, std::shared_ptr<const DocSet> set);
+  [[nodiscard]] std::size_t bytes() const;
+
+ private:
+  mutable std::mutex mutex_;
+  std::unordered_map<std::string, std::shared_ptr<const DocSet>> sets_;
+  std::size_t bytes_ = 0;
+  std::size_t max_bytes_;
+};
+
 // Whether match_set() can evaluate `query` (see the operators above).
 [[nodiscard]] bool match_set_supported(const Xapian::Query& query);
 
 // The documents of `db` that `query` matches; nullopt when !match_set_supported(query).
+// `cache` (optional) must belong to the revision `db` has open.
 [[nodiscard]] std::optional<DocSet> match_set(const Xapian::Database& db,
-                                              const Xapian::Query& query);
+                                              const Xapian::Query& query,
+                                              PostingCache* cache = nullptr);
 
 }  // namespace postsearch

@@ -310,6 +310,8 @@ TEST_CASE("match set: the documents Xapian's matcher matches, from posting lists
   }
   for (int i = 10; i <= 200; i += 10) db.delete_document(static_cast<Xapian::docid>(i));  // gaps
   const Q d2("d2"), d3("d3"), d5("d5"), d7("d7");
+  PostingCache cache_of_common;
+  PostingCache too_small(16);
   const std::vector<Q> supported = {
       d2,
       Q::MatchAll,
@@ -342,7 +344,22 @@ TEST_CASE("match set: the documents Xapian's matcher matches, from posting lists
     set->for_each([&](Xapian::docid d) { got.push_back(d); });
     CHECK(got == expected);
     CHECK(set->count() == expected.size());
+    // With a revision's cache of common terms' bitmaps: the same set, cold and warm, and a
+    // cache too small to keep anything changes nothing either.
+    for (PostingCache* cache : {&cache_of_common, &cache_of_common, &too_small}) {
+      const std::optional<DocSet> cached = match_set(db, q, cache);
+      REQUIRE(cached);
+      std::vector<Xapian::docid> again;
+      cached->for_each([&](Xapian::docid d) { again.push_back(d); });
+      CHECK(again == expected);
+    }
   }
+  // d2 (90 posts) is kept; d3, d5, d7 hold too few to be worth a bitmap.
+  CHECK(cache_of_common.find("d2") != nullptr);
+  CHECK(cache_of_common.find("d5") == nullptr);
+  CHECK(cache_of_common.bytes() > 0);
+  CHECK(too_small.bytes() == 0);
+  CHECK(too_small.find("d2") == nullptr);
   for (const Q& q :
        {Q(Q::OP_PHRASE, d2, d3), Q(Q::OP_VALUE_GE, 0, "5"), Q(Q::OP_OR, d2, Q(Q::OP_NEAR, d2, d3)),
         Q(Q::OP_WILDCARD, "d"), Q(Q::OP_ELITE_SET, d2, d3)}) {
