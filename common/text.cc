@@ -2,7 +2,9 @@
 
 #include <utf8proc.h>
 
+#include <cstdint>
 #include <cstdlib>
+#include <cstring>
 #include <memory>
 
 namespace postsearch::text {
@@ -70,6 +72,26 @@ std::string fold_case(std::string_view input) {
   if (n < 0) return valid;
   std::unique_ptr<utf8proc_uint8_t, decltype(&std::free)> owner(folded, &std::free);
   return {reinterpret_cast<const char*>(folded), static_cast<std::size_t>(n)};
+}
+
+void ascii_lower(std::string& text) {
+  constexpr std::uint64_t kOnes = 0x0101010101010101ULL;
+  std::size_t i = 0;
+  for (; i + 8 <= text.size(); i += 8) {
+    std::uint64_t x = 0;
+    std::memcpy(&x, text.data() + i, 8);
+    // Per byte, on its low seven bits (no carry leaves a byte): bit 7 of at_least_a is set
+    // from 'A' up, of above_z from past 'Z'; bytes with bit 7 set are not ASCII.
+    const std::uint64_t low7 = x & (0x7F * kOnes);
+    const std::uint64_t at_least_a = low7 + (0x80 - 'A') * kOnes;
+    const std::uint64_t above_z = low7 + (0x80 - 'Z' - 1) * kOnes;
+    const std::uint64_t upper = at_least_a & ~above_z & ~x & (0x80 * kOnes);
+    x |= upper >> 2;  // 0x80 >> 2 == 0x20, the case bit
+    std::memcpy(text.data() + i, &x, 8);
+  }
+  for (; i < text.size(); ++i) {
+    if (text[i] >= 'A' && text[i] <= 'Z') text[i] = static_cast<char>(text[i] - 'A' + 'a');
+  }
 }
 
 std::string trim(std::string_view input) {

@@ -22,6 +22,10 @@ struct Utf8Repair {
 // repaired first.
 [[nodiscard]] std::string fold_case(std::string_view input);
 
+// A-Z to a-z in place; every other byte (UTF-8 sequences included) unchanged. Eight bytes
+// at a time: it lower-cases every section of every hit for the excerpt search.
+void ascii_lower(std::string& text);
+
 [[nodiscard]] std::string trim(std::string_view input);
 [[nodiscard]] std::string collapse_whitespace(std::string_view input);
 

@@ -151,9 +151,7 @@ std::size_t first_match(std::string_view text, const std::vector<std::string>& n
   // Lower-cased once, then searched with string_view::find (memchr and memcmp underneath):
   // a fraction of a character-by-character search per needle.
   std::string lowered(text);
-  for (char& c : lowered) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
+  text::ascii_lower(lowered);
   std::size_t first = std::string_view::npos;
   for (const auto& n : needles) {
     const std::string_view before = std::string_view(lowered).substr(0, first);
