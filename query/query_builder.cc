@@ -307,7 +307,13 @@ std::optional<ParsedQuery> QueryBuilder::parse_typing(const std::string& text, u
   return out;
 }
 
-Xapian::Query QueryBuilder::completions(const std::string& prefix) const {
+Xapian::Query QueryBuilder::completions(const std::string& prefix) {
+  if (const auto it = completions_.find(prefix); it != completions_.end()) return it->second;
+  if (completions_.size() >= kMaxRemembered) completions_.clear();
+  return completions_.emplace(prefix, find_completions(prefix)).first->second;
+}
+
+Xapian::Query QueryBuilder::find_completions(const std::string& prefix) const {
   std::vector<std::pair<Xapian::doccount, std::string>> found;
   for (auto t = db_.allterms_begin(prefix); t != db_.allterms_end(prefix); ++t) {
     found.emplace_back(t.get_termfreq(), *t);

@@ -13,6 +13,7 @@
 #include <set>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 namespace postsearch {
@@ -70,8 +71,10 @@ class QueryBuilder {
   std::optional<ParsedQuery> parse_typing(const std::string& text, unsigned flags,
                                           Xapian::Query::op op,
                                           const std::vector<std::string>& warnings);
-  // The most frequent words of the index that start with `prefix`, as one OP_SYNONYM.
-  [[nodiscard]] Xapian::Query completions(const std::string& prefix) const;
+  // The most frequent words of the index that start with `prefix`, as one OP_SYNONYM;
+  // remembered (the builder lives for one revision of the index: see Searcher::refresh).
+  [[nodiscard]] Xapian::Query completions(const std::string& prefix);
+  [[nodiscard]] Xapian::Query find_completions(const std::string& prefix) const;
 
   [[nodiscard]] bool has_unknown_word(const std::string& text) const;
   [[nodiscard]] bool last_word_has_synonyms(const std::string& text) const;
@@ -85,6 +88,10 @@ class QueryBuilder {
   bool has_synonyms_ = false;         // the index has a synonym table
   Xapian::Stem stemmer_;
   std::string lang_;
+  // Completions by prefix: a short prefix walks thousands of terms of the index, and the
+  // words people type recur. Emptied when it reaches kMaxRemembered.
+  static constexpr std::size_t kMaxRemembered = 1024;
+  std::unordered_map<std::string, Xapian::Query> completions_;
 };
 
 }  // namespace postsearch

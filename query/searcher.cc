@@ -440,7 +440,9 @@ bool Searcher::refresh() {
     return true;
   }
   try {
-    return db_.reopen();
+    if (!db_.reopen()) return false;
+    builders_.clear();  // what they remember (completions, synonyms) was the old revision's
+    return true;
   } catch (const Xapian::Error&) {
     if (!remote_) throw;
     open();  // a remote shard's connection is gone: connect anew (see with_retry)

@@ -449,3 +449,34 @@ TEST_CASE("searcher: snippets highlight words whose stems are not their prefixes
 }
 
 }  // namespace postsearch
+
+namespace postsearch {
+
+TEST_CASE("searcher: a commit in place is seen by the completions of a word being typed",
+          "[searcher]") {
+  // A replica's database changes in place (no new stub): reopen() must not leave the
+  // query builder with what it remembered of the old revision.
+  testing::TempDir tmp;
+  const auto index = index_one_post(tmp, "---\ntitle: Fish\n---\nA zebra and a fish.\n");
+  Searcher s(index);
+  SearchRequest typing;
+  typing.q = "quok";  // a prefix of no word yet, and like none
+  CHECK(s.search(typing).hits.empty());
+  std::filesystem::path glass;
+  for (const auto& e : std::filesystem::recursive_directory_iterator(index)) {
+    if (e.path().filename() == "iamglass") glass = e.path().parent_path();
+  }
+  REQUIRE(!glass.empty());
+  {
+    Xapian::WritableDatabase db(glass.string(), Xapian::DB_OPEN);
+    Xapian::Document doc = db.get_document(1);
+    doc.add_term("quokka");
+    doc.add_term("Zquokka");
+    db.replace_document(1, doc);
+    db.commit();
+  }
+  CHECK(s.refresh());
+  CHECK(s.search(typing).hits.size() == 1);
+}
+
+}  // namespace postsearch
