@@ -35,11 +35,20 @@ def rss_kb(pid):
     return 0
 
 
-def cpu_seconds(pid):
-    """User plus system CPU time the process has used so far."""
+def cpu_times(pid):
+    """User and system CPU time the process has used so far, in seconds."""
     with open(f"/proc/{pid}/stat") as f:
         fields = f.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    tick = os.sysconf("SC_CLK_TCK")
+    return int(fields[11]) / tick, int(fields[12]) / tick
+
+
+def cpu_per_request(pid, user_before, sys_before, result):
+    """'total (user + system)' milliseconds of server CPU per request since the *_before times."""
+    user, system = cpu_times(pid)
+    n = max(1, result["requests"])
+    u, s = 1000 * (user - user_before) / n, 1000 * (system - sys_before) / n
+    return f"{u + s:.2f} ({u:.2f} + {s:.2f})"
 
 
 def current_rss_kb(pid):
@@ -126,12 +135,12 @@ def main():
             server.wait()
         return
     print("| connections | seconds | requests/s | p50 ms | p99 ms | errors (connect/read/write/status/timeout) "
-          "| server RSS MiB (peak) | server CPU ms/request |")
+          "| server RSS MiB (peak) | server CPU ms/request (user + system) |")
     print("|---:|---:|---:|---:|---:|---:|---:|---:|")
     offset = 0
     try:
         for c in [int(x) for x in a.connections.split(",")]:
-            cpu_before = cpu_seconds(server.pid)
+            user_before, sys_before = cpu_times(server.pid)
             p = subprocess.run(["wrk", "-t", str(a.threads), "-c", str(c), "-d", f"{a.seconds}s", "--timeout", "10s",
                                 "-s", os.path.join(HERE, "http_load.lua"), f"http://127.0.0.1:{port}", "--",
                                 queries, str(offset)], capture_output=True, text=True)
@@ -144,8 +153,8 @@ def main():
             errors = r["errors"] + r["status_errors"] + r["timeouts"]
             kinds = "/".join(str(r[k]) for k in ["connect", "read", "write", "status_errors", "timeouts"])
             print(f"| {c} | {a.seconds} | {r['rps']:.0f} | {r['p50_ms']:.1f} | {r['p99_ms']:.1f} | {errors} ({kinds}) | "
-                  f"{rss_kb(server.pid) / 1024:.0f} | "
-                  f"{1000 * (cpu_seconds(server.pid) - cpu_before) / max(1, r['requests']):.2f} |", flush=True)
+                  f"{rss_kb(server.pid) / 1024:.0f} | {cpu_per_request(server.pid, user_before, sys_before, r)} |",
+                  flush=True)
     finally:
         server.terminate()
         server.wait()
