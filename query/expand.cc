@@ -88,8 +88,10 @@ std::vector<Gathered> gather(const Xapian::Database& db, const std::vector<Xapia
 // The expansion over `terms` (in term order) with their weights looked up as needed.
 class Expansion {
  public:
-  Expansion(const Xapian::Database& db, std::size_t posts, Xapian::termcount count)
+  Expansion(const Xapian::Database& db, std::size_t posts, Xapian::termcount count,
+            TermFrequencies* frequencies)
       : db_(db),
+        frequencies_(frequencies),
         size_(static_cast<double>(db.get_doccount())),
         rsize_(static_cast<double>(posts)),
         count_(count) {}
@@ -102,7 +104,7 @@ class Expansion {
   double weight(const Gathered& g) {
     auto [it, fresh] = known_.try_emplace(g.term, 0.0);
     if (fresh) {
-      const double n = db_.get_termfreq(g.term);
+      const double n = frequency(g.term);
       it->second = trad_weight(g.multiplier, g.in_posts, n, rsize_, size_);
     }
     return it->second;
@@ -169,7 +171,16 @@ class Expansion {
   }
 
  private:
+  double frequency(const std::string& term) {
+    if (frequencies_ == nullptr) return db_.get_termfreq(term);
+    if (const auto known = frequencies_->find(term)) return *known;
+    const Xapian::doccount n = db_.get_termfreq(term);
+    frequencies_->insert(term, n);
+    return n;
+  }
+
   const Xapian::Database& db_;
+  TermFrequencies* frequencies_;
   double size_;
   double rsize_;
   Xapian::termcount count_;
@@ -178,12 +189,29 @@ class Expansion {
 
 }  // namespace
 
+std::optional<Xapian::doccount> TermFrequencies::find(const std::string& term) const {
+  const std::lock_guard<std::mutex> lock(mutex_);
+  const auto it = known_.find(term);
+  if (it == known_.end()) return std::nullopt;
+  return it->second;
+}
+
+void TermFrequencies::insert(const std::string& term, Xapian::doccount frequency) {
+  const std::lock_guard<std::mutex> lock(mutex_);
+  if (known_.size() < kMaxTerms) known_.emplace(term, frequency);
+}
+
+std::size_t TermFrequencies::size() const {
+  const std::lock_guard<std::mutex> lock(mutex_);
+  return known_.size();
+}
+
 std::vector<std::string> expand_terms(const Xapian::Database& db,
                                       const std::vector<Xapian::docid>& posts,
                                       const ExpandOptions& o) {
   if (posts.empty() || o.count == 0) return {};
   const std::vector<Gathered> terms = gather(db, posts, o);
-  Expansion expansion(db, posts.size(), o.count);
+  Expansion expansion(db, posts.size(), o.count, o.frequencies);
   std::optional<std::vector<Scored>> items = expansion.by_bound(terms);
   if (!items) items = expansion.walk(terms);
   std::vector<std::string> out;

@@ -11,24 +11,48 @@
 // term whose weight is not a number (possible only when nearly every post holds it) is
 // left out rather than ranked.
 //
+// The frequencies looked up can be kept in a TermFrequencies for the index revision (its
+// owner drops it with the revision): the top posts of different questions share most of
+// their words, and each look-up is a B-tree search that reads a block from the file.
+//
 // Errors: Xapian exceptions propagate. Threads: uses the caller's Database (not
-// thread-safe, as Xapian's).
+// thread-safe, as Xapian's); TermFrequencies is safe from any thread.
 #pragma once
 
 #include <xapian.h>
 
+#include <cstddef>
 #include <functional>
+#include <mutex>
+#include <optional>
 #include <set>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 namespace postsearch {
+
+// Term frequencies of one index revision, remembered; at most kMaxTerms (then it keeps
+// what it has).
+class TermFrequencies {
+ public:
+  static constexpr std::size_t kMaxTerms = 1U << 18;
+
+  [[nodiscard]] std::optional<Xapian::doccount> find(const std::string& term) const;
+  void insert(const std::string& term, Xapian::doccount frequency);
+  [[nodiscard]] std::size_t size() const;
+
+ private:
+  mutable std::mutex mutex_;
+  std::unordered_map<std::string, Xapian::doccount> known_;
+};
 
 struct ExpandOptions {
   std::string prefix;                              // only terms that start with it
   std::function<bool(const std::string&)> accept;  // and that it accepts (empty: all)
   Xapian::Query query;           // its terms are left out, as get_eset leaves out its query's
   Xapian::termcount count = 10;  // terms wanted
+  TermFrequencies* frequencies = nullptr;  // of the revision `db` has open, or null
 };
 
 // Best first. `posts` are distinct document ids of `db`.

@@ -1,6 +1,7 @@
 // Facet values of every post, decoded once per index revision: for each document id, the
 // small integer ids of its tags, authors, categories, year, month and language; and the
-// revision's cache of posting bitmaps (query/match_set.h), which lives and dies with it. Counting
+// revision's memos, which live and die with it: posting bitmaps of common terms
+// (query/match_set.h) and the term frequencies feedback looked up (query/expand.h). Counting
 // facets over a large match set then costs an array walk per match instead of reading and
 // splitting the document's facets value (see encode_facets in common/document.h).
 //
@@ -22,6 +23,7 @@
 #include <vector>
 
 #include "common/schema.h"
+#include "query/expand.h"
 #include "query/match_set.h"
 
 namespace postsearch {
@@ -46,6 +48,8 @@ class FacetTable {
   }
   // The posting bitmaps of this revision's common terms (filled as searches read them).
   [[nodiscard]] PostingCache& postings() const { return postings_; }
+  // The term frequencies feedback looked up in this revision (query/expand.h).
+  [[nodiscard]] TermFrequencies& term_frequencies() const { return frequencies_; }
 
  private:
   static constexpr std::uint32_t kIdBits = 24;
@@ -53,7 +57,8 @@ class FacetTable {
   std::vector<std::uint32_t> offsets_;  // docid -> first entry in ids_; size lastdocid + 2
   std::vector<std::uint32_t> ids_;      // field << kIdBits | value id
   std::vector<std::string> names_[kFields];
-  mutable PostingCache postings_;  // a memo, thread-safe: not part of the table's value
+  mutable PostingCache postings_;  // memos, thread-safe: not part of the table's value
+  mutable TermFrequencies frequencies_;
 };
 
 class FacetTableCache {

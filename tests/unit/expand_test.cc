@@ -66,6 +66,7 @@ TEST_CASE("expansion terms are Xapian's, in its order, from fewer lookups", "[ex
   ExpandOptions o;
   o.prefix = "Z";
   o.accept = [](const std::string& t) { return t.size() > 3 && t[1] >= 'a' && t[1] <= 'z'; };
+  TermFrequencies frequencies;
   int compared = 0;
   for (const Xapian::termcount count : {1U, 3U, 10U, 40U}) {
     for (int round = 0; round < 25; ++round) {
@@ -88,12 +89,19 @@ TEST_CASE("expansion terms are Xapian's, in its order, from fewer lookups", "[ex
       INFO("count " << count << " round " << round << " query " << o.query.get_description());
       const std::vector<std::string> ours = expand_terms(db, posts, o);
       CHECK(ours == xapian_eset(db, posts, o.query, count));
+      // With the revision's frequencies remembered: the same, whether looked up or known.
+      ExpandOptions remembered = o;
+      remembered.frequencies = &frequencies;
+      CHECK(expand_terms(db, posts, remembered) == ours);
+      CHECK(expand_terms(db, posts, remembered) == ours);
       CHECK(!ours.empty());
       CHECK(ours.size() <= count);
       ++compared;
     }
   }
   CHECK(compared == 100);
+  CHECK(frequencies.size() > 0);
+  CHECK(frequencies.find("Zw45557").value_or(0) == db.get_termfreq("Zw45557"));
   o.count = 10;
   CHECK(expand_terms(db, {}, o).empty());
 }
