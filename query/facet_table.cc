@@ -47,4 +47,13 @@ std::shared_ptr<const FacetTable> FacetTableCache::get(const Xapian::Database& d
   return table_;
 }
 
+std::shared_ptr<TermFrequencies> FacetTableCache::term_frequencies(const std::string& revision) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (!frequencies_ || revision != frequencies_revision_) {
+    frequencies_ = std::make_shared<TermFrequencies>();
+    frequencies_revision_ = revision;
+  }
+  return frequencies_;
+}
+
 }  // namespace postsearch

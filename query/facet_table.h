@@ -1,7 +1,7 @@
 // Facet values of every post, decoded once per index revision: for each document id, the
 // small integer ids of its tags, authors, categories, year, month and language; and the
-// revision's memos, which live and die with it: posting bitmaps of common terms
-// (query/match_set.h) and the term frequencies feedback looked up (query/expand.h). Counting
+// revision's posting bitmaps of common terms (query/match_set.h), which live and die with
+// it. Counting
 // facets over a large match set then costs an array walk per match instead of reading and
 // splitting the document's facets value (see encode_facets in common/document.h).
 //
@@ -48,8 +48,6 @@ class FacetTable {
   }
   // The posting bitmaps of this revision's common terms (filled as searches read them).
   [[nodiscard]] PostingCache& postings() const { return postings_; }
-  // The term frequencies feedback looked up in this revision (query/expand.h).
-  [[nodiscard]] TermFrequencies& term_frequencies() const { return frequencies_; }
 
  private:
   static constexpr std::uint32_t kIdBits = 24;
@@ -57,8 +55,7 @@ class FacetTable {
   std::vector<std::uint32_t> offsets_;  // docid -> first entry in ids_; size lastdocid + 2
   std::vector<std::uint32_t> ids_;      // field << kIdBits | value id
   std::vector<std::string> names_[kFields];
-  mutable PostingCache postings_;  // memos, thread-safe: not part of the table's value
-  mutable TermFrequencies frequencies_;
+  mutable PostingCache postings_;  // a memo, thread-safe: not part of the table's value
 };
 
 class FacetTableCache {
@@ -67,10 +64,16 @@ class FacetTableCache {
   [[nodiscard]] std::shared_ptr<const FacetTable> get(const Xapian::Database& db,
                                                       const std::string& revision);
 
+  // The term frequencies feedback looked up at `revision` (query/expand.h), kept apart
+  // from the table so that a service asked for no facets never builds one.
+  [[nodiscard]] std::shared_ptr<TermFrequencies> term_frequencies(const std::string& revision);
+
  private:
   std::mutex mutex_;
   std::string revision_;
   std::shared_ptr<const FacetTable> table_;
+  std::string frequencies_revision_;
+  std::shared_ptr<TermFrequencies> frequencies_;
 };
 
 }  // namespace postsearch

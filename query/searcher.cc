@@ -546,10 +546,10 @@ Xapian::Query Searcher::with_feedback(const Xapian::Query& query) {
   eo.accept = [](const std::string& t) { return t.size() > 3 && t[1] >= 'a' && t[1] <= 'z'; };
   eo.query = query;
   eo.count = kFeedbackTerms;
-  std::shared_ptr<const FacetTable> table;  // the revision's memos (local, one database)
-  if (facet_tables_ && !remote_ && db_.size() == 1) {
-    table = facet_tables_->get(db_, revision_key());
-    eo.frequencies = &table->term_frequencies();
+  std::shared_ptr<TermFrequencies> known;  // the revision's, shared by the service's searchers
+  if (facet_tables_ && !remote_) {
+    known = facet_tables_->term_frequencies(revision_key());
+    eo.frequencies = known.get();
   }
   // Exact term frequencies: over shards Xapian's own expansion estimates them from the
   // shards holding the chosen posts, and the words chosen would differ from one database's.

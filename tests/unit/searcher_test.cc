@@ -480,3 +480,19 @@ TEST_CASE("searcher: a commit in place is seen by the completions of a word bein
 }
 
 }  // namespace postsearch
+
+namespace postsearch {
+
+TEST_CASE("facet table cache: term frequencies live as long as their revision", "[searcher]") {
+  FacetTableCache cache;
+  const auto first = cache.term_frequencies("rev-1");
+  first->insert("Zword", 3);
+  CHECK(cache.term_frequencies("rev-1") == first);  // shared by the service's searchers
+  CHECK(cache.term_frequencies("rev-1")->find("Zword") == std::optional<Xapian::doccount>(3));
+  const auto second = cache.term_frequencies("rev-2");  // a commit: nothing carried over
+  CHECK(second != first);
+  CHECK_FALSE(second->find("Zword"));
+  CHECK(first->find("Zword"));  // a search still holding the old one keeps it intact
+}
+
+}  // namespace postsearch
