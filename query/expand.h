@@ -2,14 +2,13 @@
 // tell those posts from the rest of the index, ranked as Xapian's Enquire::get_eset ranks
 // them with its default scheme (TradEWeight, k = 1) and exact term frequencies.
 //
-// get_eset looks up the frequency of every term of the posts its decider accepts (three
-// thousand for five posts of a thousand words), and that was most of a long question's
-// cost. A term's weight falls as its frequency rises and its frequency is at least the
-// number of the posts holding it, so the weight at that frequency bounds it: terms are
-// taken best bound first, and once `count` terms are found those whose bound cannot beat
-// the weakest are never looked up. Same terms, same order as get_eset (unit-tested); a
-// term whose weight is not a number (possible only when nearly every post holds it) is
-// left out rather than ranked.
+// get_eset looks up the frequency of every term of the posts its decider accepts (about
+// 1,700 for the five top posts of a long question on the generated corpus), and that was
+// most of a long question's cost. A term's weight falls as its frequency rises and its
+// frequency is at least the number of the posts holding it, so the weight at that
+// frequency bounds it: terms are taken best bound first, and once `count` terms are found
+// those whose bound cannot beat the weakest are never looked up. Same terms, same order as
+// get_eset (unit-tested); as there, only terms of positive weight are offered.
 //
 // The frequencies looked up can be kept in a TermFrequencies for the index revision (its
 // owner drops it with the revision): the top posts of different questions share most of
