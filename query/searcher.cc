@@ -20,6 +20,7 @@
 #include "query/facet_table.h"
 #include "query/facets.h"
 #include "query/filters.h"
+#include "query/highlight.h"
 #include "query/query_builder.h"
 
 namespace postsearch {
@@ -104,12 +105,11 @@ int count_marks(const std::string& html) {
   return n;
 }
 
-std::string snippet(const Xapian::MSet& mset, const std::string& text, std::size_t length,
-                    const Xapian::Stem& stemmer, unsigned flags = 0) {
+std::string snippet(Highlighter& highlighter, const std::string& text, std::size_t length,
+                    unsigned flags = 0) {
   if (text.empty()) return "";
   // CJK text is matched as n-grams, as it was indexed.
-  return mset.snippet(text, length, stemmer, flags | Xapian::MSet::SNIPPET_CJK_NGRAM, kMarkOpen,
-                      kMarkClose, "…");
+  return highlighter.snippet(text, length, flags | Xapian::MSet::SNIPPET_CJK_NGRAM);
 }
 
 // The hit's snippet and its best sections from one pass over the post's text: each
@@ -265,7 +265,7 @@ std::vector<std::size_t> excerpt_candidates(const StoredPost& post,
   return out;
 }
 
-Excerpts excerpts(const Xapian::MSet& mset, const StoredPost& post, const Xapian::Stem& stemmer,
+Excerpts excerpts(Highlighter& highlighter, const StoredPost& post,
                   const std::vector<std::string>& needles) {
   struct Scored {
     int score;
@@ -280,7 +280,7 @@ Excerpts excerpts(const Xapian::MSet& mset, const StoredPost& post, const Xapian
     const Section& s = post.sections[i];
     const std::string body =
         first_at[i] != std::string_view::npos
-            ? snippet(mset, window_around(s.text, first_at[i]), kSectionSnippetLength, stemmer,
+            ? snippet(highlighter, window_around(s.text, first_at[i]), kSectionSnippetLength,
                       Xapian::MSet::SNIPPET_EMPTY_WITHOUT_MATCH)
             : std::string();
     const int marks = count_marks(body);
@@ -289,9 +289,8 @@ Excerpts excerpts(const Xapian::MSet& mset, const StoredPost& post, const Xapian
       out.snippet_html = body;
     }
     if (s.heading.empty() || s.anchor.empty()) continue;
-    const std::string heading = may_match(s.heading, needles)
-                                    ? snippet(mset, s.heading, s.heading.size() + 8, stemmer)
-                                    : "";
+    const std::string heading =
+        may_match(s.heading, needles) ? snippet(highlighter, s.heading, s.heading.size() + 8) : "";
     const int score = 2 * count_marks(heading) + marks;
     if (score == 0) continue;
     scored.push_back(
@@ -305,7 +304,7 @@ Excerpts excerpts(const Xapian::MSet& mset, const StoredPost& post, const Xapian
     for (std::size_t i = 0; lead.empty() && i < post.sections.size(); ++i) {
       lead = text::truncate_utf8(post.sections[i].text, kExcerptWindow);  // the first with text
     }
-    out.snippet_html = snippet(mset, lead, kSnippetLength, stemmer);
+    out.snippet_html = snippet(highlighter, lead, kSnippetLength);
   }
   std::stable_sort(scored.begin(), scored.end(),
                    [](const Scored& a, const Scored& b) { return a.score > b.score; });
@@ -492,11 +491,11 @@ constexpr double kFeedbackWeight = 0.3;
 
 }  // namespace
 
-// The ranked posts of one search: matching documents in order, and an MSet whose query
+// The ranked posts of one search: matching documents in order, and the run whose query
 // holds every searched term (for snippets).
 struct Matches {
   std::vector<std::pair<Xapian::Document, double>> docs;
-  Xapian::MSet snippets;
+  HighlightSource snippets;  // `latest` is set when the runs are over
   Xapian::Query text_query;
   Total total;
   std::string did_you_mean;
@@ -516,9 +515,12 @@ void take(Matches& m, const Xapian::MSet& mset, Xapian::doccount from, std::size
 
 Total total_of(const Xapian::MSet& m);
 
-// Makes `mset` (the run of `query`, counted by facet spy `spy`) the source of the result.
-void adopt(Matches& m, const Xapian::MSet& mset, const Xapian::Query& query, int spy) {
-  m.snippets = mset;
+// Makes `mset` (the run of `query`, which ran as `ran`, counted by facet spy `spy`) the
+// source of the result.
+void adopt(Matches& m, const Xapian::MSet& mset, const Xapian::Query& query,
+           const Xapian::Query& ran, int spy) {
+  m.snippets.mset = mset;
+  m.snippets.ran = ran;
   m.text_query = query;
   m.total = total_of(mset);
   m.facet_spy = spy;
@@ -603,7 +605,8 @@ SearchResponse Searcher::search_once(const SearchRequest& asked) {
   resp.corrected = m.corrected;
   int rank = (std::max(1, request.page) - 1) * resp.per_page;
   const std::vector<std::string> needles = needles_of(m.text_query);
-  const Xapian::Stem stemmer = CandidateStemmer::wrap(builder.stemmer(), needles);
+  Highlighter highlighter(m.snippets, CandidateStemmer::wrap(builder.stemmer(), needles),
+                          {kMarkOpen, kMarkClose, "…"});
   for (const auto& [doc, weight] : m.docs) {
     const StoredPost post = decode_stored(doc.get_data());
     Hit h = hit_from(post);
@@ -613,8 +616,8 @@ SearchResponse Searcher::search_once(const SearchRequest& asked) {
       // A title without a possible match keeps its plain escaped form (hit_from): a snippet
       // call costs tens of thousands of instructions even for a short title.
       if (may_stem_to(post.title, needles))
-        h.title_html = snippet(m.snippets, post.title, post.title.size() + 8, stemmer);
-      Excerpts ex = excerpts(m.snippets, post, stemmer, needles);
+        h.title_html = snippet(highlighter, post.title, post.title.size() + 8);
+      Excerpts ex = excerpts(highlighter, post, needles);
       h.snippet_html = std::move(ex.snippet_html);
       h.sections = std::move(ex.sections);
     }
@@ -685,7 +688,7 @@ Matches Searcher::match(const SearchRequest& request, QueryBuilder& builder,
   m.text_query = parsed.query;
   Xapian::MSet all = run(lifted(parsed.query), parsed.has_words, 0, needed);
   const int all_spy = last_spy;
-  m.snippets = all;
+  m.snippets = {all, enquire.get_query(), Xapian::Query()};
   m.total = total_of(all);
   ParseOptions po;
   po.op = DefaultOperator::kOr;
@@ -711,7 +714,8 @@ Matches Searcher::match(const SearchRequest& request, QueryBuilder& builder,
            i < merged.size() && m.docs.size() < static_cast<std::size_t>(per_page); ++i) {
         m.docs.push_back(merged[i]);
       }
-      adopt(m, some, relaxed.query, last_spy);
+      adopt(m, some, relaxed.query, enquire.get_query(), last_spy);
+      m.snippets.latest = enquire.get_query();
       m.relaxed = true;
       return m;
     }
@@ -722,13 +726,15 @@ Matches Searcher::match(const SearchRequest& request, QueryBuilder& builder,
         run(fixed.query, fixed.has_words, first, static_cast<Xapian::doccount>(per_page));
     if (!m2.empty()) {
       take(m, m2, 0, static_cast<std::size_t>(per_page));
-      adopt(m, m2, fixed.query, last_spy);
+      adopt(m, m2, fixed.query, enquire.get_query(), last_spy);
+      m.snippets.latest = enquire.get_query();
       m.corrected = true;
       return m;
     }
   }
   take(m, all, first, static_cast<std::size_t>(per_page));
   m.facet_spy = all_spy;
+  m.snippets.latest = enquire.get_query();  // a relaxed run may have replaced it
   return m;
 }
 
