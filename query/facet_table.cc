@@ -47,13 +47,23 @@ std::shared_ptr<const FacetTable> FacetTableCache::get(const Xapian::Database& d
   return table_;
 }
 
+template <typename T>
+std::shared_ptr<T> FacetTableCache::Memo<T>::at(const std::string& wanted) {
+  if (!value || wanted != revision) {
+    value = std::make_shared<T>();
+    revision = wanted;
+  }
+  return value;
+}
+
 std::shared_ptr<TermFrequencies> FacetTableCache::term_frequencies(const std::string& revision) {
   std::lock_guard<std::mutex> lock(mutex_);
-  if (!frequencies_ || revision != frequencies_revision_) {
-    frequencies_ = std::make_shared<TermFrequencies>();
-    frequencies_revision_ = revision;
-  }
-  return frequencies_;
+  return frequencies_.at(revision);
+}
+
+std::shared_ptr<PostCache> FacetTableCache::posts(const std::string& revision) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return posts_.at(revision);
 }
 
 }  // namespace postsearch

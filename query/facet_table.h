@@ -7,8 +7,9 @@
 //
 // Ownership: a FacetTable is immutable and shared (std::shared_ptr<const FacetTable>).
 // FacetTableCache hands every Searcher of one service the table of the revision it has
-// open, building it on first use; it is owned by whoever owns the searchers (the pool).
-// Threads: FacetTable is read-only; FacetTableCache::get is safe from any thread.
+// open, building it on first use, and that revision's other shared memos (term frequencies,
+// decoded posts); it is owned by whoever owns the searchers (the pool).
+// Threads: FacetTable is read-only; FacetTableCache is safe from any thread.
 // Errors: Xapian exceptions from reading the index propagate (DatabaseModifiedError
 // included: the caller's retry reopens and asks again).
 #pragma once
@@ -25,6 +26,7 @@
 #include "common/schema.h"
 #include "query/expand.h"
 #include "query/match_set.h"
+#include "query/post_cache.h"
 
 namespace postsearch {
 
@@ -68,12 +70,22 @@ class FacetTableCache {
   // from the table so that a service asked for no facets never builds one.
   [[nodiscard]] std::shared_ptr<TermFrequencies> term_frequencies(const std::string& revision);
 
+  // The decoded posts kept for `revision` (query/post_cache.h).
+  [[nodiscard]] std::shared_ptr<PostCache> posts(const std::string& revision);
+
  private:
   std::mutex mutex_;
   std::string revision_;
   std::shared_ptr<const FacetTable> table_;
-  std::string frequencies_revision_;
-  std::shared_ptr<TermFrequencies> frequencies_;
+  // A memo of one revision, made anew (empty) for the next.
+  template <typename T>
+  struct Memo {
+    std::string revision;
+    std::shared_ptr<T> value;
+    std::shared_ptr<T> at(const std::string& wanted);
+  };
+  Memo<TermFrequencies> frequencies_;
+  Memo<PostCache> posts_;
 };
 
 }  // namespace postsearch

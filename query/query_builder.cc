@@ -409,6 +409,13 @@ std::string QueryBuilder::keep_known_words(const std::string& typed,
   return changed ? text::join(b, " ") : "";
 }
 
+const std::string& QueryBuilder::stem(const std::string& word) {
+  auto it = stems_.find(word);
+  if (it != stems_.end()) return it->second;
+  if (stems_.size() >= kMaxStems) stems_.clear();
+  return stems_.emplace(word, stemmer_(word)).first->second;
+}
+
 Xapian::Query QueryBuilder::title_query(std::string_view input) {
   std::vector<std::string> ignored;
   const std::string text = words_only(sanitise(input, ignored));

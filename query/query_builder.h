@@ -55,6 +55,10 @@ class QueryBuilder {
 
   [[nodiscard]] const Xapian::Stem& stemmer() const { return stemmer_; }
 
+  // stemmer()(word), remembered: snippets stem the words of every hit shown, and the same
+  // words recur from page to page. Emptied when it reaches kMaxStems.
+  [[nodiscard]] const std::string& stem(const std::string& word);
+
   // Posts whose title has every word of `text`, and the post whose title is exactly
   // `text`: the known-item part of ranking. Empty when `text` has no plain words.
   [[nodiscard]] Xapian::Query title_query(std::string_view text);
@@ -92,6 +96,8 @@ class QueryBuilder {
   // words people type recur. Emptied when it reaches kMaxRemembered.
   static constexpr std::size_t kMaxRemembered = 1024;
   std::unordered_map<std::string, Xapian::Query> completions_;
+  static constexpr std::size_t kMaxStems = 8192;
+  std::unordered_map<std::string, std::string> stems_;
 };
 
 }  // namespace postsearch

@@ -182,44 +182,47 @@ bool may_stem_to(std::string_view text, const std::vector<std::string>& needles)
   return false;
 }
 
-// The stemmer given to Xapian's snippet generator, which stems every word of the text to
-// compare it with the query's stems (half of a results page's snippet cost): with a
-// stemmer that changes only the ends of words, it stems only the words that can stem to a
-// query stem, the ASCII words that begin with a query stem's first letter (Snowball's dying
-// -> die shares no more) and every other word, and returns the rest as they are, which no
-// query stem equals. Other stemmers (Indonesian and Irish take prefixes off) stem all.
+// The stemmer given to the snippet generator, which stems every word of the text to
+// compare it with the query's stems: through the query builder's memo, and with a stemmer
+// that changes only the ends of words, only for the words that can stem to a query stem:
+// the ASCII words that begin with a query stem's first letter (Snowball's dying -> die
+// shares no more) and every other word; it returns the rest as they are, which no query
+// stem equals. Other stemmers (Indonesian and Irish take prefixes off) stem all.
 class CandidateStemmer : public Xapian::StemImplementation {
  public:
-  CandidateStemmer(Xapian::Stem real, const std::vector<std::string>& needles)
-      : real_(std::move(real)) {
+  // `builder` outlives the stemmer (both live for the search).
+  CandidateStemmer(QueryBuilder& builder, const std::vector<std::string>& needles, bool suffix_only)
+      : builder_(builder), suffix_only_(suffix_only) {
     for (const auto& n : needles) first_letters_.set(static_cast<unsigned char>(n[0]));
   }
   std::string operator()(const std::string& word) override {
-    const bool ascii = std::all_of(word.begin(), word.end(),
-                                   [](char c) { return static_cast<unsigned char>(c) < 0x80; });
-    const bool candidate =
-        !ascii || word.empty() || first_letters_.test(static_cast<unsigned char>(word[0]));
-    return candidate ? real_(word) : word;
+    if (suffix_only_ && !word.empty() &&
+        !first_letters_.test(static_cast<unsigned char>(word[0]))) {
+      const bool ascii = std::all_of(word.begin(), word.end(),
+                                     [](char c) { return static_cast<unsigned char>(c) < 0x80; });
+      if (ascii) return word;
+    }
+    return builder_.stem(word);
   }
   [[nodiscard]] std::string get_description() const override {
-    return "CandidateStemmer(" + real_.get_description() + ")";
+    return "CandidateStemmer(" + builder_.stemmer().get_description() + ")";
   }
 
-  // `real` itself when its language's stemmer may change the start of a word.
-  static Xapian::Stem wrap(const Xapian::Stem& real, const std::vector<std::string>& needles) {
+  static Xapian::Stem wrap(QueryBuilder& builder, const std::vector<std::string>& needles) {
     static constexpr std::array<std::string_view, 11> kSuffixOnly = {
         "Xapian::Stem(english)",    "Xapian::Stem(porter)",  "Xapian::Stem(french)",
         "Xapian::Stem(german)",     "Xapian::Stem(spanish)", "Xapian::Stem(italian)",
         "Xapian::Stem(portuguese)", "Xapian::Stem(dutch)",   "Xapian::Stem(swedish)",
         "Xapian::Stem(norwegian)",  "Xapian::Stem(danish)"};
-    const std::string d = real.get_description();
+    const std::string d = builder.stemmer().get_description();
     const bool suffix_only =
         std::find(kSuffixOnly.begin(), kSuffixOnly.end(), d) != kSuffixOnly.end();
-    return suffix_only ? Xapian::Stem(new CandidateStemmer(real, needles)) : real;
+    return Xapian::Stem(new CandidateStemmer(builder, needles, suffix_only));
   }
 
  private:
-  Xapian::Stem real_;
+  QueryBuilder& builder_;
+  bool suffix_only_;
   std::bitset<256> first_letters_;
 };
 
@@ -313,6 +316,17 @@ Excerpts excerpts(Highlighter& highlighter, const StoredPost& post,
             [](const Scored& a, const Scored& b) { return a.index < b.index; });
   for (auto& sc : scored) out.sections.push_back(std::move(sc.hit));
   return out;
+}
+
+// The post stored in `doc`, from `cache` (when given) or decoded and kept there.
+std::shared_ptr<const StoredPost> stored_post(const Xapian::Document& doc, PostCache* cache) {
+  const Xapian::docid docid = doc.get_docid();
+  if (cache != nullptr) {
+    if (auto post = cache->find(docid)) return post;
+  }
+  auto post = std::make_shared<const StoredPost>(decode_stored(doc.get_data()));
+  if (cache != nullptr) cache->insert(docid, post);
+  return post;
 }
 
 Hit hit_from(const StoredPost& post) {
@@ -605,10 +619,15 @@ SearchResponse Searcher::search_once(const SearchRequest& asked) {
   resp.corrected = m.corrected;
   int rank = (std::max(1, request.page) - 1) * resp.per_page;
   const std::vector<std::string> needles = needles_of(m.text_query);
-  Highlighter highlighter(m.snippets, CandidateStemmer::wrap(builder.stemmer(), needles),
+  Highlighter highlighter(m.snippets, CandidateStemmer::wrap(builder, needles),
                           {kMarkOpen, kMarkClose, "…"});
+  // The revision's decoded posts (a local index in the service): a post on many pages is
+  // read and inflated once.
+  const std::shared_ptr<PostCache> posts =
+      facet_tables_ && !remote_ ? facet_tables_->posts(revision_key()) : nullptr;
   for (const auto& [doc, weight] : m.docs) {
-    const StoredPost post = decode_stored(doc.get_data());
+    const std::shared_ptr<const StoredPost> kept = stored_post(doc, posts.get());
+    const StoredPost& post = *kept;
     Hit h = hit_from(post);
     h.rank = ++rank;
     h.score = weight;

@@ -5,6 +5,7 @@
 #include <set>
 #include <tuple>
 
+#include "common/document.h"
 #include "indexer/indexer.h"
 #include "query/facet_table.h"
 #include "query/match_set.h"
@@ -452,6 +453,15 @@ TEST_CASE("searcher: snippets highlight words whose stems are not their prefixes
 
 namespace postsearch {
 
+// The glass database under an index built by index_one_post (empty when none): a replica
+// changes it in place, without a new stub.
+std::filesystem::path glass_of(const std::filesystem::path& index) {
+  for (const auto& e : std::filesystem::recursive_directory_iterator(index)) {
+    if (e.path().filename() == "iamglass") return e.path().parent_path();
+  }
+  return {};
+}
+
 TEST_CASE("searcher: a commit in place is seen by the completions of a word being typed",
           "[searcher]") {
   // A replica's database changes in place (no new stub): reopen() must not leave the
@@ -462,10 +472,7 @@ TEST_CASE("searcher: a commit in place is seen by the completions of a word bein
   SearchRequest typing;
   typing.q = "quok";  // a prefix of no word yet, and like none
   CHECK(s.search(typing).hits.empty());
-  std::filesystem::path glass;
-  for (const auto& e : std::filesystem::recursive_directory_iterator(index)) {
-    if (e.path().filename() == "iamglass") glass = e.path().parent_path();
-  }
+  const std::filesystem::path glass = glass_of(index);
   REQUIRE(!glass.empty());
   {
     Xapian::WritableDatabase db(glass.string(), Xapian::DB_OPEN);
@@ -493,6 +500,78 @@ TEST_CASE("facet table cache: term frequencies live as long as their revision", 
   CHECK(second != first);
   CHECK_FALSE(second->find("Zword"));
   CHECK(first->find("Zword"));  // a search still holding the old one keeps it intact
+}
+
+}  // namespace postsearch
+
+namespace postsearch {
+
+namespace {
+
+std::shared_ptr<const StoredPost> post_of(std::size_t text_bytes, const std::string& id) {
+  auto post = std::make_shared<StoredPost>();
+  post->id = id;
+  post->sections.push_back({"", "", 0, std::string(text_bytes, 'x')});
+  return post;
+}
+
+}  // namespace
+
+TEST_CASE("post cache: bounded by bytes, keeps the posts shown since the hand passed",
+          "[searcher]") {
+  const std::size_t one = PostCache::bytes_of(*post_of(1000, "a"));
+  PostCache cache(2 * one + one / 2);  // room for two
+  cache.insert(1, post_of(1000, "a"));
+  cache.insert(2, post_of(1000, "b"));
+  REQUIRE(cache.find(1));
+  CHECK(cache.find(1)->id == "a");
+  CHECK_FALSE(cache.find(3));
+  cache.insert(3, post_of(1000, "c"));  // full: 2 goes (1 was shown since the hand passed)
+  CHECK(cache.size() == 2);
+  CHECK(cache.bytes() <= 2 * one + one / 2);
+  CHECK(cache.find(1));
+  CHECK_FALSE(cache.find(2));
+  CHECK(cache.find(3)->id == "c");
+  cache.insert(3, post_of(10, "other"));  // a docid kept already stays as it was
+  CHECK(cache.find(3)->id == "c");
+  cache.insert(4, post_of(10 * one, "huge"));  // larger than the budget: not kept
+  CHECK_FALSE(cache.find(4));
+  CHECK(cache.size() == 2);
+  for (Xapian::docid d = 10; d < 200; ++d) cache.insert(d, post_of(d * 10, "many"));
+  CHECK(cache.bytes() <= 2 * one + one / 2);
+}
+
+TEST_CASE("searcher: kept posts are the revision's, a commit in place shows the new text",
+          "[searcher]") {
+  testing::TempDir tmp;
+  const auto index = index_one_post(tmp, "---\ntitle: Fish\n---\nA zebra and a fish.\n");
+  const auto shared = std::make_shared<FacetTableCache>();
+  Searcher s(index, shared);
+  SearchRequest r;
+  r.q = "zebra";
+  const std::string before = s.search(r).hits.at(0).title;
+  CHECK(before == "Fish");
+  CHECK(s.search(r).hits.at(0).title == "Fish");  // the second time from the cache
+  CHECK(shared->posts(s.info().revision)->size() == 1);
+  const std::filesystem::path glass = glass_of(index);
+  REQUIRE(!glass.empty());
+  {
+    // A replica's commit in place: same docid, new stored post.
+    Xapian::WritableDatabase db(glass.string(), Xapian::DB_OPEN);
+    Xapian::Document doc = db.get_document(1);
+    StoredPost post = decode_stored(doc.get_data());
+    post.title = "Zebra fish";
+    Post source;
+    source.id = post.id;
+    source.url = post.url;
+    source.title = post.title;
+    source.sections = post.sections;
+    doc.set_data(encode_stored(source));
+    db.replace_document(1, doc);
+    db.commit();
+  }
+  CHECK(s.refresh());
+  CHECK(s.search(r).hits.at(0).title == "Zebra fish");
 }
 
 }  // namespace postsearch

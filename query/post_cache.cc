@@ -1,0 +1,77 @@
+#include "query/post_cache.h"
+
+#include <utility>
+
+namespace postsearch {
+
+std::size_t PostCache::bytes_of(const StoredPost& post) {
+  auto strings = [](const std::vector<std::string>& v) {
+    std::size_t n = v.capacity() * sizeof(std::string);
+    for (const auto& s : v) n += s.capacity();
+    return n;
+  };
+  std::size_t n = sizeof(StoredPost) + post.id.capacity() + post.url.capacity() +
+                  post.title.capacity() + post.date_text.capacity() + post.lang.capacity() +
+                  post.description.capacity() + strings(post.authors) + strings(post.tags) +
+                  strings(post.categories) + post.sections.capacity() * sizeof(Section);
+  for (const auto& s : post.sections)
+    n += s.heading.capacity() + s.anchor.capacity() + s.text.capacity();
+  return n + 64;  // the map's node and the control block, roughly
+}
+
+std::shared_ptr<const StoredPost> PostCache::find(Xapian::docid docid) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  const auto it = where_.find(docid);
+  if (it == where_.end()) return nullptr;
+  Slot& slot = slots_[it->second];
+  slot.shown = true;
+  return slot.post;
+}
+
+void PostCache::evict_one() {
+  // The hand clears the mark of each post shown since it last passed, and drops the first
+  // post it finds unmarked.
+  while (true) {
+    if (hand_ >= slots_.size()) hand_ = 0;
+    Slot& slot = slots_[hand_++];
+    if (!slot.post) continue;
+    if (slot.shown) {
+      slot.shown = false;
+      continue;
+    }
+    where_.erase(slot.docid);
+    bytes_ -= slot.bytes;
+    slot = Slot{};
+    free_.push_back(hand_ - 1);
+    return;
+  }
+}
+
+void PostCache::insert(Xapian::docid docid, std::shared_ptr<const StoredPost> post) {
+  const std::size_t bytes = bytes_of(*post);
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (bytes > max_bytes_ || where_.count(docid) != 0) return;
+  while (bytes_ + bytes > max_bytes_) evict_one();
+  std::size_t index = slots_.size();
+  if (!free_.empty()) {
+    index = free_.back();
+    free_.pop_back();
+  } else {
+    slots_.emplace_back();
+  }
+  slots_[index] = Slot{docid, std::move(post), bytes, false};
+  where_.emplace(docid, index);
+  bytes_ += bytes;
+}
+
+std::size_t PostCache::bytes() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return bytes_;
+}
+
+std::size_t PostCache::size() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return where_.size();
+}
+
+}  // namespace postsearch

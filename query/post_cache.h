@@ -1,0 +1,66 @@
+// Stored posts of one index revision, decoded, kept for the searches that show them again
+// (as Solr's document cache keeps stored fields): a hit's post is otherwise read from the
+// B-tree, inflated (Xapian compresses document data with zlib) and decoded at every search
+// that shows it, which was 14% of a search's instructions and a third of its reads. Matching
+// and ranking are not cached: every search still runs in full.
+//
+// Bounded by bytes (an estimate of each post's strings); when full, the CLOCK policy drops a
+// post not shown since the hand last passed it. The owner drops the whole cache with its
+// revision (FacetTableCache), so a post is never shown as an older revision stored it.
+//
+// Errors: none. Ownership: posts are handed out as shared pointers to const, so a post
+// dropped while a search uses it lives until that search is done. Threads: safe from any
+// thread (one mutex; each call is a hash look-up or an insertion).
+#pragma once
+
+#include <xapian.h>
+
+#include <cstddef>
+#include <memory>
+#include <mutex>
+#include <unordered_map>
+#include <vector>
+
+#include "common/post.h"
+
+namespace postsearch {
+
+class PostCache {
+ public:
+  static constexpr std::size_t kDefaultBytes = std::size_t{32} << 20;
+
+  explicit PostCache(std::size_t max_bytes = kDefaultBytes) : max_bytes_(max_bytes) {}
+
+  // The post of document `docid`, or null when it is not kept.
+  [[nodiscard]] std::shared_ptr<const StoredPost> find(Xapian::docid docid);
+
+  // Keeps `post` as document `docid`'s, dropping others to make room; a post larger than
+  // the whole budget is not kept.
+  void insert(Xapian::docid docid, std::shared_ptr<const StoredPost> post);
+
+  [[nodiscard]] std::size_t bytes() const;
+  [[nodiscard]] std::size_t size() const;
+
+  // What a post is counted as.
+  [[nodiscard]] static std::size_t bytes_of(const StoredPost& post);
+
+ private:
+  struct Slot {
+    Xapian::docid docid = 0;
+    std::shared_ptr<const StoredPost> post;
+    std::size_t bytes = 0;
+    bool shown = false;  // since the hand last passed
+  };
+
+  void evict_one();
+
+  mutable std::mutex mutex_;
+  std::size_t max_bytes_;
+  std::size_t bytes_ = 0;
+  std::vector<Slot> slots_;  // the clock; an empty slot has no post
+  std::vector<std::size_t> free_;
+  std::size_t hand_ = 0;
+  std::unordered_map<Xapian::docid, std::size_t> where_;  // docid -> slot
+};
+
+}  // namespace postsearch
