@@ -5,6 +5,7 @@
 #include <map>
 #include <string_view>
 #include <unordered_map>
+#include <utility>
 
 #include "common/document.h"
 #include "common/schema.h"
@@ -16,8 +17,8 @@ namespace postsearch {
 using schema::FacetField;
 using schema::Filter;
 
-// value (display form) -> count
-using Counts = std::unordered_map<std::string, std::size_t>;
+// Each value (display form) once, with its count; in no order.
+using Counts = std::vector<std::pair<std::string, std::size_t>>;
 
 // Transparent hashing, so that counting a value already seen allocates nothing.
 struct Hash {
@@ -64,7 +65,7 @@ class FacetSpy : public Xapian::MatchSpy {
     const auto field = static_cast<std::size_t>(fields_[i] - schema::kFacetFields.data());
     const auto& n = by_id_[i];
     for (std::uint32_t id = 0; id < n.size(); ++id) {
-      if (n[id] != 0) out.emplace(table_->name(field, id), n[id]);
+      if (n[id] != 0) out.emplace_back(table_->name(field, id), n[id]);
     }
     return out;
   }
@@ -128,7 +129,7 @@ class SerialisableRun : public SpyRun {
     return out;
   }
   Counts counts(std::size_t i) const override {
-    Counts out;
+    FastCounts out;
     for (auto it = spies_[i]->values_begin(); it != spies_[i]->values_end(); ++it) {
       const std::string value = *it;
       std::string_view rest(value);
@@ -141,7 +142,7 @@ class SerialisableRun : public SpyRun {
         rest.remove_prefix(end + 1);
       }
     }
-    return out;
+    return {out.begin(), out.end()};
   }
 
  private:
@@ -259,7 +260,7 @@ std::vector<Facet> FacetCounter::finish(const Xapian::Database& db, const Xapian
   std::map<const FacetField*, Counts> counts;
   for (const FacetField* f : selected_) {
     const Xapian::Query q = with_filters(text_query, filter_query(request_, parsed_, f->filter));
-    counts[f] = count(db, q, {f}, options_).front();
+    counts[f] = std::move(count(db, q, {f}, options_).front());
   }
   std::vector<Counts> shared_counts;
   if (used >= 0 && used < static_cast<int>(spies_.size())) {
@@ -270,7 +271,7 @@ std::vector<Facet> FacetCounter::finish(const Xapian::Database& db, const Xapian
         count(db, with_filters(text_query, filter_query(request_, parsed_, std::nullopt)), shared_,
               options_, &matches_);
   }
-  for (std::size_t i = 0; i < shared_.size(); ++i) counts[shared_[i]] = shared_counts[i];
+  for (std::size_t i = 0; i < shared_.size(); ++i) counts[shared_[i]] = std::move(shared_counts[i]);
   std::vector<Facet> out;
   for (const auto& f : schema::kFacetFields) {
     if (counts.count(&f) != 0) out.push_back(make_facet(f, counts[&f], request_, parsed_));

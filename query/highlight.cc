@@ -1,8 +1,10 @@
 #include "query/highlight.h"
 
 #include <algorithm>
+#include <array>
 #include <deque>
 #include <limits>
+#include <optional>
 #include <utility>
 
 namespace postsearch {
@@ -48,10 +50,18 @@ inline Char decode(std::string_view text, std::size_t pos) {
   return uni::is_wordchar(ch) ? uni::tolower(ch) : 0;
 }
 
-inline bool is_ascii_wordchar(unsigned ch) {
-  return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
-         ch == '_';
-}
+// Each ASCII character's lower case when it is a word character, else 0.
+constexpr std::array<unsigned char, 128> kAsciiWordLower = [] {
+  std::array<unsigned char, 128> t{};
+  for (unsigned c = 0; c < 128; ++c) {
+    if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_')
+      t[c] = static_cast<unsigned char>(c);
+    if (c >= 'A' && c <= 'Z') t[c] = static_cast<unsigned char>(c - 'A' + 'a');
+  }
+  return t;
+}();
+
+inline bool is_ascii_wordchar(unsigned ch) { return kAsciiWordLower[ch] != 0; }
 
 inline bool is_wordchar(unsigned ch) {
   return ch < 0x80 ? is_ascii_wordchar(ch) : is_wordchar_multibyte(ch);
@@ -59,9 +69,7 @@ inline bool is_wordchar(unsigned ch) {
 
 // The lower-case form of a word character, or 0 for any other.
 inline unsigned word_lower(unsigned ch) {
-  if (ch >= 0x80) return word_lower_multibyte(ch);
-  if (ch >= 'A' && ch <= 'Z') return ch - 'A' + 'a';
-  return is_ascii_wordchar(ch) ? ch : 0;
+  return ch < 0x80 ? kAsciiWordLower[ch] : word_lower_multibyte(ch);
 }
 
 bool is_ascii_upper(unsigned ch) { return ch >= 'A' && ch <= 'Z'; }
@@ -172,6 +180,14 @@ std::size_t read_word(std::string_view text, std::size_t pos, unsigned ch, std::
       append(term, ch);
       prev = ch;
       pos += decode(text, pos).len;
+      // The rest of a run of ASCII word characters (most words), a byte at a time.
+      for (unsigned lower = 0;
+           pos < n && static_cast<unsigned char>(text[pos]) < 0x80 &&
+           (lower = kAsciiWordLower[static_cast<unsigned char>(text[pos])]) != 0;
+           ++pos) {
+        term.push_back(static_cast<char>(lower));
+        prev = lower;
+      }
       if (pos >= n) return pos;
       ch = word_lower(decode(text, pos).ch);
     } while (ch != 0);
@@ -504,7 +520,7 @@ std::string leaf_term(const Xapian::Query& q) {
 
 }  // namespace
 
-Highlighter::Highlighter(HighlightSource source, Xapian::Stem stemmer, HighlightMarks marks)
+Highlighter::Highlighter(HighlightSource source, HighlightStemmer stemmer, HighlightMarks marks)
     : mset_(std::move(source.mset)), stemmer_(std::move(stemmer)), marks_(std::move(marks)) {
   read_query(source.latest);
   if (!delegate_) weigh_terms(source.ran);
@@ -541,42 +557,30 @@ void Highlighter::read_query(const Xapian::Query& query) {
 // term weight (over the terms of the query `ran`; zero weights left out), and each loose
 // term's.
 void Highlighter::weigh_terms(const Xapian::Query& ran) {
-  try {
-    (void)mset_.get_termweight(std::string());
-  } catch (const Xapian::InvalidOperationError&) {
-    delegate_ = true;  // an MSet without statistics: Xapian weighs no word
-    return;
-  } catch (const Xapian::InvalidArgumentError&) {
-    // the empty term is never among them: the statistics are there
-  }
+  bool asked = false;
   bool first = true;
   for (auto t = ran.get_unique_terms_begin(); t != ran.get_unique_terms_end(); ++t) {
-    double w = 0;
-    try {
-      w = mset_.get_termweight(*t);
-    } catch (const Xapian::InvalidArgumentError&) {
-      continue;  // not among the statistics
-    }
-    if (w == 0.0) continue;
+    asked = true;
+    const std::optional<double> w = weight_of(*t);
+    if (delegate_) return;
+    if (!w || *w == 0.0) continue;
     if (first) {
-      min_weight_ = max_weight_ = w;
+      min_weight_ = max_weight_ = *w;
       first = false;
-    } else if (w > max_weight_) {
-      max_weight_ = w;
-    } else if (w < min_weight_) {
-      min_weight_ = w;
+    } else if (*w > max_weight_) {
+      max_weight_ = *w;
+    } else if (*w < min_weight_) {
+      min_weight_ = *w;
     }
   }
+  if (!asked) (void)weight_of(std::string());  // are there statistics at all?
+  if (delegate_) return;
   max_weight_ = max_weight_ == 0.0 ? 1.0 : max_weight_ * 1.015625;
   for (const auto& term : loose_terms_) {
-    double w = 0;
-    try {
-      w = mset_.get_termweight(term);
-    } catch (const Xapian::InvalidArgumentError&) {
-      continue;  // Xapian drops it at its first occurrence: it never matches
-    }
+    const std::optional<double> w = weight_of(term);
+    if (!w) continue;  // Xapian drops it at its first occurrence: it never matches
     const std::size_t index = loose_relevance_.size();
-    loose_relevance_.push_back(w + max_weight_);
+    loose_relevance_.push_back(*w + max_weight_);
     if (!term.empty() && term[0] == 'Z') {
       stems_.emplace(term.substr(1), index);
       if (term.size() > 1) stem_starts_.set(static_cast<unsigned char>(term[1]));
@@ -585,6 +589,24 @@ void Highlighter::weigh_terms(const Xapian::Query& ran) {
       if (!term.empty()) word_starts_.set(static_cast<unsigned char>(term[0]));
     }
   }
+}
+
+std::optional<double> Highlighter::weight_of(const std::string& term) {
+  try {
+    return mset_.get_termweight(term);
+  } catch (const Xapian::InvalidOperationError&) {
+    delegate_ = true;  // an MSet without statistics: Xapian weighs no word
+  } catch (const Xapian::InvalidArgumentError&) {
+    // not among the statistics
+  }
+  return std::nullopt;
+}
+
+bool Highlighter::may_stem_to_query(const std::string& word) const {
+  if (!stemmer_.keeps_first_letter || word.empty()) return true;
+  if (stem_starts_.test(static_cast<unsigned char>(word[0]))) return true;
+  return std::any_of(word.begin(), word.end(),
+                     [](char c) { return static_cast<unsigned char>(c) >= 0x80; });
 }
 
 Highlighter::Index::const_iterator Highlighter::find(const Index& index,
@@ -598,7 +620,8 @@ Highlighter::Index::const_iterator Highlighter::find(const Index& index,
 std::string Highlighter::snippet(const std::string& text, std::size_t length, unsigned flags) {
   if (marks_.open.empty() && marks_.close.empty() && text.size() <= length) return text;
   if (delegate_ || (flags & ~kOwnFlags) != 0 || needs_ngrams(text)) {
-    return mset_.snippet(text, length, stemmer_, flags, marks_.open, marks_.close, marks_.omit);
+    return mset_.snippet(text, length, stemmer_.stem, flags, marks_.open, marks_.close,
+                         marks_.omit);
   }
   std::vector<double> loose = loose_relevance_;
   std::vector<double> phrase_relevance;
@@ -633,9 +656,8 @@ std::string Highlighter::snippet(const std::string& text, std::size_t length, un
       if (const auto w = find(words_, word_starts_, term); w != words_.end()) {
         relevance = &loose[w->second];
         highlight = 1;
-      } else if (!stems_.empty()) {
-        // The stemmer runs for every word as in Xapian (the one given may count on it).
-        const std::string stem = stemmer_(term);
+      } else if (!stems_.empty() && may_stem_to_query(term)) {
+        const std::string stem = stemmer_.stem(term);
         if (const auto s = find(stems_, stem_starts_, stem); s != stems_.end()) {
           relevance = &loose[s->second];
           highlight = 1;

@@ -21,6 +21,7 @@
 
 #include <bitset>
 #include <cstddef>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -42,10 +43,18 @@ struct HighlightSource {
                          // later run may have changed: the words marked are this one's
 };
 
+// The stemmer, as MSet::snippet() takes it, and what is known of it.
+struct HighlightStemmer {
+  Xapian::Stem stem;
+  // It changes only the ends of words (Snowball's English, French, German...): the stem of
+  // an ASCII word starts with the word's first letter, so a word whose first letter starts
+  // no query stem is not stemmed.
+  bool keeps_first_letter = false;
+};
+
 class Highlighter {
  public:
-  // `stemmer`: as MSet::snippet() takes it.
-  Highlighter(HighlightSource source, Xapian::Stem stemmer, HighlightMarks marks = {});
+  Highlighter(HighlightSource source, HighlightStemmer stemmer, HighlightMarks marks = {});
 
   // What mset.snippet(text, length, stemmer, flags, open, close, omit) returns.
   [[nodiscard]] std::string snippet(const std::string& text, std::size_t length,
@@ -60,11 +69,15 @@ class Highlighter {
 
   void read_query(const Xapian::Query& query);
   void weigh_terms(const Xapian::Query& ran);
+  // The term's weight in the match's statistics; nullopt when it is not among them (or
+  // there are none: then delegate_ is set).
+  [[nodiscard]] std::optional<double> weight_of(const std::string& term);
+  [[nodiscard]] bool may_stem_to_query(const std::string& word) const;
   static Index::const_iterator find(const Index& index, const std::bitset<256>& starts,
                                     const std::string& key);
 
   Xapian::MSet mset_;
-  Xapian::Stem stemmer_;
+  HighlightStemmer stemmer_;
   HighlightMarks marks_;
   bool delegate_ = false;  // MSet::snippet() answers every call
 

@@ -191,8 +191,8 @@ bool may_stem_to(std::string_view text, const std::vector<std::string>& needles)
 class CandidateStemmer : public Xapian::StemImplementation {
  public:
   // `builder` outlives the stemmer (both live for the search).
-  CandidateStemmer(QueryBuilder& builder, const std::vector<std::string>& needles, bool suffix_only)
-      : builder_(builder), suffix_only_(suffix_only) {
+  CandidateStemmer(QueryBuilder& builder, const std::vector<std::string>& needles, bool suffixes)
+      : builder_(builder), suffix_only_(suffixes) {
     for (const auto& n : needles) first_letters_.set(static_cast<unsigned char>(n[0]));
   }
   std::string operator()(const std::string& word) override {
@@ -208,16 +208,20 @@ class CandidateStemmer : public Xapian::StemImplementation {
     return "CandidateStemmer(" + builder_.stemmer().get_description() + ")";
   }
 
-  static Xapian::Stem wrap(QueryBuilder& builder, const std::vector<std::string>& needles) {
+  // Whether `stemmer` changes only the ends of words.
+  static bool suffix_only(const Xapian::Stem& stemmer) {
     static constexpr std::array<std::string_view, 11> kSuffixOnly = {
         "Xapian::Stem(english)",    "Xapian::Stem(porter)",  "Xapian::Stem(french)",
         "Xapian::Stem(german)",     "Xapian::Stem(spanish)", "Xapian::Stem(italian)",
         "Xapian::Stem(portuguese)", "Xapian::Stem(dutch)",   "Xapian::Stem(swedish)",
         "Xapian::Stem(norwegian)",  "Xapian::Stem(danish)"};
-    const std::string d = builder.stemmer().get_description();
-    const bool suffix_only =
-        std::find(kSuffixOnly.begin(), kSuffixOnly.end(), d) != kSuffixOnly.end();
-    return Xapian::Stem(new CandidateStemmer(builder, needles, suffix_only));
+    const std::string d = stemmer.get_description();
+    return std::find(kSuffixOnly.begin(), kSuffixOnly.end(), d) != kSuffixOnly.end();
+  }
+
+  static HighlightStemmer wrap(QueryBuilder& builder, const std::vector<std::string>& needles) {
+    const bool suffixes = suffix_only(builder.stemmer());
+    return {Xapian::Stem(new CandidateStemmer(builder, needles, suffixes)), suffixes};
   }
 
  private:
