@@ -1,6 +1,8 @@
 #include "query/json_io.h"
 
 #include <algorithm>
+#include <cstdint>
+#include <cstring>
 #include <string_view>
 #include <utility>
 
@@ -12,6 +14,23 @@ using nlohmann::json;
 
 namespace {
 
+// Where the run of bytes from `i` that JSON keeps as they are ends, looked at eight at a
+// time: the first control byte, quote or backslash at or after `i` (or s.size(), or a
+// little before: the rest is checked a byte at a time).
+std::size_t plain_run_end(std::string_view s, std::size_t i) {
+  constexpr std::uint64_t kOnes = 0x0101010101010101ULL;
+  constexpr std::uint64_t kHigh = 0x8080808080808080ULL;
+  auto has_zero = [&](std::uint64_t v) { return ((v - kOnes) & ~v & kHigh) != 0; };
+  for (; i + 8 <= s.size(); i += 8) {
+    std::uint64_t x = 0;
+    std::memcpy(&x, s.data() + i, 8);
+    // A byte below 0x20 (bytes from 0x80 up never count: ~x clears their top bit).
+    const bool control = ((x - 0x20 * kOnes) & ~x & kHigh) != 0;
+    if (control || has_zero(x ^ ('"' * kOnes)) || has_zero(x ^ ('\\' * kOnes))) break;
+  }
+  return i;
+}
+
 // Appends `s` as a JSON string, escaped as nlohmann::json escapes it.
 void put(std::string& out, std::string_view s) {
   if (!text::is_valid_utf8(s)) {  // rare: let nlohmann replace the bad bytes its way
@@ -22,6 +41,8 @@ void put(std::string& out, std::string_view s) {
   out += '"';
   std::size_t run = 0;  // start of the bytes not yet copied
   for (std::size_t i = 0; i < s.size(); ++i) {
+    i = plain_run_end(s, i);
+    if (i >= s.size()) break;
     const auto c = static_cast<unsigned char>(s[i]);
     if (c >= 0x20 && c != '"' && c != '\\') continue;
     out.append(s.substr(run, i - run));
