@@ -156,8 +156,8 @@ namespace postsearch {
 TEST_CASE("search JSON escapes every awkward byte wherever it falls in a string", "[json]") {
   // Strings are scanned eight bytes at a time: each special byte at each offset around
   // the chunk boundaries, alone and next to UTF-8.
-  const std::vector<std::string> specials = {"\"", "\\", std::string(1, '\0'), "\x01", "\x1f",
-                                             "\n", "\x7f", "é", "\xC3", "\xFF", " "};
+  const std::vector<std::string> specials = {
+      "\"", "\\", std::string(1, '\0'), "\x01", "\x1f", "\n", "\x7f", "é", "\xC3", "\xFF", " "};
   for (const auto& special : specials) {
     for (std::size_t at = 0; at < 20; ++at) {
       for (const std::size_t length : {at + 1, at + 3, std::size_t{24}}) {
@@ -166,8 +166,8 @@ TEST_CASE("search JSON escapes every awkward byte wherever it falls in a string"
         SearchResponse r;
         r.query = s;
         const std::string text = search_json(r);
-        INFO("special " << static_cast<int>(static_cast<unsigned char>(special[0])) << " at "
-                        << at << " length " << s.size());
+        INFO("special " << static_cast<int>(static_cast<unsigned char>(special[0])) << " at " << at
+                        << " length " << s.size());
         REQUIRE(json::parse(text).dump() == text);
         REQUIRE(json::parse(text)["query"] == as_nlohmann(s));
       }
