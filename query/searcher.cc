@@ -322,9 +322,10 @@ Excerpts excerpts(Highlighter& highlighter, const StoredPost& post,
   return out;
 }
 
-// The post stored in `doc`, from `cache` (when given) or decoded and kept there.
-std::shared_ptr<const StoredPost> stored_post(const Xapian::Document& doc, PostCache* cache) {
-  const Xapian::docid docid = doc.get_docid();
+// The post stored in `doc` (`docid` in the database searched), from `cache` (when given)
+// or decoded and kept there.
+std::shared_ptr<const StoredPost> stored_post(const Xapian::Document& doc, Xapian::docid docid,
+                                              PostCache* cache) {
   if (cache != nullptr) {
     if (auto post = cache->find(docid)) return post;
   }
@@ -509,10 +510,18 @@ constexpr double kFeedbackWeight = 0.3;
 
 }  // namespace
 
+// A matching document, its weight, and its docid in the database searched (over shards,
+// Document::get_docid() gives the docid within the document's own shard).
+struct Ranked {
+  Xapian::Document doc;
+  double weight;
+  Xapian::docid docid;
+};
+
 // The ranked posts of one search: matching documents in order, and the run whose query
 // holds every searched term (for snippets).
 struct Matches {
-  std::vector<std::pair<Xapian::Document, double>> docs;
+  std::vector<Ranked> docs;
   HighlightSource snippets;  // `latest` is set when the runs are over
   Xapian::Query text_query;
   Total total;
@@ -527,7 +536,7 @@ namespace {
 void take(Matches& m, const Xapian::MSet& mset, Xapian::doccount from, std::size_t limit) {
   Xapian::doccount i = 0;
   for (auto it = mset.begin(); it != mset.end() && m.docs.size() < limit; ++it, ++i) {
-    if (i >= from) m.docs.emplace_back(it.get_document(), it.get_weight());
+    if (i >= from) m.docs.push_back({it.get_document(), it.get_weight(), *it});
   }
 }
 
@@ -629,8 +638,8 @@ SearchResponse Searcher::search_once(const SearchRequest& asked) {
   // read and inflated once.
   const std::shared_ptr<PostCache> posts =
       facet_tables_ && !remote_ ? facet_tables_->posts(revision_key()) : nullptr;
-  for (const auto& [doc, weight] : m.docs) {
-    const std::shared_ptr<const StoredPost> kept = stored_post(doc, posts.get());
+  for (const auto& [doc, weight, docid] : m.docs) {
+    const std::shared_ptr<const StoredPost> kept = stored_post(doc, docid, posts.get());
     const StoredPost& post = *kept;
     Hit h = hit_from(post);
     h.rank = ++rank;
@@ -724,14 +733,14 @@ Matches Searcher::match(const SearchRequest& request, QueryBuilder& builder,
     }
     const Xapian::MSet some = run(lifted(relaxed.query), true, 0, needed + all.size());
     if (some.size() > all.size()) {
-      std::vector<std::pair<Xapian::Document, double>> merged;
+      std::vector<Ranked> merged;
       std::set<Xapian::docid> seen;
       for (auto it = all.begin(); it != all.end(); ++it) {
         seen.insert(*it);
-        merged.emplace_back(it.get_document(), it.get_weight());
+        merged.push_back({it.get_document(), it.get_weight(), *it});
       }
       for (auto it = some.begin(); it != some.end(); ++it) {
-        if (seen.insert(*it).second) merged.emplace_back(it.get_document(), it.get_weight());
+        if (seen.insert(*it).second) merged.push_back({it.get_document(), it.get_weight(), *it});
       }
       for (std::size_t i = first;
            i < merged.size() && m.docs.size() < static_cast<std::size_t>(per_page); ++i) {
