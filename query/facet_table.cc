@@ -1,6 +1,7 @@
 #include "query/facet_table.h"
 
 #include <unordered_map>
+#include <utility>
 
 namespace postsearch {
 
@@ -48,9 +49,10 @@ std::shared_ptr<const FacetTable> FacetTableCache::get(const Xapian::Database& d
 }
 
 template <typename T>
-std::shared_ptr<T> FacetTableCache::Memo<T>::at(const std::string& wanted) {
+template <typename... Args>
+std::shared_ptr<T> FacetTableCache::Memo<T>::at(const std::string& wanted, Args&&... args) {
   if (!value || wanted != revision) {
-    value = std::make_shared<T>();
+    value = std::make_shared<T>(std::forward<Args>(args)...);
     revision = wanted;
   }
   return value;
@@ -62,8 +64,9 @@ std::shared_ptr<TermFrequencies> FacetTableCache::term_frequencies(const std::st
 }
 
 std::shared_ptr<PostCache> FacetTableCache::posts(const std::string& revision) {
+  if (post_cache_bytes_ == 0) return nullptr;
   std::lock_guard<std::mutex> lock(mutex_);
-  return posts_.at(revision);
+  return posts_.at(revision, post_cache_bytes_);
 }
 
 }  // namespace postsearch

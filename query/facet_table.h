@@ -62,6 +62,10 @@ class FacetTable {
 
 class FacetTableCache {
  public:
+  // `post_cache_bytes`: the budget of each revision's PostCache; 0 keeps no posts.
+  explicit FacetTableCache(std::size_t post_cache_bytes = PostCache::kDefaultBytes)
+      : post_cache_bytes_(post_cache_bytes) {}
+
   // The table for `db` at `revision` (any string that changes with every commit).
   [[nodiscard]] std::shared_ptr<const FacetTable> get(const Xapian::Database& db,
                                                       const std::string& revision);
@@ -70,7 +74,7 @@ class FacetTableCache {
   // from the table so that a service asked for no facets never builds one.
   [[nodiscard]] std::shared_ptr<TermFrequencies> term_frequencies(const std::string& revision);
 
-  // The decoded posts kept for `revision` (query/post_cache.h).
+  // The decoded posts kept for `revision` (query/post_cache.h); null when none are kept.
   [[nodiscard]] std::shared_ptr<PostCache> posts(const std::string& revision);
 
  private:
@@ -82,8 +86,10 @@ class FacetTableCache {
   struct Memo {
     std::string revision;
     std::shared_ptr<T> value;
-    std::shared_ptr<T> at(const std::string& wanted);
+    template <typename... Args>
+    std::shared_ptr<T> at(const std::string& wanted, Args&&... args);
   };
+  std::size_t post_cache_bytes_;
   Memo<TermFrequencies> frequencies_;
   Memo<PostCache> posts_;
 };

@@ -28,11 +28,13 @@ namespace postsearch::http {
 
 class SearcherPool {
  public:
+  // `post_cache_bytes`: the decoded posts kept for the searchers (0: none).
   SearcherPool(std::filesystem::path index_dir, std::size_t max_searchers,
-               OpenOptions open_options = {})
+               OpenOptions open_options = {},
+               std::size_t post_cache_bytes = PostCache::kDefaultBytes)
       : index_dir_(std::move(index_dir)),
         max_searchers_(std::max<std::size_t>(1, max_searchers)),
-        facet_tables_(std::make_shared<FacetTableCache>()),
+        facet_tables_(std::make_shared<FacetTableCache>(post_cache_bytes)),
         open_options_(open_options) {}
 
   class Lease {

@@ -88,6 +88,8 @@ void apply_config(const std::string& path, ServeFlags& f) {
         o.threads = v.as<unsigned>();
       else if (key == "searchers")
         o.searchers = v.as<unsigned>();
+      else if (key == "post_cache_mb")
+        o.post_cache_mb = v.as<unsigned>();
       else if (key == "rate_limit")
         o.rate_limit = v.as<double>();
       else if (key == "rate_burst")
@@ -147,6 +149,9 @@ void add_flags(CLI::App& app, ServeFlags& f) {
                  "Remote shards: milliseconds to connect and per request (default 10000)");
   app.add_option("--searchers", o.searchers,
                  "Searches run at once; more wait their turn (default: two per core)");
+  app.add_option("--post-cache-mb", o.post_cache_mb,
+                 "MiB of decoded posts kept for the searches that show them again (default "
+                 "32; 0 keeps none)");
   app.add_option("--rate-limit", o.rate_limit,
                  "Requests per second per client (default 20; 0 turns it off)");
   app.add_option("--rate-burst", o.rate_burst, "Requests a client may send at once (default 60)");

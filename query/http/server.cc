@@ -124,7 +124,8 @@ class Server::Impl {
   Impl(ServerOptions options, std::ostream& log)
       : options_(std::move(options)),
         log_(log),
-        pool_(options_.index_dir, searchers_or_default(options_), options_.open),
+        pool_(options_.index_dir, searchers_or_default(options_), options_.open,
+              std::size_t{options_.post_cache_mb} << 20),
         limiter_(std::make_shared<RateLimiter>(options_.rate_limit, options_.rate_burst)),
         host_pattern_(R"([A-Za-z0-9.\-]+(:[0-9]{1,5})?|\[[0-9A-Fa-f:.]+\](:[0-9]{1,5})?)") {
     for (const auto& r : kRoutes) routes_.emplace_back(r, std::regex(r.pattern));

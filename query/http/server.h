@@ -24,6 +24,7 @@ struct ServerOptions {
   std::vector<std::string> cors_origins;   // origins allowed to call the API; "*" allows any
   unsigned threads = 256;                  // worker threads: connections served at once
   unsigned searchers = 0;                  // searches run at once; 0: two per core
+  unsigned post_cache_mb = 32;             // decoded posts kept (query/post_cache.h); 0: none
   std::size_t max_body_bytes = 64 * 1024;  // larger request bodies get 413
   int timeout_seconds = 5;                 // read and write timeout per request
   int keep_alive_seconds = 2;              // idle keep-alive connections are closed after this

@@ -305,6 +305,40 @@ class Behaviour(SiteTestCase):
         finally:
             svc.stop()
 
+    def test_the_post_cache_changes_no_answer(self):
+        # Decoded posts kept (default), none kept, and a budget so small that posts are
+        # dropped all the time: the same answers, asked twice (the second time from the cache).
+        index(self.site, self.idx)
+        cfg = os.path.join(self.tmp, "small-cache.yml")
+        with open(cfg, "w") as f:
+            f.write(f"index: {self.idx}\npost_cache_mb: 1\n")
+        queries = ["/api/search?q=bread", "/api/search?q=mountain&per_page=2&page=2",
+                   "/api/search?q=water", "/api/search?q=bread"]
+        answers = []
+        for args in ([], ["--post-cache-mb", "0"], ["--config", cfg]):
+            svc = Service(self.idx, "--rate-limit", "0", "-q", *args)
+            try:
+                got = []
+                for q in queries * 2:
+                    status, _, body = svc.get_json(q)
+                    self.assertEqual(status, 200, q)
+                    body.pop("took_ms")
+                    got.append(body)
+                answers.append(got)
+            finally:
+                svc.stop()
+        self.assertTrue(any(a["hits"] for a in answers[0]))
+        self.assertEqual(answers[0], answers[1])
+        self.assertEqual(answers[0], answers[2])
+        p = run([QUERY, "serve", "--index", self.idx, "--post-cache-mb", "-1"])
+        self.assertEqual(p.returncode, 2)
+        self.assertIn("--post-cache-mb", p.stderr)
+        with open(cfg, "w") as f:
+            f.write(f"index: {self.idx}\npost_cache_mb: lots\n")
+        p = run([QUERY, "serve", "--config", cfg])
+        self.assertEqual(p.returncode, 2)
+        self.assertIn("small-cache.yml:2: post_cache_mb: bad value", p.stderr)
+
     def test_bad_config_and_listen_are_usage_errors(self):
         cfg = os.path.join(self.tmp, "bad.yml")
         with open(cfg, "w") as f:
