@@ -4,7 +4,6 @@
 
 #include <algorithm>
 #include <array>
-#include <bitset>
 #include <cctype>
 #include <chrono>
 #include <cmath>
@@ -182,52 +181,32 @@ bool may_stem_to(std::string_view text, const std::vector<std::string>& needles)
   return false;
 }
 
-// The stemmer given to the snippet generator, which stems every word of the text to
-// compare it with the query's stems: through the query builder's memo, and with a stemmer
-// that changes only the ends of words, only for the words that can stem to a query stem:
-// the ASCII words that begin with a query stem's first letter (Snowball's dying -> die
-// shares no more) and every other word; it returns the rest as they are, which no query
-// stem equals. Other stemmers (Indonesian and Irish take prefixes off) stem all.
-class CandidateStemmer : public Xapian::StemImplementation {
+// The stemmer given to the snippet generator: the query builder's, through its memo. The
+// highlighter itself skips the words that cannot stem to a query stem when the stemmer
+// changes only the ends of words (Snowball's dying -> die keeps the first letter, no more);
+// Indonesian and Irish take prefixes off, so every word is stemmed for them.
+class MemoStemmer : public Xapian::StemImplementation {
  public:
   // `builder` outlives the stemmer (both live for the search).
-  CandidateStemmer(QueryBuilder& builder, const std::vector<std::string>& needles, bool suffixes)
-      : builder_(builder), suffix_only_(suffixes) {
-    for (const auto& n : needles) first_letters_.set(static_cast<unsigned char>(n[0]));
-  }
-  std::string operator()(const std::string& word) override {
-    if (suffix_only_ && !word.empty() &&
-        !first_letters_.test(static_cast<unsigned char>(word[0]))) {
-      const bool ascii = std::all_of(word.begin(), word.end(),
-                                     [](char c) { return static_cast<unsigned char>(c) < 0x80; });
-      if (ascii) return word;
-    }
-    return builder_.stem(word);
-  }
+  explicit MemoStemmer(QueryBuilder& builder) : builder_(builder) {}
+  std::string operator()(const std::string& word) override { return builder_.stem(word); }
   [[nodiscard]] std::string get_description() const override {
-    return "CandidateStemmer(" + builder_.stemmer().get_description() + ")";
+    return "MemoStemmer(" + builder_.stemmer().get_description() + ")";
   }
 
-  // Whether `stemmer` changes only the ends of words.
-  static bool suffix_only(const Xapian::Stem& stemmer) {
+  static HighlightStemmer wrap(QueryBuilder& builder) {
     static constexpr std::array<std::string_view, 11> kSuffixOnly = {
         "Xapian::Stem(english)",    "Xapian::Stem(porter)",  "Xapian::Stem(french)",
         "Xapian::Stem(german)",     "Xapian::Stem(spanish)", "Xapian::Stem(italian)",
         "Xapian::Stem(portuguese)", "Xapian::Stem(dutch)",   "Xapian::Stem(swedish)",
         "Xapian::Stem(norwegian)",  "Xapian::Stem(danish)"};
-    const std::string d = stemmer.get_description();
-    return std::find(kSuffixOnly.begin(), kSuffixOnly.end(), d) != kSuffixOnly.end();
-  }
-
-  static HighlightStemmer wrap(QueryBuilder& builder, const std::vector<std::string>& needles) {
-    const bool suffixes = suffix_only(builder.stemmer());
-    return {Xapian::Stem(new CandidateStemmer(builder, needles, suffixes)), suffixes};
+    const std::string d = builder.stemmer().get_description();
+    const bool suffixes = std::find(kSuffixOnly.begin(), kSuffixOnly.end(), d) != kSuffixOnly.end();
+    return {Xapian::Stem(new MemoStemmer(builder)), suffixes};
   }
 
  private:
   QueryBuilder& builder_;
-  bool suffix_only_;
-  std::bitset<256> first_letters_;
 };
 
 // The text around `at` that an excerpt is taken from: whole UTF-8 characters, starting
@@ -632,8 +611,7 @@ SearchResponse Searcher::search_once(const SearchRequest& asked) {
   resp.corrected = m.corrected;
   int rank = (std::max(1, request.page) - 1) * resp.per_page;
   const std::vector<std::string> needles = needles_of(m.text_query);
-  Highlighter highlighter(m.snippets, CandidateStemmer::wrap(builder, needles),
-                          {kMarkOpen, kMarkClose, "…"});
+  Highlighter highlighter(m.snippets, MemoStemmer::wrap(builder), {kMarkOpen, kMarkClose, "…"});
   // The revision's decoded posts (a local index in the service): a post on many pages is
   // read and inflated once.
   const std::shared_ptr<PostCache> posts =

@@ -428,7 +428,7 @@ TEST_CASE("searcher: sections whose words stem differently from their spelling g
 
 namespace postsearch {
 
-// Snippets stem only the words that could stem to a query term (CandidateStemmer); Snowball's
+// Snippets stem only the words that could stem to a query term (Highlighter); Snowball's
 // exceptions, whose stems are not prefixes of them, must still be highlighted.
 TEST_CASE("searcher: snippets highlight words whose stems are not their prefixes", "[searcher]") {
   testing::TempDir tmp;
