@@ -46,10 +46,11 @@ void fsync_path(const fs::path& path, int flags) {
 IndexLayout::IndexLayout(fs::path dir) : dir_(std::move(dir)) {}
 
 std::vector<StubEntry> parse_stub(const std::string& text) {
-  std::istringstream in(text);
   std::vector<StubEntry> out;
-  std::string line;
-  while (std::getline(in, line)) {
+  for (std::size_t at = 0; at < text.size();) {
+    const std::size_t eol = std::min(text.find('\n', at), text.size());
+    const std::string line = text.substr(at, eol - at);
+    at = eol + 1;
     if (line.empty() || line[0] == '#') continue;
     const std::size_t space = line.find(' ');
     out.push_back(
@@ -58,11 +59,21 @@ std::vector<StubEntry> parse_stub(const std::string& text) {
   return out;
 }
 
+// The service reads the stub at every search (Searcher::refresh): plain reads, without the
+// stream buffer and locale an ifstream allocates and sets up.
 std::string read_stub_text(const fs::path& index_dir) {
-  std::ifstream in(index_dir / "XAPIANDB");
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
+  const int fd = ::open((index_dir / "XAPIANDB").c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return "";
+  std::string text;
+  char buf[512];
+  while (true) {
+    const ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    text.append(buf, static_cast<std::size_t>(n));
+  }
+  ::close(fd);
+  return text;
 }
 
 std::vector<StubEntry> read_stub(const fs::path& index_dir) {

@@ -409,11 +409,15 @@ std::string QueryBuilder::keep_known_words(const std::string& typed,
   return changed ? text::join(b, " ") : "";
 }
 
-const std::string& QueryBuilder::stem(const std::string& word) {
-  auto it = stems_.find(word);
-  if (it != stems_.end()) return it->second;
-  if (stems_.size() >= kMaxStems) stems_.clear();
-  return stems_.emplace(word, stemmer_(word)).first->second;
+std::string QueryBuilder::stem(const std::string& word) {
+  if (word.empty()) return stemmer_(word);
+  if (stems_.empty()) stems_.resize(kStemSlots);
+  StemSlot& slot = stems_[std::hash<std::string>{}(word) & (kStemSlots - 1)];
+  if (slot.word != word) {
+    slot.stem = stemmer_(word);
+    slot.word = word;
+  }
+  return slot.stem;
 }
 
 Xapian::Query QueryBuilder::title_query(std::string_view input) {

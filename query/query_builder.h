@@ -56,8 +56,10 @@ class QueryBuilder {
   [[nodiscard]] const Xapian::Stem& stemmer() const { return stemmer_; }
 
   // stemmer()(word), remembered: snippets stem the words of every hit shown, and the same
-  // words recur from page to page. Emptied when it reaches kMaxStems.
-  [[nodiscard]] const std::string& stem(const std::string& word);
+  // words recur from page to page. The memo is direct-mapped (a word's slot is given by its
+  // hash; a word that finds another in its slot is stemmed and takes the slot): one cache
+  // line per look-up, where a node-based hash map cost several misses (bench/README.md).
+  [[nodiscard]] std::string stem(const std::string& word);
 
   // Posts whose title has every word of `text`, and the post whose title is exactly
   // `text`: the known-item part of ranking. Empty when `text` has no plain words.
@@ -96,8 +98,12 @@ class QueryBuilder {
   // words people type recur. Emptied when it reaches kMaxRemembered.
   static constexpr std::size_t kMaxRemembered = 1024;
   std::unordered_map<std::string, Xapian::Query> completions_;
-  static constexpr std::size_t kMaxStems = 8192;
-  std::unordered_map<std::string, std::string> stems_;
+  static constexpr std::size_t kStemSlots = 8192;  // a power of two
+  struct StemSlot {
+    std::string word;  // empty: unused (an empty word is not looked up)
+    std::string stem;
+  };
+  std::vector<StemSlot> stems_;  // kStemSlots once used
 };
 
 }  // namespace postsearch

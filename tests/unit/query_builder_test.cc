@@ -137,3 +137,24 @@ TEST_CASE("query language: the site's synonyms expand a word", "[query_builder]"
 }
 
 }  // namespace postsearch
+
+namespace postsearch {
+
+// The memo is direct-mapped: 20,000 words over 8,192 slots collide, and a word asked again
+// after its slot was taken must still get its own stem, not its rival's.
+TEST_CASE("query language: remembered stems are the stemmer's", "[query_builder]") {
+  Xapian::WritableDatabase db(std::string(), Xapian::DB_BACKEND_INMEMORY);
+  QueryBuilder qb(db, "en");
+  const Xapian::Stem english("en");
+  const char* const tails[] = {"ing", "ed", "s", "ation", "ly", "ness", "ies", "y"};
+  std::vector<std::string> words;
+  for (int i = 0; i < 2500; ++i) {
+    for (const char* tail : tails) words.push_back("w" + std::to_string(i) + "x" + tail);
+  }
+  words.insert(words.end(), {"dying", "running", "happiness", "ponies", "", "a"});
+  for (int round = 0; round < 2; ++round) {
+    for (const auto& w : words) REQUIRE(qb.stem(w) == english(w));
+  }
+}
+
+}  // namespace postsearch
