@@ -3,6 +3,8 @@
 #include <unordered_map>
 #include <utility>
 
+#include "query/query_builder.h"
+
 namespace postsearch {
 
 std::shared_ptr<const FacetTable> FacetTable::build(const Xapian::Database& db) {
@@ -67,6 +69,11 @@ std::shared_ptr<PostCache> FacetTableCache::posts(const std::string& revision) {
   if (post_cache_bytes_ == 0) return nullptr;
   std::lock_guard<std::mutex> lock(mutex_);
   return posts_.at(revision, post_cache_bytes_);
+}
+
+std::shared_ptr<CompletionMemo> FacetTableCache::completions(const std::string& revision) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return completions_.at(revision);
 }
 
 }  // namespace postsearch

@@ -30,6 +30,8 @@
 
 namespace postsearch {
 
+class CompletionMemo;  // query/query_builder.h
+
 class FacetTable {
  public:
   static constexpr std::size_t kFields = schema::kFacetFields.size();
@@ -77,6 +79,9 @@ class FacetTableCache {
   // The decoded posts kept for `revision` (query/post_cache.h); null when none are kept.
   [[nodiscard]] std::shared_ptr<PostCache> posts(const std::string& revision);
 
+  // The completions of typed prefixes found at `revision` (query/query_builder.h).
+  [[nodiscard]] std::shared_ptr<CompletionMemo> completions(const std::string& revision);
+
  private:
   std::mutex mutex_;
   std::string revision_;
@@ -92,6 +97,7 @@ class FacetTableCache {
   std::size_t post_cache_bytes_;
   Memo<TermFrequencies> frequencies_;
   Memo<PostCache> posts_;
+  Memo<CompletionMemo> completions_;
 };
 
 }  // namespace postsearch

@@ -198,8 +198,24 @@ std::optional<double> parse_date_bound(std::string_view v, bool end_of) {
   return static_cast<double>(timegm(&t));
 }
 
-QueryBuilder::QueryBuilder(const Xapian::Database& db, const std::string& lang)
-    : db_(db), stemmer_(stemmer_for(lang)), lang_(lang) {
+CompletionMemo::Terms CompletionMemo::find(const std::string& prefix) const {
+  const std::lock_guard<std::mutex> lock(mutex_);
+  const auto it = known_.find(prefix);
+  return it == known_.end() ? nullptr : it->second;
+}
+
+void CompletionMemo::insert(const std::string& prefix, Terms terms) {
+  const std::lock_guard<std::mutex> lock(mutex_);
+  if (known_.size() >= kMaxPrefixes) known_.clear();
+  known_.emplace(prefix, std::move(terms));
+}
+
+QueryBuilder::QueryBuilder(const Xapian::Database& db, const std::string& lang,
+                           std::shared_ptr<CompletionMemo> completions)
+    : db_(db),
+      stemmer_(stemmer_for(lang)),
+      lang_(lang),
+      shared_completions_(std::move(completions)) {
   parser_.set_database(db);
   has_synonyms_ = db.synonym_keys_begin() != db.synonym_keys_end();
   parser_.set_stemmer(stemmer_);
@@ -314,6 +330,15 @@ Xapian::Query QueryBuilder::completions(const std::string& prefix) {
 }
 
 Xapian::Query QueryBuilder::find_completions(const std::string& prefix) const {
+  CompletionMemo::Terms terms = shared_completions_ ? shared_completions_->find(prefix) : nullptr;
+  if (!terms) {
+    terms = std::make_shared<const std::vector<std::string>>(walk_completions(prefix));
+    if (shared_completions_) shared_completions_->insert(prefix, terms);
+  }
+  return {Xapian::Query::OP_SYNONYM, terms->begin(), terms->end()};
+}
+
+std::vector<std::string> QueryBuilder::walk_completions(const std::string& prefix) const {
   std::vector<std::pair<Xapian::doccount, std::string>> found;
   for (auto t = db_.allterms_begin(prefix); t != db_.allterms_end(prefix); ++t) {
     found.emplace_back(t.get_termfreq(), *t);
@@ -324,9 +349,10 @@ Xapian::Query QueryBuilder::find_completions(const std::string& prefix) const {
                     [](const auto& a, const auto& b) {
                       return a.first != b.first ? a.first > b.first : a.second < b.second;
                     });
-  std::vector<Xapian::Query> terms;
-  for (std::size_t i = 0; i < keep; ++i) terms.emplace_back(found[i].second);
-  return {Xapian::Query::OP_SYNONYM, terms.begin(), terms.end()};
+  std::vector<std::string> terms;
+  terms.reserve(keep);
+  for (std::size_t i = 0; i < keep; ++i) terms.push_back(std::move(found[i].second));
+  return terms;
 }
 
 std::string QueryBuilder::correction(std::string_view input) {

@@ -4,11 +4,14 @@
 // category:, lang:, id:), dates (after:2023-01, before:2024, year:2022, year:2020..2022),
 // wildcards (word*) and the last word as a prefix while typing.
 // Never throws for user input: broken syntax falls back to plain words, and problems come
-// back as warnings. Not thread-safe (owns a QueryParser); one per thread.
+// back as warnings. Not thread-safe (owns a QueryParser); one per thread. A
+// CompletionMemo may be shared by the builders of many threads.
 #pragma once
 
 #include <xapian.h>
 
+#include <memory>
+#include <mutex>
 #include <optional>
 #include <set>
 #include <string>
@@ -37,6 +40,24 @@ struct ParsedQuery {
 
 enum class DefaultOperator { kAnd, kOr };
 
+// The completions of typed prefixes (the terms a prefix expands to) for one revision of an
+// index, shared by the builders of the service's searchers: finding them walks every term
+// with that start, and each searcher walked them again for itself. Its owner drops it with
+// the revision (FacetTableCache). Emptied when it holds kMaxPrefixes.
+// Threads: safe from any thread.
+class CompletionMemo {
+ public:
+  static constexpr std::size_t kMaxPrefixes = 1U << 14;
+  using Terms = std::shared_ptr<const std::vector<std::string>>;
+
+  [[nodiscard]] Terms find(const std::string& prefix) const;  // null when not known
+  void insert(const std::string& prefix, Terms terms);
+
+ private:
+  mutable std::mutex mutex_;
+  std::unordered_map<std::string, Terms> known_;
+};
+
 struct ParseOptions {
   DefaultOperator op = DefaultOperator::kAnd;
   bool partial = true;  // the last word also matches as a prefix
@@ -49,7 +70,9 @@ struct ParseOptions {
 class QueryBuilder {
  public:
   // `db` gives spelling data and wildcard expansion; `lang` picks stemmer and stop words.
-  QueryBuilder(const Xapian::Database& db, const std::string& lang);
+  // `completions`, when given, must be of the revision `db` has open.
+  QueryBuilder(const Xapian::Database& db, const std::string& lang,
+               std::shared_ptr<CompletionMemo> completions = nullptr);
 
   [[nodiscard]] ParsedQuery parse(std::string_view text, const ParseOptions& options);
 
@@ -81,6 +104,8 @@ class QueryBuilder {
   // remembered (the builder lives for one revision of the index: see Searcher::refresh).
   [[nodiscard]] Xapian::Query completions(const std::string& prefix);
   [[nodiscard]] Xapian::Query find_completions(const std::string& prefix) const;
+  // The kMaxWildcardExpansion most frequent terms of the index that start with `prefix`.
+  [[nodiscard]] std::vector<std::string> walk_completions(const std::string& prefix) const;
 
   [[nodiscard]] bool has_unknown_word(const std::string& text) const;
   [[nodiscard]] bool last_word_has_synonyms(const std::string& text) const;
@@ -98,7 +123,8 @@ class QueryBuilder {
   // words people type recur. Emptied when it reaches kMaxRemembered.
   static constexpr std::size_t kMaxRemembered = 1024;
   std::unordered_map<std::string, Xapian::Query> completions_;
-  static constexpr std::size_t kStemSlots = 8192;  // a power of two
+  std::shared_ptr<CompletionMemo> shared_completions_;  // or null
+  static constexpr std::size_t kStemSlots = 8192;       // a power of two
   struct StemSlot {
     std::string word;  // empty: unused (an empty word is not looked up)
     std::string stem;

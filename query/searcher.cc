@@ -410,7 +410,13 @@ Searcher::~Searcher() = default;
 QueryBuilder& Searcher::builder_for(const std::string& lang) {
   auto it = builders_.find(lang);
   if (it == builders_.end())
-    it = builders_.emplace(lang, std::make_unique<QueryBuilder>(db_, lang)).first;
+    it = builders_
+             .emplace(lang,
+                      std::make_unique<QueryBuilder>(
+                          db_, lang,
+                          facet_tables_ && !remote_ ? facet_tables_->completions(revision_key())
+                                                    : nullptr))
+             .first;
   return *it->second;
 }
 

@@ -65,6 +65,31 @@ TEST_CASE("query language: the last word as a prefix while typing", "[query_buil
   CHECK(qb.parse("static sit", o).word_count == 2);
 }
 
+// The service's searchers share one memo of completions per revision: a builder over an
+// index without those words takes them from the memo another builder filled.
+TEST_CASE("query language: completions shared between builders", "[query_builder]") {
+  Xapian::WritableDatabase db(std::string(), Xapian::DB_BACKEND_INMEMORY);
+  for (const char* words : {"site sitemap", "site situation"}) {
+    Xapian::Document d;
+    Xapian::TermGenerator g;
+    g.set_document(d);
+    g.index_text(words);
+    db.add_document(d);
+  }
+  const Xapian::WritableDatabase empty(std::string(), Xapian::DB_BACKEND_INMEMORY);
+  const auto memo = std::make_shared<CompletionMemo>();
+  const ParseOptions o;
+  const std::string expected = "Query(((site SYNONYM sitemap SYNONYM situation) OR Zsit@1))";
+  QueryBuilder filler(db, "en", memo);
+  CHECK(filler.parse("sit", o).query.get_description() == expected);
+  REQUIRE(memo->find("sit") != nullptr);
+  CHECK(memo->find("sit")->size() == 3);
+  QueryBuilder sharer(empty, "en", memo);
+  CHECK(sharer.parse("sit", o).query.get_description() == expected);
+  QueryBuilder alone(empty, "en");
+  CHECK(alone.parse("sit", o).query.get_description() == "Query(Zsit@1)");
+}
+
 TEST_CASE("query language: identifiers stay searchable", "[query_builder]") {
   CHECK(describe("v2.3.0-preview1") == "Query((v2.3.0@1 PHRASE 2 preview1@2))");
   CHECK(describe("std::vector") == "Query((std@1 PHRASE 2 vector@2))");

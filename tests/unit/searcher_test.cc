@@ -465,10 +465,12 @@ std::filesystem::path glass_of(const std::filesystem::path& index) {
 TEST_CASE("searcher: a commit in place is seen by the completions of a word being typed",
           "[searcher]") {
   // A replica's database changes in place (no new stub): reopen() must not leave the
-  // query builder with what it remembered of the old revision.
+  // query builder with what it remembered of the old revision, nor the service with the
+  // completions its searchers share (FacetTableCache).
+  const bool service = GENERATE(false, true);
   testing::TempDir tmp;
   const auto index = index_one_post(tmp, "---\ntitle: Fish\n---\nA zebra and a fish.\n");
-  Searcher s(index);
+  Searcher s(index, service ? std::make_shared<FacetTableCache>() : nullptr);
   SearchRequest typing;
   typing.q = "quok";  // a prefix of no word yet, and like none
   CHECK(s.search(typing).hits.empty());
