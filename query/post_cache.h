@@ -27,7 +27,9 @@ namespace postsearch {
 
 class PostCache {
  public:
-  static constexpr std::size_t kDefaultBytes = std::size_t{32} << 20;
+  // Enough for every post of a 10,000-post site (about 50 MiB decoded, bench/README.md):
+  // at 32 MiB, a load of distinct queries found few posts kept and inflated the rest.
+  static constexpr std::size_t kDefaultBytes = std::size_t{128} << 20;
 
   explicit PostCache(std::size_t max_bytes = kDefaultBytes) : max_bytes_(max_bytes) {}
 

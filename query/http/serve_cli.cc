@@ -11,6 +11,7 @@
 #include <cstdlib>
 #include <iostream>
 #include <optional>
+#include <string>
 #include <thread>
 
 #include "common/index_layout.h"
@@ -150,8 +151,8 @@ void add_flags(CLI::App& app, ServeFlags& f) {
   app.add_option("--searchers", o.searchers,
                  "Searches run at once; more wait their turn (default: two per core)");
   app.add_option("--post-cache-mb", o.post_cache_mb,
-                 "MiB of decoded posts kept for the searches that show them again (default "
-                 "32; 0 keeps none)");
+                 "MiB of decoded posts kept for the searches that show them again (default " +
+                     std::to_string(PostCache::kDefaultBytes >> 20) + "; 0 keeps none)");
   app.add_option("--rate-limit", o.rate_limit,
                  "Requests per second per client (default 20; 0 turns it off)");
   app.add_option("--rate-burst", o.rate_burst, "Requests a client may send at once (default 60)");
