@@ -189,22 +189,32 @@ class Expansion {
 
 }  // namespace
 
+TermFrequencies::TermFrequencies() : slots_(kSlots) {}
+
+std::size_t TermFrequencies::slot_of(const std::string& term) {
+  return std::hash<std::string>{}(term) & (kSlots - 1);
+}
+
 std::optional<Xapian::doccount> TermFrequencies::find(const std::string& term) const {
-  const std::lock_guard<std::mutex> lock(mutex_);
-  const auto it = known_.find(term);
-  if (it == known_.end()) return std::nullopt;
-  return it->second;
+  if (term.empty() || term.size() > kMaxTermBytes) return std::nullopt;
+  const std::size_t at = slot_of(term);
+  const std::lock_guard<std::mutex> lock(locks_[at % kLocks]);
+  const Slot& slot = slots_[at];
+  if (slot.term != term) return std::nullopt;
+  return slot.frequency;
 }
 
 void TermFrequencies::insert(const std::string& term, Xapian::doccount frequency) {
-  const std::lock_guard<std::mutex> lock(mutex_);
-  if (known_.size() < kMaxTerms) known_.emplace(term, frequency);
+  if (term.empty() || term.size() > kMaxTermBytes) return;
+  const std::size_t at = slot_of(term);
+  const std::lock_guard<std::mutex> lock(locks_[at % kLocks]);
+  Slot& slot = slots_[at];
+  if (slot.term.empty()) ++used_;
+  slot.term = term;
+  slot.frequency = frequency;
 }
 
-std::size_t TermFrequencies::size() const {
-  const std::lock_guard<std::mutex> lock(mutex_);
-  return known_.size();
-}
+std::size_t TermFrequencies::size() const { return used_; }
 
 std::vector<std::string> expand_terms(const Xapian::Database& db,
                                       const std::vector<Xapian::docid>& posts,

@@ -101,9 +101,42 @@ TEST_CASE("expansion terms are Xapian's, in its order, from fewer lookups", "[ex
   }
   CHECK(compared == 100);
   CHECK(frequencies.size() > 0);
-  CHECK(frequencies.find("Zw45557").value_or(0) == db.get_termfreq("Zw45557"));
+  // What it holds is the index's: every term of the index that it still remembers.
+  std::size_t held = 0;
+  for (auto t = db.allterms_begin("Z"); t != db.allterms_end("Z"); ++t) {
+    if (const auto f = frequencies.find(*t)) {
+      CHECK(*f == t.get_termfreq());
+      ++held;
+    }
+  }
+  CHECK(held == frequencies.size());
   o.count = 10;
   CHECK(expand_terms(db, {}, o).empty());
+}
+
+}  // namespace postsearch
+
+namespace postsearch {
+
+// Direct-mapped: 100,000 terms over 65,536 slots collide; a term is remembered with its
+// own frequency or not at all, never with another's.
+TEST_CASE("remembered term frequencies are the terms' own", "[expand]") {
+  TermFrequencies f;
+  for (Xapian::doccount i = 0; i < 100000; ++i) f.insert("Zt" + std::to_string(i), i);
+  std::size_t found = 0;
+  for (Xapian::doccount i = 0; i < 100000; ++i) {
+    if (const auto n = f.find("Zt" + std::to_string(i))) {
+      REQUIRE(*n == i);
+      ++found;
+    }
+  }
+  CHECK(found == f.size());
+  CHECK(found > 30000);
+  CHECK(f.find("Zt100000") == std::nullopt);
+  f.insert("Zverylongtermmorethanfifteen", 7);  // too long to keep
+  CHECK(f.find("Zverylongtermmorethanfifteen") == std::nullopt);
+  f.insert("Zt5", 99);  // a term seen again with a new frequency
+  CHECK(f.find("Zt5") == std::optional<Xapian::doccount>(99));
 }
 
 }  // namespace postsearch
