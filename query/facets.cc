@@ -17,8 +17,27 @@ namespace postsearch {
 using schema::FacetField;
 using schema::Filter;
 
-// Each value (display form) once, with its count; in no order.
-using Counts = std::vector<std::pair<std::string, std::size_t>>;
+// Each value (display form) once, with its count; in no order. The names are views, into
+// the facet table (which outlives the search) or into `storage`: a field can have thousands
+// of values, and only the few shown are copied (make_facet).
+struct Counts {
+  std::vector<std::pair<std::string_view, std::size_t>> values;
+  std::shared_ptr<const std::vector<std::string>> storage;
+};
+
+template <typename Map>
+Counts owned(const Map& counted) {
+  auto names = std::make_shared<std::vector<std::string>>();
+  names->reserve(counted.size());
+  Counts out;
+  out.values.reserve(counted.size());
+  for (const auto& [name, n] : counted) {
+    names->push_back(name);
+    out.values.emplace_back(names->back(), n);
+  }
+  out.storage = std::move(names);
+  return out;
+}
 
 // Transparent hashing, so that counting a value already seen allocates nothing.
 struct Hash {
@@ -60,12 +79,12 @@ class FacetSpy : public Xapian::MatchSpy {
     });
   }
   [[nodiscard]] Counts counts(std::size_t i) const {
-    if (table_ == nullptr) return {counts_[i].begin(), counts_[i].end()};
+    if (table_ == nullptr) return owned(counts_[i]);
     Counts out;
     const auto field = static_cast<std::size_t>(fields_[i] - schema::kFacetFields.data());
     const auto& n = by_id_[i];
     for (std::uint32_t id = 0; id < n.size(); ++id) {
-      if (n[id] != 0) out.emplace_back(table_->name(field, id), n[id]);
+      if (n[id] != 0) out.values.emplace_back(table_->name(field, id), n[id]);
     }
     return out;
   }
@@ -142,7 +161,7 @@ class SerialisableRun : public SpyRun {
         rest.remove_prefix(end + 1);
       }
     }
-    return {out.begin(), out.end()};
+    return owned(out);
   }
 
  private:
@@ -206,29 +225,38 @@ Facet make_facet(const FacetField& f, const Counts& counts, const SearchRequest&
   for (const auto& v : selected_values(r, parsed, f.filter)) {
     chosen.push_back(schema::normalise_filter_value(f.filter, v));
   }
-  facet.values.reserve(counts.size());
-  for (const auto& [value, n] : counts) {
+  // Ordered as views; only the values shown are copied.
+  struct Candidate {
+    std::string_view value;
+    std::size_t count;
+    bool selected;
+  };
+  std::vector<Candidate> all;
+  all.reserve(counts.values.size());
+  for (const auto& [value, n] : counts.values) {
     // Normalising (Unicode case folding) only when something is selected: a field can
     // have thousands of values.
     const bool selected =
         !chosen.empty() &&
         std::find(chosen.begin(), chosen.end(), schema::normalise_filter_value(f.filter, value)) !=
             chosen.end();
-    facet.values.push_back({value, n, selected});
+    all.push_back({value, n, selected});
   }
   const bool by_value = f.filter == Filter::kYear || f.filter == Filter::kMonth;
-  const auto order = [&](const FacetValue& a, const FacetValue& b) {
+  const auto order = [&](const Candidate& a, const Candidate& b) {
     if (a.selected != b.selected) return a.selected;
     if (by_value) return a.value > b.value;
     if (a.count != b.count) return a.count > b.count;
     return a.value < b.value;
   };
-  const auto limit =
-      std::min(static_cast<std::size_t>(std::max(r.facet_limit, 0)), facet.values.size());
-  std::partial_sort(facet.values.begin(), facet.values.begin() + static_cast<std::ptrdiff_t>(limit),
-                    facet.values.end(), order);
-  facet.other_values = facet.values.size() - limit;
-  facet.values.resize(limit);
+  const auto limit = std::min(static_cast<std::size_t>(std::max(r.facet_limit, 0)), all.size());
+  std::partial_sort(all.begin(), all.begin() + static_cast<std::ptrdiff_t>(limit), all.end(),
+                    order);
+  facet.values.reserve(limit);
+  for (std::size_t i = 0; i < limit; ++i) {
+    facet.values.push_back({std::string(all[i].value), all[i].count, all[i].selected});
+  }
+  facet.other_values = all.size() - limit;
   return facet;
 }
 
