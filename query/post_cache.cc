@@ -1,5 +1,6 @@
 #include "query/post_cache.h"
 
+#include <algorithm>
 #include <utility>
 
 namespace postsearch {
@@ -21,9 +22,8 @@ std::size_t PostCache::bytes_of(const StoredPost& post) {
 
 std::shared_ptr<const StoredPost> PostCache::find(Xapian::docid docid) {
   std::lock_guard<std::mutex> lock(mutex_);
-  const auto it = where_.find(docid);
-  if (it == where_.end()) return nullptr;
-  Slot& slot = slots_[it->second];
+  if (docid >= where_.size() || where_[docid] == 0) return nullptr;
+  Slot& slot = slots_[where_[docid] - 1];
   slot.shown = true;
   return slot.post;
 }
@@ -39,7 +39,8 @@ void PostCache::evict_one() {
       slot.shown = false;
       continue;
     }
-    where_.erase(slot.docid);
+    where_[slot.docid] = 0;
+    --count_;
     bytes_ -= slot.bytes;
     slot = Slot{};
     free_.push_back(hand_ - 1);
@@ -50,7 +51,8 @@ void PostCache::evict_one() {
 void PostCache::insert(Xapian::docid docid, std::shared_ptr<const StoredPost> post) {
   const std::size_t bytes = bytes_of(*post);
   std::lock_guard<std::mutex> lock(mutex_);
-  if (bytes > max_bytes_ || where_.count(docid) != 0) return;
+  if (bytes > max_bytes_ || docid >= kMaxDocid) return;
+  if (docid < where_.size() && where_[docid] != 0) return;
   while (bytes_ + bytes > max_bytes_) evict_one();
   std::size_t index = slots_.size();
   if (!free_.empty()) {
@@ -60,7 +62,11 @@ void PostCache::insert(Xapian::docid docid, std::shared_ptr<const StoredPost> po
     slots_.emplace_back();
   }
   slots_[index] = Slot{docid, std::move(post), bytes, false};
-  where_.emplace(docid, index);
+  if (docid >= where_.size())
+    where_.resize(
+        std::min<std::size_t>(std::max<std::size_t>(docid + 1, where_.size() * 2), kMaxDocid));
+  where_[docid] = static_cast<std::uint32_t>(index + 1);
+  ++count_;
   bytes_ += bytes;
 }
 
@@ -71,7 +77,7 @@ std::size_t PostCache::bytes() const {
 
 std::size_t PostCache::size() const {
   std::lock_guard<std::mutex> lock(mutex_);
-  return where_.size();
+  return count_;
 }
 
 }  // namespace postsearch

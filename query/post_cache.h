@@ -16,9 +16,9 @@
 #include <xapian.h>
 
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <mutex>
-#include <unordered_map>
 #include <vector>
 
 #include "common/post.h"
@@ -29,6 +29,8 @@ class PostCache {
  public:
   // Enough for every post of a 10,000-post site (about 50 MiB decoded, bench/README.md):
   // at 32 MiB, a load of distinct queries found few posts kept and inflated the rest.
+  // Posts of docids from here on are not kept (the docid index is bounded at 16 MiB).
+  static constexpr Xapian::docid kMaxDocid = 1U << 22;
   static constexpr std::size_t kDefaultBytes = std::size_t{128} << 20;
 
   explicit PostCache(std::size_t max_bytes = kDefaultBytes) : max_bytes_(max_bytes) {}
@@ -62,7 +64,10 @@ class PostCache {
   std::vector<Slot> slots_;  // the clock; an empty slot has no post
   std::vector<std::size_t> free_;
   std::size_t hand_ = 0;
-  std::unordered_map<Xapian::docid, std::size_t> where_;  // docid -> slot
+  // Slot + 1 by docid (0: not kept), grown to the largest docid kept: one read per look-up,
+  // where a hash map cost several cache misses.
+  std::vector<std::uint32_t> where_;
+  std::size_t count_ = 0;
 };
 
 }  // namespace postsearch

@@ -543,6 +543,23 @@ TEST_CASE("post cache: bounded by bytes, keeps the posts shown since the hand pa
   CHECK(cache.bytes() <= 2 * one + one / 2);
 }
 
+TEST_CASE("post cache: far apart docids, each its own post", "[searcher]") {
+  PostCache cache;
+  const Xapian::docid ids[] = {7, 1, 100000, 65, 3000000, PostCache::kMaxDocid - 1};
+  for (const Xapian::docid d : ids) cache.insert(d, post_of(10, std::to_string(d)));
+  CHECK(cache.size() == std::size(ids));
+  for (const Xapian::docid d : ids) {
+    REQUIRE(cache.find(d));
+    CHECK(cache.find(d)->id == std::to_string(d));
+  }
+  CHECK_FALSE(cache.find(8));
+  CHECK_FALSE(cache.find(2999999));
+  cache.insert(PostCache::kMaxDocid, post_of(10, "beyond"));  // not kept: the index is bounded
+  CHECK_FALSE(cache.find(PostCache::kMaxDocid));
+  CHECK_FALSE(cache.find(PostCache::kMaxDocid + 5));
+  CHECK(cache.size() == std::size(ids));
+}
+
 TEST_CASE("searcher: kept posts are the revision's, a commit in place shows the new text",
           "[searcher]") {
   testing::TempDir tmp;
