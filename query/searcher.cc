@@ -518,10 +518,43 @@ struct Matches {
 
 namespace {
 
-void take(Matches& m, const Xapian::MSet& mset, Xapian::doccount from, std::size_t limit) {
-  Xapian::doccount i = 0;
-  for (auto it = mset.begin(); it != mset.end() && m.docs.size() < limit; ++it, ++i) {
-    if (i >= from) m.docs.push_back({it.get_document(), it.get_weight(), *it});
+// One matcher run: its MSet (statistics, estimates) and its posts in the order shown.
+struct Run {
+  Xapian::MSet mset;
+  std::vector<Ranked> ranked;
+};
+
+std::vector<Ranked> ranked_of(const Xapian::MSet& mset, std::size_t limit) {
+  std::vector<Ranked> out;
+  for (auto it = mset.begin(); it != mset.end() && out.size() < limit; ++it) {
+    out.push_back({it.get_document(), it.get_weight(), *it});
+  }
+  return out;
+}
+
+// Posts ranked by relevance alone (equal weights by docid), put in the order of Xapian's
+// relevance-then-date sort (equal weights newest first, then by docid): each run of equal
+// weights is sorted by its date values, compared as Xapian compares sort keys.
+void newest_first_among_equals(std::vector<Ranked>& ranked) {
+  for (std::size_t i = 0; i < ranked.size();) {
+    std::size_t j = i + 1;
+    while (j < ranked.size() && ranked[j].weight == ranked[i].weight) ++j;
+    if (j - i > 1) {
+      std::vector<std::pair<std::string, Ranked>> run;
+      for (std::size_t k = i; k < j; ++k) {
+        run.emplace_back(ranked[k].doc.get_value(schema::kSlotDate), ranked[k]);
+      }
+      std::stable_sort(run.begin(), run.end(),
+                       [](const auto& a, const auto& b) { return a.first > b.first; });
+      for (std::size_t k = i; k < j; ++k) ranked[k] = std::move(run[k - i].second);
+    }
+    i = j;
+  }
+}
+
+void take(Matches& m, const std::vector<Ranked>& ranked, std::size_t from, std::size_t limit) {
+  for (std::size_t i = from; i < ranked.size() && m.docs.size() < limit; ++i) {
+    m.docs.push_back(ranked[i]);
   }
 }
 
@@ -676,7 +709,7 @@ Matches Searcher::match(const SearchRequest& request, QueryBuilder& builder,
   int last_spy = -1;
   // With facets, every run sees all its matches and counts them on the way.
   auto run = [&](const Xapian::Query& q, bool has_words, Xapian::doccount from,
-                 Xapian::doccount count) {
+                 Xapian::doccount count) -> Run {
     const Xapian::Query matching = with_filters(q, filters);
     enquire.set_query(with_boosts(matching, request, has_words, pinned));
     enquire.clear_matchspies();
@@ -693,7 +726,24 @@ Matches Searcher::match(const SearchRequest& request, QueryBuilder& builder,
         last_spy = index;
       }
     }
-    return enquire.get_mset(from, count, check);
+    // Xapian's relevance-then-date sort reads the date of every candidate it weighs. By
+    // relevance alone, one post more than the page shows whether the page's last weight
+    // goes on past it; when it does not, the page holds the same posts and only runs of
+    // equal weight need their dates. Only where the total is counted exactly (direct
+    // facets): the estimates of a run with one more post may differ.
+    if (ties_by_date && direct && from == 0 && count > 0) {
+      enquire.set_sort_by_relevance();
+      Run r{enquire.get_mset(0, count + 1, check), {}};
+      enquire.set_sort_by_relevance_then_value(schema::kSlotDate, true);
+      if (r.mset.size() <= count || r.mset[count].get_weight() < r.mset[count - 1].get_weight()) {
+        r.ranked = ranked_of(r.mset, count);
+        newest_first_among_equals(r.ranked);
+        return r;
+      }
+    }
+    Xapian::MSet mset = enquire.get_mset(from, count, check);
+    std::vector<Ranked> ranked = ranked_of(mset, count);
+    return {std::move(mset), std::move(ranked)};
   };
   // Known-item lift: every word in the title, or the whole title.
   const Xapian::Query title = parsed.has_words ? builder.title_query(request.q) : Xapian::Query();
@@ -702,53 +752,49 @@ Matches Searcher::match(const SearchRequest& request, QueryBuilder& builder,
   };
   Matches m;
   m.text_query = parsed.query;
-  Xapian::MSet all = run(lifted(parsed.query), parsed.has_words, 0, needed);
+  const Run all = run(lifted(parsed.query), parsed.has_words, 0, needed);
   const int all_spy = last_spy;
-  m.snippets = {all, enquire.get_query(), Xapian::Query()};
-  m.total = total_of(all);
+  m.snippets = {all.mset, enquire.get_query(), Xapian::Query()};
+  m.total = total_of(all.mset);
   ParseOptions po;
   po.op = DefaultOperator::kOr;
   po.partial = false;
-  if (parsed.has_words && all.size() < needed) m.did_you_mean = builder.correction(request.q);
-  if (parsed.has_words && parsed.word_count > 1 && all.size() < needed) {
+  const std::size_t found = all.ranked.size();
+  if (parsed.has_words && found < needed) m.did_you_mean = builder.correction(request.q);
+  if (parsed.has_words && parsed.word_count > 1 && found < needed) {
     ParsedQuery relaxed = builder.parse(request.q, po);
     if (parsed.word_count >= kFeedbackMinWords && request.sort == SortOrder::kRelevance) {
       relaxed.query = with_feedback(relaxed.query);
     }
-    const Xapian::MSet some = run(lifted(relaxed.query), true, 0, needed + all.size());
-    if (some.size() > all.size()) {
-      std::vector<Ranked> merged;
+    const Run some =
+        run(lifted(relaxed.query), true, 0, needed + static_cast<Xapian::doccount>(found));
+    if (some.ranked.size() > found) {
+      std::vector<Ranked> merged = all.ranked;
       std::set<Xapian::docid> seen;
-      for (auto it = all.begin(); it != all.end(); ++it) {
-        seen.insert(*it);
-        merged.push_back({it.get_document(), it.get_weight(), *it});
+      for (const Ranked& r : all.ranked) seen.insert(r.docid);
+      for (const Ranked& r : some.ranked) {
+        if (seen.insert(r.docid).second) merged.push_back(r);
       }
-      for (auto it = some.begin(); it != some.end(); ++it) {
-        if (seen.insert(*it).second) merged.push_back({it.get_document(), it.get_weight(), *it});
-      }
-      for (std::size_t i = first;
-           i < merged.size() && m.docs.size() < static_cast<std::size_t>(per_page); ++i) {
-        m.docs.push_back(merged[i]);
-      }
-      adopt(m, some, relaxed.query, enquire.get_query(), last_spy);
+      take(m, merged, first, static_cast<std::size_t>(per_page));
+      adopt(m, some.mset, relaxed.query, enquire.get_query(), last_spy);
       m.snippets.latest = enquire.get_query();
       m.relaxed = true;
       return m;
     }
   }
-  if (all.empty() && !m.did_you_mean.empty()) {
+  if (found == 0 && !m.did_you_mean.empty()) {
     const ParsedQuery fixed = builder.parse(m.did_you_mean, po);
-    const Xapian::MSet m2 =
+    const Run m2 =
         run(fixed.query, fixed.has_words, first, static_cast<Xapian::doccount>(per_page));
-    if (!m2.empty()) {
-      take(m, m2, 0, static_cast<std::size_t>(per_page));
-      adopt(m, m2, fixed.query, enquire.get_query(), last_spy);
+    if (!m2.ranked.empty()) {
+      take(m, m2.ranked, 0, static_cast<std::size_t>(per_page));
+      adopt(m, m2.mset, fixed.query, enquire.get_query(), last_spy);
       m.snippets.latest = enquire.get_query();
       m.corrected = true;
       return m;
     }
   }
-  take(m, all, first, static_cast<std::size_t>(per_page));
+  take(m, all.ranked, first, static_cast<std::size_t>(per_page));
   m.facet_spy = all_spy;
   m.snippets.latest = enquire.get_query();  // a relaxed run may have replaced it
   return m;

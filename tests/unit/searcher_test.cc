@@ -594,3 +594,61 @@ TEST_CASE("searcher: kept posts are the revision's, a commit in place shows the 
 }
 
 }  // namespace postsearch
+
+namespace postsearch {
+
+namespace {
+
+// A site of posts dated 2020-01-01 onwards: `same` of them say only "heron", the rest also
+// say it once more per post (distinct weights).
+std::filesystem::path index_herons(const testing::TempDir& tmp, int same, int distinct) {
+  const auto site = tmp.path() / "site";
+  testing::write_file(site / "_config.yml", "title: t\n");
+  for (int i = 0; i < same + distinct; ++i) {
+    char name[64];
+    std::snprintf(name, sizeof name, "2020-01-%02d-post-%d.md", 1 + i % 28, i);
+    std::string body = "A grey heron by the river.\n";
+    for (int k = same; k <= i; ++k)
+      body += "Another heron, and a word " + std::to_string(k) + ".\n";
+    testing::write_file(site / "_posts" / name,
+                        "---\ntitle: Birds " + std::to_string(i) + "\n---\n" + body);
+  }
+  IndexerOptions options;
+  options.site_dir = site;
+  options.index_dir = tmp.path() / "index";
+  REQUIRE(run_indexer(options).failed == 0);
+  return options.index_dir;
+}
+
+}  // namespace
+
+// Equal weights, newest first: the service (facets counted directly, relevance alone plus a
+// date sort of ties) answers as Xapian's relevance-then-date sort does, whether or not the
+// page's last weight goes on past the page.
+TEST_CASE("searcher: equal scores newest first, with or without the facet table", "[searcher]") {
+  const auto [same, distinct] = GENERATE(std::pair{5, 10}, std::pair{15, 3}, std::pair{10, 0},
+                                         std::pair{9, 1}, std::pair{11, 0});
+  testing::TempDir tmp;
+  const auto index = index_herons(tmp, same, distinct);
+  Searcher plain(index);
+  Searcher service(index, std::make_shared<FacetTableCache>());
+  for (const int page : {1, 2}) {
+    SearchRequest r = req("heron");
+    r.per_page = 10;
+    r.page = page;
+    const SearchResponse a = plain.search(r);
+    const SearchResponse b = service.search(r);
+    INFO("same " << same << " distinct " << distinct << " page " << page);
+    REQUIRE(a.hits.size() == b.hits.size());
+    for (std::size_t i = 0; i < a.hits.size(); ++i) {
+      CHECK(a.hits[i].url == b.hits[i].url);
+      CHECK(a.hits[i].score == b.hits[i].score);
+      if (i > 0 && a.hits[i].score == a.hits[i - 1].score) {
+        CHECK(a.hits[i - 1].date >= a.hits[i].date);
+      }
+    }
+    CHECK(a.total.estimate == b.total.estimate);
+  }
+}
+
+}  // namespace postsearch
