@@ -66,16 +66,22 @@ Hit only_hit(Searcher& s, const std::string& q) {
   return resp.hits[0];
 }
 
-// An index of a Jekyll site holding one post with `text`, built in `tmp`.
-std::filesystem::path index_one_post(const testing::TempDir& tmp, const std::string& text) {
+// An index of a Jekyll site holding `posts` (file name under _posts, text), built in `tmp`.
+std::filesystem::path index_posts(const testing::TempDir& tmp,
+                                  const std::vector<std::pair<std::string, std::string>>& posts) {
   const auto site = tmp.path() / "site";
   testing::write_file(site / "_config.yml", "title: t\n");
-  testing::write_file(site / "_posts" / "2024-01-02-post.md", text);
+  for (const auto& [name, text] : posts) testing::write_file(site / "_posts" / name, text);
   IndexerOptions options;
   options.site_dir = site;
   options.index_dir = tmp.path() / "index";
   REQUIRE(run_indexer(options).failed == 0);
   return options.index_dir;
+}
+
+// An index of a Jekyll site holding one post with `text`, built in `tmp`.
+std::filesystem::path index_one_post(const testing::TempDir& tmp, const std::string& text) {
+  return index_posts(tmp, {{"2024-01-02-post.md", text}});
 }
 
 }  // namespace
@@ -602,22 +608,16 @@ namespace {
 // A site of posts dated 2020-01-01 onwards: `same` of them say only "heron", the rest also
 // say it once more per post (distinct weights).
 std::filesystem::path index_herons(const testing::TempDir& tmp, int same, int distinct) {
-  const auto site = tmp.path() / "site";
-  testing::write_file(site / "_config.yml", "title: t\n");
+  std::vector<std::pair<std::string, std::string>> posts;
   for (int i = 0; i < same + distinct; ++i) {
     char name[64];
     std::snprintf(name, sizeof name, "2020-01-%02d-post-%d.md", 1 + i % 28, i);
     std::string body = "A grey heron by the river.\n";
     for (int k = same; k <= i; ++k)
       body += "Another heron, and a word " + std::to_string(k) + ".\n";
-    testing::write_file(site / "_posts" / name,
-                        "---\ntitle: Birds " + std::to_string(i) + "\n---\n" + body);
+    posts.emplace_back(name, "---\ntitle: Birds " + std::to_string(i) + "\n---\n" + body);
   }
-  IndexerOptions options;
-  options.site_dir = site;
-  options.index_dir = tmp.path() / "index";
-  REQUIRE(run_indexer(options).failed == 0);
-  return options.index_dir;
+  return index_posts(tmp, posts);
 }
 
 }  // namespace
