@@ -37,6 +37,10 @@ std::shared_ptr<const FacetTable> FacetTable::build(const Xapian::Database& db) 
   }
   for (; next <= last + 1; ++next)
     table->offsets_[next] = static_cast<std::uint32_t>(table->ids_.size());
+  for (std::size_t field = 0; field < kFields; ++field) {
+    table->bases_[field + 1] =
+        table->bases_[field] + static_cast<std::uint32_t>(table->names_[field].size());
+  }
   return table;
 }
 

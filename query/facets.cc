@@ -54,8 +54,8 @@ class FacetSpy : public Xapian::MatchSpy {
     for (std::size_t i = 0; i < fields_.size(); ++i) {
       const auto field = static_cast<std::size_t>(fields_[i] - schema::kFacetFields.data());
       index_of_[field] = static_cast<int>(i);
-      if (table_ != nullptr) by_id_.emplace_back(table_->value_count(field), 0);
     }
+    if (table_ != nullptr) flat_.assign(table_->total_values(), 0);
   }
   void operator()(const Xapian::Document& doc, double) override {
     if (table_ != nullptr) {
@@ -73,17 +73,13 @@ class FacetSpy : public Xapian::MatchSpy {
     }
   }
   // With a table: counts document `docid`'s values.
-  void count(Xapian::docid docid) {
-    table_->for_each(docid, [this](std::uint32_t field, std::uint32_t id) {
-      if (const int i = index_of_[field]; i >= 0) ++by_id_[static_cast<std::size_t>(i)][id];
-    });
-  }
+  void count(Xapian::docid docid) { table_->count(docid, flat_.data()); }
   [[nodiscard]] Counts counts(std::size_t i) const {
     if (table_ == nullptr) return owned(counts_[i]);
     Counts out;
     const auto field = static_cast<std::size_t>(fields_[i] - schema::kFacetFields.data());
-    const auto& n = by_id_[i];
-    for (std::uint32_t id = 0; id < n.size(); ++id) {
+    const std::uint32_t* n = flat_.data() + table_->base(field);
+    for (std::uint32_t id = 0; id < table_->value_count(field); ++id) {
       if (n[id] != 0) out.values.emplace_back(table_->name(field, id), n[id]);
     }
     return out;
@@ -107,8 +103,8 @@ class FacetSpy : public Xapian::MatchSpy {
 
   std::vector<const FacetField*> fields_;
   std::vector<FastCounts> counts_;
-  const FacetTable* table_;                      // null: read each match's facets value
-  std::vector<std::vector<std::size_t>> by_id_;  // with a table: counts by value id
+  const FacetTable* table_;          // null: read each match's facets value
+  std::vector<std::uint32_t> flat_;  // with a table: counts of every field's values (base())
   std::array<int, schema::kFacetFields.size()> index_of_{-1, -1, -1, -1, -1, -1};
 };
 
