@@ -411,11 +411,10 @@ QueryBuilder& Searcher::builder_for(const std::string& lang) {
   auto it = builders_.find(lang);
   if (it == builders_.end())
     it = builders_
-             .emplace(lang,
-                      std::make_unique<QueryBuilder>(
-                          db_, lang,
-                          facet_tables_ && !remote_ ? facet_tables_->completions(revision_key())
-                                                    : nullptr))
+             .emplace(lang, std::make_unique<QueryBuilder>(
+                                db_, lang,
+                                facet_tables_ && !remote_ ? facet_tables_->completions(revision_)
+                                                          : nullptr))
              .first;
   return *it->second;
 }
@@ -434,6 +433,7 @@ void Searcher::open() {
   broken_ = false;
   default_lang_ = db_.get_metadata(std::string(schema::kMetaDefaultLang));
   if (default_lang_.empty()) default_lang_ = "en";
+  note_revision();
 }
 
 bool Searcher::refresh() {
@@ -445,6 +445,7 @@ bool Searcher::refresh() {
   try {
     if (!db_.reopen()) return false;
     builders_.clear();  // what they remember (completions, synonyms) was the old revision's
+    note_revision();
     return true;
   } catch (const Xapian::Error&) {
     if (!remote_) throw;
@@ -595,7 +596,7 @@ Xapian::Query Searcher::with_feedback(const Xapian::Query& query) {
   eo.count = kFeedbackTerms;
   std::shared_ptr<TermFrequencies> known;  // the revision's, shared by the service's searchers
   if (facet_tables_ && !remote_) {
-    known = facet_tables_->term_frequencies(revision_key());
+    known = facet_tables_->term_frequencies(revision_);
     eo.frequencies = known.get();
   }
   // Exact term frequencies: over shards Xapian's own expansion estimates them from the
@@ -637,7 +638,7 @@ SearchResponse Searcher::search_once(const SearchRequest& asked) {
   // Local shards: a match spy sees the document's docid in its own shard, not the one the
   // table is indexed by, so their matches' facets are read from the documents.
   if (request.facets && facet_tables_ && !remote_ && db_.size() == 1) {
-    table = facet_tables_->get(db_, revision_key());
+    table = facet_tables_->get(db_, revision_);
   }
   FacetOptions fo;
   fo.table = table.get();
@@ -654,7 +655,7 @@ SearchResponse Searcher::search_once(const SearchRequest& asked) {
   // The revision's decoded posts (a local index in the service): a post on many pages is
   // read and inflated once.
   const std::shared_ptr<PostCache> posts =
-      facet_tables_ && !remote_ ? facet_tables_->posts(revision_key()) : nullptr;
+      facet_tables_ && !remote_ ? facet_tables_->posts(revision_) : nullptr;
   for (const auto& [doc, weight, docid] : m.docs) {
     const std::shared_ptr<const StoredPost> kept = stored_post(doc, docid, posts.get());
     const StoredPost& post = *kept;
@@ -705,13 +706,12 @@ Matches Searcher::match(const SearchRequest& request, QueryBuilder& builder,
   const Xapian::Query filters = filter_query(request, parsed, std::nullopt);
   const auto first = static_cast<Xapian::doccount>((std::max(1, request.page) - 1) * per_page);
   const auto needed = first + static_cast<Xapian::doccount>(per_page);
-  const bool pinned = db_.get_value_freq(schema::kSlotBoost) > 0;
   int last_spy = -1;
   // With facets, every run sees all its matches and counts them on the way.
   auto run = [&](const Xapian::Query& q, bool has_words, Xapian::doccount from,
                  Xapian::doccount count) -> Run {
     const Xapian::Query matching = with_filters(q, filters);
-    enquire.set_query(with_boosts(matching, request, has_words, pinned));
+    enquire.set_query(with_boosts(matching, request, has_words, pinned_));
     enquire.clear_matchspies();
     // Without facets, 100 for a fair estimate of the total; counted from the posting lists
     // at the end (FacetCounter::finish, which also gives the exact total), the page alone.
@@ -894,6 +894,11 @@ std::optional<StoredPost> Searcher::post(const std::string& id) {
   });
 }
 
+void Searcher::note_revision() {
+  revision_ = revision_key();
+  pinned_ = db_.get_value_freq(schema::kSlotBoost) > 0;
+}
+
 std::string Searcher::revision_key() const {
   // The database's UUID tells apart two indexes built anew under the same generation name.
   // A sharded index has no one revision: every run that changes it writes a new publish id
@@ -911,7 +916,7 @@ IndexInfo Searcher::info() {
     i.documents = db_.get_doccount();
     i.schema_version = std::atoi(db_.get_metadata(std::string(schema::kMetaSchemaVersion)).c_str());
     i.generation = generation_;
-    i.revision = revision_key();
+    i.revision = revision_;
     i.default_lang = default_lang_;
     i.indexed_at = std::atoll(db_.get_metadata(std::string(schema::kMetaIndexedAt)).c_str());
     return i;

@@ -72,6 +72,10 @@ class Searcher {
   [[nodiscard]] SuggestResponse suggest(const std::string& prefix, int count);
   [[nodiscard]] std::optional<StoredPost> post(const std::string& id);
   [[nodiscard]] IndexInfo info();
+  // Names this exact index state: generation, commit and database UUID (ETags, facet tables,
+  // the service's other per-revision memos). Read when the index is opened or reopened, so
+  // asking costs nothing.
+  [[nodiscard]] const std::string& revision() const { return revision_; }
 
  private:
   template <typename F>
@@ -82,12 +86,14 @@ class Searcher {
   Xapian::Query with_feedback(const Xapian::Query& query);
   QueryBuilder& builder_for(const std::string& lang);
   void open();
-  // Names this exact index state: generation, commit and database UUID (ETags, facet tables).
-  [[nodiscard]] std::string revision_key() const;
+  [[nodiscard]] std::string revision_key() const;  // revision(), read from the database
+  void note_revision();  // reads what is kept per revision: revision_, pinned_
 
   std::filesystem::path index_dir_;
   std::string identity_;    // stub contents and the live generation directory's inode
   std::string generation_;  // the live generation's name, read from the stub at open()
+  std::string revision_;    // revision_key() as of the last open() or reopen
+  bool pinned_ = false;     // some post carries a boost value (schema::kSlotBoost)
   Xapian::Database db_;
   bool broken_ = false;
   std::string default_lang_;

@@ -439,7 +439,7 @@ bool Server::Impl::not_modified(const httplib::Request& req, httplib::Response& 
                                 SearcherPool::Lease& searcher) {
   const Settings s = settings();
   const std::string key =
-      searcher->info().revision + "|" + req.method + "|" + req.target + "|" + req.body;
+      searcher->revision() + "|" + req.method + "|" + req.target + "|" + req.body;
   char etag[40];
   std::snprintf(etag, sizeof etag, "\"%016llx\"",
                 static_cast<unsigned long long>(XXH3_64bits(key.data(), key.size())));
