@@ -220,6 +220,15 @@ class Caching(HttpTestCase):
         status, hdrs, _ = self.svc.request("GET", "/api/search?q=bread", headers={"If-None-Match": etag})
         self.assertEqual(status, 200)
         self.assertNotEqual(hdrs["etag"], etag)
+        # An incremental run commits in place, a rebuild publishes a new generation: the
+        # service reads its revision anew either way.
+        for extra in ((), ("--rebuild",)):
+            before = hdrs["etag"]
+            self.write("_posts/2025-11-04-bread-%d.md" % len(extra), "---\ntitle: Bread\n---\nBread.\n")
+            index(self.site, self.idx, *extra)
+            status, hdrs, _ = self.svc.request("GET", "/api/search?q=bread", headers={"If-None-Match": before})
+            self.assertEqual(status, 200, msg=extra)
+            self.assertNotEqual(hdrs["etag"], before)
 
     def test_gzip_for_large_responses(self):
         status, hdrs, data = self.svc.request("GET", "/api/search?q=&tag=cooking&per_page=50",
