@@ -47,7 +47,7 @@ enum class DefaultOperator { kAnd, kOr };
 // Threads: safe from any thread.
 class CompletionMemo {
  public:
-  static constexpr std::size_t kMaxPrefixes = 1U << 14;
+  static constexpr std::size_t kMaxPrefixes = 4096;  // the four searchers had 1,024 each
   using Terms = std::shared_ptr<const std::vector<std::string>>;
 
   [[nodiscard]] Terms find(const std::string& prefix) const;  // null when not known
