@@ -189,32 +189,18 @@ class Expansion {
 
 }  // namespace
 
-TermFrequencies::TermFrequencies() : slots_(kSlots) {}
-
-std::size_t TermFrequencies::slot_of(const std::string& term) {
-  return std::hash<std::string>{}(term) & (kSlots - 1);
-}
-
 std::optional<Xapian::doccount> TermFrequencies::find(const std::string& term) const {
-  if (term.empty() || term.size() > kMaxTermBytes) return std::nullopt;
-  const std::size_t at = slot_of(term);
-  const std::lock_guard<std::mutex> lock(locks_[at % kLocks]);
-  const Slot& slot = slots_[at];
-  if (slot.term != term) return std::nullopt;
-  return slot.frequency;
+  if (term.size() > kMaxTermBytes) return std::nullopt;
+  const std::lock_guard<std::mutex> lock(lock_of(term));
+  const Xapian::doccount* known = terms_.find(term);
+  return known ? std::optional<Xapian::doccount>(*known) : std::nullopt;
 }
 
 void TermFrequencies::insert(const std::string& term, Xapian::doccount frequency) {
   if (term.empty() || term.size() > kMaxTermBytes) return;
-  const std::size_t at = slot_of(term);
-  const std::lock_guard<std::mutex> lock(locks_[at % kLocks]);
-  Slot& slot = slots_[at];
-  if (slot.term.empty()) ++used_;
-  slot.term = term;
-  slot.frequency = frequency;
+  const std::lock_guard<std::mutex> lock(lock_of(term));
+  if (terms_.put(term, frequency)) ++used_;
 }
-
-std::size_t TermFrequencies::size() const { return used_; }
 
 std::vector<std::string> expand_terms(const Xapian::Database& db,
                                       const std::vector<Xapian::docid>& posts,

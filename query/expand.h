@@ -28,36 +28,33 @@
 #include <optional>
 #include <set>
 #include <string>
-#include <unordered_map>
 #include <vector>
+
+#include "query/direct_map.h"
 
 namespace postsearch {
 
-// Term frequencies of one index revision, remembered. Direct-mapped: a term's slot is given
-// by its hash, and a term that finds another in its slot takes it. find() reads one slot,
-// where a node-based map of a quarter of a million terms cost three or four cache misses
-// per look-up (3% of the service's cycles under load, bench/README.md). A term longer than
-// a slot keeps (kMaxTermBytes) is not remembered.
+// Term frequencies of one index revision, remembered in a DirectMap (direct_map.h), which
+// may forget: a node-based map of a quarter of a million terms cost three or four cache
+// misses per look-up (3% of the service's cycles under load, bench/README.md). Locks are
+// striped by slot. A term too long to be held without an allocation is not remembered.
 class TermFrequencies {
  public:
   static constexpr std::size_t kSlots = 1U << 16;   // a power of two
   static constexpr std::size_t kMaxTermBytes = 15;  // held in the string, no allocation
 
-  TermFrequencies();
   [[nodiscard]] std::optional<Xapian::doccount> find(const std::string& term) const;
   void insert(const std::string& term, Xapian::doccount frequency);
-  [[nodiscard]] std::size_t size() const;  // terms held
+  [[nodiscard]] std::size_t size() const { return used_; }  // terms held
 
  private:
-  struct Slot {
-    std::string term;  // empty: unused
-    Xapian::doccount frequency = 0;
-  };
   static constexpr std::size_t kLocks = 64;  // each guards the slots equal to it mod kLocks
-  [[nodiscard]] static std::size_t slot_of(const std::string& term);
+  [[nodiscard]] std::mutex& lock_of(const std::string& term) const {
+    return locks_[terms_.slot_of(term) % kLocks];
+  }
 
   mutable std::array<std::mutex, kLocks> locks_;
-  std::vector<Slot> slots_;
+  DirectMap<Xapian::doccount> terms_{kSlots};
   std::atomic<std::size_t> used_{0};
 };
 

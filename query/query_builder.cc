@@ -436,14 +436,10 @@ std::string QueryBuilder::keep_known_words(const std::string& typed,
 }
 
 std::string QueryBuilder::stem(const std::string& word) {
-  if (word.empty()) return stemmer_(word);
-  if (stems_.empty()) stems_.resize(kStemSlots);
-  StemSlot& slot = stems_[std::hash<std::string>{}(word) & (kStemSlots - 1)];
-  if (slot.word != word) {
-    slot.stem = stemmer_(word);
-    slot.word = word;
-  }
-  return slot.stem;
+  if (const std::string* known = stems_.find(word)) return *known;
+  std::string stem = stemmer_(word);
+  if (!word.empty()) stems_.put(word, stem);
+  return stem;
 }
 
 Xapian::Query QueryBuilder::title_query(std::string_view input) {

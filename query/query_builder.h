@@ -19,6 +19,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include "query/direct_map.h"
+
 namespace postsearch {
 
 inline constexpr std::size_t kMaxQueryBytes = 1024;
@@ -79,9 +81,7 @@ class QueryBuilder {
   [[nodiscard]] const Xapian::Stem& stemmer() const { return stemmer_; }
 
   // stemmer()(word), remembered: snippets stem the words of every hit shown, and the same
-  // words recur from page to page. The memo is direct-mapped (a word's slot is given by its
-  // hash; a word that finds another in its slot is stemmed and takes the slot): one cache
-  // line per look-up, where a node-based hash map cost several misses (bench/README.md).
+  // words recur from page to page. The memo is a DirectMap (direct_map.h): it may forget.
   [[nodiscard]] std::string stem(const std::string& word);
 
   // Posts whose title has every word of `text`, and the post whose title is exactly
@@ -124,12 +124,7 @@ class QueryBuilder {
   static constexpr std::size_t kMaxRemembered = 1024;
   std::unordered_map<std::string, Xapian::Query> completions_;
   std::shared_ptr<CompletionMemo> shared_completions_;  // or null
-  static constexpr std::size_t kStemSlots = 8192;       // a power of two
-  struct StemSlot {
-    std::string word;  // empty: unused (an empty word is not looked up)
-    std::string stem;
-  };
-  std::vector<StemSlot> stems_;  // kStemSlots once used
+  DirectMap<std::string> stems_{8192};
 };
 
 }  // namespace postsearch
