@@ -412,9 +412,7 @@ QueryBuilder& Searcher::builder_for(const std::string& lang) {
   if (it == builders_.end())
     it = builders_
              .emplace(lang, std::make_unique<QueryBuilder>(
-                                db_, lang,
-                                facet_tables_ && !remote_ ? facet_tables_->completions(revision_)
-                                                          : nullptr))
+                                db_, lang, memos() ? memos()->completions(revision_) : nullptr))
              .first;
   return *it->second;
 }
@@ -595,8 +593,8 @@ Xapian::Query Searcher::with_feedback(const Xapian::Query& query) {
   eo.query = query;
   eo.count = kFeedbackTerms;
   std::shared_ptr<TermFrequencies> known;  // the revision's, shared by the service's searchers
-  if (facet_tables_ && !remote_) {
-    known = facet_tables_->term_frequencies(revision_);
+  if (memos() != nullptr) {
+    known = memos()->term_frequencies(revision_);
     eo.frequencies = known.get();
   }
   // Exact term frequencies: over shards Xapian's own expansion estimates them from the
@@ -637,8 +635,8 @@ SearchResponse Searcher::search_once(const SearchRequest& asked) {
   // Remote shards take only Xapian's serialisable match spies: no table, no custom spy.
   // Local shards: a match spy sees the document's docid in its own shard, not the one the
   // table is indexed by, so their matches' facets are read from the documents.
-  if (request.facets && facet_tables_ && !remote_ && db_.size() == 1) {
-    table = facet_tables_->get(db_, revision_);
+  if (request.facets && memos() && db_.size() == 1) {
+    table = memos()->get(db_, revision_);
   }
   FacetOptions fo;
   fo.table = table.get();
@@ -654,8 +652,7 @@ SearchResponse Searcher::search_once(const SearchRequest& asked) {
   Highlighter highlighter(m.snippets, MemoStemmer::wrap(builder), {kMarkOpen, kMarkClose, "…"});
   // The revision's decoded posts (a local index in the service): a post on many pages is
   // read and inflated once.
-  const std::shared_ptr<PostCache> posts =
-      facet_tables_ && !remote_ ? facet_tables_->posts(revision_) : nullptr;
+  const std::shared_ptr<PostCache> posts = memos() ? memos()->posts(revision_) : nullptr;
   for (const auto& [doc, weight, docid] : m.docs) {
     const std::shared_ptr<const StoredPost> kept = stored_post(doc, docid, posts.get());
     const StoredPost& post = *kept;
@@ -699,7 +696,10 @@ Matches Searcher::match(const SearchRequest& request, QueryBuilder& builder,
   // Equal scores (a query of filters only, say): newest first, so that the order does not
   // depend on document ids, which interleave differently in a sharded index.
   const bool ties_by_date = request.sort == SortOrder::kRelevance && parsed.has_words;
-  if (ties_by_date) enquire.set_sort_by_relevance_then_value(schema::kSlotDate, true);
+  const auto sort_ties_by_date = [&] {
+    enquire.set_sort_by_relevance_then_value(schema::kSlotDate, true);
+  };
+  if (ties_by_date) sort_ties_by_date();
   // Xapian 1.4 over remote shards: with a relevance-then-value sort the match spies saw
   // more documents than matched (29 for 23); the facets then get a pass of their own.
   const bool spies_miscount = remote_ && ties_by_date;
@@ -734,7 +734,7 @@ Matches Searcher::match(const SearchRequest& request, QueryBuilder& builder,
     if (ties_by_date && direct && from == 0 && count > 0) {
       enquire.set_sort_by_relevance();
       Run r{enquire.get_mset(0, count + 1, check), {}};
-      enquire.set_sort_by_relevance_then_value(schema::kSlotDate, true);
+      sort_ties_by_date();
       if (r.mset.size() <= count || r.mset[count].get_weight() < r.mset[count - 1].get_weight()) {
         r.ranked = ranked_of(r.mset, count);
         newest_first_among_equals(r.ranked);

@@ -85,6 +85,9 @@ class Searcher {
                 int per_page, FacetCounter* facets);
   Xapian::Query with_feedback(const Xapian::Query& query);
   QueryBuilder& builder_for(const std::string& lang);
+  // The service's per-revision memos (facet table, posts, completions, term frequencies):
+  // for a local index in the service; null for one-off searches and remote shards.
+  [[nodiscard]] FacetTableCache* memos() const { return remote_ ? nullptr : facet_tables_.get(); }
   void open();
   [[nodiscard]] std::string revision_key() const;  // revision(), read from the database
   void note_revision();  // reads what is kept per revision: revision_, pinned_
