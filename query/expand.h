@@ -43,6 +43,7 @@ class TermFrequencies {
   static constexpr std::size_t kSlots = 1U << 16;   // a power of two
   static constexpr std::size_t kMaxTermBytes = 15;  // held in the string, no allocation
 
+  TermFrequencies() { terms_.allocate(); }  // before any thread looks a term up
   [[nodiscard]] std::optional<Xapian::doccount> find(const std::string& term) const;
   void insert(const std::string& term, Xapian::doccount frequency);
   [[nodiscard]] std::size_t size() const { return used_; }  // terms held
