@@ -27,10 +27,10 @@ namespace postsearch {
 
 class PostCache {
  public:
-  // Enough for every post of a 10,000-post site (about 50 MiB decoded, bench/README.md):
-  // at 32 MiB, a load of distinct queries found few posts kept and inflated the rest.
   // Posts of docids from here on are not kept (the docid index is bounded at 16 MiB).
   static constexpr Xapian::docid kMaxDocid = 1U << 22;
+  // Enough for every post of a 10,000-post site (about 50 MiB decoded, bench/README.md):
+  // at 32 MiB, a load of distinct queries found few posts kept and inflated the rest.
   static constexpr std::size_t kDefaultBytes = std::size_t{128} << 20;
 
   explicit PostCache(std::size_t max_bytes = kDefaultBytes) : max_bytes_(max_bytes) {}
