@@ -115,7 +115,11 @@ def main():
     ap.add_argument("--server-arg", action="append", default=[], help="extra query serve argument")
     ap.add_argument("--reindex-site", help="with --soak: the site INDEX_DIR was built from, re-indexed meanwhile")
     ap.add_argument("--reindex-every", type=int, default=60, help="seconds between re-index runs")
+    ap.add_argument("--statuses", action="store_true",
+                    help="name the statuses of failed requests (costs wrk CPU the server then lacks)")
     a = ap.parse_args()
+    if a.statuses:
+        os.environ["WRK_STATUSES"] = "1"
     tmp = tempfile.mkdtemp(prefix="psload-")
     queries = os.path.join(tmp, "queries.txt")
     mix = os.path.join(HERE, "..", "..", "shared", "peers", "make-query-mix.py")
