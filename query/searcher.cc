@@ -761,13 +761,19 @@ Matches Searcher::match(const SearchRequest& request, QueryBuilder& builder,
   po.partial = false;
   const std::size_t found = all.ranked.size();
   if (parsed.has_words && found < needed) m.did_you_mean = builder.correction(request.q);
+  const bool feedback =
+      parsed.word_count >= kFeedbackMinWords && request.sort == SortOrder::kRelevance;
+  std::optional<ParsedQuery> relaxed;
   if (parsed.has_words && parsed.word_count > 1 && found < needed) {
-    ParsedQuery relaxed = builder.parse(request.q, po);
-    if (parsed.word_count >= kFeedbackMinWords && request.sort == SortOrder::kRelevance) {
-      relaxed.query = with_feedback(relaxed.query);
-    }
+    relaxed = builder.parse(request.q, po);
+    // Relaxing that leaves the query as it was (a phrase alone, say) matches no more than
+    // the `found` it matched: no second full pass.
+    if (!feedback && relaxed->query.serialise() == parsed.query.serialise()) relaxed.reset();
+  }
+  if (relaxed) {
+    if (feedback) relaxed->query = with_feedback(relaxed->query);
     const Run some =
-        run(lifted(relaxed.query), true, 0, needed + static_cast<Xapian::doccount>(found));
+        run(lifted(relaxed->query), true, 0, needed + static_cast<Xapian::doccount>(found));
     if (some.ranked.size() > found) {
       std::vector<Ranked> merged = all.ranked;
       std::set<Xapian::docid> seen;
@@ -776,7 +782,7 @@ Matches Searcher::match(const SearchRequest& request, QueryBuilder& builder,
         if (seen.insert(r.docid).second) merged.push_back(r);
       }
       take(m, merged, first, static_cast<std::size_t>(per_page));
-      adopt(m, some.mset, relaxed.query, enquire.get_query(), last_spy);
+      adopt(m, some.mset, relaxed->query, enquire.get_query(), last_spy);
       m.snippets.latest = enquire.get_query();
       m.relaxed = true;
       return m;

@@ -116,6 +116,22 @@ TEST_CASE("searcher: long questions are relaxed, and the response says so", "[se
   CHECK_FALSE(s.search(req("sourdough starter")).relaxed);
 }
 
+// Short queries are relaxed too (without feedback terms); a query that relaxing would leave
+// as it was, a phrase alone, is answered from its one run.
+TEST_CASE("searcher: two words are relaxed to either; a phrase alone stays", "[searcher]") {
+  Searcher s(example_index());
+  const SearchResponse either = s.search(req("sourdough bm25"));
+  CHECK(either.relaxed);
+  const std::vector<std::string> found = urls(either);
+  CHECK(found.size() >= 2);
+  CHECK(std::find(found.begin(), found.end(), "/kitchen/2019/11/30/sourdough-for-programmers/") !=
+        found.end());
+  const SearchResponse phrase = s.search(req("\"sourdough starter\""));
+  CHECK_FALSE(phrase.relaxed);
+  CHECK(urls(phrase) == std::vector<std::string>{"/kitchen/2019/11/30/sourdough-for-programmers/"});
+  CHECK(phrase.total.exact);
+}
+
 TEST_CASE("searcher: a word the posts use is never corrected", "[searcher]") {
   Searcher s(example_index());
   const SearchResponse r = s.search(req("bread"));
