@@ -3,9 +3,9 @@
 #include <algorithm>
 #include <cmath>
 #include <functional>
+#include <limits>
 #include <optional>
 #include <set>
-#include <unordered_map>
 
 namespace postsearch {
 namespace {
@@ -88,33 +88,35 @@ std::vector<Gathered> gather(const Xapian::Database& db, const std::vector<Xapia
 // The expansion over `terms` (in term order) with their weights looked up as needed.
 class Expansion {
  public:
-  Expansion(const Xapian::Database& db, std::size_t posts, Xapian::termcount count,
-            TermFrequencies* frequencies)
+  // `terms`: the gathered terms, which weight() and the walks take from.
+  Expansion(const Xapian::Database& db, const std::vector<Gathered>& terms, std::size_t posts,
+            Xapian::termcount count, TermFrequencies* frequencies)
       : db_(db),
         frequencies_(frequencies),
         size_(static_cast<double>(db.get_doccount())),
         rsize_(static_cast<double>(posts)),
-        count_(count) {}
+        count_(count),
+        terms_(terms),
+        known_(terms.size(), std::numeric_limits<double>::quiet_NaN()) {}
 
   // The weight a term would have were it in as few posts as it can be (its own r).
   [[nodiscard]] double bound(const Gathered& g) const {
     return trad_weight(g.multiplier, g.in_posts, g.in_posts, rsize_, size_);
   }
 
+  // `g` is one of the terms given to the constructor.
   double weight(const Gathered& g) {
-    auto [it, fresh] = known_.try_emplace(g.term, 0.0);
-    if (fresh) {
-      const double n = frequency(g.term);
-      it->second = trad_weight(g.multiplier, g.in_posts, n, rsize_, size_);
-    }
-    return it->second;
+    double& known = known_[static_cast<std::size_t>(&g - terms_.data())];
+    if (std::isnan(known))
+      known = trad_weight(g.multiplier, g.in_posts, frequency(g.term), rsize_, size_);
+    return known;
   }
 
   // The best `count` found taking terms best bound first: exact when the weakest weight
   // kept is not shared by a term left out (ties are settled by the order of Xapian's walk).
-  std::optional<std::vector<Scored>> by_bound(const std::vector<Gathered>& terms) {
+  std::optional<std::vector<Scored>> by_bound() {
     std::vector<std::pair<double, const Gathered*>> order;  // bound, term
-    for (const auto& g : terms) {
+    for (const auto& g : terms_) {
       if (const double b = bound(g); b > 0) order.emplace_back(b, &g);
     }
     std::sort(order.begin(), order.end(),
@@ -135,7 +137,10 @@ class Expansion {
       }
       if (best.size() == count_) weakest = best.front();
     }
-    std::sort(seen.begin(), seen.end(), before);
+    // The count best and the one after them (a tie at the edge), in order.
+    const std::size_t sorted = std::min<std::size_t>(seen.size(), count_ + std::size_t{1});
+    std::partial_sort(seen.begin(), seen.begin() + static_cast<std::ptrdiff_t>(sorted), seen.end(),
+                      before);
     if (seen.size() > count_) {
       if (seen[count_].weight == seen[count_ - 1].weight) return std::nullopt;  // a tie
       seen.resize(count_);
@@ -146,10 +151,10 @@ class Expansion {
   // Xapian's own walk (ESet::Internal::expand): terms in ascending order, a heap of the
   // best so far, a term no heavier than the worst of a full heap skipped; the bound skips
   // one without looking it up.
-  std::vector<Scored> walk(const std::vector<Gathered>& terms) {
+  std::vector<Scored> walk() {
     std::vector<Scored> items;
     double min_weight = 0;
-    for (const Gathered& g : terms) {
+    for (const Gathered& g : terms_) {
       if (bound(g) <= min_weight) continue;
       Scored item{weight(g), g.term};
       if (!(item.weight > min_weight)) continue;
@@ -184,7 +189,8 @@ class Expansion {
   double size_;
   double rsize_;
   Xapian::termcount count_;
-  std::unordered_map<std::string, double> known_;  // weights looked up
+  const std::vector<Gathered>& terms_;
+  std::vector<double> known_;  // each term's weight once looked up, else NaN
 };
 
 }  // namespace
@@ -207,9 +213,9 @@ std::vector<std::string> expand_terms(const Xapian::Database& db,
                                       const ExpandOptions& o) {
   if (posts.empty() || o.count == 0) return {};
   const std::vector<Gathered> terms = gather(db, posts, o);
-  Expansion expansion(db, posts.size(), o.count, o.frequencies);
-  std::optional<std::vector<Scored>> items = expansion.by_bound(terms);
-  if (!items) items = expansion.walk(terms);
+  Expansion expansion(db, terms, posts.size(), o.count, o.frequencies);
+  std::optional<std::vector<Scored>> items = expansion.by_bound();
+  if (!items) items = expansion.walk();
   std::vector<std::string> out;
   out.reserve(items->size());
   for (auto& item : *items) out.push_back(std::move(item.term));
