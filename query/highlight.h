@@ -21,6 +21,7 @@
 
 #include <bitset>
 #include <cstddef>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -55,6 +56,9 @@ struct HighlightStemmer {
 class Highlighter {
  public:
   Highlighter(HighlightSource source, HighlightStemmer stemmer, HighlightMarks marks = {});
+  ~Highlighter();
+  Highlighter(const Highlighter&) = delete;
+  Highlighter& operator=(const Highlighter&) = delete;
 
   // What mset.snippet(text, length, stemmer, flags, open, close, omit) returns.
   [[nodiscard]] std::string snippet(const std::string& text, std::size_t length,
@@ -75,6 +79,10 @@ class Highlighter {
   [[nodiscard]] bool may_stem_to_query(const std::string& word) const;
   static Index::const_iterator find(const Index& index, const std::bitset<256>& starts,
                                     const std::string& key);
+
+  // What snippet() works in, kept from call to call so that its buffers are allocated once.
+  struct Scratch;
+  std::unique_ptr<Scratch> scratch_;
 
   Xapian::MSet mset_;
   HighlightStemmer stemmer_;
