@@ -83,7 +83,7 @@ def soak(a, server, port, queries):
     errors = r["errors"] + r["status_errors"] + r["timeouts"]
     kinds = "/".join(str(r[k]) for k in ["connect", "read", "write", "status_errors", "timeouts"])
     print(f"\n{c} connections, {a.soak} s: {r['requests']} requests, {r['rps']:.0f}/s, p99 {r['p99_ms']:.1f} ms, "
-          f"{errors} errors (connect/read/write/status/timeout {kinds}, statuses {r.get('bad_statuses')}); RSS max in the first minute {plateau:.1f} MiB, after it {later:.1f} MiB "
+          f"{errors} errors (connect/read/write/status/timeout {kinds}, statuses {r.get('bad_statuses') if a.statuses else 'not named: --statuses'}); RSS max in the first minute {plateau:.1f} MiB, after it {later:.1f} MiB "
           f"({later - plateau:+.1f} MiB)")
     if reindexed:
         ok = sum(1 for rc, _ in reindexed if rc == 0)
@@ -118,6 +118,8 @@ def main():
     ap.add_argument("--statuses", action="store_true",
                     help="name the statuses of failed requests (costs wrk CPU the server then lacks)")
     a = ap.parse_args()
+    if 0 < a.soak <= 70:
+        ap.error("--soak needs more than 70 seconds: RSS after the first minute is compared with it")
     if a.statuses:
         os.environ["WRK_STATUSES"] = "1"
     tmp = tempfile.mkdtemp(prefix="psload-")

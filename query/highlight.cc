@@ -730,8 +730,8 @@ std::string Highlighter::snippet(const std::string& text, std::size_t length, un
   window.done();
   std::string out;
   if (found || (flags & Xapian::MSet::SNIPPET_EMPTY_WITHOUT_MATCH) == 0) {
-    out.reserve(std::min(text.size(), length) +
-                length / 2);  // the marks and escapes: grown once at most
+    // The excerpt, with room for its marks and escapes: grown once at most.
+    out.reserve(std::min(text.size(), length) + length / 2);
     while (window.drain(text, marks_, out)) {
     }
   }
