@@ -4,8 +4,8 @@
     bench/http_load.py INDEX_DIR CORPUS_POSTS_DIR [--connections 16,64,256] [--seconds 30]
     bench/http_load.py INDEX_DIR CORPUS_POSTS_DIR --soak 600 [--connections 64]
         [--reindex-site SITE_DIR --reindex-every 60]
-        (one long run; the server's RSS sampled every 10 s: is there growth after the
-         first minute's plateau? With --reindex-site, a new post is written into SITE_DIR
+        (one long run; the server's RSS and cache sizes (/metrics) sampled every 10 s: is
+         there growth after the first minute's plateau? With --reindex-site, a new post is written into SITE_DIR
          and `indexer SITE_DIR --index INDEX_DIR` runs every --reindex-every seconds, every
          fifth run a --rebuild: zero failed requests is the point)
 
@@ -20,6 +20,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 
 sys.path.insert(0, os.path.dirname(__file__))
 import benchlib  # noqa: E402
@@ -59,6 +60,19 @@ def current_rss_kb(pid):
     return 0
 
 
+def cache_gauges(port):
+    """The server's cache sizes from /metrics: {"posts": (entries, bytes), ...}."""
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=10) as r:
+            text = r.read().decode()
+    except OSError:
+        return {}
+    found = {}
+    for kind, name, value in re.findall(r'^postsearch_cache_(entries|bytes)\{cache="(\w+)"\} (\d+)$', text, re.M):
+        found.setdefault(name, {})[kind] = int(value)
+    return found
+
+
 def soak(a, server, port, queries):
     c = a.connections.split(",")[0]
     wrk = subprocess.Popen(["wrk", "-t", str(a.threads), "-c", c, "-d", f"{a.soak}s", "--timeout", "10s",
@@ -70,16 +84,21 @@ def soak(a, server, port, queries):
     while wrk.poll() is None:
         time.sleep(10)
         now = time.time() - start
-        samples.append((now, current_rss_kb(server.pid) / 1024))
+        samples.append((now, current_rss_kb(server.pid) / 1024, cache_gauges(port)))
         if a.reindex_site and now >= a.reindex_every * (len(reindexed) + 1) and now < a.soak - 5:
             reindexed.append(reindex(a, len(reindexed)))
     out = wrk.stdout.read()
     r = json.loads(re.search(r"JSON (\{.*\})", out).group(1))
-    print("| seconds | server RSS MiB |\n|---:|---:|")
-    for t, rss in samples:
-        print(f"| {t:.0f} | {rss:.1f} |")
-    plateau = max(rss for t, rss in samples if t <= 60)
-    later = max(rss for t, rss in samples if t > 60)
+    print("| seconds | server RSS MiB | cached posts (MiB) | posting bitmaps (MiB) | completions |\n"
+          "|---:|---:|---:|---:|---:|")
+    for t, rss, caches in samples:
+        def cell(name):
+            c = caches.get(name, {})
+            return f"{c.get('entries', 0)} ({c.get('bytes', 0) / 2**20:.1f})"
+        print(f"| {t:.0f} | {rss:.1f} | {cell('posts')} | {cell('posting_bitmaps')} | "
+              f"{caches.get('completions', {}).get('entries', 0)} |")
+    plateau = max(rss for t, rss, _ in samples if t <= 60)
+    later = max(rss for t, rss, _ in samples if t > 60)
     errors = r["errors"] + r["status_errors"] + r["timeouts"]
     kinds = "/".join(str(r[k]) for k in ["connect", "read", "write", "status_errors", "timeouts"])
     print(f"\n{c} connections, {a.soak} s: {r['requests']} requests, {r['rps']:.0f}/s, p99 {r['p99_ms']:.1f} ms, "

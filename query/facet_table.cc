@@ -81,3 +81,23 @@ std::shared_ptr<CompletionMemo> FacetTableCache::completions(const std::string& 
 }
 
 }  // namespace postsearch
+
+namespace postsearch {
+
+MemoUsage FacetTableCache::usage() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  MemoUsage u;
+  if (table_) {
+    u.posting_bitmaps = table_->postings().size();
+    u.posting_bitmap_bytes = table_->postings().bytes();
+  }
+  if (posts_.value) {
+    u.posts = posts_.value->size();
+    u.post_bytes = posts_.value->bytes();
+  }
+  if (completions_.value) u.completions = completions_.value->size();
+  if (frequencies_.value) u.term_frequencies = frequencies_.value->size();
+  return u;
+}
+
+}  // namespace postsearch

@@ -67,6 +67,16 @@ class FacetTable {
   mutable PostingCache postings_;  // a memo, thread-safe: not part of the table's value
 };
 
+// What the memos of the newest revision hold (for /metrics: a service's memory, explained).
+struct MemoUsage {
+  std::size_t posting_bitmaps = 0;
+  std::size_t posting_bitmap_bytes = 0;
+  std::size_t posts = 0;
+  std::size_t post_bytes = 0;   // as PostCache counts them
+  std::size_t completions = 0;  // typed prefixes
+  std::size_t term_frequencies = 0;
+};
+
 class FacetTableCache {
  public:
   // `post_cache_bytes`: the budget of each revision's PostCache; 0 keeps no posts.
@@ -86,6 +96,8 @@ class FacetTableCache {
 
   // The completions of typed prefixes found at `revision` (query/query_builder.h).
   [[nodiscard]] std::shared_ptr<CompletionMemo> completions(const std::string& revision);
+
+  [[nodiscard]] MemoUsage usage();
 
  private:
   std::mutex mutex_;

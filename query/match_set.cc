@@ -42,11 +42,38 @@ std::shared_ptr<const DocSet> PostingCache::find(const std::string& term) const 
   return it == sets_.end() ? nullptr : it->second;
 }
 
-void PostingCache::insert(const std::string& term, std::shared_ptr<const DocSet> set) {
+bool PostingCache::insert(const std::string& term, std::shared_ptr<const DocSet> set) {
   const std::lock_guard<std::mutex> lock(mutex_);
   const std::size_t cost = set->bytes() + term.size() + 64;  // the set, its key, the node
-  if (bytes_ + cost > max_bytes_) return;
+  if (bytes_ + cost > max_bytes_) return false;
   if (sets_.emplace(term, std::move(set)).second) bytes_ += cost;
+  return true;
+}
+
+std::size_t PostingCache::size() const {
+  const std::lock_guard<std::mutex> lock(mutex_);
+  return sets_.size();
+}
+
+std::size_t PostingCache::fill(const Xapian::Database& db, const std::atomic<bool>& stop) {
+  const Xapian::docid last = db.get_lastdocid();
+  const std::size_t least = min_postings(last);
+  std::vector<std::pair<Xapian::doccount, std::string>> common;
+  for (auto t = db.allterms_begin(); t != db.allterms_end() && !stop; ++t) {
+    if (t.get_termfreq() >= least) common.emplace_back(t.get_termfreq(), *t);
+  }
+  std::stable_sort(common.begin(), common.end(),
+                   [](const auto& a, const auto& b) { return a.first > b.first; });
+  std::size_t added = 0;
+  for (const auto& [frequency, term] : common) {
+    if (stop) break;
+    if (find(term)) continue;
+    auto set = std::make_shared<DocSet>(last);
+    for (auto p = db.postlist_begin(term); p != db.postlist_end(term); ++p) set->add(*p);
+    if (!insert(term, std::move(set))) break;
+    ++added;
+  }
+  return added;
 }
 
 std::size_t PostingCache::bytes() const {

@@ -12,7 +12,8 @@
 // postings are read once per index revision rather than by every search that has it (they
 // were half of counting a page's facets). Its owner drops it with its revision (it lives in
 // the FacetTable of that revision). Bounded by bytes: once full it keeps what it has, and
-// the first terms to fill it are the frequent ones a stream of searches meets early.
+// the first terms to fill it are the frequent ones a stream of searches meets early, or
+// (fill(), when the service warms a revision) the most frequent of all.
 //
 // Errors: Xapian exceptions from reading posting lists propagate. Threads: a DocSet is a
 // plain value; match_set() uses the caller's Database (not thread-safe, as Xapian's);
@@ -22,6 +23,7 @@
 #include <xapian.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -71,9 +73,15 @@ class PostingCache {
   explicit PostingCache(std::size_t max_bytes = kDefaultBytes) : max_bytes_(max_bytes) {}
 
   [[nodiscard]] std::shared_ptr<const DocSet> find(const std::string& term) const;
-  // Keeps `set` as the postings of `term` unless that would pass the bound.
-  void insert(const std::string& term, std::shared_ptr<const DocSet> set);
+  // Keeps `set` as the postings of `term` unless that would pass the bound; false then.
+  bool insert(const std::string& term, std::shared_ptr<const DocSet> set);
   [[nodiscard]] std::size_t bytes() const;
+  [[nodiscard]] std::size_t size() const;  // terms kept
+
+  // Reads the bitmaps of `db`'s terms held by min_postings() posts or more, most frequent
+  // first, until the bound or until `stop` is set; `db` must be at this cache's revision.
+  // Returns the bitmaps added. Searches may use the cache meanwhile.
+  std::size_t fill(const Xapian::Database& db, const std::atomic<bool>& stop);
 
  private:
   mutable std::mutex mutex_;

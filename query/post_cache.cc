@@ -28,6 +28,11 @@ std::shared_ptr<const StoredPost> PostCache::find(Xapian::docid docid) {
   return slot.post;
 }
 
+bool PostCache::contains(Xapian::docid docid) const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return docid < where_.size() && where_[docid] != 0;
+}
+
 void PostCache::evict_one() {
   // The hand clears the mark of each post shown since it last passed, and drops the first
   // post it finds unmarked.
@@ -51,8 +56,20 @@ void PostCache::evict_one() {
 void PostCache::insert(Xapian::docid docid, std::shared_ptr<const StoredPost> post) {
   const std::size_t bytes = bytes_of(*post);
   std::lock_guard<std::mutex> lock(mutex_);
-  if (bytes > max_bytes_ || docid >= kMaxDocid) return;
-  if (docid < where_.size() && where_[docid] != 0) return;
+  insert_locked(docid, std::move(post), bytes, Room::kMake);
+}
+
+bool PostCache::insert_if_room(Xapian::docid docid, std::shared_ptr<const StoredPost> post) {
+  const std::size_t bytes = bytes_of(*post);
+  std::lock_guard<std::mutex> lock(mutex_);
+  return insert_locked(docid, std::move(post), bytes, Room::kIfFree);
+}
+
+bool PostCache::insert_locked(Xapian::docid docid, std::shared_ptr<const StoredPost> post,
+                              std::size_t bytes, Room room) {
+  if (bytes > max_bytes_ || docid >= kMaxDocid) return false;
+  if (docid < where_.size() && where_[docid] != 0) return true;
+  if (room == Room::kIfFree && bytes_ + bytes > max_bytes_) return false;
   while (bytes_ + bytes > max_bytes_) evict_one();
   std::size_t index = slots_.size();
   if (!free_.empty()) {
@@ -68,6 +85,7 @@ void PostCache::insert(Xapian::docid docid, std::shared_ptr<const StoredPost> po
   where_[docid] = static_cast<std::uint32_t>(index + 1);
   ++count_;
   bytes_ += bytes;
+  return true;
 }
 
 std::size_t PostCache::bytes() const {

@@ -37,10 +37,17 @@ class PostCache {
 
   // The post of document `docid`, or null when it is not kept.
   [[nodiscard]] std::shared_ptr<const StoredPost> find(Xapian::docid docid);
+  // Whether document `docid`'s post is kept, without counting as showing it.
+  [[nodiscard]] bool contains(Xapian::docid docid) const;
 
   // Keeps `post` as document `docid`'s, dropping others to make room; a post larger than
   // the whole budget is not kept.
   void insert(Xapian::docid docid, std::shared_ptr<const StoredPost> post);
+
+  // Keeps `post` only if it fits beside the posts kept (warming: a post nobody asked for
+  // never displaces one that was shown). False when it did not fit; true when it is kept,
+  // or was already.
+  bool insert_if_room(Xapian::docid docid, std::shared_ptr<const StoredPost> post);
 
   [[nodiscard]] std::size_t bytes() const;
   [[nodiscard]] std::size_t size() const;
@@ -57,6 +64,9 @@ class PostCache {
   };
 
   void evict_one();
+  enum class Room { kMake, kIfFree };  // whether other posts may be dropped for a new one
+  bool insert_locked(Xapian::docid docid, std::shared_ptr<const StoredPost> post, std::size_t bytes,
+                     Room room);
 
   mutable std::mutex mutex_;
   std::size_t max_bytes_;

@@ -210,6 +210,11 @@ void CompletionMemo::insert(const std::string& prefix, Terms terms) {
   known_.emplace(prefix, std::move(terms));
 }
 
+std::size_t CompletionMemo::size() const {
+  const std::lock_guard<std::mutex> lock(mutex_);
+  return known_.size();
+}
+
 QueryBuilder::QueryBuilder(const Xapian::Database& db, const std::string& lang,
                            std::shared_ptr<CompletionMemo> completions)
     : db_(db),

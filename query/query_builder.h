@@ -54,6 +54,7 @@ class CompletionMemo {
 
   [[nodiscard]] Terms find(const std::string& prefix) const;  // null when not known
   void insert(const std::string& prefix, Terms terms);
+  [[nodiscard]] std::size_t size() const;  // prefixes known
 
  private:
   mutable std::mutex mutex_;

@@ -452,6 +452,34 @@ bool Searcher::refresh() {
   }
 }
 
+WarmReport Searcher::warm(const std::atomic<bool>& stop) {
+  WarmReport report;
+  if (memos() == nullptr) {
+    report.complete = true;  // nothing is kept for this searcher: nothing to fill
+    return report;
+  }
+  try {
+    if (db_.size() == 1) report.bitmaps = memos()->get(db_, revision_)->postings().fill(db_, stop);
+    if (const std::shared_ptr<PostCache> posts = memos()->posts(revision_)) {
+      std::vector<Xapian::docid> ids;
+      for (auto p = db_.postlist_begin(""); p != db_.postlist_end("") && !stop; ++p)
+        ids.push_back(*p);
+      for (auto id = ids.rbegin(); id != ids.rend() && !stop; ++id) {
+        if (posts->contains(*id)) continue;
+        const Xapian::Document doc = db_.get_document(*id);
+        if (!posts->insert_if_room(
+                *id, std::make_shared<const StoredPost>(decode_stored(doc.get_data()))))
+          break;
+        ++report.posts;
+      }
+    }
+    report.complete = !stop;
+  } catch (const Xapian::DatabaseModifiedError&) {
+    // A newer revision is out: its own warming follows.
+  }
+  return report;
+}
+
 template <typename F>
 auto Searcher::with_retry(F f) -> decltype(f()) {
   try {

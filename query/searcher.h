@@ -11,6 +11,7 @@
 
 #include <xapian.h>
 
+#include <atomic>
 #include <filesystem>
 #include <map>
 #include <memory>
@@ -31,6 +32,13 @@ struct IndexInfo {
   std::string revision;    // generation + ":" + Xapian revision: changes on every commit
   std::string default_lang;
   long long indexed_at = 0;  // seconds since the epoch of the last indexer run
+};
+
+// What Searcher::warm() did.
+struct WarmReport {
+  std::size_t bitmaps = 0;  // posting bitmaps of common terms read
+  std::size_t posts = 0;    // posts decoded and kept
+  bool complete = false;    // false: stopped, or the index changed under it
 };
 
 class QueryBuilder;
@@ -72,6 +80,15 @@ class Searcher {
   [[nodiscard]] SuggestResponse suggest(const std::string& prefix, int count);
   [[nodiscard]] std::optional<StoredPost> post(const std::string& id);
   [[nodiscard]] IndexInfo info();
+
+  // Fills the service's memos of the revision this searcher has open before searches need
+  // them: the facet table, the posting bitmaps of common terms, and the posts, newest
+  // documents first, while they fit beside those already kept (none is dropped for them).
+  // So a service reaches its memory level within seconds of opening a revision, and the
+  // first searches after a publish do not pay for the reading. Returns early when `stop`
+  // is set or a commit lands meanwhile (the next revision is warmed in turn). Does nothing
+  // without memos (one-off searchers, remote shards). Throws what opening the index throws.
+  WarmReport warm(const std::atomic<bool>& stop);
   // Names this exact index state: generation, commit and database UUID (ETags, facet tables,
   // the service's other per-revision memos). Read when the index is opened or reopened, so
   // asking costs nothing.

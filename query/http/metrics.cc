@@ -1,5 +1,6 @@
 #include "query/http/metrics.h"
 
+#include <ostream>
 #include <sstream>
 
 namespace postsearch::http {
@@ -13,6 +14,29 @@ void Metrics::record(const std::string& route, int status, double seconds) {
   ++b[i];
   latency_sum_[route] += seconds;
 }
+
+namespace {
+
+void render_memos(std::ostream& out, const IndexGauges& index) {
+  const MemoUsage& m = index.memos;
+  out << "# HELP postsearch_cache_entries Entries in the index revision's caches.\n"
+      << "# TYPE postsearch_cache_entries gauge\n"
+      << "postsearch_cache_entries{cache=\"posts\"} " << m.posts << "\n"
+      << "postsearch_cache_entries{cache=\"posting_bitmaps\"} " << m.posting_bitmaps << "\n"
+      << "postsearch_cache_entries{cache=\"completions\"} " << m.completions << "\n"
+      << "postsearch_cache_entries{cache=\"term_frequencies\"} " << m.term_frequencies << "\n"
+      << "# HELP postsearch_cache_bytes Bytes held by the index revision's caches.\n"
+      << "# TYPE postsearch_cache_bytes gauge\n"
+      << "postsearch_cache_bytes{cache=\"posts\"} " << m.post_bytes << "\n"
+      << "postsearch_cache_bytes{cache=\"posting_bitmaps\"} " << m.posting_bitmap_bytes << "\n"
+      << "# HELP postsearch_warms_total Index revisions whose caches were filled ahead of use.\n"
+      << "# TYPE postsearch_warms_total counter\npostsearch_warms_total " << index.warms << "\n"
+      << "# HELP postsearch_last_warm_seconds How long filling the last revision's caches took.\n"
+      << "# TYPE postsearch_last_warm_seconds gauge\npostsearch_last_warm_seconds "
+      << index.last_warm_seconds << "\n";
+}
+
+}  // namespace
 
 std::string Metrics::render(const IndexGauges& index) const {
   std::ostringstream out;
@@ -55,6 +79,7 @@ std::string Metrics::render(const IndexGauges& index) const {
       << "# HELP postsearch_index_reopens_total Reopens that picked up a new commit.\n"
       << "# TYPE postsearch_index_reopens_total counter\npostsearch_index_reopens_total "
       << index.reopens << "\n";
+  render_memos(out, index);
   return out.str();
 }
 

@@ -8,6 +8,8 @@
 #include <string>
 #include <utility>
 
+#include "query/facet_table.h"
+
 namespace postsearch::http {
 
 struct IndexGauges {
@@ -16,6 +18,9 @@ struct IndexGauges {
   std::size_t documents = 0;
   std::size_t reopens = 0;
   bool ready = false;
+  MemoUsage memos;               // what the revision's caches hold
+  std::size_t warms = 0;         // revisions warmed
+  double last_warm_seconds = 0;  // how long the last one took
 };
 
 class Metrics {

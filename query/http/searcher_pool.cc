@@ -2,15 +2,80 @@
 
 #include <xapian.h>
 
+#include <chrono>
+
 namespace postsearch::http {
+
+SearcherPool::SearcherPool(std::filesystem::path index_dir, PoolOptions options)
+    : index_dir_(std::move(index_dir)),
+      options_(std::move(options)),
+      facet_tables_(std::make_shared<FacetTableCache>(options_.post_cache_bytes)) {
+  options_.max_searchers = std::max<std::size_t>(1, options_.max_searchers);
+  if (options_.warm) warmer_ = std::thread([this] { warm_revisions(); });
+}
+
+SearcherPool::~SearcherPool() {
+  {
+    const std::lock_guard<std::mutex> lock(warm_mutex_);
+    stopping_ = true;
+  }
+  warm_wake_.notify_one();
+  if (warmer_.joinable()) warmer_.join();
+}
 
 std::unique_ptr<Searcher> SearcherPool::open_searcher() {
   try {
-    return std::make_unique<Searcher>(index_dir_, facet_tables_, open_options_);
+    auto s = std::make_unique<Searcher>(index_dir_, facet_tables_, options_.open);
+    wake_warmer();  // the index may have been missing until now
+    return s;
   } catch (...) {
     give_back(nullptr);  // its place is free again
     throw;
   }
+}
+
+void SearcherPool::wake_warmer() {
+  if (!options_.warm) return;
+  {
+    const std::lock_guard<std::mutex> lock(warm_mutex_);
+    warm_pending_ = true;
+  }
+  warm_wake_.notify_one();
+}
+
+void SearcherPool::warm_revisions() {
+  std::unique_ptr<Searcher> own;  // outside max_searchers: warming never holds a request up
+  std::string warmed;             // the revision last warmed in full
+  while (true) {
+    {
+      std::unique_lock<std::mutex> lock(warm_mutex_);
+      warm_wake_.wait(lock, [&] { return warm_pending_ || stopping_; });
+      if (stopping_) return;
+      warm_pending_ = false;
+    }
+    warm_once(own, warmed);
+  }
+}
+
+void SearcherPool::warm_once(std::unique_ptr<Searcher>& own, std::string& warmed) {
+  const auto start = std::chrono::steady_clock::now();
+  WarmEvent event;
+  try {
+    if (own) {
+      own->refresh();
+    } else {
+      own = std::make_unique<Searcher>(index_dir_, facet_tables_, options_.open);
+    }
+    event.revision = own->revision();
+    if (event.revision == warmed) return;
+    event.report = own->warm(stopping_);
+    if (event.report.complete) warmed = event.revision;
+  } catch (const std::exception& e) {
+    own.reset();  // opened anew at the next change
+    event.error = e.what();
+  }
+  event.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  if (options_.on_warm && !stopping_) options_.on_warm(event);
 }
 
 SearcherPool::Lease SearcherPool::acquire() {
@@ -20,7 +85,7 @@ SearcherPool::Lease SearcherPool::acquire() {
     if (waiting_.empty() && !idle_.empty()) {
       s = std::move(idle_.back());
       idle_.pop_back();
-    } else if (waiting_.empty() && live_ < max_searchers_) {
+    } else if (waiting_.empty() && live_ < options_.max_searchers) {
       ++live_;
     } else {
       Waiter me;
@@ -32,8 +97,11 @@ SearcherPool::Lease SearcherPool::acquire() {
   if (!s) return Lease(*this, open_searcher());
   try {
     if (s->refresh()) {
-      const std::lock_guard<std::mutex> lock(mutex_);
-      ++reopens_;
+      {
+        const std::lock_guard<std::mutex> lock(mutex_);
+        ++reopens_;
+      }
+      wake_warmer();
     }
   } catch (const std::exception&) {
     // The index was replaced or removed under us: start from scratch.

@@ -8,16 +8,25 @@
 // back goes straight to the oldest waiter, so a request that has waited longest is never
 // overtaken by one that just arrived (a condition variable's wake-ups are unordered, and
 // that disorder was the service's latency tail under load).
-// Thread-safe.
+//
+// With `warm` set, a thread of the pool's own fills the memos of each revision the pool
+// opens (Searcher::warm) with a searcher of its own, outside the `max_searchers` count:
+// at start and whenever a lease sees a new commit. Searches go on meanwhile; what they
+// need before the warmer has read it, they read themselves.
+// Thread-safe. The destructor stops the warmer (between two reads) and waits for it.
 #pragma once
 
 #include <algorithm>
+#include <atomic>
 #include <condition_variable>
 #include <cstddef>
 #include <deque>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <mutex>
+#include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -26,16 +35,29 @@
 
 namespace postsearch::http {
 
+// One warming of a revision, as the pool's `on_warm` hears of it.
+struct WarmEvent {
+  std::string revision;
+  WarmReport report;
+  double seconds = 0;
+  std::string error;  // the index could not be opened (warm again at the next change)
+};
+
+struct PoolOptions {
+  std::size_t max_searchers = 4;
+  OpenOptions open;
+  std::size_t post_cache_bytes = PostCache::kDefaultBytes;  // decoded posts kept; 0: none
+  bool warm = false;  // fill each revision's memos ahead of the searches (see above)
+  // Called on the warmer's thread after each warming (a log line, a test's signal).
+  std::function<void(const WarmEvent&)> on_warm;
+};
+
 class SearcherPool {
  public:
-  // `post_cache_bytes`: the decoded posts kept for the searchers (0: none).
-  SearcherPool(std::filesystem::path index_dir, std::size_t max_searchers,
-               OpenOptions open_options = {},
-               std::size_t post_cache_bytes = PostCache::kDefaultBytes)
-      : index_dir_(std::move(index_dir)),
-        max_searchers_(std::max<std::size_t>(1, max_searchers)),
-        facet_tables_(std::make_shared<FacetTableCache>(post_cache_bytes)),
-        open_options_(open_options) {}
+  SearcherPool(std::filesystem::path index_dir, PoolOptions options);
+  ~SearcherPool();
+  SearcherPool(const SearcherPool&) = delete;
+  SearcherPool& operator=(const SearcherPool&) = delete;
 
   class Lease {
    public:
@@ -67,6 +89,9 @@ class SearcherPool {
   // Requests waiting for a searcher now (for tests).
   [[nodiscard]] std::size_t waiting() const;
 
+  // What the newest revision's memos hold (for /metrics).
+  [[nodiscard]] MemoUsage memo_usage() const { return facet_tables_->usage(); }
+
  private:
   // A request waiting in line: give_back() hands it a searcher, or (null) the place of one
   // that was dropped, which it then opens itself.
@@ -79,16 +104,24 @@ class SearcherPool {
   // Returns a searcher to the idle list, or (null or broken) frees its place.
   void give_back(std::unique_ptr<Searcher> searcher);
   [[nodiscard]] std::unique_ptr<Searcher> open_searcher();
+  void wake_warmer();
+  void warm_revisions();  // the warmer thread's loop
+  void warm_once(std::unique_ptr<Searcher>& own, std::string& warmed);
 
   std::filesystem::path index_dir_;
-  std::size_t max_searchers_;
+  PoolOptions options_;
   std::shared_ptr<FacetTableCache> facet_tables_;  // one decoded facet table for all searchers
-  OpenOptions open_options_;
   mutable std::mutex mutex_;
   std::deque<Waiter*> waiting_;  // oldest first
   std::vector<std::unique_ptr<Searcher>> idle_;
   std::size_t live_ = 0;  // searchers in existence, leased or idle
   std::size_t reopens_ = 0;
+  // The warmer: woken by wake_warmer(), stopped by the destructor.
+  std::mutex warm_mutex_;
+  std::condition_variable warm_wake_;
+  bool warm_pending_ = true;  // the first revision is warmed at start
+  std::atomic<bool> stopping_{false};
+  std::thread warmer_;  // last: started once everything above exists
 };
 
 }  // namespace postsearch::http

@@ -26,6 +26,7 @@ struct ServeFlags {
   std::string listen = "127.0.0.1:8080";
   std::string config;
   bool quiet = false;
+  bool no_warm = false;
   std::string on_shard_down = "fail";
   std::vector<std::string> shards;  // instead of an index directory (ShardList)
 };
@@ -91,6 +92,8 @@ void apply_config(const std::string& path, ServeFlags& f) {
         o.searchers = v.as<unsigned>();
       else if (key == "post_cache_mb")
         o.post_cache_mb = v.as<unsigned>();
+      else if (key == "warm")
+        o.warm = v.as<bool>();
       else if (key == "rate_limit")
         o.rate_limit = v.as<double>();
       else if (key == "rate_burst")
@@ -153,6 +156,9 @@ void add_flags(CLI::App& app, ServeFlags& f) {
   app.add_option("--post-cache-mb", o.post_cache_mb,
                  "MiB of decoded posts kept for the searches that show them again (default " +
                      std::to_string(PostCache::kDefaultBytes >> 20) + "; 0 keeps none)");
+  app.add_flag("--no-warm", f.no_warm,
+               "Do not fill each index revision's caches (common terms' postings, posts) when "
+               "it opens; searches fill them as they go");
   app.add_option("--rate-limit", o.rate_limit,
                  "Requests per second per client (default 20; 0 turns it off)");
   app.add_option("--rate-burst", o.rate_burst, "Requests a client may send at once (default 60)");
@@ -204,6 +210,7 @@ int run_serve_cli(const std::vector<std::string>& args, std::ostream& out, std::
     return 2;
   }
   f.options.access_log = f.options.access_log && !f.quiet;
+  f.options.warm = f.options.warm && !f.no_warm;
   if (f.on_shard_down != "fail" && f.on_shard_down != "partial") {
     err << "query serve: on_shard_down: expected fail or partial, got '" << f.on_shard_down
         << "'\n";

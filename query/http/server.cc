@@ -6,9 +6,11 @@
 
 #include <sys/socket.h>
 
+#include <atomic>
 #include <chrono>
 #include <ctime>
 #include <fstream>
+#include <iomanip>
 #include <mutex>
 #include <optional>
 #include <ostream>
@@ -124,8 +126,7 @@ class Server::Impl {
   Impl(ServerOptions options, std::ostream& log)
       : options_(std::move(options)),
         log_(log),
-        pool_(options_.index_dir, searchers_or_default(options_), options_.open,
-              std::size_t{options_.post_cache_mb} << 20),
+        pool_(options_.index_dir, pool_options()),
         limiter_(std::make_shared<RateLimiter>(options_.rate_limit, options_.rate_burst)),
         host_pattern_(R"([A-Za-z0-9.\-]+(:[0-9]{1,5})?|\[[0-9A-Fa-f:.]+\](:[0-9]{1,5})?)") {
     for (const auto& r : kRoutes) routes_.emplace_back(r, std::regex(r.pattern));
@@ -210,9 +211,14 @@ class Server::Impl {
   std::string route_of(const std::string& path) const;
   bool path_known_with_other_method(const std::string& path, const std::string& method) const;
 
+  PoolOptions pool_options();
+  void log_warm(const WarmEvent& event);
+
   ServerOptions options_;
   std::ostream& log_;
   std::mutex log_mutex_;
+  std::atomic<std::size_t> warms_{0};  // before pool_: its warmer reports here
+  std::atomic<double> last_warm_seconds_{0};
   SearcherPool pool_;
   Metrics metrics_;
   std::mutex settings_mutex_;
@@ -544,9 +550,39 @@ void Server::Impl::readyz(httplib::Response& res) {
   }
 }
 
+PoolOptions Server::Impl::pool_options() {
+  PoolOptions p;
+  p.max_searchers = searchers_or_default(options_);
+  p.open = options_.open;
+  p.post_cache_bytes = std::size_t{options_.post_cache_mb} << 20;
+  p.warm = options_.warm;
+  p.on_warm = [this](const WarmEvent& e) { log_warm(e); };
+  return p;
+}
+
+void Server::Impl::log_warm(const WarmEvent& e) {
+  const std::lock_guard<std::mutex> lock(log_mutex_);
+  if (!e.error.empty()) {
+    log_ << "query serve: caches not warmed: " << e.error << "\n";
+    return;
+  }
+  if (e.report.complete) {
+    ++warms_;
+    last_warm_seconds_ = e.seconds;
+  }
+  if (!options_.access_log) return;
+  log_ << "query serve: warmed revision " << e.revision << " in " << std::fixed
+       << std::setprecision(2) << e.seconds << std::defaultfloat << " s: " << e.report.bitmaps
+       << " posting bitmaps, " << e.report.posts << " posts"
+       << (e.report.complete ? "" : " (cut short by a newer commit)") << "\n";
+}
+
 void Server::Impl::metrics(httplib::Response& res) {
   IndexGauges g;
   g.reopens = pool_.reopen_count();
+  g.memos = pool_.memo_usage();
+  g.warms = warms_;
+  g.last_warm_seconds = last_warm_seconds_;
   try {
     auto searcher = acquire();
     const IndexInfo info = searcher->info();

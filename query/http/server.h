@@ -26,12 +26,13 @@ struct ServerOptions {
   unsigned threads = 256;                 // worker threads: connections served at once
   unsigned searchers = 0;                 // searches run at once; 0: two per core
   unsigned post_cache_mb = PostCache::kDefaultBytes >> 20;  // decoded posts kept; 0: none
-  std::size_t max_body_bytes = 64 * 1024;                   // larger request bodies get 413
-  int timeout_seconds = 5;                                  // read and write timeout per request
-  int keep_alive_seconds = 2;  // idle keep-alive connections are closed after this
-  double rate_limit = 20;      // requests per second per client; 0 disables
-  double rate_burst = 60;      // requests a client may send at once
-  bool trust_proxy = false;    // take the client address from X-Forwarded-For
+  bool warm = true;  // fill each index revision's caches when it opens, off the request path
+  std::size_t max_body_bytes = 64 * 1024;  // larger request bodies get 413
+  int timeout_seconds = 5;                 // read and write timeout per request
+  int keep_alive_seconds = 2;              // idle keep-alive connections are closed after this
+  double rate_limit = 20;                  // requests per second per client; 0 disables
+  double rate_burst = 60;                  // requests a client may send at once
+  bool trust_proxy = false;                // take the client address from X-Forwarded-For
   std::string site_title = "postsearch";
   std::string public_url;  // base URL in OpenSearch and feeds; default: from Host
   bool access_log = true;  // one line per request on the log stream

@@ -359,6 +359,41 @@ class Behaviour(SiteTestCase):
         self.assertEqual(p.returncode, 2)
         self.assertIn("--listen", p.stderr)
 
+    def test_caches_warmed_when_a_revision_opens(self):
+        def metrics_until(svc, line):
+            for _ in range(500):
+                text = svc.request("GET", "/metrics")[2].decode()
+                if line in text.splitlines():
+                    return text
+                time.sleep(0.02)
+            self.fail(f"/metrics never showed {line!r}:\n{text}")
+
+        index(self.site, self.idx)
+        svc = Service(self.idx, "--rate-limit", "0")
+        try:
+            # Every post decoded at start, before any search asked for one.
+            text = metrics_until(svc, "postsearch_warms_total 1")
+            self.assertIn('postsearch_cache_entries{cache="posts"} 47', text.splitlines())
+            self.assertRegex(text, r"postsearch_cache_bytes\{cache=\"posts\"\} [1-9]")
+            self.assertRegex(text, r"postsearch_last_warm_seconds [0-9.e-]+")
+            # A publish: the first search to see it wakes the warmer for the new revision.
+            self.write("_posts/2025-12-01-warm.md", "---\ntitle: Warm\n---\nWarmword bread.\n")
+            index(self.site, self.idx)
+            self.assertEqual(len(svc.get_json("/api/search?q=warmword")[2]["hits"]), 1)
+            text = metrics_until(svc, "postsearch_warms_total 2")
+            self.assertIn('postsearch_cache_entries{cache="posts"} 48', text.splitlines())
+        finally:
+            svc.stop()
+        svc = Service(self.idx, "--rate-limit", "0", "--no-warm")
+        try:
+            text = svc.request("GET", "/metrics")[2].decode().splitlines()
+            self.assertIn("postsearch_warms_total 0", text)
+            self.assertIn('postsearch_cache_entries{cache="posts"} 0', text)
+            self.assertEqual(len(svc.get_json("/api/search?q=bread&per_page=3")[2]["hits"]), 3)
+            metrics_until(svc, 'postsearch_cache_entries{cache="posts"} 3')
+        finally:
+            svc.stop()
+
     def test_reindex_during_a_stream_of_requests(self):
         index(self.site, self.idx)
         svc = Service(self.idx, "--rate-limit", "0", "-q")

@@ -13,7 +13,13 @@
 #include "test_support.h"
 
 namespace postsearch::http {
+
 namespace {
+PoolOptions searchers(std::size_t n) {
+  PoolOptions o;
+  o.max_searchers = n;
+  return o;
+}
 
 void add_post(const std::filesystem::path& site, int n) {
   testing::write_file(
@@ -28,14 +34,10 @@ void add_post(const std::filesystem::path& site, int n) {
 TEST_CASE("concurrency: searches during incremental runs and rebuilds never fail",
           "[concurrency]") {
   testing::TempDir tmp;
-  const auto site = tmp.path() / "site";
-  std::filesystem::copy(testing::example_site(), site, std::filesystem::copy_options::recursive);
-  IndexerOptions options;
-  options.site_dir = site;
-  options.index_dir = tmp.path() / "index";
-  (void)run_indexer(options);
+  IndexerOptions options = testing::indexed_example_copy(tmp);
+  const auto site = options.site_dir;
 
-  SearcherPool pool(options.index_dir, 3);
+  SearcherPool pool(options.index_dir, searchers(3));
   std::atomic<bool> stop{false};
   std::atomic<int> searches{0};
   std::atomic<int> failures{0};

@@ -1,23 +1,37 @@
 // The HTTP service's searcher pool: at most max_searchers exist; a request beyond that
-// waits for one to come back rather than opening another database.
+// waits for one to come back rather than opening another database; its warmer fills each
+// revision's memos off the request path.
 #include <catch2/catch.hpp>
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
+#include <filesystem>
 #include <future>
 #include <mutex>
 #include <optional>
 #include <thread>
 #include <vector>
 
+#include "indexer/indexer.h"
 #include "query/http/searcher_pool.h"
 #include "test_support.h"
 
 namespace postsearch::http {
 
+namespace {
+
+PoolOptions searchers(std::size_t n) {
+  PoolOptions o;
+  o.max_searchers = n;
+  return o;
+}
+
+}  // namespace
+
 TEST_CASE("searcher pool: bounded, and a waiting request gets the searcher given back",
           "[searcher_pool]") {
-  SearcherPool pool(testing::example_index(), 2);
+  SearcherPool pool(testing::example_index(), searchers(2));
   std::optional<SearcherPool::Lease> a(pool.acquire());
   std::optional<SearcherPool::Lease> b(pool.acquire());
   Searcher* first = &**a;
@@ -36,7 +50,7 @@ TEST_CASE("searcher pool: bounded, and a waiting request gets the searcher given
 }
 
 TEST_CASE("searcher pool: waiting requests are served in the order they came", "[searcher_pool]") {
-  SearcherPool pool(testing::example_index(), 1);
+  SearcherPool pool(testing::example_index(), searchers(1));
   std::optional<SearcherPool::Lease> held(pool.acquire());
   std::mutex order_mutex;
   std::vector<int> order;
@@ -61,9 +75,83 @@ TEST_CASE("searcher pool: waiting requests are served in the order they came", "
 }
 
 TEST_CASE("searcher pool: a failed open frees its place", "[searcher_pool]") {
-  SearcherPool pool("/nonexistent/postsearch-index", 1);
+  SearcherPool pool("/nonexistent/postsearch-index", searchers(1));
   CHECK_THROWS(pool.acquire());
   CHECK_THROWS(pool.acquire());  // would block forever if the first had kept the place
+}
+
+// Collects the warmer's reports; next() waits for one.
+class WarmLog {
+ public:
+  void add(const WarmEvent& e) {
+    {
+      const std::lock_guard<std::mutex> lock(mutex_);
+      events_.push_back(e);
+    }
+    changed_.notify_all();
+  }
+  std::optional<WarmEvent> next() {
+    std::unique_lock<std::mutex> lock(mutex_);
+    if (!changed_.wait_for(lock, std::chrono::seconds(30), [&] { return seen_ < events_.size(); }))
+      return std::nullopt;
+    return events_[seen_++];
+  }
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  std::vector<WarmEvent> events_;
+  std::size_t seen_ = 0;
+};
+
+TEST_CASE("searcher pool: the warmer fills each revision's posts before a search asks",
+          "[searcher_pool]") {
+  testing::TempDir tmp;
+  const IndexerOptions indexing = testing::indexed_example_copy(tmp);
+
+  WarmLog log;
+  PoolOptions options = searchers(1);
+  options.warm = true;
+  options.on_warm = [&](const WarmEvent& e) { log.add(e); };
+  SearcherPool pool(indexing.index_dir, options);
+  const std::optional<WarmEvent> first = log.next();  // at start, with no request made
+  REQUIRE(first);
+  CHECK(first->error.empty());
+  CHECK(first->report.complete);
+  CHECK(first->report.posts == 47);
+  CHECK(pool.memo_usage().posts == 47);
+  std::string revision;
+  {
+    SearcherPool::Lease lease = pool.acquire();
+    revision = lease->revision();
+  }
+  CHECK(first->revision == revision);
+
+  // A commit: the lease that sees it wakes the warmer, which fills the new revision's.
+  testing::write_file(indexing.site_dir / "_posts" / "2026-02-01-warm.md",
+                      "---\ntitle: Warm\n---\nWarmword arrives.\n");
+  (void)run_indexer(indexing);
+  {
+    SearcherPool::Lease lease = pool.acquire();
+    revision = lease->revision();
+  }
+  const std::optional<WarmEvent> second = log.next();
+  REQUIRE(second);
+  CHECK(second->revision == revision);
+  CHECK(second->report.posts == 48);
+  CHECK(pool.memo_usage().posts == 48);
+}
+
+TEST_CASE("searcher pool: without warming, the posts are kept as searches show them",
+          "[searcher_pool]") {
+  SearcherPool pool(testing::example_index(), searchers(1));
+  CHECK(pool.memo_usage().posts == 0);
+  SearchRequest r;
+  r.q = "bread";
+  r.per_page = 3;
+  const std::size_t shown = pool.acquire()->search(r).hits.size();
+  REQUIRE(shown > 0);
+  CHECK(pool.memo_usage().posts == shown);
 }
 
 }  // namespace postsearch::http

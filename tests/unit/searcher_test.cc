@@ -519,6 +519,44 @@ TEST_CASE("searcher: a commit in place is seen by the completions of a word bein
 
 namespace postsearch {
 
+TEST_CASE("posting cache: fill() reads the common terms, most frequent first, in the bound",
+          "[searcher]") {
+  Xapian::WritableDatabase db(std::string(), Xapian::DB_BACKEND_INMEMORY);
+  for (int i = 1; i <= 200; ++i) {
+    Xapian::Document d;
+    d.add_term("all");
+    for (int k : {2, 3, 5}) {
+      if (i % k == 0) d.add_term("d" + std::to_string(k));
+    }
+    db.add_document(d);
+  }
+  // min_postings(200) is 64: "all" (200), "d2" (100) and "d3" (66) qualify, "d5" (40) not.
+  REQUIRE(PostingCache::min_postings(200) == 64);
+  std::atomic<bool> stop{false};
+  PostingCache cache;
+  CHECK(cache.fill(db, stop) == 3);
+  CHECK(cache.size() == 3);
+  CHECK(cache.find("d5") == nullptr);
+  for (const std::string term : {"all", "d2", "d3"}) {
+    INFO(term);
+    REQUIRE(cache.find(term) != nullptr);
+    CHECK(cache.find(term)->count() == db.get_termfreq(term));
+    std::vector<Xapian::docid> want(db.postlist_begin(term), db.postlist_end(term));
+    std::vector<Xapian::docid> got;
+    cache.find(term)->for_each([&](Xapian::docid d) { got.push_back(d); });
+    CHECK(got == want);
+  }
+  CHECK(cache.fill(db, stop) == 0);  // all there already
+  const std::size_t per_set = cache.bytes() / 3 + 8;
+  PostingCache room_for_one(per_set);
+  CHECK(room_for_one.fill(db, stop) == 1);
+  CHECK(room_for_one.find("all") != nullptr);  // the most frequent
+  stop = true;
+  PostingCache stopped;
+  CHECK(stopped.fill(db, stop) == 0);
+  CHECK(stopped.size() == 0);
+}
+
 TEST_CASE("facet table cache: term frequencies live as long as their revision", "[searcher]") {
   FacetTableCache cache;
   const auto first = cache.term_frequencies("rev-1");
@@ -568,6 +606,26 @@ TEST_CASE("post cache: bounded by bytes, keeps the posts shown since the hand pa
   CHECK(cache.size() == 2);
   for (Xapian::docid d = 10; d < 200; ++d) cache.insert(d, post_of(d * 10, "many"));
   CHECK(cache.bytes() <= 2 * one + one / 2);
+}
+
+TEST_CASE("post cache: warming fills free room only, and looks without showing", "[searcher]") {
+  const std::size_t one = PostCache::bytes_of(*post_of(1000, "a"));
+  PostCache cache(2 * one + one / 2);  // room for two
+  cache.insert(1, post_of(1000, "shown"));
+  CHECK(cache.contains(1));
+  CHECK_FALSE(cache.contains(2));
+  CHECK(cache.insert_if_room(2, post_of(1000, "warmed")));
+  CHECK(cache.insert_if_room(2, post_of(1000, "again")));          // kept already
+  CHECK_FALSE(cache.insert_if_room(3, post_of(1000, "no room")));  // nothing is dropped for it
+  CHECK(cache.contains(1));
+  CHECK(cache.contains(2));
+  CHECK_FALSE(cache.contains(3));
+  // contains() did not count as showing 2: a search's post displaces it, not 1 (shown).
+  REQUIRE(cache.find(1));
+  cache.insert(4, post_of(1000, "searched"));
+  CHECK(cache.contains(1));
+  CHECK_FALSE(cache.contains(2));
+  CHECK(cache.contains(4));
 }
 
 TEST_CASE("post cache: far apart docids, each its own post", "[searcher]") {

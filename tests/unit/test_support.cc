@@ -38,6 +38,15 @@ const fs::path& example_index() {
   return index;
 }
 
+IndexerOptions indexed_example_copy(const TempDir& dir) {
+  IndexerOptions options;
+  options.site_dir = dir.path() / "site";
+  options.index_dir = dir.path() / "index";
+  fs::copy(example_site(), options.site_dir, fs::copy_options::recursive);
+  (void)run_indexer(options);
+  return options;
+}
+
 void write_file(const fs::path& path, const std::string& text) {
   fs::create_directories(path.parent_path());
   std::ofstream out(path, std::ios::binary);

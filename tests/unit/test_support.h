@@ -6,6 +6,7 @@
 #include <string>
 
 #include "common/post.h"
+#include "indexer/indexer.h"
 #include "indexer/site.h"
 
 namespace postsearch::testing {
@@ -30,6 +31,10 @@ class TempDir {
 
 // The index of examples/site, built on first use in a directory that lives for the run.
 [[nodiscard]] const fs::path& example_index();
+
+// A copy of examples/site in `dir`/site, indexed into `dir`/index: for tests that change
+// the site and index it again (run_indexer with the options returned).
+[[nodiscard]] IndexerOptions indexed_example_copy(const TempDir& dir);
 
 void write_file(const fs::path& path, const std::string& text);
 
