@@ -200,19 +200,19 @@ std::optional<double> parse_date_bound(std::string_view v, bool end_of) {
 
 CompletionMemo::Terms CompletionMemo::find(const std::string& prefix) const {
   const std::lock_guard<std::mutex> lock(mutex_);
-  const auto it = known_.find(prefix);
-  return it == known_.end() ? nullptr : it->second;
+  const Terms* found = known_.find(prefix);
+  return found == nullptr ? nullptr : *found;
 }
 
 void CompletionMemo::insert(const std::string& prefix, Terms terms) {
+  if (prefix.empty()) return;  // a DirectMap holds no empty key
   const std::lock_guard<std::mutex> lock(mutex_);
-  if (known_.size() >= kMaxPrefixes) known_.clear();
-  known_.emplace(prefix, std::move(terms));
+  if (known_.put(prefix, std::move(terms))) ++used_;
 }
 
 std::size_t CompletionMemo::size() const {
   const std::lock_guard<std::mutex> lock(mutex_);
-  return known_.size();
+  return used_;
 }
 
 QueryBuilder::QueryBuilder(const Xapian::Database& db, const std::string& lang,
@@ -329,9 +329,10 @@ std::optional<ParsedQuery> QueryBuilder::parse_typing(const std::string& text, u
 }
 
 Xapian::Query QueryBuilder::completions(const std::string& prefix) {
-  if (const auto it = completions_.find(prefix); it != completions_.end()) return it->second;
-  if (completions_.size() >= kMaxRemembered) completions_.clear();
-  return completions_.emplace(prefix, find_completions(prefix)).first->second;
+  if (const Xapian::Query* known = completions_.find(prefix)) return *known;
+  Xapian::Query found = find_completions(prefix);
+  if (!prefix.empty()) completions_.put(prefix, found);
+  return found;
 }
 
 Xapian::Query QueryBuilder::find_completions(const std::string& prefix) const {

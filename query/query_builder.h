@@ -45,20 +45,25 @@ enum class DefaultOperator { kAnd, kOr };
 // The completions of typed prefixes (the terms a prefix expands to) for one revision of an
 // index, shared by the builders of the service's searchers: finding them walks every term
 // with that start, and each searcher walked them again for itself. Its owner drops it with
-// the revision (FacetTableCache). Emptied when it holds kMaxPrefixes.
+// the revision (FacetTableCache). A DirectMap of kMaxPrefixes slots (direct_map.h): a new
+// prefix takes the place of the one in its slot, so that the memo's memory, once it is
+// warm, stays level (emptying it when full made a saw-tooth whose peaks, with the other
+// memos', drove the service's RSS up through a long run: bench/README.md, session 10).
 // Threads: safe from any thread.
 class CompletionMemo {
  public:
   static constexpr std::size_t kMaxPrefixes = 4096;  // the four searchers had 1,024 each
   using Terms = std::shared_ptr<const std::vector<std::string>>;
 
+  CompletionMemo() { known_.allocate(); }
   [[nodiscard]] Terms find(const std::string& prefix) const;  // null when not known
   void insert(const std::string& prefix, Terms terms);
-  [[nodiscard]] std::size_t size() const;  // prefixes known
+  [[nodiscard]] std::size_t size() const;  // slots in use
 
  private:
   mutable std::mutex mutex_;
-  std::unordered_map<std::string, Terms> known_;
+  DirectMap<Terms> known_{kMaxPrefixes};
+  std::size_t used_ = 0;
 };
 
 struct ParseOptions {
@@ -121,9 +126,9 @@ class QueryBuilder {
   Xapian::Stem stemmer_;
   std::string lang_;
   // Completions by prefix: a short prefix walks thousands of terms of the index, and the
-  // words people type recur. Emptied when it reaches kMaxRemembered.
+  // words people type recur. A DirectMap, level in memory as the shared memo above.
   static constexpr std::size_t kMaxRemembered = 1024;
-  std::unordered_map<std::string, Xapian::Query> completions_;
+  DirectMap<Xapian::Query> completions_{kMaxRemembered};
   std::shared_ptr<CompletionMemo> shared_completions_;  // or null
   DirectMap<std::string> stems_{8192};
 };

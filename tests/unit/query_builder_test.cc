@@ -90,6 +90,24 @@ TEST_CASE("query language: completions shared between builders", "[query_builder
   CHECK(alone.parse("sit", o).query.get_description() == "Query(Zsit@1)");
 }
 
+TEST_CASE("query language: a full completion memo forgets one prefix, not all", "[query_builder]") {
+  CompletionMemo memo;
+  const auto terms = std::make_shared<const std::vector<std::string>>(1, "term");
+  const std::size_t n = CompletionMemo::kMaxPrefixes;
+  for (std::size_t i = 0; i < n; ++i) memo.insert("p" + std::to_string(i), terms);
+  memo.insert("one more", terms);
+  CHECK(memo.find("one more") == terms);
+  CHECK(memo.size() <= n);
+  std::size_t kept = 0;
+  for (std::size_t i = 0; i < n; ++i) kept += memo.find("p" + std::to_string(i)) ? 1 : 0;
+  // Direct-mapped: a prefix loses its place only to one of its slot (about 1 - 1/e of the
+  // slots hold one of n random keys); a memo emptied when full would keep none.
+  CHECK(kept > n / 2);
+  CHECK(kept == memo.size() - 1);
+  memo.insert("", terms);  // never held
+  CHECK(memo.find("") == nullptr);
+}
+
 TEST_CASE("query language: identifiers stay searchable", "[query_builder]") {
   CHECK(describe("v2.3.0-preview1") == "Query((v2.3.0@1 PHRASE 2 preview1@2))");
   CHECK(describe("std::vector") == "Query((std@1 PHRASE 2 vector@2))");
