@@ -99,11 +99,19 @@ def soak(a, server, port, queries):
               f"{caches.get('completions', {}).get('entries', 0)} |")
     plateau = max(rss for t, rss, _ in samples if t <= 60)
     later = max(rss for t, rss, _ in samples if t > 60)
+    # The maximum of many noisy samples exceeds that of a few, so also the trend after the
+    # first minute: the least-squares slope of RSS against time.
+    late = [(t, rss) for t, rss, _ in samples if t > 60]
+    mean_t = sum(t for t, _ in late) / len(late)
+    mean_r = sum(r for _, r in late) / len(late)
+    spread = sum((t - mean_t) ** 2 for t, _ in late) or 1
+    slope = 60 * sum((t - mean_t) * (r - mean_r) for t, r in late) / spread
     errors = r["errors"] + r["status_errors"] + r["timeouts"]
     kinds = "/".join(str(r[k]) for k in ["connect", "read", "write", "status_errors", "timeouts"])
     print(f"\n{c} connections, {a.soak} s: {r['requests']} requests, {r['rps']:.0f}/s, p99 {r['p99_ms']:.1f} ms, "
           f"{errors} errors (connect/read/write/status/timeout {kinds}, statuses {r.get('bad_statuses') if a.statuses else 'not named: --statuses'}); RSS max in the first minute {plateau:.1f} MiB, after it {later:.1f} MiB "
-          f"({later - plateau:+.1f} MiB)")
+          f"({later - plateau:+.1f} MiB); after the first minute RSS ranged {min(r for _, r in late):.1f}-"
+          f"{max(r for _, r in late):.1f} MiB, trend {slope:+.3f} MiB a minute")
     if reindexed:
         ok = sum(1 for rc, _ in reindexed if rc == 0)
         print(f"re-indexed {len(reindexed)} times ({ok} exit 0; every fifth a --rebuild), "

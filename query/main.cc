@@ -12,6 +12,7 @@
 int main(int argc, char** argv) {
   const std::vector<std::string> args(argv + 1, argv + argc);
   if (!args.empty() && args.front() == "serve") {
+    postsearch::http::bound_thread_caches(argv);
     return postsearch::http::run_serve_cli({args.begin() + 1, args.end()}, std::cout, std::cerr);
   }
   return postsearch::run_query_cli(args, {std::cout, std::cerr, isatty(STDOUT_FILENO) == 1});

@@ -2,6 +2,7 @@
 
 #include <malloc.h>
 #include <pthread.h>
+#include <unistd.h>
 #include <yaml-cpp/yaml.h>
 #include <CLI/CLI.hpp>
 
@@ -43,6 +44,30 @@ void bound_malloc_arenas(const ServerOptions& o) {
   (void)o;
 #endif
 }
+
+}  // namespace
+
+void bound_thread_caches(char** argv) {
+#ifdef __GLIBC__
+  const char* set = std::getenv("GLIBC_TUNABLES");
+  const bool had = set != nullptr;
+  const std::string before = had ? set : "";
+  if (before.find("glibc.malloc.tcache_count") != std::string::npos) return;
+  const std::string tunables = before + (before.empty() ? "" : ":") + "glibc.malloc.tcache_count=1";
+  if (setenv("GLIBC_TUNABLES", tunables.c_str(), 1) != 0) return;
+  execv("/proc/self/exe", argv);
+  // Not restarted (no /proc?): go on with glibc's default, and the environment as it was.
+  if (had) {
+    setenv("GLIBC_TUNABLES", before.c_str(), 1);
+  } else {
+    unsetenv("GLIBC_TUNABLES");
+  }
+#else
+  (void)argv;
+#endif
+}
+
+namespace {
 
 // Splits "HOST:PORT" ("[::1]:8080" for IPv6). Returns false when malformed.
 bool parse_listen(const std::string& listen, ServerOptions& o) {

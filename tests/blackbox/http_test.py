@@ -23,11 +23,11 @@ SOURDOUGH = "_posts/2019-11-30-sourdough-for-programmers.md"
 class Service:
     """A running `query serve` on 127.0.0.1 with a free port."""
 
-    def __init__(self, idx, *extra):
+    def __init__(self, idx, *extra, env=None):
         """idx None: the index is in `extra` (--shard, or a --config file)."""
         index = ["--index", idx] if idx else []
         self.proc = subprocess.Popen([QUERY, "serve", *index, "--listen", "127.0.0.1:0", *extra],
-                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
         line = self.proc.stdout.readline()
         m = re.search(r"http://127\.0\.0\.1:(\d+)/", line)
         if not m:
@@ -393,6 +393,26 @@ class Behaviour(SiteTestCase):
             metrics_until(svc, 'postsearch_cache_entries{cache="posts"} 3')
         finally:
             svc.stop()
+
+    def test_thread_caches_bounded_unless_the_environment_says(self):
+        def tunables(svc):
+            with open(f"/proc/{svc.proc.pid}/environ", "rb") as f:
+                env = dict(v.split(b"=", 1) for v in f.read().split(b"\0") if b"=" in v)
+            return env.get(b"GLIBC_TUNABLES", b"").decode()
+
+        index(self.site, self.idx)
+        # (With other tunables set too, glibc's start-up parsing cuts the process's copy of
+        # the variable at the first ':', so /proc cannot show the appended one.)
+        cases = [({}, "glibc.malloc.tcache_count=1"),
+                 ({"GLIBC_TUNABLES": "glibc.malloc.tcache_count=5"}, "glibc.malloc.tcache_count=5")]
+        for extra, want in cases:
+            env = {k: v for k, v in os.environ.items() if k != "GLIBC_TUNABLES"}
+            svc = Service(self.idx, "--rate-limit", "0", env={**env, **extra})
+            try:
+                self.assertEqual(tunables(svc), want)  # the same process, started again
+                self.assertEqual(svc.get_json("/api/search?q=bread&per_page=1")[0], 200)
+            finally:
+                svc.stop()
 
     def test_reindex_during_a_stream_of_requests(self):
         index(self.site, self.idx)
