@@ -47,8 +47,8 @@ enum class DefaultOperator { kAnd, kOr };
 // with that start, and each searcher walked them again for itself. Its owner drops it with
 // the revision (FacetTableCache). A DirectMap of kMaxPrefixes slots (direct_map.h): a new
 // prefix takes the place of the one in its slot, so that the memo's memory, once it is
-// warm, stays level (emptying it when full made a saw-tooth whose peaks, with the other
-// memos', drove the service's RSS up through a long run: bench/README.md, session 10).
+// warm, stays level (emptying it when full made a saw-tooth of some MiB whose peaks set
+// the heap's high water: bench/README.md, session 10).
 // Threads: safe from any thread.
 class CompletionMemo {
  public:
