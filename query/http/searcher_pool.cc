@@ -70,9 +70,12 @@ void SearcherPool::warm_once(std::unique_ptr<Searcher>& own, std::string& warmed
     if (event.revision == warmed) return;
     event.report = own->warm(stopping_);
     if (event.report.complete) warmed = event.revision;
-  } catch (const std::exception& e) {
-    own.reset();  // opened anew at the next change
+  } catch (const std::exception& e) {  // no index yet, another schema
+    own.reset();                       // opened anew at the next change
     event.error = e.what();
+  } catch (const Xapian::Error& e) {  // damaged, or removed while read (not a std::exception)
+    own.reset();
+    event.error = e.get_description();
   }
   event.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   if (options_.on_warm && !stopping_) options_.on_warm(event);

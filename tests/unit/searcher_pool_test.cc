@@ -142,6 +142,24 @@ TEST_CASE("searcher pool: the warmer fills each revision's posts before a search
   CHECK(pool.memo_usage().posts == 48);
 }
 
+TEST_CASE("searcher pool: an index Xapian cannot read is reported by the warmer, not fatal",
+          "[searcher_pool]") {
+  testing::TempDir tmp;
+  const IndexerOptions indexing = testing::indexed_example_copy(tmp);
+  for (const auto& entry : std::filesystem::recursive_directory_iterator(indexing.index_dir)) {
+    if (entry.path().filename() == "iamglass") testing::write_file(entry.path(), "not glass");
+  }
+  WarmLog log;
+  PoolOptions options = searchers(1);
+  options.warm = true;
+  options.on_warm = [&](const WarmEvent& e) { log.add(e); };
+  SearcherPool pool(indexing.index_dir, options);
+  const std::optional<WarmEvent> first = log.next();
+  REQUIRE(first);
+  CHECK_FALSE(first->error.empty());
+  CHECK_FALSE(first->report.complete);
+}
+
 TEST_CASE("searcher pool: without warming, the posts are kept as searches show them",
           "[searcher_pool]") {
   SearcherPool pool(testing::example_index(), searchers(1));
