@@ -212,7 +212,7 @@ class Server::Impl {
   bool path_known_with_other_method(const std::string& path, const std::string& method) const;
 
   PoolOptions pool_options();
-  void log_warm(const WarmEvent& event);
+  void record_warm(const WarmEvent& event);  // counts it, and logs it
 
   ServerOptions options_;
   std::ostream& log_;
@@ -556,11 +556,11 @@ PoolOptions Server::Impl::pool_options() {
   p.open = options_.open;
   p.post_cache_bytes = std::size_t{options_.post_cache_mb} << 20;
   p.warm = options_.warm;
-  p.on_warm = [this](const WarmEvent& e) { log_warm(e); };
+  p.on_warm = [this](const WarmEvent& e) { record_warm(e); };
   return p;
 }
 
-void Server::Impl::log_warm(const WarmEvent& e) {
+void Server::Impl::record_warm(const WarmEvent& e) {
   const std::lock_guard<std::mutex> lock(log_mutex_);
   if (!e.error.empty()) {
     log_ << "query serve: caches not warmed: " << e.error << "\n";

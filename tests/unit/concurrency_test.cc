@@ -15,12 +15,6 @@
 namespace postsearch::http {
 
 namespace {
-PoolOptions searchers(std::size_t n) {
-  PoolOptions o;
-  o.max_searchers = n;
-  return o;
-}
-
 void add_post(const std::filesystem::path& site, int n) {
   testing::write_file(
       site / "_posts" /
@@ -37,7 +31,9 @@ TEST_CASE("concurrency: searches during incremental runs and rebuilds never fail
   IndexerOptions options = testing::indexed_example_copy(tmp);
   const auto site = options.site_dir;
 
-  SearcherPool pool(options.index_dir, searchers(3));
+  PoolOptions three;
+  three.max_searchers = 3;
+  SearcherPool pool(options.index_dir, three);
   std::atomic<bool> stop{false};
   std::atomic<int> searches{0};
   std::atomic<int> failures{0};
