@@ -5,9 +5,10 @@
     bench/http_load.py INDEX_DIR CORPUS_POSTS_DIR --soak 600 [--connections 64]
         [--reindex-site SITE_DIR --reindex-every 60]
         (one long run; the server's RSS and cache sizes (/metrics) sampled every 10 s: is
-         there growth after the first minute's plateau? With --reindex-site, a new post is written into SITE_DIR
-         and `indexer SITE_DIR --index INDEX_DIR` runs every --reindex-every seconds, every
-         fifth run a --rebuild: zero failed requests is the point)
+         there growth after the first minute's plateau? With --reindex-site, a new post is
+         written into SITE_DIR and `indexer SITE_DIR --index INDEX_DIR` runs every
+         --reindex-every seconds, every fifth run a --rebuild: zero failed requests is the
+         point)
 
 Queries are distinct (../shared/peers/make-query-mix.py over the corpus, or the bundled
 fallback), so no result cache can stand in for the engine. Reports requests/s, p50/p99,
@@ -16,6 +17,7 @@ import argparse
 import json
 import os
 import re
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -61,7 +63,7 @@ def current_rss_kb(pid):
 
 
 def cache_gauges(port):
-    """The server's cache sizes from /metrics: {"posts": (entries, bytes), ...}."""
+    """The server's cache sizes from /metrics: {"posts": {"entries": N, "bytes": B}, ...}."""
     try:
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=10) as r:
             text = r.read().decode()
@@ -102,10 +104,7 @@ def soak(a, server, port, queries):
     # The maximum of many noisy samples exceeds that of a few, so also the trend after the
     # first minute: the least-squares slope of RSS against time.
     late = [(t, rss) for t, rss, _ in samples if t > 60]
-    mean_t = sum(t for t, _ in late) / len(late)
-    mean_r = sum(r for _, r in late) / len(late)
-    spread = sum((t - mean_t) ** 2 for t, _ in late) or 1
-    slope = 60 * sum((t - mean_t) * (r - mean_r) for t, r in late) / spread
+    slope = 60 * statistics.linear_regression(*zip(*late)).slope if len(late) > 1 else 0.0
     errors = r["errors"] + r["status_errors"] + r["timeouts"]
     kinds = "/".join(str(r[k]) for k in ["connect", "read", "write", "status_errors", "timeouts"])
     print(f"\n{c} connections, {a.soak} s: {r['requests']} requests, {r['rps']:.0f}/s, p99 {r['p99_ms']:.1f} ms, "
