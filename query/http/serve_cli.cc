@@ -232,8 +232,11 @@ void add_flags(CLI::App& app, ServeFlags& f) {
                "Do not fill each index revision's caches (common terms' postings, posts) when "
                "it opens; searches fill them as they go");
   for (const auto& limit : kLimits) {
-    std::visit([&](auto member) { app.add_option(limit.flag, o.*member, limit.help); },
-               limit.field);
+    std::visit(
+        [&](auto member) {
+          app.add_option(limit.flag, o.*member, limit.help)->capture_default_str();
+        },
+        limit.field);
   }
   app.add_flag("--trust-proxy", o.trust_proxy,
                "Behind a reverse proxy: client address from X-Forwarded-For");
