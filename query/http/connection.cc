@@ -6,12 +6,13 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <chrono>
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
-#include <optional>
+#include <iterator>
 #include <vector>
 
 #include "query/json_io.h"
@@ -47,36 +48,25 @@ bool wait_readable(socket_t sock, int ms) {
   }
 }
 
-const char* reason_of(int status) {
-  switch (status) {
-    case 408:
-      return "Request Timeout";
-    case 429:
-      return "Too Many Requests";
-    default:
-      return "Request Header Fields Too Large";
-  }
-}
-
-const char* code_of(int status) {
-  switch (status) {
-    case 408:
-      return "request_timeout";
-    case 429:
-      return "too_many_connections";
-    default:
-      return "header_too_large";
-  }
-}
+// The statuses the connection layer answers itself, with their reason phrase and the JSON
+// error's code.
+struct RawStatus {
+  int status;
+  const char* reason;
+  const char* code;
+};
+constexpr RawStatus kTimedOut{408, "Request Timeout", "request_timeout"};
+constexpr RawStatus kTooManyConnections{429, "Too Many Requests", "too_many_connections"};
+constexpr RawStatus kHeadTooLarge{431, "Request Header Fields Too Large", "header_too_large"};
 
 // A complete answer written by the connection layer: the same JSON error shape as the
 // routes', and the connection closes after it.
-std::string raw_answer(int status, const std::string& message) {
-  const std::string body = dump_json(error_json(code_of(status), message, ""));
-  return "HTTP/1.1 " + std::to_string(status) + " " + reason_of(status) +
+std::string raw_answer(const RawStatus& raw, const std::string& message) {
+  const std::string body = dump_json(error_json(raw.code, message, ""));
+  return "HTTP/1.1 " + std::to_string(raw.status) + " " + raw.reason +
          "\r\nContent-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) +
          "\r\nX-Content-Type-Options: nosniff\r\nConnection: close\r\n" +
-         (status == 429 ? "Retry-After: 1\r\n" : "") + "\r\n" + body;
+         (raw.status == 429 ? "Retry-After: 1\r\n" : "") + "\r\n" + body;
 }
 
 // Sends a raw answer, then ends our side and takes what the client already sent, so that the
@@ -139,7 +129,7 @@ class GuardedStream : public httplib::Stream {
 
  private:
   ssize_t fill();
-  void refuse(int status, const std::string& message);
+  void refuse(const RawStatus& raw, const std::string& message);
   std::size_t take(char* ptr, std::size_t size);
 
   socket_t sock_;
@@ -170,11 +160,11 @@ bool GuardedStream::wait_for_request(const std::atomic<socket_t>& listening) {
   return false;
 }
 
-void GuardedStream::refuse(int status, const std::string& message) {
+void GuardedStream::refuse(const RawStatus& raw, const std::string& message) {
   if (refused_) return;
   refused_ = true;
-  answer_and_drain(sock_, raw_answer(status, message));
-  if (on_refusal_) on_refusal_({client_, status});
+  answer_and_drain(sock_, raw_answer(raw, message));
+  if (on_refusal_) on_refusal_({client_, raw.status});
 }
 
 ssize_t GuardedStream::fill() {
@@ -186,8 +176,8 @@ ssize_t GuardedStream::fill() {
       wait_readable(sock_, static_cast<int>(std::min<long long>(left(), limits_.read_timeout_ms)));
   if (!ready) {
     if (left() <= 0) {
-      refuse(408, "the request was not received within " +
-                      std::to_string(limits_.request_timeout_ms) + " ms");
+      refuse(kTimedOut, "the request was not received within " +
+                            std::to_string(limits_.request_timeout_ms) + " ms");
     }
     return -1;  // quiet for the read timeout between bytes: the library gives up
   }
@@ -227,7 +217,7 @@ ssize_t GuardedStream::read(char* ptr, size_t size) {
   }
   const std::size_t n = take(ptr, size);
   if (head_bytes_ > limits_.max_head_bytes) {
-    refuse(431,
+    refuse(kHeadTooLarge,
            "the request head is longer than " + std::to_string(limits_.max_head_bytes) + " bytes");
     return -1;
   }
@@ -292,9 +282,10 @@ bool GuardedServer::process_and_close_socket(socket_t sock) {
     ok = serve(sock, client);
     leave(client);
   } else {
-    answer_and_drain(sock, raw_answer(429, "too many connections from this address (at most " +
-                                               std::to_string(limits_.per_client) + ")"));
-    if (on_refusal) on_refusal({client, 429});
+    answer_and_drain(
+        sock, raw_answer(kTooManyConnections, "too many connections from this address (at most " +
+                                                  std::to_string(limits_.per_client) + ")"));
+    if (on_refusal) on_refusal({client, kTooManyConnections.status});
   }
   ::shutdown(sock, SHUT_RDWR);
   ::close(sock);
