@@ -154,7 +154,7 @@ def main():
     count = str(max(200000, a.soak * 1500))
     subprocess.run(["/usr/bin/python3", mix, a.corpus, queries, count], check=True, stdout=subprocess.DEVNULL)
     server = subprocess.Popen([benchlib.binary("query", "query"), "serve", "--index", a.index, "--listen", "127.0.0.1:0",
-                               "--rate-limit", "0", "-q", *a.server_arg],
+                               "--rate-limit", "0", "--max-connections-per-client", "0", "-q", *a.server_arg],
                               stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     port = re.search(r":(\d+)/", server.stdout.readline()).group(1)
     print(f"machine: {benchlib.machine()}")

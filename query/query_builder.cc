@@ -168,6 +168,12 @@ std::string words_only(const std::string& s) {
   return out;
 }
 
+int days_in_month(int year, int month) {
+  constexpr int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  const bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+  return month == 2 && leap ? 29 : kDays[month - 1];
+}
+
 std::size_t count_words(const Xapian::Query& q) {
   std::size_t n = 0;
   for (auto it = q.get_unique_terms_begin(); it != q.get_unique_terms_end(); ++it) ++n;
@@ -188,8 +194,8 @@ std::optional<double> parse_date_bound(std::string_view v, bool end_of) {
   if (s.size() == 10)
     fields = std::sscanf(s.c_str(), "%4d-%2d-%2d%c", &y, &m, &d, &tail) == 3 ? 3 : 0;
   if (fields == 0 || y < 1 || (fields >= 2 && (m < 1 || m > 12)) ||
-      (fields == 3 && (d < 1 || d > 31))) {
-    return std::nullopt;
+      (fields == 3 && (d < 1 || d > days_in_month(y, m)))) {
+    return std::nullopt;  // 2023-02-30 is no date, not 2023-03-02
   }
   std::tm t{};
   t.tm_year = y - 1900 + (end_of && fields == 1 ? 1 : 0);

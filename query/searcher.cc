@@ -14,6 +14,7 @@
 #include "common/document.h"
 #include "common/index_layout.h"
 #include "common/schema.h"
+#include "common/stop_words.h"
 #include "common/text.h"
 #include "query/expand.h"
 #include "query/facet_table.h"
@@ -345,6 +346,33 @@ nlohmann::json explain_hit(const Xapian::Database& db, const Xapian::Query& quer
   return {{"score", score}, {"terms", terms}, {"other", score - parts}};
 }
 
+// A language tag's shape: 2 or 3 letters, then subtags of 1 to 8 letters or digits after '-'
+// or '_' ("en", "pt-BR", "zh_Hant"), 35 bytes at most.
+bool is_language_code(const std::string& lang) {
+  if (lang.size() > 35) return false;
+  std::size_t part = 0;  // characters in the current subtag
+  std::size_t parts = 0;
+  for (const char c : lang + "-") {
+    if (c == '-' || c == '_') {
+      if (part == 0 || part > 8 || (parts == 0 && part > 3) || (parts == 0 && part < 2))
+        return false;
+      ++parts;
+      part = 0;
+    } else if (std::isalpha(static_cast<unsigned char>(c)) ||
+               (parts > 0 && std::isdigit(static_cast<unsigned char>(c)))) {
+      ++part;
+    } else {
+      return false;
+    }
+  }
+  return true;
+}
+
+// The primary language of a tag, in lower case: what stemmers and stop words go by.
+std::string primary_language(const std::string& lang) {
+  return text::fold_case(lang.substr(0, lang.find_first_of("-_")));
+}
+
 }  // namespace
 
 Diagnostics validate_request(const SearchRequest& r) {
@@ -366,8 +394,14 @@ Diagnostics validate_request(const SearchRequest& r) {
     bad("recency", "must be a number of days, 0 or more");
   for (const auto& y : r.years) {
     if (y.size() != 4 || !std::all_of(y.begin(), y.end(), ::isdigit))
-      bad("year", "expected a year such as 2023, got '" + y + "'");
+      bad("year", "expected a year such as 2023, got '" + text::truncate_utf8(y, 40) + "'");
   }
+  for (const auto& m : r.months) {
+    if (m.size() != 7 || m[4] != '-' || !parse_date_bound(m, false))
+      bad("month", "expected a month such as 2023-04, got '" + text::truncate_utf8(m, 40) + "'");
+  }
+  if (!r.lang.empty() && !is_language_code(r.lang))
+    bad("query_lang", "expected a language code such as en, de or pt-BR");
   if (r.q.size() > 16 * kMaxQueryBytes)
     bad("q", "longer than " + std::to_string(16 * kMaxQueryBytes) + " bytes");
   return out;
@@ -407,13 +441,31 @@ Searcher::Searcher(std::filesystem::path index_dir, std::shared_ptr<FacetTableCa
 
 Searcher::~Searcher() = default;
 
-QueryBuilder& Searcher::builder_for(const std::string& lang) {
+bool Searcher::knows_language(const std::string& primary) const {
+  if (is_cjk_language(primary) || !stop_words(primary).empty()) return true;
+  try {
+    (void)Xapian::Stem(primary);
+    return true;
+  } catch (const Xapian::InvalidArgumentError&) {
+  }
+  return db_.term_exists(schema::filter_term(Filter::kLang, primary));
+}
+
+QueryBuilder& Searcher::builder_for(const std::string& asked, std::vector<std::string>& warnings) {
+  std::string lang = primary_language(asked);
   auto it = builders_.find(lang);
-  if (it == builders_.end())
-    it = builders_
-             .emplace(lang, std::make_unique<QueryBuilder>(
-                                db_, lang, memos() ? memos()->completions(revision_) : nullptr))
-             .first;
+  if (it != builders_.end()) return *it->second;
+  if (asked != default_lang_ && !knows_language(lang)) {
+    warnings.push_back("query_lang: no stemmer, stop words or posts for '" + asked +
+                       "'; the index's language (" + default_lang_ + ") is used");
+    lang = primary_language(default_lang_);
+    it = builders_.find(lang);
+    if (it != builders_.end()) return *it->second;
+  }
+  it = builders_
+           .emplace(lang, std::make_unique<QueryBuilder>(
+                              db_, lang, memos() ? memos()->completions(revision_) : nullptr))
+           .first;
   return *it->second;
 }
 
@@ -652,7 +704,7 @@ SearchResponse Searcher::search_once(const SearchRequest& asked) {
   resp.query = request.q;
   resp.page = request.page;
   resp.per_page = std::clamp(request.per_page, 1, kMaxPerPage);
-  QueryBuilder& builder = builder_for(request.lang.empty() ? default_lang_ : request.lang);
+  QueryBuilder& builder = builder_for(request.lang.empty() ? default_lang_ : request.lang, notes);
   ParseOptions po;
   po.partial = request.partial;
   const ParsedQuery parsed = builder.parse(request.q, po);

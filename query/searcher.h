@@ -101,7 +101,11 @@ class Searcher {
   Matches match(const SearchRequest& request, QueryBuilder& builder, const ParsedQuery& parsed,
                 int per_page, FacetCounter* facets);
   Xapian::Query with_feedback(const Xapian::Query& query);
-  QueryBuilder& builder_for(const std::string& lang);
+  // The query parser for a language, one per primary language the stemmers, the stop-word
+  // lists or the index's posts know (a bound no request can raise); for another language
+  // the index's default, with a warning added to `warnings`.
+  QueryBuilder& builder_for(const std::string& lang, std::vector<std::string>& warnings);
+  [[nodiscard]] bool knows_language(const std::string& primary) const;
   // The service's per-revision memos (facet table, posts, completions, term frequencies):
   // for a local index in the service; null for one-off searches and remote shards.
   [[nodiscard]] FacetTableCache* memos() const { return remote_ ? nullptr : facet_tables_.get(); }

@@ -5,10 +5,7 @@
 
 namespace postsearch::http {
 
-int RateLimiter::admit(const std::string& client) {
-  if (rate_ <= 0) return 0;
-  const auto now = Clock::now();
-  const std::lock_guard<std::mutex> lock(mutex_);
+RateLimiter::Bucket& RateLimiter::refilled(const std::string& client, Clock::time_point now) {
   forget_idle(now);
   auto [it, inserted] = buckets_.try_emplace(client, Bucket{burst_, now});
   Bucket& b = it->second;
@@ -17,11 +14,25 @@ int RateLimiter::admit(const std::string& client) {
     b.tokens = std::min(burst_, b.tokens + elapsed * rate_);
     b.last = now;
   }
-  if (b.tokens >= 1.0) {
-    b.tokens -= 1.0;
+  return b;
+}
+
+int RateLimiter::admit(const std::string& client, double cost) {
+  if (rate_ <= 0) return 0;
+  const std::lock_guard<std::mutex> lock(mutex_);
+  Bucket& b = refilled(client, Clock::now());
+  if (b.tokens >= cost && b.tokens > 0) {
+    b.tokens -= cost;
     return 0;
   }
-  return std::max(1, static_cast<int>(std::ceil((1.0 - b.tokens) / rate_)));
+  return std::max(1, static_cast<int>(std::ceil((std::max(cost, 0.0) - b.tokens) / rate_)));
+}
+
+void RateLimiter::charge(const std::string& client, double amount) {
+  if (rate_ <= 0 || amount <= 0) return;
+  const std::lock_guard<std::mutex> lock(mutex_);
+  Bucket& b = refilled(client, Clock::now());
+  b.tokens = std::max(-burst_, b.tokens - amount);
 }
 
 void RateLimiter::forget_idle(Clock::time_point now) {

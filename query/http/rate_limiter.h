@@ -1,6 +1,8 @@
-// A token bucket per client address: `rate` requests per second with bursts of `burst`.
-// Buckets idle for a minute are forgotten, so memory stays bounded by active clients.
-// Thread-safe.
+// A token bucket per client address: `rate` tokens a second, at most `burst` held. Requests
+// take one token each as they come (the request rate); the CPU budget takes none to enter and
+// is charged the CPU seconds a search used once it is done, so a client whose searches are
+// expensive waits longer between them. Buckets idle for a minute are forgotten, so memory
+// stays bounded by active clients. Thread-safe.
 #pragma once
 
 #include <chrono>
@@ -15,8 +17,11 @@ class RateLimiter {
   // rate <= 0 disables limiting.
   RateLimiter(double rate, double burst) : rate_(rate), burst_(burst) {}
 
-  // 0 when the request may go ahead, else the seconds to wait (for Retry-After).
-  [[nodiscard]] int admit(const std::string& client);
+  // Takes `cost` tokens when the client's bucket holds that many and is not in debt.
+  // Returns 0 when the request may go ahead, else the seconds to wait (for Retry-After).
+  [[nodiscard]] int admit(const std::string& client, double cost = 1.0);
+  // Takes `amount` tokens after the fact; the bucket may go into debt, down to -burst.
+  void charge(const std::string& client, double amount);
 
  private:
   using Clock = std::chrono::steady_clock;
@@ -24,6 +29,7 @@ class RateLimiter {
     double tokens;
     Clock::time_point last;
   };
+  Bucket& refilled(const std::string& client, Clock::time_point now);  // mutex_ held
   void forget_idle(Clock::time_point now);
 
   double rate_;

@@ -14,6 +14,8 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <type_traits>
+#include <variant>
 
 #include "common/index_layout.h"
 #include "common/text.h"
@@ -69,6 +71,57 @@ void bound_thread_caches(char** argv) {
 
 namespace {
 
+// The limits on what one client may make the service hold or do: each declared once, as a
+// flag, a config key and a help line; the default is the ServerOptions field's initial value.
+struct LimitOption {
+  const char* flag;
+  const char* key;
+  const char* help;
+  std::variant<std::size_t ServerOptions::*, unsigned ServerOptions::*, int ServerOptions::*,
+               double ServerOptions::*>
+      field;
+};
+constexpr LimitOption kLimits[] = {
+    {"--rate-limit", "rate_limit",
+     "Requests per second per client; 0 turns off both per-client budgets (requests and CPU)",
+     &ServerOptions::rate_limit},
+    {"--rate-burst", "rate_burst", "Requests a client may send at once",
+     &ServerOptions::rate_burst},
+    {"--cpu-limit", "cpu_limit",
+     "CPU seconds of searching per second per client; over its budget a client gets 429",
+     &ServerOptions::cpu_limit},
+    {"--cpu-burst", "cpu_burst", "CPU seconds of searching a client may spend at once",
+     &ServerOptions::cpu_burst},
+    {"--max-connections-per-client", "max_connections_per_client",
+     "Open connections from one address (more get 429); 0: any. Not applied with --trust-proxy",
+     &ServerOptions::max_connections_per_client},
+    {"--request-timeout-ms", "request_timeout_ms",
+     "Milliseconds for a whole request (head and body) to arrive, else 408",
+     &ServerOptions::request_timeout_ms},
+    {"--timeout", "timeout", "Seconds of silence while reading or writing a request",
+     &ServerOptions::timeout_seconds},
+    {"--keep-alive-ms", "keep_alive_ms", "Milliseconds an idle keep-alive connection is kept open",
+     &ServerOptions::keep_alive_ms},
+    {"--max-head-bytes", "max_head_bytes", "Bytes of request line and headers, else 431",
+     &ServerOptions::max_head_bytes},
+    {"--max-body-bytes", "max_body_bytes", "Bytes of request body, else 413 (compressed: 415)",
+     &ServerOptions::max_body_bytes},
+    {"--max-ranges", "max_ranges", "Byte ranges in one request, not overlapping, else 416",
+     &ServerOptions::max_ranges},
+};
+
+// Sets the limit named `key` from a YAML value; false when no limit has that key.
+bool apply_limit(const std::string& key, const YAML::Node& v, ServerOptions& o) {
+  for (const auto& limit : kLimits) {
+    if (key != limit.key) continue;
+    std::visit(
+        [&](auto member) { o.*member = v.as<std::remove_reference_t<decltype(o.*member)>>(); },
+        limit.field);
+    return true;
+  }
+  return false;
+}
+
 // Splits "HOST:PORT" ("[::1]:8080" for IPv6). Returns false when malformed.
 bool parse_listen(const std::string& listen, ServerOptions& o) {
   const auto colon = listen.rfind(':');
@@ -119,10 +172,6 @@ void apply_config(const std::string& path, ServeFlags& f) {
         o.post_cache_mb = v.as<unsigned>();
       else if (key == "warm")
         o.warm = v.as<bool>();
-      else if (key == "rate_limit")
-        o.rate_limit = v.as<double>();
-      else if (key == "rate_burst")
-        o.rate_burst = v.as<double>();
       else if (key == "trust_proxy")
         o.trust_proxy = v.as<bool>();
       else if (key == "site_title")
@@ -139,9 +188,7 @@ void apply_config(const std::string& path, ServeFlags& f) {
         f.on_shard_down = v.as<std::string>();
       else if (key == "remote_timeout_ms")
         o.open.remote_timeout_ms = v.as<unsigned>();
-      else if (key == "timeout")
-        o.timeout_seconds = v.as<int>();
-      else
+      else if (!apply_limit(key, v, o))
         throw std::runtime_error("unknown setting");
     } catch (const YAML::Exception&) {
       throw std::runtime_error(path + ":" + std::to_string(kv.first.Mark().line + 1) + ": " + key +
@@ -184,9 +231,13 @@ void add_flags(CLI::App& app, ServeFlags& f) {
   app.add_flag("--no-warm", f.no_warm,
                "Do not fill each index revision's caches (common terms' postings, posts) when "
                "it opens; searches fill them as they go");
-  app.add_option("--rate-limit", o.rate_limit,
-                 "Requests per second per client (default 20; 0 turns it off)");
-  app.add_option("--rate-burst", o.rate_burst, "Requests a client may send at once (default 60)");
+  for (const auto& limit : kLimits) {
+    std::visit(
+        [&](auto member) {
+          app.add_option(limit.flag, o.*member, limit.help)->capture_default_str();
+        },
+        limit.field);
+  }
   app.add_flag("--trust-proxy", o.trust_proxy,
                "Behind a reverse proxy: client address from X-Forwarded-For");
   app.add_option("--site-title", o.site_title,

@@ -5,6 +5,7 @@
 #include <xxhash.h>
 
 #include <sys/socket.h>
+#include <time.h>
 
 #include <atomic>
 #include <chrono>
@@ -19,6 +20,7 @@
 #include <thread>
 
 #include "common/text.h"
+#include "query/http/connection.h"
 #include "query/http/metrics.h"
 #include "query/http/pages.h"
 #include "query/http/params.h"
@@ -36,6 +38,10 @@ using nlohmann::json;
 // Exactly "application/json" (UTF-8 by definition): cpp-httplib compresses only exact types.
 constexpr const char* kJson = "application/json";
 constexpr int kListenBacklog = 1024;
+// Set on a request whose byte ranges were refused (their list is emptied so that nothing is
+// cut from the answer), for the pre-routing handler to answer 416. Removed from every
+// request before it could be set, so a client cannot send it.
+constexpr const char* kRangesRefused = "Postsearch-Ranges-Refused";
 
 // The route table: the one place that lists what the service answers.
 struct Route {
@@ -78,8 +84,8 @@ std::string endpoint_help() {
     out += line + r.summary + "\n";
   }
   out +=
-      "Errors answer {\"error\": {\"code\", \"message\", \"param\"}} with 400, 404, 405, 413,\n"
-      "414, 429 or 503.\n";
+      "Errors answer {\"error\": {\"code\", \"message\", \"param\"}} with 400, 404, 405, 408,\n"
+      "411, 413, 414, 415, 416, 429, 431 or 503.\n";
   return out;
 }
 
@@ -95,10 +101,16 @@ const char* code_for(int status) {
       return "not_found";
     case 405:
       return "method_not_allowed";
+    case 411:
+      return "length_required";
     case 413:
       return "payload_too_large";
     case 414:
       return "uri_too_long";
+    case 415:
+      return "unsupported_encoding";
+    case 416:
+      return "range_not_satisfiable";
     case 429:
       return "rate_limited";
     case 503:
@@ -119,6 +131,39 @@ class IndexUnavailable : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// At most `max` ranges; several only when each is a closed interval, in order, without
+// overlap (overlapping or repeated ranges would multiply the answer).
+bool ranges_acceptable(const httplib::Ranges& ranges, unsigned max) {
+  if (ranges.size() > max) return false;
+  if (ranges.size() < 2) return true;
+  ssize_t end = -1;
+  for (const auto& [first, last] : ranges) {
+    if (first < 0 || last < first || first <= end) return false;
+    end = last;
+  }
+  return true;
+}
+
+// CPU seconds this thread has used.
+double thread_cpu_seconds() {
+  timespec t{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+  return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_nsec) / 1e9;
+}
+
+ConnectionLimits connection_limits(const ServerOptions& o) {
+  ConnectionLimits c;
+  c.max_head_bytes = o.max_head_bytes;
+  c.max_body_bytes = o.max_body_bytes;
+  c.request_timeout_ms = o.request_timeout_ms;
+  c.read_timeout_ms = o.timeout_seconds * 1000;
+  c.write_timeout_ms = o.timeout_seconds * 1000;
+  c.keep_alive_ms = o.keep_alive_ms;
+  // Behind a proxy every connection comes from the proxy; it limits them per client.
+  c.per_client = o.trust_proxy ? 0 : o.max_connections_per_client;
+  return c;
+}
+
 }  // namespace
 
 class Server::Impl {
@@ -128,6 +173,7 @@ class Server::Impl {
         log_(log),
         pool_(options_.index_dir, pool_options()),
         limiter_(std::make_shared<RateLimiter>(options_.rate_limit, options_.rate_burst)),
+        cpu_(cpu_limiter(options_)),
         host_pattern_(R"([A-Za-z0-9.\-]+(:[0-9]{1,5})?|\[[0-9A-Fa-f:.]+\](:[0-9]{1,5})?)") {
     for (const auto& r : kRoutes) routes_.emplace_back(r, std::regex(r.pattern));
     configure();
@@ -160,6 +206,7 @@ class Server::Impl {
     options_.cache_max_age = o.cache_max_age;
     options_.trust_proxy = o.trust_proxy;
     limiter_ = std::make_shared<RateLimiter>(o.rate_limit, o.rate_burst);
+    cpu_ = cpu_limiter(o);
   }
 
  private:
@@ -171,6 +218,7 @@ class Server::Impl {
     int cache_max_age;
     bool trust_proxy;
     std::shared_ptr<RateLimiter> limiter;
+    std::shared_ptr<RateLimiter> cpu;
   };
   Settings settings() {
     const std::lock_guard<std::mutex> lock(settings_mutex_);
@@ -180,10 +228,17 @@ class Server::Impl {
             options_.public_url,
             options_.cache_max_age,
             options_.trust_proxy,
-            limiter_};
+            limiter_,
+            cpu_};
   }
 
+  static std::shared_ptr<RateLimiter> cpu_limiter(const ServerOptions& o) {
+    return std::make_shared<RateLimiter>(o.rate_limit > 0 ? o.cpu_limit : 0.0, o.cpu_burst);
+  }
   void configure();
+  void screen(httplib::Request& req) const;
+  std::optional<std::pair<int, std::string>> refusal(const httplib::Request& req) const;
+  std::string allowed_methods(const std::string& path) const;
   void add_routes();
   template <typename F>
   httplib::Server::Handler guarded(F f);
@@ -224,9 +279,10 @@ class Server::Impl {
   std::mutex settings_mutex_;
   int listen_fd_ = -1;  // the listening socket, once bound
   std::shared_ptr<RateLimiter> limiter_;
+  std::shared_ptr<RateLimiter> cpu_;  // CPU seconds of searches per client
   std::regex host_pattern_;
   std::vector<std::pair<Route, std::regex>> routes_;
-  httplib::Server server_;
+  GuardedServer server_{connection_limits(options_)};
 };
 
 std::string Server::Impl::route_of(const std::string& path) const {
@@ -238,13 +294,52 @@ std::string Server::Impl::route_of(const std::string& path) const {
 
 bool Server::Impl::path_known_with_other_method(const std::string& path,
                                                 const std::string& method) const {
-  bool known = false;
+  const std::string allowed = allowed_methods(path);
+  return !allowed.empty() && allowed.find(method) == std::string::npos;
+}
+
+std::string Server::Impl::allowed_methods(const std::string& path) const {
+  std::string allowed;
   for (const auto& [route, re] : routes_) {
-    if (!std::regex_match(path, re)) continue;
-    if (method == route.method) return false;
-    known = true;
+    if (!std::regex_match(path, re) || allowed.find(route.method) != std::string::npos) continue;
+    allowed += std::string(allowed.empty() ? "" : ", ") + route.method;
+    if (std::string(route.method) == "GET") allowed += ", HEAD";
   }
-  return known;
+  return allowed;
+}
+
+void Server::Impl::screen(httplib::Request& req) const {
+  req.headers.erase(kRangesRefused);
+  if (!ranges_acceptable(req.ranges, options_.max_ranges)) {
+    req.ranges.clear();
+    req.set_header(kRangesRefused, "1");
+  }
+}
+
+// What is refused before routing, whatever the route: nothing here reads the body.
+std::optional<std::pair<int, std::string>> Server::Impl::refusal(
+    const httplib::Request& req) const {
+  if (req.method != "OPTIONS") {
+    const std::string allowed = allowed_methods(req.path);
+    const std::string method = req.method == "HEAD" ? "GET" : req.method;
+    if (allowed.empty()) return std::pair{404, "no such endpoint: " + req.path};
+    if (allowed.find(method) == std::string::npos)
+      return std::pair{405, req.method + " is not allowed on " + req.path};
+  }
+  if (req.has_header(kRangesRefused)) {
+    return std::pair{416, "at most " + std::to_string(options_.max_ranges) +
+                              " byte range(s), in order and not overlapping"};
+  }
+  const std::string encoding = text::fold_case(req.get_header_value("Content-Encoding"));
+  if (!encoding.empty() && encoding != "identity") {
+    return std::pair{415, "Content-Encoding " + text::truncate_utf8(encoding, 40) +
+                              " is not accepted; send the body uncompressed"};
+  }
+  if (req.method == "POST" && !req.has_header("Content-Length") &&
+      !req.has_header("Transfer-Encoding")) {
+    return std::pair{411, "a POST needs a Content-Length"};
+  }
+  return std::nullopt;
 }
 
 void Server::Impl::configure() {
@@ -252,9 +347,17 @@ void Server::Impl::configure() {
   server_.new_task_queue = [threads] { return new WorkerPool(threads); };
   server_.set_read_timeout(options_.timeout_seconds, 0);
   server_.set_write_timeout(options_.timeout_seconds, 0);
-  server_.set_keep_alive_timeout(options_.keep_alive_seconds);
-  server_.set_keep_alive_max_count(100);
+  // Only for the Keep-Alive header: GuardedServer runs the connection loop (connection.h).
+  server_.set_keep_alive_timeout(std::max(1, options_.keep_alive_ms / 1000));
+  server_.set_keep_alive_max_count(ConnectionLimits{}.keep_alive_requests);
   server_.set_payload_max_length(options_.max_body_bytes);
+  server_.on_request = [this](httplib::Request& req) { screen(req); };
+  server_.on_refusal = [this](const Refusal& r) {
+    metrics_.record("other", r.status, 0);
+    if (!settings().access_log) return;
+    const std::lock_guard<std::mutex> lock(log_mutex_);
+    log_ << "query serve: " << r.client << " refused with " << r.status << "\n";
+  };
   // Headers and body go out in separate writes: without TCP_NODELAY, Nagle's algorithm
   // holds the body until the client's delayed ACK (40 ms on Linux) of the headers.
   server_.set_tcp_nodelay(true);
@@ -281,7 +384,7 @@ void Server::Impl::configure() {
   server_.set_error_handler([this](const httplib::Request& req, httplib::Response& res) {
     if (!res.body.empty()) return;
     if (res.status == 404 && path_known_with_other_method(req.path, req.method)) {
-      res.set_header("Allow", req.path == "/api/search" ? "GET, POST" : "GET");
+      res.set_header("Allow", allowed_methods(req.path));
       send_error(res, 405, req.method + " is not allowed on " + req.path);
       return;
     }
@@ -309,6 +412,16 @@ httplib::Server::Handler Server::Impl::guarded(F f) {
         res.set_header("Server-Timing", v);
       }
     } timing{start, res};
+    // Charged to the client's CPU budget whichever way the handler ends.
+    struct CpuCharge {
+      Impl& impl;
+      const httplib::Request& req;
+      double start = thread_cpu_seconds();
+      ~CpuCharge() {
+        const Settings s = impl.settings();
+        s.cpu->charge(impl.client_of(req, s), thread_cpu_seconds() - start);
+      }
+    } cpu{*this, req};
     try {
       f(req, res);
     } catch (const IndexUnavailable& e) {
@@ -392,9 +505,22 @@ std::string Server::Impl::base_url(const httplib::Request& req, const Settings& 
 httplib::Server::HandlerResponse Server::Impl::before(const httplib::Request& req,
                                                       httplib::Response& res) {
   const Settings s = settings();
-  if (const int wait = s.limiter->admit(client_of(req, s)); wait > 0) {
+  const std::string client = client_of(req, s);
+  if (const int wait = s.limiter->admit(client); wait > 0) {
     res.set_header("Retry-After", std::to_string(wait));
     send_error(res, 429, "too many requests; retry after " + std::to_string(wait) + " s");
+    return httplib::Server::HandlerResponse::Handled;
+  }
+  if (const int wait = s.cpu->admit(client, 0); wait > 0) {
+    res.set_header("Retry-After", std::to_string(wait));
+    send_error(
+        res, 429,
+        "this client's searches used their CPU budget; retry after " + std::to_string(wait) + " s");
+    return httplib::Server::HandlerResponse::Handled;
+  }
+  if (const auto refused = refusal(req)) {
+    if (refused->first == 405) res.set_header("Allow", allowed_methods(req.path));
+    send_error(res, refused->first, refused->second);
     return httplib::Server::HandlerResponse::Handled;
   }
   if (req.method == "OPTIONS" && req.has_header("Origin") && allowed_origin(req, s).empty()) {

@@ -27,12 +27,20 @@ struct ServerOptions {
   unsigned searchers = 0;                 // searches run at once; 0: two per core
   unsigned post_cache_mb = PostCache::kDefaultBytes >> 20;  // decoded posts kept; 0: none
   bool warm = true;  // fill each index revision's caches when it opens, off the request path
-  std::size_t max_body_bytes = 64 * 1024;  // larger request bodies get 413
-  int timeout_seconds = 5;                 // read and write timeout per request
-  int keep_alive_seconds = 2;              // idle keep-alive connections are closed after this
-  double rate_limit = 20;                  // requests per second per client; 0 disables
-  double rate_burst = 60;                  // requests a client may send at once
-  bool trust_proxy = false;                // take the client address from X-Forwarded-For
+  // Limits on what one client may make the service hold or do; `query serve` declares a flag
+  // and a config key for each (serve_cli.cc), docs/configuration.md and SECURITY.md say why.
+  std::size_t max_body_bytes = 64 * 1024;    // request body, before and after decoding: 413
+  std::size_t max_head_bytes = 32 * 1024;    // request line and headers: 431
+  unsigned max_ranges = 1;                   // byte ranges in one request, without overlap: 416
+  int timeout_seconds = 5;                   // read (between bytes) and write timeout
+  int request_timeout_ms = 10000;            // a whole request, head and body, must arrive: 408
+  int keep_alive_ms = 2000;                  // idle keep-alive connections are closed after this
+  unsigned max_connections_per_client = 16;  // open connections per address; 0: any (429)
+  double rate_limit = 20;    // requests per second per client; 0 turns the budgets off (429)
+  double rate_burst = 60;    // requests a client may send at once
+  double cpu_limit = 0.5;    // CPU seconds of searches per second per client (429)
+  double cpu_burst = 10;     // CPU seconds a client may spend at once
+  bool trust_proxy = false;  // take the client address from X-Forwarded-For
   std::string site_title = "postsearch";
   std::string public_url;  // base URL in OpenSearch and feeds; default: from Host
   bool access_log = true;  // one line per request on the log stream

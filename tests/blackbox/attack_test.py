@@ -1,6 +1,7 @@
 """The service under attack, through the real binary on loopback: path traversal against the
 static files, header and response splitting, malformed and oversized requests, slow and idle
 clients, floods, invalid UTF-8, and expensive query shapes."""
+import http.client
 import json
 import os
 import shutil
@@ -279,6 +280,199 @@ class BehindTheExampleNginx(SiteTestCase):
         self.assertLess(rss_kib(self.svc.proc.pid) - before, 10 * 1024, "the service never saw the headers")
         self.assertEqual(status_of(raw(self.port, b"GET /api/search?q=bread HTTP/1.1\r\nHost: x\r\n"
                                                   b"Connection: close\r\n\r\n")), 200)
+
+
+def read_answers(sock, count, seconds=5):
+    """Reads `count` HTTP answers with Content-Length bodies from sock; returns their statuses."""
+    data, statuses = b"", []
+    deadline = time.monotonic() + seconds
+    while len(statuses) < count and time.monotonic() < deadline:
+        head_end = data.find(b"\r\n\r\n")
+        if head_end >= 0:
+            head = data[:head_end].decode("latin-1")
+            length = int(next((line.split(":", 1)[1] for line in head.split("\r\n")
+                               if line.lower().startswith("content-length:")), "0"))
+            if len(data) >= head_end + 4 + length:
+                statuses.append(int(head.split()[1]))
+                data = data[head_end + 4 + length:]
+                continue
+        try:
+            chunk = sock.recv(65536)
+        except socket.timeout:
+            break
+        if not chunk:
+            break
+        data += chunk
+    return statuses
+
+
+class Limits(SiteTestCase):
+    """Issue #24: each thing one client did to hurt the others, answered cleanly and cheaply."""
+
+    def setUp(self):
+        super().setUp()
+        index(self.site, self.idx)
+
+    def serve(self, *flags):
+        svc = Service(self.idx, "-q", *flags)
+        self.addCleanup(svc.stop)
+        self.addCleanup(lambda: self.assertIsNone(svc.proc.poll(), "the service must never exit"))
+        return svc
+
+    def test_many_or_overlapping_ranges_get_416(self):
+        svc = self.serve("--rate-limit", "0")
+        evil = "bytes=" + ",".join(["0-"] * 2600)
+        for path in ("/assets/postsearch.js", "/api/search?q=bread"):
+            answer = raw(svc.port, f"GET {path} HTTP/1.1\r\nHost: x\r\nRange: {evil}\r\nConnection: close\r\n\r\n"
+                         .encode())
+            self.assertEqual(status_of(answer), 416, answer[:300])
+            self.assertLess(len(answer), 4096, path)
+        overlapping = raw(svc.port, b"GET /assets/postsearch.js HTTP/1.1\r\nHost: x\r\nRange: bytes=0-99,50-149\r\n"
+                                    b"Connection: close\r\n\r\n")
+        self.assertEqual(status_of(overlapping), 416)
+        # One range is served as before.
+        status, hdrs, body = svc.request("GET", "/assets/postsearch.js", headers={"Range": "bytes=0-99"})
+        self.assertEqual((status, len(body)), (206, 100))
+        self.assertTrue(hdrs["content-range"].startswith("bytes 0-99/"))
+
+    def test_compressed_bodies_are_refused_before_inflating(self):
+        import gzip
+        svc = self.serve("--rate-limit", "0")
+        small = gzip.compress(json.dumps({"q": "bread"}).encode())
+        bomb = gzip.compress(b'{"q": "' + b" " * (8 << 20) + b'bread"}')  # 8 MiB from ~8 KiB
+        for body in (small, bomb):
+            status, _, data = svc.request("POST", "/api/search", body=body,
+                                          headers={"Content-Type": "application/json", "Content-Encoding": "gzip"})
+            self.assertEqual(status, 415, data[:200])
+            self.assertEqual(json.loads(data)["error"]["code"], "unsupported_encoding")
+        status, _, _ = svc.request("POST", "/api/search", body=json.dumps({"q": "bread"}),
+                                   headers={"Content-Type": "application/json", "Content-Encoding": "identity"})
+        self.assertEqual(status, 200)
+
+    def test_query_lang_values_do_not_pile_up_parsers(self):
+        svc = self.serve("--rate-limit", "0")
+        conn = http.client.HTTPConnection("127.0.0.1", svc.port, timeout=30)
+        self.addCleanup(conn.close)
+
+        def get(path):
+            conn.request("GET", path)
+            r = conn.getresponse()
+            return r.status, r.read()
+
+        self.assertEqual(get("/api/search?q=bread")[0], 200)
+        before = rss_kib(svc.proc.pid)
+        # ISO 639's private-use codes (qaa-qtz): well formed, known to no stemmer or post.
+        codes = [f"q{a}{b}" for a in "abcdefghijklmnop" for b in "abcdefghijklmnopqrstuvwxyz"][:400]
+        for code in codes:
+            status, body = get(f"/api/search?q=bread&query_lang={code}")
+            self.assertEqual(status, 200, body[:200])
+        self.assertIn("query_lang: no stemmer", " ".join(json.loads(body)["warnings"]))
+        # Each parser held about half a MiB: 400 of them were 185 MiB.
+        self.assertLess(rss_kib(svc.proc.pid) - before, 40 * 1024)
+        status, body = get("/api/search?q=bread&query_lang=" + urllib.parse.quote("../../etc"))
+        self.assertEqual((status, json.loads(body)["error"]["param"]), (400, "query_lang"))
+        self.assertEqual(get("/api/search?q=Häuser&query_lang=de-DE".replace("ä", "%C3%A4"))[0], 200)
+
+    def test_a_client_spending_its_cpu_budget_waits_and_others_do_not(self):
+        svc = self.serve("--rate-limit", "1000", "--rate-burst", "1000", "--cpu-limit", "0.001", "--cpu-burst", "0.02")
+        q = urllib.parse.quote(" OR ".join(f"{c}*" for c in "abcdefghijklmnopqrstuvwxyz"))
+        request = f"GET /api/search?q={q} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".encode()
+        statuses = []
+        for _ in range(300):
+            answer = raw(svc.port, request)
+            statuses.append(status_of(answer))
+            if statuses[-1] == 429:
+                break
+        self.assertEqual(statuses[0], 200)
+        self.assertEqual(statuses[-1], 429, "the budget was never spent")
+        self.assertIn(b"CPU budget", answer)
+        self.assertIn(b"Retry-After: ", answer)
+        self.assertEqual(status_of(raw(svc.port, request, source="127.0.0.2")), 200)
+
+    def test_a_trickled_head_is_cut_at_the_request_deadline(self):
+        svc = self.serve("--rate-limit", "0", "--request-timeout-ms", "1000")
+        s = socket.create_connection(("127.0.0.1", svc.port), timeout=5)
+        self.addCleanup(s.close)
+        s.sendall(b"GET /healthz HTTP/1.1\r\nX-Slow: ")
+        start, answer = time.monotonic(), b""
+        s.settimeout(0.3)
+        while time.monotonic() - start < 4 and not answer:
+            try:
+                s.sendall(b"a")  # well inside the 5 s read timeout between bytes
+                answer = s.recv(4096)
+            except socket.timeout:
+                continue
+            except OSError:
+                break
+        self.assertEqual(status_of(answer), 408, answer)
+
+    def test_an_endless_head_gets_431_and_costs_nothing(self):
+        svc = self.serve("--rate-limit", "0")
+        before = rss_kib(svc.proc.pid)
+        s = socket.create_connection(("127.0.0.1", svc.port), timeout=5)
+        self.addCleanup(s.close)
+        try:
+            s.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")
+            for i in range(200000):
+                s.sendall(b"X-%d: %s\r\n" % (i, b"v" * 100))
+        except OSError:
+            pass  # answered and closed: what is meant to happen
+        answer = b""
+        try:
+            answer = s.recv(4096)
+        except OSError:
+            pass
+        self.assertEqual(status_of(answer), 431, answer[:200])
+        self.assertLess(rss_kib(svc.proc.pid) - before, 10 * 1024)
+        self.assertEqual(svc.request("GET", "/healthz")[0], 200)
+
+    def test_connection_floods_from_one_address_do_not_starve_others(self):
+        svc = self.serve("--rate-limit", "0", "--max-connections-per-client", "8", "--keep-alive-ms", "5000")
+        socks = []
+        self.addCleanup(lambda: [s.close() for s in socks])
+        for i in range(1000):
+            socks.append(socket.create_connection(("127.0.0.1", svc.port), timeout=5))
+        refused = raw(svc.port, b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n", read_timeout=3)
+        self.assertEqual(status_of(refused), 429, refused[:200])
+        self.assertIn(b"too many connections", refused)
+        for _ in range(3):
+            start = time.monotonic()
+            answer = raw(svc.port, b"GET /api/search?q=bread HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+                         source="127.0.0.2")
+            self.assertEqual(status_of(answer), 200, answer[:200])
+            self.assertLess(time.monotonic() - start, 3, "another address waited behind the flood")
+
+    def test_unsupported_methods_are_answered_at_once(self):
+        svc = self.serve("--rate-limit", "0")
+        for method in ("PUT", "PATCH", "DELETE"):
+            s = socket.create_connection(("127.0.0.1", svc.port), timeout=3)
+            try:
+                s.sendall(f"{method} /api/search HTTP/1.1\r\nHost: x\r\n\r\n".encode())
+                answer = s.recv(4096)  # no Connection: close; the answer must come before any timeout
+            finally:
+                s.close()
+            self.assertEqual(status_of(answer), 405, (method, answer[:200]))
+            self.assertIn(b"Allow: GET, HEAD, POST", answer)
+        answer = raw(svc.port, b"POST /api/search HTTP/1.1\r\nHost: x\r\n\r\n", read_timeout=3)
+        self.assertEqual(status_of(answer), 411, answer[:200])
+
+    def test_pipelined_requests_are_answered_in_order(self):
+        svc = self.serve("--rate-limit", "0")
+        s = socket.create_connection(("127.0.0.1", svc.port), timeout=5)
+        self.addCleanup(s.close)
+        s.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"
+                  b"GET /api/posts/nope HTTP/1.1\r\nHost: x\r\n\r\n"
+                  b"GET /api/search?q=bread HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        self.assertEqual(read_answers(s, 3), [200, 404, 200])
+
+    def test_impossible_months_and_dates_name_their_parameter(self):
+        svc = self.serve("--rate-limit", "0")
+        for query, param in (("month=13", "month"), ("month=2023-13", "month"), ("after=2023-02-30", "after"),
+                             ("before=2023-04-31", "before")):
+            status, _, body = svc.get_json(f"/api/search?q=bread&{query}")
+            self.assertEqual((status, body["error"]["param"]), (400, param), query)
+        for query in ("month=2023-04", "after=2024-02-29", "before=2023-04-30"):
+            self.assertEqual(svc.get_json(f"/api/search?q=bread&{query}")[0], 200, query)
 
 
 class Flood(SiteTestCase):

@@ -186,7 +186,7 @@ class Errors(HttpTestCase):
         self.assert_error(status, body, "not_found", 404, "id")
         status, hdrs, data = self.svc.request("DELETE", "/api/search")
         self.assert_error(status, json.loads(data), "method_not_allowed", 405)
-        self.assertEqual(hdrs["allow"], "GET, POST")
+        self.assertEqual(hdrs["allow"], "GET, HEAD, POST")
         status, _, data = self.svc.request("POST", "/healthz", body="x")
         self.assertEqual(status, 405)
 

@@ -1,0 +1,295 @@
+#include "query/http/connection.h"
+
+#include <netdb.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cerrno>
+#include <chrono>
+#include <cstdint>
+#include <cstdlib>
+#include <cstring>
+#include <iterator>
+#include <vector>
+
+#include "query/json_io.h"
+
+namespace postsearch::http {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+constexpr std::size_t kFramingBytes = 16 * 1024;
+
+std::string address_of(socket_t sock, bool peer, int* port) {
+  sockaddr_storage addr{};
+  socklen_t len = sizeof addr;
+  auto* sa = reinterpret_cast<sockaddr*>(&addr);
+  const int got = peer ? ::getpeername(sock, sa, &len) : ::getsockname(sock, sa, &len);
+  if (got != 0) return "";
+  char host[NI_MAXHOST] = "";
+  char serv[NI_MAXSERV] = "";
+  if (::getnameinfo(sa, len, host, sizeof host, serv, sizeof serv,
+                    NI_NUMERICHOST | NI_NUMERICSERV) != 0)
+    return "";
+  if (port != nullptr) *port = std::atoi(serv);
+  return host;
+}
+
+// true when `sock` has bytes (or an end) to read within `ms`; false on timeout or error.
+bool wait_readable(socket_t sock, int ms) {
+  pollfd p{sock, POLLIN, 0};
+  for (;;) {
+    const int n = ::poll(&p, 1, std::max(0, ms));
+    if (n >= 0) return n > 0;
+    if (errno != EINTR) return false;
+  }
+}
+
+// The statuses the connection layer answers itself, with their reason phrase and the JSON
+// error's code.
+struct RawStatus {
+  int status;
+  const char* reason;
+  const char* code;
+};
+constexpr RawStatus kTimedOut{408, "Request Timeout", "request_timeout"};
+constexpr RawStatus kTooManyConnections{429, "Too Many Requests", "too_many_connections"};
+constexpr RawStatus kHeadTooLarge{431, "Request Header Fields Too Large", "header_too_large"};
+
+// A complete answer written by the connection layer: the same JSON error shape as the
+// routes', and the connection closes after it.
+std::string raw_answer(const RawStatus& raw, const std::string& message) {
+  const std::string body = dump_json(error_json(raw.code, message, ""));
+  return "HTTP/1.1 " + std::to_string(raw.status) + " " + raw.reason +
+         "\r\nContent-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) +
+         "\r\nX-Content-Type-Options: nosniff\r\nConnection: close\r\n" +
+         (raw.status == 429 ? "Retry-After: 1\r\n" : "") + "\r\n" + body;
+}
+
+// Sends a raw answer, then ends our side and takes what the client already sent, so that the
+// close does not reset the connection before the client has read the answer.
+void answer_and_drain(socket_t sock, const std::string& answer) {
+  (void)::send(sock, answer.data(), answer.size(), MSG_NOSIGNAL);
+  ::shutdown(sock, SHUT_WR);
+  char sink[4096];
+  for (int i = 0; i < 16 && ::recv(sock, sink, sizeof sink, MSG_DONTWAIT) > 0; ++i) {
+  }
+}
+
+// The stream the library reads each request through; one per connection, so bytes received
+// beyond a request stay for the next one.
+class GuardedStream : public httplib::Stream {
+ public:
+  GuardedStream(socket_t sock, const ConnectionLimits& limits, std::string client,
+                const std::function<void(const Refusal&)>& on_refusal)
+      : sock_(sock),
+        limits_(limits),
+        client_(std::move(client)),
+        on_refusal_(on_refusal),
+        buffer_(16 * 1024) {}
+
+  bool is_readable() const override {
+    return begin_ < end_ || wait_readable(sock_, limits_.read_timeout_ms);
+  }
+  bool is_writable() const override {
+    pollfd p{sock_, POLLOUT, 0};
+    return !refused_ && ::poll(&p, 1, limits_.write_timeout_ms) > 0;
+  }
+  ssize_t read(char* ptr, size_t size) override;
+  ssize_t write(const char* ptr, size_t size) override {
+    if (refused_ || !is_writable()) return -1;
+    return ::send(sock_, ptr, size, MSG_NOSIGNAL);
+  }
+  void get_remote_ip_and_port(std::string& ip, int& port) const override {
+    ip = address_of(sock_, true, &port);
+  }
+  void get_local_ip_and_port(std::string& ip, int& port) const override {
+    ip = address_of(sock_, false, &port);
+  }
+  socket_t socket() const override { return sock_; }
+
+  // Waits up to keep_alive_ms for the next request's first byte; false when the client
+  // closed, went quiet, or the server stopped listening.
+  bool wait_for_request(const std::atomic<socket_t>& listening);
+  // Starts a request: its deadline and byte counts.
+  void begin_request() {
+    deadline_ = Clock::now() + std::chrono::milliseconds(limits_.request_timeout_ms);
+    head_bytes_ = 0;
+    body_bytes_ = 0;
+    line_bytes_ = 0;
+    in_head_ = true;
+  }
+  // Body bytes of the current request read so far.
+  [[nodiscard]] std::size_t body_bytes() const { return body_bytes_; }
+  // A limit answered the request itself: the connection ends.
+  [[nodiscard]] bool refused() const { return refused_; }
+
+ private:
+  ssize_t fill();
+  void refuse(const RawStatus& raw, const std::string& message);
+  std::size_t take(char* ptr, std::size_t size);
+
+  socket_t sock_;
+  const ConnectionLimits& limits_;
+  std::string client_;
+  const std::function<void(const Refusal&)>& on_refusal_;
+  std::vector<char> buffer_;
+  std::size_t begin_ = 0;  // unread bytes are buffer_[begin_, end_)
+  std::size_t end_ = 0;
+  Clock::time_point deadline_;
+  std::size_t head_bytes_ = 0;
+  std::size_t body_bytes_ = 0;
+  std::size_t line_bytes_ = 0;  // bytes of the head line being read
+  bool in_head_ = true;
+  bool refused_ = false;
+};
+
+bool GuardedStream::wait_for_request(const std::atomic<socket_t>& listening) {
+  if (begin_ < end_) return true;
+  const auto until = Clock::now() + std::chrono::milliseconds(limits_.keep_alive_ms);
+  while (listening != INVALID_SOCKET) {
+    const auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(until - Clock::now()).count();
+    if (left <= 0) return false;
+    // Short slices, so that a stopping server is not kept waiting for idle connections.
+    if (wait_readable(sock_, static_cast<int>(std::min<long long>(left, 100)))) return true;
+  }
+  return false;
+}
+
+void GuardedStream::refuse(const RawStatus& raw, const std::string& message) {
+  if (refused_) return;
+  refused_ = true;
+  answer_and_drain(sock_, raw_answer(raw, message));
+  if (on_refusal_) on_refusal_({client_, raw.status});
+}
+
+ssize_t GuardedStream::fill() {
+  const auto left = [&] {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(deadline_ - Clock::now()).count();
+  };
+  const bool ready =
+      left() > 0 &&
+      wait_readable(sock_, static_cast<int>(std::min<long long>(left(), limits_.read_timeout_ms)));
+  if (!ready) {
+    if (left() <= 0) {
+      refuse(kTimedOut, "the request was not received within " +
+                            std::to_string(limits_.request_timeout_ms) + " ms");
+    }
+    return -1;  // quiet for the read timeout between bytes: the library gives up
+  }
+  const ssize_t n = ::recv(sock_, buffer_.data(), buffer_.size(), 0);
+  if (n > 0) {
+    begin_ = 0;
+    end_ = static_cast<std::size_t>(n);
+  }
+  return n;
+}
+
+std::size_t GuardedStream::take(char* ptr, std::size_t size) {
+  std::size_t n = std::min(size, end_ - begin_);
+  std::size_t head = 0;
+  while (in_head_ && head < n) {
+    const char c = buffer_[begin_ + head++];
+    ++head_bytes_;
+    if (c != '\n') {
+      ++line_bytes_;
+      continue;
+    }
+    // A line that is only CR LF, after the request line, ends the head.
+    in_head_ = !(line_bytes_ == 1 && head_bytes_ > 2);
+    line_bytes_ = 0;
+  }
+  body_bytes_ += n - head;
+  std::memcpy(ptr, buffer_.data() + begin_, n);
+  begin_ += n;
+  return n;
+}
+
+ssize_t GuardedStream::read(char* ptr, size_t size) {
+  if (refused_) return -1;
+  if (begin_ == end_) {
+    const ssize_t n = fill();
+    if (n <= 0) return n;
+  }
+  const std::size_t n = take(ptr, size);
+  if (head_bytes_ > limits_.max_head_bytes) {
+    refuse(kHeadTooLarge,
+           "the request head is longer than " + std::to_string(limits_.max_head_bytes) + " bytes");
+    return -1;
+  }
+  // Room for chunk framing; the library answers 413 for a body over the limit itself.
+  if (body_bytes_ > limits_.max_body_bytes + kFramingBytes) return -1;
+  return static_cast<ssize_t>(n);
+}
+
+// The body the request announces: its Content-Length, or "all of it" when chunked (a body
+// of unknown length that was refused unread cannot be skipped).
+std::uint64_t announced_body(const httplib::Request& req) {
+  if (req.has_header("Transfer-Encoding")) return UINT64_MAX;
+  const std::string length = req.get_header_value("Content-Length");
+  if (length.empty()) return 0;
+  errno = 0;
+  char* end = nullptr;
+  const unsigned long long n = std::strtoull(length.c_str(), &end, 10);
+  return errno != 0 || *end != '\0' ? UINT64_MAX : n;
+}
+
+}  // namespace
+
+bool GuardedServer::serve(socket_t sock, const std::string& client) {
+  GuardedStream strm(sock, limits_, client, on_refusal);
+  bool ok = false;
+  for (std::size_t left = limits_.keep_alive_requests; left > 0; --left) {
+    if (!strm.wait_for_request(svr_sock_)) break;
+    strm.begin_request();
+    std::uint64_t announced = 0;
+    bool closed = false;
+    ok = process_request(strm, left == 1, closed, [&](httplib::Request& req) {
+      announced = announced_body(req);
+      if (on_request) on_request(req);
+    });
+    // A body left unread (the request was refused before routing) would be read as the
+    // next request: end the connection instead.
+    if (!ok || closed || strm.refused() || strm.body_bytes() < announced) break;
+  }
+  return ok;
+}
+
+bool GuardedServer::enter(const std::string& client) {
+  if (limits_.per_client == 0) return true;
+  const std::lock_guard<std::mutex> lock(mutex_);
+  unsigned& open = open_[client];
+  if (open >= limits_.per_client) return false;
+  ++open;
+  return true;
+}
+
+void GuardedServer::leave(const std::string& client) {
+  if (limits_.per_client == 0) return;
+  const std::lock_guard<std::mutex> lock(mutex_);
+  const auto it = open_.find(client);
+  if (it != open_.end() && --it->second == 0) open_.erase(it);
+}
+
+bool GuardedServer::process_and_close_socket(socket_t sock) {
+  const std::string client = address_of(sock, true, nullptr);
+  bool ok = false;
+  if (enter(client)) {
+    ok = serve(sock, client);
+    leave(client);
+  } else {
+    answer_and_drain(
+        sock, raw_answer(kTooManyConnections, "too many connections from this address (at most " +
+                                                  std::to_string(limits_.per_client) + ")"));
+    if (on_refusal) on_refusal({client, kTooManyConnections.status});
+  }
+  ::shutdown(sock, SHUT_RDWR);
+  ::close(sock);
+  return ok;
+}
+
+}  // namespace postsearch::http
