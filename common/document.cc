@@ -151,6 +151,10 @@ void DocumentBuilder::add_filters_and_values(const Post& post, Xapian::Document&
   }
   doc.add_value(schema::kSlotFacets, encode_facets(post));
   if (post.boost != 0.0) doc.add_value(schema::kSlotBoost, Xapian::sortable_serialise(post.boost));
+  if (!post.translation_key.empty()) {
+    doc.add_value(schema::kSlotTranslation, post.translation_key);
+    doc.add_boolean_term(std::string(schema::kTranslationPrefix) + post.translation_key);
+  }
 }
 
 Xapian::Document DocumentBuilder::build(const Post& post) {

@@ -34,6 +34,9 @@ struct Post {
   std::string code;      // text of code blocks, indexed at a lower weight and never shown
   std::string alt_text;  // image alt texts
   double boost = 0.0;    // from front-matter weight/pinned; 0 means none
+  // Posts with the same key translate one another (Hugo translationKey, a file at the same
+  // path under another language's folder); empty: the post is in no group.
+  std::string translation_key;
 };
 
 // What a hit needs to show itself: stored in the document data, compactly.

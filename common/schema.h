@@ -15,13 +15,16 @@
 
 namespace postsearch::schema {
 
-inline constexpr int kSchemaVersion = 2;  // 2: url terms (U)
+inline constexpr int kSchemaVersion = 3;  // 2: url terms (U); 3: translation groups (XT)
 
 // Index metadata keys.
 inline constexpr std::string_view kMetaSchemaVersion = "postsearch.schema_version";
 inline constexpr std::string_view kMetaOptionsHash = "postsearch.options_hash";
 inline constexpr std::string_view kMetaDefaultLang = "postsearch.default_lang";
 inline constexpr std::string_view kMetaIndexedAt = "postsearch.indexed_at";
+// The language searched for a language the index has no posts or no stemmer for (the
+// site's search.fallback); empty: none.
+inline constexpr std::string_view kMetaFallbackLang = "postsearch.fallback_lang";
 // A random id of the run that wrote the index (every shard it wrote, and always shard 0):
 // names a publish of a sharded index, whose shards have no one revision.
 inline constexpr std::string_view kMetaPublishId = "postsearch.publish_id";
@@ -81,16 +84,21 @@ inline constexpr std::array<FilterField, 8> kFilterFields{{
 
 // Value slots.
 enum Slot : Xapian::valueno {
-  kSlotDate = 0,        // Xapian::sortable_serialise(seconds since epoch, UTC)
-  kSlotYear = 1,        // "2024"
-  kSlotMonth = 2,       // "2024-03"
-  kSlotLang = 3,        // "en"
-  kSlotTags = 4,        // display values joined by kListSeparator
-  kSlotAuthors = 5,     // display values joined by kListSeparator
-  kSlotCategories = 6,  // display values joined by kListSeparator
-  kSlotBoost = 7,       // Xapian::sortable_serialise(boost) when the post has one
-  kSlotFacets = 8,      // every facet field's values in one value: see encode_facets()
+  kSlotDate = 0,         // Xapian::sortable_serialise(seconds since epoch, UTC)
+  kSlotYear = 1,         // "2024"
+  kSlotMonth = 2,        // "2024-03"
+  kSlotLang = 3,         // "en"
+  kSlotTags = 4,         // display values joined by kListSeparator
+  kSlotAuthors = 5,      // display values joined by kListSeparator
+  kSlotCategories = 6,   // display values joined by kListSeparator
+  kSlotBoost = 7,        // Xapian::sortable_serialise(boost) when the post has one
+  kSlotFacets = 8,       // every facet field's values in one value: see encode_facets()
+  kSlotTranslation = 9,  // the post's translation group key; the search's collapse key
 };
+
+// One boolean term per post in a translation group (posts that translate one another):
+// prefix + the group key, so that a hit finds its translations.
+inline constexpr std::string_view kTranslationPrefix = "XT";
 
 inline constexpr char kListSeparator = '\x1f';
 inline constexpr char kFieldSeparator = '\x1e';

@@ -475,6 +475,7 @@ void Run::write_state(Xapian::WritableDatabase& db, const std::vector<std::size_
   db.set_metadata(std::string(schema::kMetaSchemaVersion), std::to_string(schema::kSchemaVersion));
   db.set_metadata(std::string(schema::kMetaOptionsHash), options_hash());
   db.set_metadata(std::string(schema::kMetaDefaultLang), site_.default_lang);
+  db.set_metadata(std::string(schema::kMetaFallbackLang), site_.fallback_lang);
   db.set_metadata(std::string(schema::kMetaIndexedAt), std::to_string(std::time(nullptr)));
   db.set_metadata(std::string(schema::kMetaPublishId), publish_id_);
 }

@@ -1,8 +1,10 @@
 #include "indexer/post_reader.h"
 
+#include <xxhash.h>
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <cstdio>
 
 #include "common/text.h"
 #include "indexer/dates.h"
@@ -326,6 +328,50 @@ std::string hugo_url_of(Context& c, const Post& post) {
   return join_url(c.site.baseurl, escape_url_path(hugo_urlize(lang_prefix + path)));
 }
 
+// The post's path with its language taken out, extension dropped: Hugo's translations by
+// file name (posts/x.de.md) and by folder (a language's contentDir, or content/de/), and a
+// Jekyll or plain site's language folders (de/news/_posts/x.md). Empty when the site is
+// not laid out by language.
+std::string language_free_path(const Context& c) {
+  const bool hugo = c.site.generator == Generator::kHugo;
+  if (hugo ? c.site.languages.size() < 2 : c.file.lang.empty()) return "";
+  std::string rel = c.file.rel;
+  if (hugo) {
+    const std::string root = c.file.content_root.empty() ? c.site.content_dir : c.file.content_root;
+    rel = fs::path(rel).lexically_relative(root).generic_string();
+  }
+  std::vector<std::string> parts = text::split(rel, '/');
+  const std::vector<std::string> languages = hugo ? c.site.languages : std::vector{c.file.lang};
+  auto is_language = [&](const std::string& s) {
+    return std::find(languages.begin(), languages.end(), s) != languages.end();
+  };
+  if (parts.size() > 1 && is_language(parts.front())) parts.erase(parts.begin());
+  if (parts.empty()) return "";
+  std::string leaf = fs::path(parts.back()).stem().string();
+  if (const auto dot = leaf.rfind('.');
+      hugo && dot != std::string::npos && is_language(leaf.substr(dot + 1)))
+    leaf.erase(dot);  // post.de
+  parts.back() = leaf;
+  return text::join(parts, "/");
+}
+
+// The key shared by a post and its translations: front matter's translationKey (Hugo) or
+// ref (the Jekyll i18n plugins), else the path without its language. Long keys are hashed
+// (a term holds 240 bytes at most).
+std::string translation_key_of(Context& c) {
+  std::string key = text_field(c, {"translationKey", "ref"});
+  if (!key.empty()) {
+    key = "key:" + key;
+  } else if (const std::string path = language_free_path(c); !path.empty()) {
+    key = "path:" + path;
+  }
+  if (key.size() <= 200) return key;
+  char hex[24];
+  std::snprintf(hex, sizeof hex, "hash:%016llx",
+                static_cast<unsigned long long>(XXH3_64bits(key.data(), key.size())));
+  return hex;
+}
+
 std::string plain_url_of(const Context& c) {
   return "/" + escape_url_path(fs::path(c.file.rel).replace_extension().generic_string()) + "/";
 }
@@ -439,6 +485,7 @@ ReadResult read_post(const SiteConfig& site, const SourceFile& file, std::string
       break;
   }
   post.aliases = aliases_of(c, post);
+  post.translation_key = translation_key_of(c);
   c.result.status = ReadStatus::kIndexed;
   c.result.post = std::move(post);
   return std::move(c.result);

@@ -66,7 +66,18 @@ std::string url_path_of(std::string url) {
   return url;
 }
 
+// The site's search settings: `search: {fallback: en}` in the configuration (Hugo: under
+// `params` too).
+void load_search_settings(SiteConfig& c, const json& j) {
+  for (const json* owner : {&j, j.contains("params") ? &j["params"] : nullptr}) {
+    if (owner == nullptr || !owner->is_object() || !owner->contains("search")) continue;
+    const json& search = (*owner)["search"];
+    if (search.is_object()) c.fallback_lang = string_of(search, "fallback", c.fallback_lang);
+  }
+}
+
 void load_jekyll(SiteConfig& c, const json& j, Diagnostics& diagnostics) {
+  load_search_settings(c, j);
   c.permalink = string_of(j, "permalink", "date");
   c.baseurl = url_path_of(string_of(j, "baseurl", ""));
   c.default_lang = string_of(j, "lang", string_of(j, "locale", "en"));
@@ -93,6 +104,7 @@ void load_jekyll(SiteConfig& c, const json& j, Diagnostics& diagnostics) {
 }
 
 void load_hugo(SiteConfig& c, const json& j) {
+  load_search_settings(c, j);
   c.baseurl = url_path_of(string_of(j, "baseURL", string_of(j, "baseurl", "")));
   c.content_dir = string_of(j, "contentDir", "content");
   c.default_lang = string_of(j, "defaultContentLanguage", string_of(j, "languageCode", "en"));
@@ -163,13 +175,50 @@ void walk(const SiteConfig& c, const fs::path& dir, Diagnostics& diagnostics, Vi
   }
 }
 
+// A folder name that is a language code: "de", "pt-br", "zh-Hans" whose base is a language
+// with a Xapian stemmer, CJK, or one of the common languages written without one.
+bool is_language_folder(const std::string& name) {
+  static constexpr std::string_view kWithoutStemmer[] = {"bg", "cs", "el", "fa", "he", "hi", "hr",
+                                                         "ko", "ja", "pl", "sk", "sl", "sr", "th",
+                                                         "uk", "vi", "zh", "ms", "lv", "et"};
+  const std::string base = text::fold_case(name.substr(0, name.find_first_of("-_")));
+  if (base.size() != 2 || name.size() > 10) return false;
+  if (std::find(std::begin(kWithoutStemmer), std::end(kWithoutStemmer), base) !=
+      std::end(kWithoutStemmer)) {
+    return true;
+  }
+  try {
+    Xapian::Stem stem(base);
+    return true;
+  } catch (const Xapian::InvalidArgumentError&) {
+    return false;
+  }
+}
+
+// A site whose top level holds two or more language folders ("en/", "ja/") is laid out by
+// language: each post takes its folder's language. Those folders, or none.
+std::vector<std::string> language_folders_of(const fs::path& root) {
+  std::vector<std::string> language_folders;
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(root, ec)) {
+    const std::string name = entry.path().filename().string();
+    if (entry.is_directory(ec) && is_language_folder(name)) language_folders.push_back(name);
+  }
+  if (language_folders.size() < 2) language_folders.clear();
+  return language_folders;
+}
+
 void list_jekyll(const SiteConfig& c, const SiteOptions& o, Diagnostics& d,
                  std::vector<SourceFile>& out) {
+  const std::vector<std::string> languages = language_folders_of(c.root);
   walk(c, c.root, d, [&](const fs::path& path, const std::string& rel) {
     const std::vector<std::string> parts = text::split(rel, '/');
     const auto posts = std::find(parts.begin(), parts.end(), "_posts");
     const auto drafts = std::find(parts.begin(), parts.end(), "_drafts");
-    SourceFile f{path, rel, SourceKind::kPost, "posts", {}, "", ""};
+    // "de/news/_posts/x.md": the German x.md, as the i18n plugins lay sites out.
+    const bool by_folder = parts.size() > 1 && std::find(languages.begin(), languages.end(),
+                                                         parts.front()) != languages.end();
+    SourceFile f{path, rel, SourceKind::kPost, "posts", {}, by_folder ? parts.front() : "", ""};
     if (posts != parts.end()) {
       f.folder_categories.assign(parts.begin(), posts);
     } else if (drafts != parts.end()) {
@@ -222,36 +271,8 @@ void list_hugo(const SiteConfig& c, const SiteOptions& o, Diagnostics& d,
   }
 }
 
-// A folder name that is a language code: "de", "pt-br", "zh-Hans" whose base is a language
-// with a Xapian stemmer, CJK, or one of the common languages written without one.
-bool is_language_folder(const std::string& name) {
-  static constexpr std::string_view kWithoutStemmer[] = {"bg", "cs", "el", "fa", "he", "hi", "hr",
-                                                         "ko", "ja", "pl", "sk", "sl", "sr", "th",
-                                                         "uk", "vi", "zh", "ms", "lv", "et"};
-  const std::string base = text::fold_case(name.substr(0, name.find_first_of("-_")));
-  if (base.size() != 2 || name.size() > 10) return false;
-  if (std::find(std::begin(kWithoutStemmer), std::end(kWithoutStemmer), base) !=
-      std::end(kWithoutStemmer)) {
-    return true;
-  }
-  try {
-    Xapian::Stem stem(base);
-    return true;
-  } catch (const Xapian::InvalidArgumentError&) {
-    return false;
-  }
-}
-
-// A plain folder whose top level holds two or more language folders ("en/", "ja/") is a
-// multilingual site laid out by folder: each post takes its folder's language.
 void list_plain(const SiteConfig& c, Diagnostics& d, std::vector<SourceFile>& out) {
-  std::vector<std::string> language_folders;
-  std::error_code ec;
-  for (const auto& entry : fs::directory_iterator(c.root, ec)) {
-    const std::string name = entry.path().filename().string();
-    if (entry.is_directory(ec) && is_language_folder(name)) language_folders.push_back(name);
-  }
-  if (language_folders.size() < 2) language_folders.clear();
+  const std::vector<std::string> language_folders = language_folders_of(c.root);
   walk(c, c.root, d, [&](const fs::path& path, const std::string& rel) {
     const std::string top = rel.substr(0, rel.find('/'));
     const bool by_folder =

@@ -29,6 +29,7 @@ struct SiteConfig {
   std::string permalink = "date";  // Jekyll: site-wide permalink style or pattern
   std::string baseurl;             // URL path prefix ("/blog"), no trailing slash
   std::string default_lang = "en";
+  std::string fallback_lang;  // search.fallback: searched for languages without posts or stemmer
   std::vector<std::string> exclude;  // Jekyll exclude: paths or globs relative to root
   std::map<std::string, std::string> collections;      // Jekyll output collections -> permalink
   nlohmann::json authors = nlohmann::json::object();   // Jekyll _data/authors.yml
@@ -55,8 +56,8 @@ struct SourceFile {
   SourceKind kind = SourceKind::kPost;
   std::string collection = "posts";            // Jekyll collection label
   std::vector<std::string> folder_categories;  // Jekyll: folders above _posts
-  std::string lang;                            // Hugo: language from folder or file name
-  std::string content_root;                    // Hugo: the content folder it came from (rel)
+  std::string lang;  // Hugo: from folder or file name; Jekyll, plain: from a language folder
+  std::string content_root;  // Hugo: the content folder it came from (rel)
 };
 
 struct SiteLoad {

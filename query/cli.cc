@@ -50,6 +50,7 @@ struct CliOptions {
   std::string post;
   bool info = false;
   bool no_facets = false;
+  bool no_collapse = false;
   std::string on_shard_down = "fail";
   unsigned remote_timeout_ms = 10000;
 };
@@ -64,6 +65,8 @@ void print_hit(std::ostream& out, const Hit& h, bool terminal) {
   out << e << "\n";
   if (!h.snippet_html.empty()) out << "   " << html_to_terminal(h.snippet_html, terminal) << "\n";
   for (const auto& s : h.sections) out << "   § " << s.heading << "  " << dim << s.url << e << "\n";
+  for (const auto& t : h.translations)
+    out << "   also in " << t.lang << ": " << t.title << "  " << dim << t.url << e << "\n";
 }
 
 void print_search(std::ostream& out, const SearchResponse& r, bool terminal) {
@@ -109,7 +112,9 @@ void add_flags(CLI::App& app, CliOptions& o) {
       ->allow_extra_args(false);
   app.add_option("--month", r.months, "Only posts from this month, YYYY-MM (repeatable)")
       ->allow_extra_args(false);
-  app.add_option("--lang", r.langs, "Only posts in this language (repeatable)")
+  app.add_option("--lang", r.langs,
+                 "Only posts in this language (repeatable; * for all; --related: default the "
+                 "post's own)")
       ->allow_extra_args(false);
   app.add_option("--after", r.after, "Posts dated on or after: 2023, 2023-04, 2023-04-05");
   app.add_option("--before", r.before, "Posts dated before: 2024, 2024-01, 2024-01-31");
@@ -121,7 +126,10 @@ void add_flags(CLI::App& app, CliOptions& o) {
   app.add_flag("--no-facets", o.no_facets, "Do not count facets");
   app.add_flag("--explain", r.explain, "Show the parts of each hit's score");
   app.add_option("--recency", r.recency_half_life_days, "Boost recent posts: half-life in days");
-  app.add_option("--query-lang", r.lang, "Stemmer language for the query (default: the index's)");
+  app.add_option("--query-lang", r.lang,
+                 "The reader's language: the query's stemmer, the translation shown (default: "
+                 "--lang when one, else the index's)");
+  app.add_flag("--no-collapse", o.no_collapse, "Show every translation of a post, not one hit");
   app.add_option("--related", o.related, "Posts related to the post with this id");
   app.add_option("--suggest", o.suggest,
                  "Completions for a prefix, as the search box asks while typing");
@@ -145,6 +153,7 @@ int run_search(Searcher& s, CliOptions& o, CliStreams io) {
   }
   o.request.sort = *sort;
   o.request.facets = !o.no_facets;
+  o.request.collapse = !o.no_collapse;
   const Diagnostics problems = validate_request(o.request);
   if (!problems.empty()) {
     for (const auto& p : problems) io.err << "query: --" << p.field << ": " << p.message << "\n";
@@ -174,7 +183,7 @@ int run_other(Searcher& s, const CliOptions& o, CliStreams io) {
     return 0;
   }
   if (!o.related.empty()) {
-    const auto hits = s.related(o.related, o.request.per_page);
+    const auto hits = s.related(o.related, o.request.per_page, o.request.langs);
     if (!hits) {
       io.err << "query: no post with id '" << o.related << "'\n";
       return 2;
@@ -186,7 +195,7 @@ int run_other(Searcher& s, const CliOptions& o, CliStreams io) {
     }
     return hits->empty() ? 1 : 0;
   }
-  const SuggestResponse r = s.suggest(o.suggest, 8);
+  const SuggestResponse r = s.suggest(o.suggest, 8, o.request.langs);
   if (o.json) {
     io.out << dump_json(to_json(r), 2) << "\n";
   } else {

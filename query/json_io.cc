@@ -86,6 +86,7 @@ void put(std::string& out, double d) { out += json(d).dump(); }
 
 void put(std::string& out, const SectionHit& s);
 void put(std::string& out, const Hit& h);
+void put(std::string& out, const Translation& t);
 void put(std::string& out, const FacetValue& v);
 void put(std::string& out, const Facet& f);
 void put(std::string& out, const std::vector<Facet>& facets);
@@ -158,7 +159,15 @@ void put(std::string& out, const Hit& h) {
   o.field("tags", h.tags);
   o.field("title", h.title);
   o.field("title_html", h.title_html);
+  o.field("translations", h.translations);
   o.field("url", h.url);
+}
+
+void put(std::string& out, const Translation& t) {
+  Object o(out);
+  o.field("lang", t.lang);
+  o.field("title", t.title);
+  o.field("url", t.url);
 }
 
 void put(std::string& out, const Facet& f) {
@@ -210,6 +219,7 @@ std::string search_json(const SearchResponse& r, int indent) {
     o.string_or_null("did_you_mean", r.did_you_mean);
     o.field("facets", r.facets);
     o.field("hits", r.hits);
+    o.field("langs", r.langs);
     o.field("page", r.page);
     o.field("per_page", r.per_page);
     o.field("query", r.query);
@@ -236,8 +246,11 @@ json to_json(const SuggestResponse& r) {
   for (const auto& c : r.completions) completions.push_back({{"text", c.text}, {"posts", c.posts}});
   json titles = json::array();
   for (const auto& h : r.titles) {
-    titles.push_back(
-        {{"id", h.id}, {"url", h.url}, {"title", h.title}, {"title_html", h.title_html}});
+    titles.push_back({{"id", h.id},
+                      {"url", h.url},
+                      {"title", h.title},
+                      {"title_html", h.title_html},
+                      {"lang", h.lang}});
   }
   return {{"q", r.q}, {"completions", std::move(completions)}, {"posts", std::move(titles)}};
 }
@@ -266,9 +279,14 @@ json to_json(const StoredPost& p) {
 }
 
 json to_json(const IndexInfo& i) {
-  return {{"documents", i.documents},       {"schema_version", i.schema_version},
-          {"generation", i.generation},     {"revision", i.revision},
-          {"default_lang", i.default_lang}, {"indexed_at", i.indexed_at}};
+  return {{"documents", i.documents},
+          {"schema_version", i.schema_version},
+          {"generation", i.generation},
+          {"revision", i.revision},
+          {"default_lang", i.default_lang},
+          {"indexed_at", i.indexed_at},
+          {"langs", i.langs},
+          {"fallback_lang", i.fallback_lang}};
 }
 
 json error_json(const std::string& code, const std::string& message, const std::string& param) {

@@ -180,6 +180,31 @@ std::size_t count_words(const Xapian::Query& q) {
   return n;
 }
 
+// Languages that write every noun with a capital: there a capital does not mark a name,
+// and Xapian's STEM_SOME (which leaves capitalised words unstemmed) would stem no noun.
+bool capitalises_nouns(const std::string& lang) {
+  const std::string base = text::fold_case(lang.substr(0, lang.find_first_of("-_")));
+  return base == "de" || base == "lb";
+}
+
+// The query with its words in lower case, but for the operator words (AND, OR, NEAR/3...).
+std::string lower_words(const std::string& text) {
+  std::string out;
+  std::size_t start = 0;
+  while (start < text.size()) {
+    std::size_t end = text.find(' ', start);
+    if (end == std::string::npos) end = text.size();
+    const std::string word = text.substr(start, end - start);
+    const bool op = word == "AND" || word == "OR" || word == "NOT" || word == "XOR" ||
+                    word == "NEAR" || word == "ADJ" || word.rfind("NEAR/", 0) == 0 ||
+                    word.rfind("ADJ/", 0) == 0;
+    out += op ? word : text::fold_case(word);
+    if (end < text.size()) out += ' ';
+    start = end + 1;
+  }
+  return out;
+}
+
 }  // namespace
 
 std::optional<double> parse_date_bound(std::string_view v, bool end_of) {
@@ -252,6 +277,7 @@ ParsedQuery QueryBuilder::parse(std::string_view input, const ParseOptions& opti
   const bool typing = !clean.empty() && clean.back() != ' ';
   std::string text = extract_dates(clean, parsed);
   text = balance(text, parsed.warnings);
+  if (capitalises_nouns(lang_)) text = lower_words(text);
   if (text::trim(text).empty()) {
     parsed.query = Xapian::Query::MatchAll;
     return parsed;

@@ -33,9 +33,19 @@ struct SearchRequest {
   int facet_limit = 10;  // values per facet
   bool explain = false;
   double recency_half_life_days = 0;  // 0: no recency boost
-  std::string lang;                   // stemmer for the query; empty: the index's default
-  bool partial = true;                // the last word also matches as a prefix
+  // The reader's language: the query's stemmer and stop words, and the translation a hit
+  // shows. Empty: the one language filtered on, else the index's default.
+  std::string lang;
+  bool partial = true;  // the last word also matches as a prefix
   bool snippets = true;
+  bool collapse = true;  // one hit per translation group
+};
+
+// Another language's version of a hit (the posts of its translation group).
+struct Translation {
+  std::string lang;
+  std::string url;
+  std::string title;
 };
 
 struct SectionHit {
@@ -59,6 +69,7 @@ struct Hit {
   std::string title_html;    // HTML-escaped title with <mark> around matches
   std::string snippet_html;  // HTML-escaped body excerpt with <mark> around matches
   std::vector<SectionHit> sections;
+  std::vector<Translation> translations;  // the other posts of its translation group
   double score = 0;
   std::optional<nlohmann::json> explain;
 };
@@ -93,6 +104,7 @@ struct SearchResponse {
   std::vector<Hit> hits;
   std::vector<Facet> facets;
   std::vector<std::string> warnings;
+  std::vector<std::string> langs;  // the languages searched, as the index spells them
   double took_ms = 0;
 };
 

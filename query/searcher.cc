@@ -329,6 +329,74 @@ Hit hit_from(const StoredPost& post) {
   return h;
 }
 
+// Whether `lang` is searched with words of its own: a Snowball stemmer, or CJK n-grams.
+bool has_own_stemmer(const std::string& lang) {
+  const std::string base = lang.substr(0, lang.find('-'));
+  if (base.empty() || is_cjk_language(base)) return !base.empty();
+  try {
+    Xapian::Stem stem(base);
+    return true;
+  } catch (const Xapian::InvalidArgumentError&) {
+    return false;
+  }
+}
+
+bool same_lang(const std::string& a, const std::string& b) {
+  return schema::normalise_filter_value(Filter::kLang, a) ==
+         schema::normalise_filter_value(Filter::kLang, b);
+}
+
+// Whether the post `id` is among the matches of `query`.
+bool matches_post(const Xapian::Database& db, const Xapian::Query& query, const std::string& id) {
+  Xapian::Enquire enquire(db);
+  enquire.set_query(Xapian::Query(Xapian::Query::OP_FILTER, query,
+                                  Xapian::Query(schema::filter_term(Filter::kId, id))));
+  return !enquire.get_mset(0, 1).empty();
+}
+
+// A translation group as one hit shows it.
+struct GroupView {
+  const Xapian::Database& db;
+  PostCache* posts;
+  std::string reader;      // the language shown when it matches too
+  std::string site;        // else this one
+  Xapian::Query matching;  // what the hits matched; empty: the hit is shown as it is
+};
+
+constexpr std::size_t kMaxGroupPosts = 32;  // translations read per hit
+
+struct Presented {
+  std::shared_ptr<const StoredPost> post;
+  std::vector<Translation> translations;
+};
+
+// The post a hit shows, the reader's language (else the site's) when that translation
+// matches the search too, and the group's other posts as its translations.
+Presented present_group(const GroupView& v, const Xapian::Document& doc, Xapian::docid docid) {
+  Presented out{stored_post(doc, docid, v.posts), {}};
+  const std::string key = doc.get_value(schema::kSlotTranslation);
+  if (key.empty()) return out;
+  const std::string term = std::string(schema::kTranslationPrefix) + key;
+  std::vector<std::shared_ptr<const StoredPost>> group;
+  for (auto p = v.db.postlist_begin(term);
+       p != v.db.postlist_end(term) && group.size() < kMaxGroupPosts; ++p) {
+    group.push_back(*p == docid ? out.post : stored_post(v.db.get_document(*p), *p, v.posts));
+  }
+  for (const std::string& want : {v.reader, v.site}) {
+    if (v.matching.empty() || same_lang(out.post->lang, want)) break;
+    const auto it = std::find_if(group.begin(), group.end(),
+                                 [&](const auto& post) { return same_lang(post->lang, want); });
+    if (it != group.end() && matches_post(v.db, v.matching, (*it)->id)) {
+      out.post = *it;
+      break;
+    }
+  }
+  for (const auto& post : group) {
+    if (post != out.post) out.translations.push_back({post->lang, post->url, post->title});
+  }
+  return out;
+}
+
 // The score's parts: each query term's BM25 weight for this document.
 nlohmann::json explain_hit(const Xapian::Database& db, const Xapian::Query& query,
                            const std::string& id, double score) {
@@ -467,6 +535,34 @@ QueryBuilder& Searcher::builder_for(const std::string& asked, std::vector<std::s
                               db_, lang, memos() ? memos()->completions(revision_) : nullptr))
            .first;
   return *it->second;
+}
+
+std::vector<std::string> Searcher::resolve_langs(const std::vector<std::string>& asked) const {
+  auto have = [&](const std::string& l) {
+    return std::binary_search(langs_.begin(), langs_.end(), l);
+  };
+  std::vector<std::string> out;
+  for (const auto& a : asked) {
+    if (a == "*") return {};
+    std::string l = schema::normalise_filter_value(Filter::kLang, a);
+    std::replace(l.begin(), l.end(), '_', '-');
+    const std::string base = l.substr(0, l.find('-'));
+    if (!have(l) && have(base)) {
+      l = base;
+    } else if (!have(l) && !fallback_lang_.empty()) {
+      l = fallback_lang_;
+    }
+    if (std::find(out.begin(), out.end(), l) == out.end()) out.push_back(l);
+  }
+  return out;
+}
+
+std::string Searcher::reader_lang(const SearchRequest& request) const {
+  if (!request.lang.empty()) {
+    const std::vector<std::string> resolved = resolve_langs({request.lang});
+    return resolved.empty() ? default_lang_ : resolved.front();
+  }
+  return request.langs.size() == 1 ? request.langs.front() : default_lang_;
 }
 
 void Searcher::open() {
@@ -704,7 +800,12 @@ SearchResponse Searcher::search_once(const SearchRequest& asked) {
   resp.query = request.q;
   resp.page = request.page;
   resp.per_page = std::clamp(request.per_page, 1, kMaxPerPage);
-  QueryBuilder& builder = builder_for(request.lang.empty() ? default_lang_ : request.lang, notes);
+  request.langs = resolve_langs(request.langs);
+  resp.langs = request.langs;
+  const std::string reader = reader_lang(request);
+  // A language with no stemmer of its own is searched with the fallback's.
+  QueryBuilder& builder = builder_for(
+      has_own_stemmer(reader) || fallback_lang_.empty() ? reader : fallback_lang_, notes);
   ParseOptions po;
   po.partial = request.partial;
   const ParsedQuery parsed = builder.parse(request.q, po);
@@ -733,10 +834,13 @@ SearchResponse Searcher::search_once(const SearchRequest& asked) {
   // The revision's decoded posts (a local index in the service): a post on many pages is
   // read and inflated once.
   const std::shared_ptr<PostCache> posts = memos() ? memos()->posts(revision_) : nullptr;
+  const GroupView groups{db_, posts.get(), reader, default_lang_,
+                         request.collapse ? m.snippets.latest : Xapian::Query()};
   for (const auto& [doc, weight, docid] : m.docs) {
-    const std::shared_ptr<const StoredPost> kept = stored_post(doc, docid, posts.get());
-    const StoredPost& post = *kept;
+    Presented shown = present_group(groups, doc, docid);
+    const StoredPost& post = *shown.post;
     Hit h = hit_from(post);
+    h.translations = std::move(shown.translations);
     h.rank = ++rank;
     h.score = weight;
     if (request.snippets) {
@@ -753,7 +857,10 @@ SearchResponse Searcher::search_once(const SearchRequest& asked) {
   }
   if (facets) {
     resp.facets = facets->finish(db_, m.text_query, m.facet_spy);
-    if (const auto n = facets->matches()) resp.total = {*n, *n, *n, true};
+    // Counted from the posting lists, translations count apart: with translations collapsed
+    // into one hit, the matcher's (collapsed) estimate stands.
+    if (const auto n = facets->matches(); n && !(request.collapse && grouped_))
+      resp.total = {*n, *n, *n, true};
   }
   resp.took_ms =
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
@@ -767,6 +874,8 @@ Matches Searcher::match(const SearchRequest& request, QueryBuilder& builder,
                         const ParsedQuery& parsed, int per_page, FacetCounter* facets) {
   Xapian::Enquire enquire(db_);
   enquire.set_weighting_scheme(ranking());
+  // Only where there are translations: collapsing loosens the matcher's estimates.
+  if (request.collapse && grouped_) enquire.set_collapse_key(schema::kSlotTranslation);
   // Without words every post weighs the same: newest first, not index order.
   if (request.sort == SortOrder::kDateDescending ||
       (request.sort == SortOrder::kRelevance && !parsed.has_words))
@@ -857,9 +966,18 @@ Matches Searcher::match(const SearchRequest& request, QueryBuilder& builder,
     if (some.ranked.size() > found) {
       std::vector<Ranked> merged = all.ranked;
       std::set<Xapian::docid> seen;
-      for (const Ranked& r : all.ranked) seen.insert(r.docid);
+      std::set<std::string> groups;  // a translation of a post shown is not shown again
+      auto group = [&](const Ranked& r) {
+        return request.collapse ? r.doc.get_value(schema::kSlotTranslation) : std::string();
+      };
+      for (const Ranked& r : all.ranked) {
+        seen.insert(r.docid);
+        groups.insert(group(r));
+      }
       for (const Ranked& r : some.ranked) {
-        if (seen.insert(r.docid).second) merged.push_back(r);
+        const std::string g = group(r);
+        if (seen.insert(r.docid).second && (g.empty() || groups.insert(g).second))
+          merged.push_back(r);
       }
       take(m, merged, first, static_cast<std::size_t>(per_page));
       adopt(m, some.mset, relaxed->query, enquire.get_query(), last_spy);
@@ -886,7 +1004,8 @@ Matches Searcher::match(const SearchRequest& request, QueryBuilder& builder,
   return m;
 }
 
-std::optional<std::vector<Hit>> Searcher::related(const std::string& id, int count) {
+std::optional<std::vector<Hit>> Searcher::related(const std::string& id, int count,
+                                                  const std::vector<std::string>& langs) {
   return with_retry([&]() -> std::optional<std::vector<Hit>> {
     const std::string idterm = schema::filter_term(Filter::kId, id);
     Xapian::PostingIterator p = db_.postlist_begin(idterm);
@@ -915,7 +1034,22 @@ std::optional<std::vector<Hit>> Searcher::related(const std::string& id, int cou
           Xapian::Query(schema::filter_term(Filter::kTag, tag)));
     }
     const Xapian::Query q(Xapian::Query::OP_OR, parts.begin(), parts.end());
-    enquire.set_query(Xapian::Query(Xapian::Query::OP_AND_NOT, q, Xapian::Query(idterm)));
+    // Not the post itself, nor its translations; in its language unless others are asked for.
+    std::vector<Xapian::Query> excluded{Xapian::Query(idterm)};
+    if (const std::string key = db_.get_document(docid).get_value(schema::kSlotTranslation);
+        !key.empty())
+      excluded.emplace_back(std::string(schema::kTranslationPrefix) + key);
+    const std::vector<std::string> in =
+        langs.empty() ? std::vector{self.lang} : resolve_langs(langs);
+    std::vector<Xapian::Query> lang_terms;
+    for (const auto& l : in) lang_terms.emplace_back(schema::filter_term(Filter::kLang, l));
+    Xapian::Query wanted(Xapian::Query::OP_AND_NOT, q,
+                         Xapian::Query(Xapian::Query::OP_OR, excluded.begin(), excluded.end()));
+    if (!lang_terms.empty())
+      wanted =
+          Xapian::Query(Xapian::Query::OP_FILTER, wanted,
+                        Xapian::Query(Xapian::Query::OP_OR, lang_terms.begin(), lang_terms.end()));
+    enquire.set_query(wanted);
     // Equal scores: newest first, so the answer does not depend on document ids.
     enquire.set_sort_by_relevance_then_value(schema::kSlotDate, true);
     const Xapian::MSet mset =
@@ -932,7 +1066,45 @@ std::optional<std::vector<Hit>> Searcher::related(const std::string& id, int cou
   });
 }
 
-SuggestResponse Searcher::suggest(const std::string& input, int count) {
+// Whole words that complete `last`, most posts first. With `langs`, the words with most posts
+// overall are counted again in those languages' posts (at most kCompletionCandidates of them,
+// so a keystroke costs a bounded number of posting list intersections).
+std::vector<Completion> Searcher::completions(const std::string& head, const std::string& last,
+                                              std::size_t limit,
+                                              const std::vector<std::string>& langs) {
+  constexpr std::size_t kScanned = 5000;
+  constexpr std::size_t kCompletionCandidates = 64;
+  std::vector<Completion> found;
+  std::size_t seen = 0;
+  for (auto t = db_.allterms_begin(last); t != db_.allterms_end(last) && seen < kScanned;
+       ++t, ++seen) {
+    found.push_back({*t, t.get_termfreq()});
+  }
+  auto by_posts = [](const Completion& a, const Completion& b) { return a.posts > b.posts; };
+  std::stable_sort(found.begin(), found.end(), by_posts);
+  if (!langs.empty()) {
+    if (found.size() > kCompletionCandidates) found.resize(kCompletionCandidates);
+    std::vector<Xapian::Query> lang_terms;
+    for (const auto& l : langs) lang_terms.emplace_back(schema::filter_term(Filter::kLang, l));
+    const Xapian::Query in(Xapian::Query::OP_OR, lang_terms.begin(), lang_terms.end());
+    Xapian::Enquire enquire(db_);
+    enquire.set_weighting_scheme(Xapian::BoolWeight());
+    for (auto& c : found) {
+      enquire.set_query(Xapian::Query(Xapian::Query::OP_FILTER, Xapian::Query(c.text), in));
+      c.posts = enquire.get_mset(0, 0, db_.get_doccount()).get_matches_estimated();
+    }
+    found.erase(std::remove_if(found.begin(), found.end(),
+                               [](const Completion& c) { return c.posts == 0; }),
+                found.end());
+    std::stable_sort(found.begin(), found.end(), by_posts);
+  }
+  if (found.size() > limit) found.resize(limit);
+  for (auto& c : found) c.text = head + c.text;
+  return found;
+}
+
+SuggestResponse Searcher::suggest(const std::string& input, int count,
+                                  const std::vector<std::string>& langs) {
   return with_retry([&] {
     SuggestResponse resp;
     resp.q = input;
@@ -942,21 +1114,12 @@ SuggestResponse Searcher::suggest(const std::string& input, int count) {
     const std::string last =
         text::fold_case(space == std::string::npos ? cleaned : cleaned.substr(space + 1));
     const auto limit = static_cast<std::size_t>(std::clamp(count, 1, 50));
-    if (last.size() >= 2) {
-      std::vector<Completion> found;
-      std::size_t seen = 0;
-      for (auto t = db_.allterms_begin(last); t != db_.allterms_end(last) && seen < 5000;
-           ++t, ++seen) {
-        found.push_back({head + *t, t.get_termfreq()});
-      }
-      std::stable_sort(found.begin(), found.end(),
-                       [](const Completion& a, const Completion& b) { return a.posts > b.posts; });
-      if (found.size() > limit) found.resize(limit);
-      resp.completions = std::move(found);
-    }
+    const std::vector<std::string> in = resolve_langs(langs);
+    if (last.size() >= 2) resp.completions = completions(head, last, limit, in);
     if (!text::trim(cleaned).empty()) {
       SearchRequest r;
       r.q = cleaned;
+      r.langs = in.empty() ? langs : in;  // "*" stays: every language
       r.per_page = static_cast<int>(std::min<std::size_t>(limit, 10));
       r.facets = false;
       r.snippets = true;
@@ -983,6 +1146,14 @@ std::optional<StoredPost> Searcher::post(const std::string& id) {
 void Searcher::note_revision() {
   revision_ = revision_key();
   pinned_ = db_.get_value_freq(schema::kSlotBoost) > 0;
+  grouped_ = db_.get_value_freq(schema::kSlotTranslation) > 0;
+  fallback_lang_ = schema::normalise_filter_value(
+      Filter::kLang, db_.get_metadata(std::string(schema::kMetaFallbackLang)));
+  const std::string prefix(schema::filter_field(Filter::kLang).prefix);
+  langs_.clear();
+  for (auto t = db_.allterms_begin(prefix); t != db_.allterms_end(prefix); ++t) {
+    langs_.push_back((*t).substr(prefix.size()));
+  }
 }
 
 std::string Searcher::revision_key() const {
@@ -1004,6 +1175,8 @@ IndexInfo Searcher::info() {
     i.generation = generation_;
     i.revision = revision_;
     i.default_lang = default_lang_;
+    i.langs = langs_;
+    i.fallback_lang = fallback_lang_;
     i.indexed_at = std::atoll(db_.get_metadata(std::string(schema::kMetaIndexedAt)).c_str());
     return i;
   });

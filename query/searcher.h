@@ -31,7 +31,9 @@ struct IndexInfo {
   std::string generation;  // "gen-000003"
   std::string revision;    // generation + ":" + Xapian revision: changes on every commit
   std::string default_lang;
-  long long indexed_at = 0;  // seconds since the epoch of the last indexer run
+  std::vector<std::string> langs;  // the languages of its posts
+  std::string fallback_lang;       // searched for a language it has no posts or stemmer for
+  long long indexed_at = 0;        // seconds since the epoch of the last indexer run
 };
 
 // What Searcher::warm() did.
@@ -75,11 +77,22 @@ class Searcher {
   [[nodiscard]] bool broken() const { return broken_; }
 
   [[nodiscard]] SearchResponse search(const SearchRequest& request);
-  // Posts like `id` (its key terms and shared tags); empty when the id is unknown.
-  [[nodiscard]] std::optional<std::vector<Hit>> related(const std::string& id, int count);
-  [[nodiscard]] SuggestResponse suggest(const std::string& prefix, int count);
+  // Posts like `id` (its key terms and shared tags); empty when the id is unknown. `langs`:
+  // the languages they may be in (resolve_langs); empty: the post's own; "*": any, but
+  // not the post's own translations.
+  [[nodiscard]] std::optional<std::vector<Hit>> related(const std::string& id, int count,
+                                                        const std::vector<std::string>& langs = {});
+  // Completions of the last word and posts matching as typed; with `langs`, completions are
+  // counted in those languages' posts and the posts are theirs.
+  [[nodiscard]] SuggestResponse suggest(const std::string& prefix, int count,
+                                        const std::vector<std::string>& langs = {});
   [[nodiscard]] std::optional<StoredPost> post(const std::string& id);
   [[nodiscard]] IndexInfo info();
+
+  // The index's languages for languages a reader asks for: as spelt ("de"), without the
+  // region the index lacks ("pt-BR" -> "pt"), else the site's fallback language, else as
+  // asked (which matches nothing). "*" among them: every language (an empty list).
+  [[nodiscard]] std::vector<std::string> resolve_langs(const std::vector<std::string>& asked) const;
 
   // Fills the service's memos of the revision this searcher has open before searches need
   // them: the facet table, the posting bitmaps of common terms, and the posts, newest
@@ -101,11 +114,18 @@ class Searcher {
   Matches match(const SearchRequest& request, QueryBuilder& builder, const ParsedQuery& parsed,
                 int per_page, FacetCounter* facets);
   Xapian::Query with_feedback(const Xapian::Query& query);
+  [[nodiscard]] std::vector<Completion> completions(const std::string& head,
+                                                    const std::string& last, std::size_t limit,
+                                                    const std::vector<std::string>& langs);
   // The query parser for a language, one per primary language the stemmers, the stop-word
   // lists or the index's posts know (a bound no request can raise); for another language
   // the index's default, with a warning added to `warnings`.
   QueryBuilder& builder_for(const std::string& lang, std::vector<std::string>& warnings);
   [[nodiscard]] bool knows_language(const std::string& primary) const;
+  // The reader's language of a request whose langs are resolved: its stemmer and stop words
+  // (the fallback's when it has no stemmer), and the translation its hits show.
+  [[nodiscard]] std::string reader_lang(const SearchRequest& request) const;
+
   // The service's per-revision memos (facet table, posts, completions, term frequencies):
   // for a local index in the service; null for one-off searches and remote shards.
   [[nodiscard]] FacetTableCache* memos() const { return remote_ ? nullptr : facet_tables_.get(); }
@@ -118,9 +138,12 @@ class Searcher {
   std::string generation_;  // the live generation's name, read from the stub at open()
   std::string revision_;    // revision_key() as of the last open() or reopen
   bool pinned_ = false;     // some post carries a boost value (schema::kSlotBoost)
+  bool grouped_ = false;    // some post is in a translation group (schema::kSlotTranslation)
   Xapian::Database db_;
   bool broken_ = false;
   std::string default_lang_;
+  std::string fallback_lang_;
+  std::vector<std::string> langs_;  // the languages of the posts in the open revision
   std::map<std::string, std::unique_ptr<QueryBuilder>> builders_;  // by query language
   std::shared_ptr<FacetTableCache> facet_tables_;
   OpenOptions open_options_;

@@ -2,7 +2,8 @@
  *   <script src="https://search.example.org/assets/postsearch.js"
  *           data-endpoint="https://search.example.org" data-mount="#search" defer></script>
  * data-mode="page" gives the full page (facets, paging, state in the URL); the default
- * "box" is a combobox with a drop-down of the top results.
+ * "box" is a combobox with a drop-down of the top results. data-lang: the language searched
+ * (default: the page's <html lang>; "*": all), which the reader can widen to all languages.
  * Text goes in with textContent; only the service's escaped *_html fields use innerHTML. */
 (function (root, factory) {
   'use strict';
@@ -11,24 +12,35 @@
   if (typeof document !== 'undefined' && document.currentScript) api.autoInit(document.currentScript);
 })(this, function () {
   'use strict';
-  var FILTERS = [['tag', 'tags', 'Tags'], ['author', 'authors', 'Authors'], ['year', 'years', 'Years']];
+  var FILTERS = [['tag', 'tags', 'Tags'], ['author', 'authors', 'Authors'], ['year', 'years', 'Years'],
+    ['lang', 'langs', 'Languages']];
   var uid = 0;
 
-  function emptyState() { return { q: '', tag: [], author: [], year: [], page: 1 }; }
+  function emptyState(lang) { return { q: '', tag: [], author: [], year: [], lang: lang ? [lang] : [], page: 1 }; }
 
-  function stateFromSearch(search) {
+  // A page's language as the index spells languages: "pt_BR" -> "pt-br"; "*" or none: all.
+  function pageLang(tag) {
+    var l = String(tag || '').trim().toLowerCase().replace(/_/g, '-');
+    return l === '*' ? '' : l;
+  }
+
+  // `lang`: the language searched when the URL names none; lang=* in the URL is all of them.
+  function stateFromSearch(search, lang) {
     var p = new URLSearchParams(search || ''), s = emptyState();
     s.q = p.get('q') || '';
     FILTERS.forEach(function (f) { s[f[0]] = p.getAll(f[0]); });
+    if (!p.has('lang') && lang) s.lang = [lang];
+    if (s.lang.indexOf('*') >= 0) s.lang = [];
     var page = parseInt(p.get('page') || '1', 10);
     s.page = page > 0 && page < 1000 ? page : 1;
     return s;
   }
 
-  function stateToSearch(s) {
+  function stateToSearch(s, lang) {
     var p = new URLSearchParams();
     if (s.q) p.set('q', s.q);
     FILTERS.forEach(function (f) { (s[f[0]] || []).forEach(function (v) { p.append(f[0], v); }); });
+    if (lang && !(s.lang || []).length) p.set('lang', '*');
     if (s.page > 1) p.set('page', String(s.page));
     var out = p.toString();
     return out ? '?' + out : '';
@@ -83,6 +95,14 @@
     (hit.tags || []).slice(0, 4).forEach(function (t) { m.appendChild(document.createTextNode(' ')); m.appendChild(el('span', 'ps-tag', t)); });
     li.appendChild(m);
     if (hit.snippet_html) { var p = el('p', 'ps-snippet'); p.innerHTML = hit.snippet_html; li.appendChild(p); }
+    if (hit.translations && hit.translations.length) {
+      var also = el('div', 'ps-also', 'Also in:');
+      hit.translations.forEach(function (t) {
+        var ta = el('span', 'ps-section', t.lang); ta.dataset.url = t.url; ta.title = t.title; ta.lang = t.lang;
+        also.appendChild(document.createTextNode(' ')); also.appendChild(ta);
+      });
+      li.appendChild(also);
+    }
     if (hit.sections && hit.sections.length) {
       var ul = el('ul', 'ps-sections');
       hit.sections.slice(0, 3).forEach(function (s) {
@@ -97,7 +117,8 @@
   function Search(mount, opts) {
     this.opts = opts;
     this.page = opts.mode === 'page';
-    this.state = this.page ? stateFromSearch(location.search) : emptyState();
+    this.lang = opts.lang;
+    this.state = this.page ? stateFromSearch(location.search, this.lang) : emptyState(this.lang);
     this.controller = null;
     this.active = -1;
     this.id = 'ps' + (++uid);
@@ -108,7 +129,7 @@
 
   Search.prototype.hasFilters = function () {
     var s = this.state;
-    return FILTERS.some(function (f) { return s[f[0]].length > 0; });
+    return FILTERS.some(function (f) { return f[0] !== 'lang' && s[f[0]].length > 0; });
   };
 
   Search.prototype.build = function (mount) {
@@ -125,6 +146,16 @@
       input0.placeholder = 'Search (press /)';
       form.appendChild(label); form.appendChild(input0);
       mount.appendChild(form);
+    }
+    if (this.lang) {
+      var all = el('label', 'ps-all'), box = el('input');
+      box.type = 'checkbox';
+      box.addEventListener('change', function () {
+        self.state.lang = box.checked ? [] : [self.lang]; self.state.page = 1; self.facetChange = true; self.run(false);
+      });
+      all.appendChild(box); all.appendChild(document.createTextNode(' All languages'));
+      form.appendChild(all);
+      this.all = box;
     }
     var server = mount.querySelector('.ps-server-results');
     if (server) server.remove();
@@ -161,7 +192,7 @@
       document.addEventListener('click', function (e) { if (!mount.contains(e.target)) self.show(false); });
     } else {
       window.addEventListener('popstate', function () {
-        self.state = stateFromSearch(location.search); self.input.value = self.state.q; self.run(false, true);
+        self.state = stateFromSearch(location.search, self.lang); self.input.value = self.state.q; self.run(false, true);
       });
     }
     list.addEventListener('click', function (e) {
@@ -196,7 +227,7 @@
     var li = this.list.children[this.active];
     if (li) { location.href = li.dataset.url; return; }
     this.schedule.cancel();
-    if (!this.page && this.opts.pageUrl && this.state.q) { location.href = this.opts.pageUrl + stateToSearch(this.state); return; }
+    if (!this.page && this.opts.pageUrl && this.state.q) { location.href = this.opts.pageUrl + stateToSearch(this.state, this.lang); return; }
     this.run(false);
   };
 
@@ -214,7 +245,8 @@
 
   Search.prototype.sync = function (push) {
     if (!this.page) return;
-    var url = location.pathname + stateToSearch(this.state) + location.hash;
+    if (this.all) this.all.checked = !this.state.lang.length;
+    var url = location.pathname + stateToSearch(this.state, this.lang) + location.hash;
     if (url === location.pathname + location.search + location.hash) return;
     history[push ? 'pushState' : 'replaceState'](null, '', url);
   };
@@ -232,7 +264,9 @@
     if (!this.list.children.length) { this.status.classList.remove('ps-error'); this.status.textContent = 'Searching…'; }
     var perPage = this.page ? 10 : 6;
     var pageState = append ? s : Object.assign({}, s, { page: 1 });
-    var url = apiUrl(this.opts.endpoint, pageState, { per_page: String(perPage), facets: this.page ? 'true' : 'false' });
+    var extra = { per_page: String(perPage), facets: this.page ? 'true' : 'false' };
+    if (this.lang && !s.lang.length) extra.query_lang = this.lang; // all languages, read as the page's
+    var url = apiUrl(this.opts.endpoint, pageState, extra);
     fetch(url, { signal: controller.signal, headers: { Accept: 'application/json' } })
       .then(function (r) { return r.json().then(function (body) { return { ok: r.ok, body: body }; }); })
       .then(function (r) {
@@ -252,6 +286,11 @@
 
   Search.prototype.render = function (res, append) {
     var self = this;
+    // The service names the language it searched for the page's ("pt-br" -> "pt").
+    var got = res.langs || [];
+    if (this.lang && got.length === 1 && this.state.lang.length === 1 && this.state.lang[0] === this.lang && got[0] !== this.lang) {
+      this.lang = got[0]; this.state.lang = [got[0]]; this.sync(false);
+    }
     this.status.classList.remove('ps-error');
     this.status.textContent = countText(res.total, res.corrected);
     if (res.did_you_mean) {
@@ -300,7 +339,7 @@
   }
 
   function mount(target, options) {
-    var opts = Object.assign({ endpoint: '', mode: 'box', delay: 120, pageUrl: '' }, options || {});
+    var opts = Object.assign({ endpoint: '', mode: 'box', delay: 120, pageUrl: '', lang: '' }, options || {});
     var s = new Search(target, opts);
     focusShortcut(s.input);
     return s;
@@ -313,11 +352,12 @@
       var target = document.querySelector(d.mount || '#postsearch');
       if (!target) { target = el('div'); script.parentNode.insertBefore(target, script); }
       var mode = d.mode || target.dataset.mode || 'box';
-      mount(target, { endpoint: endpoint, mode: mode, pageUrl: d.page || (endpoint + '/search') });
+      var lang = pageLang(d.lang !== undefined ? d.lang : document.documentElement.lang);
+      mount(target, { endpoint: endpoint, mode: mode, pageUrl: d.page || (endpoint + '/search'), lang: lang });
     }
     if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', go); else go();
   }
 
-  return { stateFromSearch: stateFromSearch, stateToSearch: stateToSearch, apiUrl: apiUrl, toggle: toggle,
+  return { stateFromSearch: stateFromSearch, stateToSearch: stateToSearch, apiUrl: apiUrl, toggle: toggle, pageLang: pageLang,
     debounce: debounce, countText: countText, mount: mount, autoInit: autoInit };
 });

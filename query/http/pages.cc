@@ -1,5 +1,7 @@
 #include "query/http/pages.h"
 
+#include <algorithm>
+#include <cctype>
 #include <ctime>
 #include <sstream>
 
@@ -13,6 +15,65 @@ std::string replace_all(std::string s, std::string_view from, const std::string&
     s.replace(p, from.size(), to);
   }
   return s;
+}
+
+std::string percent_encode(std::string_view text) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  for (const char ch : text) {
+    const auto c = static_cast<unsigned char>(ch);
+    if (std::isalnum(c) != 0 || c == '-' || c == '_' || c == '.' || c == '~') {
+      out += ch;
+    } else {
+      out += '%';
+      out += kHex[c >> 4];
+      out += kHex[c & 15];
+    }
+  }
+  return out;
+}
+
+// A link to the search page for the same query and filters in `langs` (none: all).
+std::string search_link(const PageContext& c, const std::string& query,
+                        const std::vector<std::string>& langs) {
+  std::string out = "/search?q=" + percent_encode(query);
+  for (const auto& [name, value] : c.filters) out += "&" + name + "=" + percent_encode(value);
+  for (const auto& l : langs) out += "&lang=" + percent_encode(l);
+  return out;
+}
+
+// The language facet as links: every language, each with its count, the one searched marked.
+std::string languages_html(const PageContext& c, const SearchResponse& r) {
+  const auto facet = std::find_if(r.facets.begin(), r.facets.end(),
+                                  [](const Facet& f) { return f.name == "langs"; });
+  if (facet == r.facets.end()) return "";
+  std::ostringstream out;
+  out << "<nav class=\"ps-langs\" aria-label=\"Languages\"><a href=\""
+      << xml_escape(search_link(c, r.query, {})) << "\""
+      << (r.langs.empty() ? " aria-current=\"page\"" : "") << ">All languages</a>";
+  for (const auto& v : facet->values) {
+    const bool on = std::find(r.langs.begin(), r.langs.end(), v.value) != r.langs.end();
+    out << " <a href=\"" << xml_escape(search_link(c, r.query, {v.value})) << "\" hreflang=\""
+        << xml_escape(v.value) << "\"" << (on ? " aria-current=\"page\"" : "") << ">"
+        << xml_escape(v.value) << " (" << v.count << ")</a>";
+  }
+  out << "</nav>\n";
+  return out.str();
+}
+
+// "Also in: de, ja": a hit's translations as links.
+std::string translations_html(const Hit& h) {
+  if (h.translations.empty()) return "";
+  std::ostringstream out;
+  out << "<p class=\"ps-also\">Also in:";
+  for (std::size_t i = 0; i < h.translations.size(); ++i) {
+    const Translation& t = h.translations[i];
+    out << (i == 0 ? " " : ", ") << "<a href=\"" << xml_escape(t.url) << "\" hreflang=\""
+        << xml_escape(t.lang) << "\" title=\"" << xml_escape(t.title) << "\">" << xml_escape(t.lang)
+        << "</a>";
+  }
+  out << "</p>";
+  return out.str();
 }
 
 std::string results_html(const SearchResponse& r) {
@@ -34,7 +95,7 @@ std::string results_html(const SearchResponse& r) {
     out << "<div class=\"ps-meta\">"
         << xml_escape(h.date.substr(0, std::min<std::size_t>(10, h.date.size())));
     if (!h.authors.empty()) out << " · " << xml_escape(text::join(h.authors, ", "));
-    out << "</div><p class=\"ps-snippet\">" << h.snippet_html << "</p>";
+    out << "</div><p class=\"ps-snippet\">" << h.snippet_html << "</p>" << translations_html(h);
     if (!h.sections.empty()) {
       out << "<ul class=\"ps-sections\">";
       for (const auto& s : h.sections)
@@ -66,8 +127,13 @@ std::string render_search_page(std::string_view page_template, const PageContext
   std::string page(page_template);
   page = replace_all(page, "{{site_title}}", xml_escape(context.site_title));
   page = replace_all(page, "{{query}}", xml_escape(query));
-  page = replace_all(page, "<!--postsearch:results-->",
-                     response != nullptr ? results_html(*response) : "");
+  std::string hidden;
+  for (const auto& l : response != nullptr ? response->langs : std::vector<std::string>{})
+    hidden += "<input type=\"hidden\" name=\"lang\" value=\"" + xml_escape(l) + "\">";
+  page = replace_all(page, "<!--postsearch:hidden-->", hidden);
+  page = replace_all(
+      page, "<!--postsearch:results-->",
+      response != nullptr ? languages_html(context, *response) + results_html(*response) : "");
   return page;
 }
 

@@ -6,6 +6,8 @@
 
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "query/search_types.h"
 
@@ -14,10 +16,13 @@ namespace postsearch::http {
 struct PageContext {
   std::string site_title;  // shown in titles and the OpenSearch short name
   std::string base_url;    // "http://127.0.0.1:8080", no trailing slash
+  // The search page's filters other than `lang` (name, value), kept in its language links.
+  std::vector<std::pair<std::string, std::string>> filters;
 };
 
-// `page_template` is web/index.html; its markers are replaced with the escaped query and
-// the results (or nothing when `response` is null).
+// `page_template` is web/index.html; its markers are replaced with the escaped query, the
+// languages searched (hidden form fields, so that the next search keeps them) and the
+// results with the language facet as links (or nothing when `response` is null).
 [[nodiscard]] std::string render_search_page(std::string_view page_template,
                                              const PageContext& context, const std::string& query,
                                              const SearchResponse* response);

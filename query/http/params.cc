@@ -25,6 +25,7 @@ constexpr Field kFields[] = {
     {"sort", Field::kSort},      {"page", Field::kInt},        {"per_page", Field::kInt},
     {"facets", Field::kBool},    {"facet_limit", Field::kInt}, {"explain", Field::kBool},
     {"recency", Field::kNumber}, {"query_lang", Field::kText}, {"partial", Field::kBool},
+    {"collapse", Field::kBool},
 };
 
 std::optional<ParamError> set_text(SearchRequest& r, const std::string& name,
@@ -75,6 +76,7 @@ std::optional<ParamError> set_bool(SearchRequest& r, const std::string& name,
   if (name == "facets") r.facets = b;
   if (name == "explain") r.explain = b;
   if (name == "partial") r.partial = b;
+  if (name == "collapse") r.collapse = b;
   return std::nullopt;
 }
 
@@ -140,6 +142,14 @@ SearchParse search_request_from_params(const Params& params) {
     if (auto e = set_value(r, *f, value)) return *e;
   }
   return finish(std::move(r));
+}
+
+SearchParse language_request_from_params(const Params& params) {
+  Params languages;
+  for (const auto& [name, value] : params) {
+    if (name == "lang" || name == "query_lang") languages.emplace(name, value);
+  }
+  return search_request_from_params(languages);
 }
 
 SearchParse search_request_from_json(const std::string& body) {

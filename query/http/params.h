@@ -28,6 +28,9 @@ using SearchParse = std::variant<SearchRequest, ParamError>;
 
 [[nodiscard]] SearchParse search_request_from_params(const Params& params);
 [[nodiscard]] SearchParse search_request_from_json(const std::string& body);
+// Only the language parameters (lang, query_lang), checked as a search's are: for the
+// endpoints other than search (suggest, related).
+[[nodiscard]] SearchParse language_request_from_params(const Params& params);
 
 // Every parameter name /api/search understands.
 [[nodiscard]] const std::vector<std::string>& search_param_names();

@@ -126,6 +126,18 @@ void send_error(httplib::Response& res, int status, const std::string& message,
   res.set_content(dump_json(error_json(code_for(status), message, param)), kJson);
 }
 
+// The request's `lang` values, checked as a search's are; nullopt once 400 is answered.
+std::optional<std::vector<std::string>> requested_langs(const httplib::Request& req,
+                                                        httplib::Response& res) {
+  const SearchParse parsed =
+      language_request_from_params(Params(req.params.begin(), req.params.end()));
+  if (const auto* e = std::get_if<ParamError>(&parsed)) {
+    send_error(res, 400, e->param + ": " + e->message, e->param);
+    return std::nullopt;
+  }
+  return std::get<SearchRequest>(parsed).langs;
+}
+
 class IndexUnavailable : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;
@@ -462,7 +474,7 @@ void Server::Impl::add_routes() {
   server_.Get("/metrics", [this](const auto&, auto& res) { metrics(res); });
   server_.Get("/opensearch.xml", [this](const auto& req, auto& res) {
     const Settings s = settings();
-    res.set_content(render_opensearch({s.site_title, base_url(req, s)}),
+    res.set_content(render_opensearch({s.site_title, base_url(req, s), {}}),
                     "application/opensearchdescription+xml");
   });
   server_.Get("/search.atom", lease([this](const auto& req, auto& res) { feed(req, res); }));
@@ -613,9 +625,11 @@ void Server::Impl::suggest(const httplib::Request& req, httplib::Response& res) 
   const std::string q = req.get_param_value("q");
   if (!text::is_valid_utf8(q)) return send_error(res, 400, "q: is not valid UTF-8", "q");
   if (q.size() > 256) return send_error(res, 400, "q: longer than 256 bytes", "q");
+  const auto langs = requested_langs(req, res);
+  if (!langs) return;
   auto searcher = acquire();
   if (not_modified(req, res, searcher)) return;
-  const SuggestResponse r = searcher->suggest(q, 8);
+  const SuggestResponse r = searcher->suggest(q, 8, *langs);
   if (req.get_param_value("format") == "opensearch") {
     json words = json::array();
     for (const auto& c : r.completions) words.push_back(c.text);
@@ -638,9 +652,11 @@ void Server::Impl::related(const httplib::Request& req, httplib::Response& res) 
     }
     count = static_cast<int>(n);
   }
+  const auto langs = requested_langs(req, res);
+  if (!langs) return;
   auto searcher = acquire();
   if (not_modified(req, res, searcher)) return;
-  const auto hits = searcher->related(id, count);
+  const auto hits = searcher->related(id, count, *langs);
   if (!hits) return send_error(res, 404, "no post with id " + text::truncate_utf8(id, 200), "id");
   res.set_content(related_json(id, *hits), kJson);
 }
@@ -740,7 +756,7 @@ void Server::Impl::feed(const httplib::Request& req, httplib::Response& res) {
   const Settings s = settings();
   const std::string query =
       req.target.find('?') == std::string::npos ? "" : req.target.substr(req.target.find('?') + 1);
-  res.set_content(render_atom({s.site_title, base_url(req, s)}, query,
+  res.set_content(render_atom({s.site_title, base_url(req, s), {}}, query,
                               searcher->search(std::get<SearchRequest>(parsed))),
                   "application/atom+xml; charset=utf-8");
 }
@@ -767,7 +783,7 @@ void Server::Impl::page(const httplib::Request& req, httplib::Response& res) {
   const auto tpl = web_file("index.html", &type);
   if (!tpl) return send_error(res, 404, "no search page (index.html) in the web folder");
   const Settings s = settings();
-  const PageContext ctx{s.site_title, base_url(req, s)};
+  PageContext ctx{s.site_title, base_url(req, s), {}};
   std::optional<SearchResponse> response;
   const std::string q = req.get_param_value("q");
   if (req.path == "/search" && !q.empty()) {
@@ -776,9 +792,13 @@ void Server::Impl::page(const httplib::Request& req, httplib::Response& res) {
     if (const auto* e = std::get_if<ParamError>(&parsed)) {
       return send_error(res, 400, e->param + ": " + e->message, e->param);
     }
+    for (const auto& [name, value] : p) {
+      if (name == "tag" || name == "author" || name == "category" || name == "year")
+        ctx.filters.emplace_back(name, value);
+    }
     auto searcher = acquire();
     SearchRequest r = std::get<SearchRequest>(parsed);
-    r.facets = false;
+    r.facets = true;  // the language facet's links
     response = searcher->search(r);
   }
   res.set_header("Content-Security-Policy",

@@ -105,7 +105,7 @@ def page_path(site_dir, url):
 def site_problems(idx, dest):
     """Every indexed post whose URL is not a page in `dest`, or whose section anchors are not
     ids in that page; and the number of posts checked."""
-    hits = query_json(idx, "--per-page", "100", "--no-facets", check=0)["hits"]
+    hits = query_json(idx, "--per-page", "100", "--no-facets", "--no-collapse", check=0)["hits"]
     problems = []
     for h in hits:
         page = page_path(dest, h["url"])

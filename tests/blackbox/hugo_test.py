@@ -53,7 +53,7 @@ class HugoBuild(unittest.TestCase):
         problems, checked = site_problems(self.idx, dest)
         self.assertEqual(problems, [])
         self.assertEqual(checked, 7)
-        langs = {h["lang"] for h in query_json(self.idx, "--per-page", "100", check=0)["hits"]}
+        langs = {h["lang"] for h in query_json(self.idx, "--per-page", "100", "--no-collapse", check=0)["hits"]}
         self.assertEqual(langs, {"en", "de", "ja"})
 
     def test_drafts(self):
@@ -137,7 +137,8 @@ class HugoLanguagesByFolder(unittest.TestCase):
         problems, checked = site_problems(self.idx, dest)
         self.assertEqual(problems, [])
         self.assertEqual(checked, 4)
-        langs = {h["id"]: h["lang"] for h in query_json(self.idx, "--per-page", "100", check=0)["hits"]}
+        langs = {h["id"]: h["lang"] for h in query_json(self.idx, "--per-page", "100", "--no-collapse",
+                                                         check=0)["hits"]}
         self.assertEqual(langs, {"content/en/posts/green-tea.md": "en", "content/en/posts/oolong.md": "en",
                                  "content/zh/posts/green-tea.md": "zh", "content/ko/posts/green-tea.md": "ko"})
         for q, url in [("绿茶", "/zh/posts/green-tea/"), ("泡时", "/zh/posts/green-tea/"),

@@ -138,6 +138,19 @@ TEST_CASE("search JSON for the CLI is the same answer, indented", "[json]") {
   CHECK(json::parse(indented) == json::parse(search_json(r)));
 }
 
+TEST_CASE("a hit's translations and the languages searched", "[json]") {
+  SearchResponse r;
+  r.langs = {"de"};
+  Hit h = awkward_hit("a", 1);
+  h.translations = {{"ja", "/ja/x/", "\xE3\x81\x82 \"q\""}, {"en", "/x/", "X"}};
+  r.hits.push_back(h);
+  const json parsed = json::parse(search_json(r));
+  CHECK(parsed["langs"] == json{"de"});
+  CHECK(parsed["hits"][0]["translations"] ==
+        json{{{"lang", "ja"}, {"title", "\xE3\x81\x82 \"q\""}, {"url", "/ja/x/"}},
+             {{"lang", "en"}, {"title", "X"}, {"url", "/x/"}}});
+}
+
 TEST_CASE("related-posts JSON", "[json]") {
   const std::vector<Hit> hits = {awkward_hit("a", 1), awkward_hit("b\xFE", 2)};
   const std::string text = related_json("post \"1\"", hits);

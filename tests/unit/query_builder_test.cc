@@ -34,6 +34,18 @@ TEST_CASE("query language: golden descriptions", "[query_builder]") {
   CHECK(describe("deploy*") == "Query(WILDCARD SYNONYM deploy)");
 }
 
+TEST_CASE("query language: German nouns are stemmed, capital or not", "[query_builder]") {
+  Xapian::WritableDatabase db(std::string(), Xapian::DB_BACKEND_INMEMORY);
+  QueryBuilder de(db, "de");
+  ParseOptions o;
+  o.partial = false;
+  // English keeps a capitalised word as written (a name); German capitalises every noun.
+  CHECK(de.parse("Veröffentlichungen", o).query.get_description() == "Query(Zveröffentlich@1)");
+  CHECK(de.parse("Häuser OR Wohnungen NEAR Stadt", o).query.get_description() ==
+        de.parse("häuser OR wohnungen NEAR stadt", o).query.get_description());
+  CHECK(describe("Rust") == "Query(rust@1)");
+}
+
 TEST_CASE("query language: the last word as a prefix while typing", "[query_builder]") {
   CHECK(describe("static sit", DefaultOperator::kAnd, true) == "Query((Zstatic@1 AND Zsit@2))");
   CHECK(describe("static sit ", DefaultOperator::kAnd, true) == "Query((Zstatic@1 AND Zsit@2))");

@@ -17,7 +17,16 @@ const output = process.env.POSTSEARCH_TEST_OUTPUT || path.join(source, 'test-out
 const chromiumPath = process.env.CHROMIUM || '/usr/bin/chromium';
 const axeSource = readFileSync(path.join(here, 'node_modules', 'axe-core', 'axe.min.js'), 'utf8');
 
-let tmp, service, base, browser, crossServer, crossBase;
+let tmp, service, base, browser, crossServer, crossBase, multiService, multiBase;
+
+// A host page of a multilingual blog in `lang` that embeds the box (`mode`: page or box).
+function hostPage(lang, mode) {
+  return `<!doctype html><html lang="${lang}"><head><title>Blog</title>
+    <link rel="stylesheet" href="${multiBase}/assets/postsearch.css"></head>
+    <body><main><h1>A blog</h1><div id="search"></div></main>
+    <script src="${multiBase}/assets/postsearch.js" data-endpoint="${multiBase}" data-mount="#search"
+      data-mode="${mode}"></script></body></html>`;
+}
 
 function startService(index, extra) {
   return new Promise((resolve, reject) => {
@@ -39,6 +48,8 @@ before(async () => {
   // A page on another origin that embeds the box, as a site owner would.
   crossServer = createServer((req, res) => {
     res.setHeader('Content-Type', 'text/html; charset=utf-8');
+    const host = /^\/(de|pt-BR)\/(page|box)/.exec(req.url);
+    if (host) { res.end(hostPage(host[1], host[2])); return; }
     res.end(`<!doctype html><html lang="en"><head><title>Blog</title>
       <link rel="stylesheet" href="${base}/assets/postsearch.css"></head>
       <body><main><h1>A blog</h1><div id="search"></div></main>
@@ -47,6 +58,10 @@ before(async () => {
   await new Promise((r) => crossServer.listen(0, '127.0.0.1', r));
   crossBase = `http://127.0.0.1:${crossServer.address().port}`;
   ({ proc: service, url: base } = await startService(index, ['--cors-origin', crossBase]));
+  const multiIndex = path.join(tmp, 'multi');
+  execFileSync(path.join(bin, 'indexer', 'indexer'),
+    [path.join(source, 'tests', 'fixtures', 'jekyll-multilingual'), '--index', multiIndex, '-q']);
+  ({ proc: multiService, url: multiBase } = await startService(multiIndex, ['--cors-origin', crossBase]));
   browser = await chromium.launch({
     executablePath: chromiumPath,
     args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
@@ -57,6 +72,7 @@ before(async () => {
 after(async () => {
   if (browser) await browser.close();
   if (service) service.kill('SIGTERM');
+  if (multiService) multiService.kill('SIGTERM');
   if (crossServer) crossServer.close();
   rmSync(tmp, { recursive: true, force: true });
 });
@@ -195,4 +211,67 @@ test('screenshots at desktop and phone widths', async () => {
     await page.screenshot({ path: path.join(output, `search-${name}.png`), fullPage: true });
     await page.close();
   }
+});
+
+// Types into a box that made its own input (a host page's, not the service's #ps-q).
+async function typeInto(page, text) {
+  await page.locator('.ps-input').fill(text);
+  await settled(page, text);
+}
+
+// The URLs of the hits on screen.
+async function hitUrls(page) {
+  return page.locator('.ps-hit').evaluateAll((hits) => hits.map((h) => h.dataset.url));
+}
+
+test('on a German page the box searches German posts; "All languages" widens it', async () => {
+  const { page, errors } = await newPage();
+  await page.goto(`${crossBase}/de/page`);
+  await typeInto(page, 'yjit');
+  await page.waitForFunction(() => new URLSearchParams(location.search).get('lang') === 'de');
+  const german = await hitUrls(page);
+  assert.ok(german.length >= 2, german.join(' '));
+  for (const url of german) assert.match(url, /^\/de\//);
+  await page.locator('.ps-all input').check();
+  await page.waitForFunction(() => new URLSearchParams(location.search).get('lang') === '*');
+  await page.waitForFunction(() => [...document.querySelectorAll('.ps-hit')].some((h) => h.dataset.url.startsWith('/en/')));
+  await settled(page);
+  const all = await hitUrls(page);
+  assert.ok(all.length > german.length, all.join(' '));
+  // The release, one hit in the reader's German, links its other languages.
+  const release = page.locator('.ps-hit[data-url="/de/news/2023/12/25/release-3-3.html"]');
+  assert.deepEqual((await release.locator('.ps-also [data-url]').allTextContents()).sort(), ['en', 'ja', 'pt']);
+  assert.equal(all.filter((u) => u.includes('release-3-3')).length, 1);
+  await page.reload();
+  await settled(page);
+  assert.equal(await page.locator('.ps-all input').isChecked(), true);
+  await page.goBack();
+  await page.waitForFunction(() => new URLSearchParams(location.search).get('lang') === 'de');
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('on a pt-BR page the box searches Portuguese, as the index spells it', async () => {
+  const { page, errors } = await newPage();
+  await page.goto(`${crossBase}/pt-BR/page`);
+  await typeInto(page, 'yjit');
+  await page.waitForFunction(() => new URLSearchParams(location.search).get('lang') === 'pt');
+  await settled(page);
+  const urls = await hitUrls(page);
+  assert.deepEqual(urls, ['/pt/news/2023/12/25/release-3-3.html']);
+  await page.locator('.ps-all input').check();
+  await page.waitForFunction(() => document.querySelectorAll('.ps-hit').length > 1);
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('the drop-down box on a German page offers German posts only', async () => {
+  const { page, errors } = await newPage();
+  await page.goto(`${crossBase}/de/box`);
+  await page.locator('.ps-input').type('yjit', { delay: 20 });
+  await page.locator('.ps-hit').first().waitFor();
+  await settled(page);
+  for (const url of await hitUrls(page)) assert.match(url, /^\/de\//);
+  assert.deepEqual(errors, []);
+  await page.close();
 });

@@ -13,7 +13,7 @@ const ps = require(path.join(web, 'postsearch.js'));
 
 test('state round-trips through the query string', () => {
   const s = ps.stateFromSearch('?q=cold+water&tag=swimming&tag=safety&author=Tom%C3%A1s&page=3');
-  assert.deepEqual(s, { q: 'cold water', tag: ['swimming', 'safety'], author: ['Tomás'], year: [], page: 3 });
+  assert.deepEqual(s, { q: 'cold water', tag: ['swimming', 'safety'], author: ['Tomás'], year: [], lang: [], page: 3 });
   assert.deepEqual(ps.stateFromSearch(ps.stateToSearch(s)), s);
 });
 
@@ -22,14 +22,35 @@ test('empty and page-one states leave the URL clean', () => {
   assert.equal(ps.stateToSearch({ q: 'a b', tag: [], author: [], year: [], page: 1 }), '?q=a+b');
 });
 
+test("the page's language is searched unless the URL says otherwise", () => {
+  assert.deepEqual(ps.stateFromSearch('?q=x', 'de').lang, ['de']);
+  assert.deepEqual(ps.stateFromSearch('?q=x&lang=ja', 'de').lang, ['ja']);
+  assert.deepEqual(ps.stateFromSearch('?q=x&lang=*', 'de').lang, []);
+  assert.deepEqual(ps.stateFromSearch('?q=x').lang, []);
+  // All languages on a German page: the URL says so, and reading it back gives the same.
+  const all = { q: 'x', tag: [], author: [], year: [], lang: [], page: 1 };
+  assert.equal(ps.stateToSearch(all, 'de'), '?q=x&lang=*');
+  assert.deepEqual(ps.stateFromSearch(ps.stateToSearch(all, 'de'), 'de'), all);
+  assert.equal(ps.stateToSearch({ ...all, lang: ['de'] }, 'de'), '?q=x&lang=de');
+  assert.equal(ps.stateToSearch(all, ''), '?q=x');
+});
+
+test("a page's language tag as the index spells languages", () => {
+  assert.equal(ps.pageLang('pt-BR'), 'pt-br');
+  assert.equal(ps.pageLang('zh_Hant'), 'zh-hant');
+  assert.equal(ps.pageLang(' DE '), 'de');
+  assert.equal(ps.pageLang('*'), '');
+  assert.equal(ps.pageLang(undefined), '');
+});
+
 test('hostile page numbers fall back to one', () => {
   for (const bad of ['0', '-4', 'abc', '99999']) assert.equal(ps.stateFromSearch(`?page=${bad}`).page, 1);
 });
 
 test('the API URL carries the state and extras', () => {
-  const url = ps.apiUrl('https://search.example/', { q: 'x&y', tag: ['c++'], author: [], year: ['2024'], page: 2 },
+  const url = ps.apiUrl('https://search.example/', { q: 'x&y', tag: ['c++'], author: [], year: ['2024'], lang: ['de'], page: 2 },
     { per_page: '10' });
-  assert.equal(url, 'https://search.example/api/search?q=x%26y&tag=c%2B%2B&year=2024&page=2&per_page=10');
+  assert.equal(url, 'https://search.example/api/search?q=x%26y&tag=c%2B%2B&year=2024&lang=de&page=2&per_page=10');
   assert.equal(ps.apiUrl('', { q: 'a', tag: [], author: [], year: [], page: 1 }), '/api/search?q=a');
 });
 
