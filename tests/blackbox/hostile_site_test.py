@@ -4,18 +4,16 @@ front-matter fields, duplicate URLs, impossible dates, and a --web-dir holding t
 import json
 import os
 import signal
-import subprocess
 import sys
 import time
 import unittest
 import xml.etree.ElementTree as ET
 
 sys.path.insert(0, os.path.dirname(__file__))
-from harness import INDEXER, QUERY, SiteTestCase, index, query_json, run  # noqa: E402
+from harness import INDEXER, NOBODY, SiteTestCase, as_nobody, index, query_json, run  # noqa: E402
 from http_test import Service  # noqa: E402
 
 SECRET = "zebrasecret4471"
-NOBODY = 65534
 
 
 def post(title, body, extra=""):
@@ -89,14 +87,6 @@ class SymlinksAndSpecialFiles(HostileSite):
         self.assertIn("_posts/2024-01-04-fifo.md: error: a FIFO; not read", p.stderr)
 
 
-def unprivileged():
-    """As root (CI), the indexer runs as nobody so that file permissions bind it: a folder
-    with mode 000 is then really unreadable (root would read it anyway)."""
-    if os.geteuid() != 0:
-        return []
-    return ["setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups"]
-
-
 class UnreadableFolders(HostileSite):
     def setUp(self):
         super().setUp()
@@ -118,7 +108,7 @@ class UnreadableFolders(HostileSite):
         super().tearDown()
 
     def index_as_nobody(self, *extra):
-        return run([*unprivileged(), INDEXER, self.site, "--index", self.idx, "--json", *extra])
+        return run([*as_nobody(), INDEXER, self.site, "--index", self.idx, "--json", *extra])
 
     def test_unreadable_folder_is_an_error_and_no_post_is_deleted(self):
         os.chmod(self.sub, 0)

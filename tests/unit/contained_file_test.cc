@@ -15,8 +15,8 @@ namespace {
 namespace fs = std::filesystem;
 
 struct Folders {
-  fs::path base = fs::canonical(fs::temp_directory_path()) /
-                  ("contained-" + std::to_string(::getpid()));
+  fs::path base =
+      fs::canonical(fs::temp_directory_path()) / ("contained-" + std::to_string(::getpid()));
   fs::path root = base / "root";
   Folders() {
     fs::create_directories(root / "sub");
@@ -54,8 +54,7 @@ TEST_CASE("read_contained_file: symlinks out of the folder are refused", "[conta
   CHECK_FALSE(read_contained_file(f.root, f.root / "sibling.md", 100).bytes);
 }
 
-TEST_CASE("read_contained_file: FIFOs, devices, loops and large files are refused",
-          "[contained]") {
+TEST_CASE("read_contained_file: FIFOs, devices, loops and large files are refused", "[contained]") {
   const Folders f;
   REQUIRE(::mkfifo((f.root / "fifo.md").c_str(), 0600) == 0);
   CHECK(read_contained_file(f.root, f.root / "fifo.md", 100).error == "a FIFO; not read");

@@ -141,8 +141,7 @@ bool has_message(const ReadResult& r, const std::string& text) {
 
 }  // namespace
 
-TEST_CASE("post reader: stored fields lose control characters, with a warning",
-          "[post_reader]") {
+TEST_CASE("post reader: stored fields lose control characters, with a warning", "[post_reader]") {
   const auto r = read("_posts/2024-03-05-c.md",
                       "---\ntitle: \"a\\x01b\\ec\"\ndescription: \"d\\uFFFEe\"\n"
                       "tags: [\"t\\x07\", \"\\x01\"]\n---\nbody\x01 text\x0b!\n");
@@ -182,8 +181,9 @@ TEST_CASE("post reader: an impossible file name date without a front-matter date
   }
   const auto dated = read("_posts/2023-02-30-x.md", "---\ndate: 2023-03-01\n---\nbody\n");
   CHECK(dated.status == ReadStatus::kIndexed);
-  CHECK(has_message(dated, "warning: file name date '2023-02-30' is not a real date; the "
-                           "front-matter date is used"));
+  CHECK(has_message(dated,
+                    "warning: file name date '2023-02-30' is not a real date; the "
+                    "front-matter date is used"));
 }
 
 TEST_CASE("post reader: the URL's origin is the field that set it", "[post_reader]") {

@@ -48,7 +48,9 @@ TEST_CASE("ascii_lower: random text of every length", "[text]") {
 }
 
 TEST_CASE("strip_control: controls and noncharacters go, text and white space stay", "[text]") {
-  CHECK(text::strip_control("a\x01" "b\x1b[31mc\x7f" "d") == "ab[31mcd");
+  CHECK(text::strip_control("a\x01"
+                            "b\x1b[31mc\x7f"
+                            "d") == "ab[31mcd");
   CHECK(text::strip_control("tab\tnl\ncr\r") == "tab\tnl\ncr\r");
   CHECK(text::strip_control("vt\vff\f") == "vt ff ");
   CHECK(text::strip_control("c1\xC2\x85x") == "c1x");                  // U+0085
@@ -72,8 +74,7 @@ TEST_CASE("escape_control: one visible line, whatever the input", "[text]") {
   CHECK(d.to_string() == "x\\x0A_posts-fake.md: error: FORGED:3: error: ti\\x1Btle: bad\\x0Dthing");
 }
 
-TEST_CASE("truncate_words: at a word boundary when one is near, else at a code point",
-          "[text]") {
+TEST_CASE("truncate_words: at a word boundary when one is near, else at a code point", "[text]") {
   CHECK(text::truncate_words("alpha beta gamma", 12) == "alpha beta");
   CHECK(text::truncate_words("alpha beta gamma", 11) == "alpha beta");
   CHECK(text::truncate_words("alpha beta gamma", 100) == "alpha beta gamma");
