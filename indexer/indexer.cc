@@ -311,7 +311,7 @@ class Run {
   Synonyms synonyms_;
   std::map<std::string, FileState> old_state_;
   std::vector<std::string> listing_failures_;  // files and folders (with a '/') not listed
-  SourceListing unreadable_dirs_;              // the listing's unreadable folders, no files
+  SourceListing unseen_;  // the listing's unreadable folders (its files are in sources_)
   bool need_rebuild_ = false;
   unsigned shards_ = 1;              // shard databases of the index this run writes
   std::vector<std::string> remote_;  // HOST:PORT a shard when they are remote; else empty
@@ -359,8 +359,7 @@ void Run::list() {
   }
   Diagnostics diagnostics;
   SourceListing listing = list_sources(site_, options_.site, diagnostics);
-  unreadable_dirs_ = listing;
-  unreadable_dirs_.files.clear();
+  unseen_.unreadable_dirs = listing.unreadable_dirs;
   for (const auto& dir : listing.unreadable_dirs) listing_failures_.push_back(dir + "/");
   for (auto& f : listing.files) {
     struct stat st {};
@@ -488,16 +487,16 @@ std::vector<std::string> Run::deleted_sources() const {
   for (const auto& rel : listing_failures_) present.insert(rel);
   std::vector<std::string> deleted;
   for (const auto& [rel, st] : old_state_) {
-    if (present.count(rel) == 0 && !unreadable_dirs_.under_unreadable(rel)) deleted.push_back(rel);
+    if (present.count(rel) == 0 && !unseen_.under_unreadable(rel)) deleted.push_back(rel);
   }
   return deleted;
 }
 
 void Run::refuse_rebuild_with_unreadable_folders() const {
-  if (unreadable_dirs_.unreadable_dirs.empty()) return;
+  if (unseen_.unreadable_dirs.empty()) return;
   if (remote_.empty() && !layout_.live_generation()) return;  // nothing published to lose
   throw ConfigError("cannot read the folder " +
-                    text::escape_control(unreadable_dirs_.unreadable_dirs.front()) +
+                    text::escape_control(unseen_.unreadable_dirs.front()) +
                     ": a new index built without it would lose its posts; the published index "
                     "is unchanged");
 }

@@ -4,6 +4,7 @@ front-matter fields, duplicate URLs, impossible dates, and a --web-dir holding t
 import json
 import os
 import signal
+import subprocess
 import sys
 import time
 import unittest
@@ -192,6 +193,15 @@ class FileNamesInMessages(HostileSite):
         self.assertIn("2024-05-02-x\\x0A_posts-fake.md: error: FORGED LINE.md", p.stderr)
         for line in p.stderr.splitlines():
             self.assertFalse(line.startswith("_posts-fake.md"), line)
+
+    def test_file_name_that_is_not_utf8_is_escaped_and_the_summary_still_printed(self):
+        with open(os.path.join(os.fsencode(self.site), b"_posts", b"2024-05-03-\xff.md"), "wb") as f:
+            f.write(b"---\ntitle: not: [valid\n---\nx\n")
+        p = subprocess.run([INDEXER, self.site, "--index", self.idx, "--json"], capture_output=True,
+                           timeout=120)
+        self.assertEqual(p.returncode, 1, p.stderr)
+        self.assertIn(b"_posts/2024-05-03-\\xFF.md", p.stderr)
+        self.assertIn("_posts/2024-05-03-\ufffd.md", json.loads(p.stdout)["failed_files"])
 
 
 class FieldLimits(HostileSite):
