@@ -19,7 +19,8 @@ struct Diagnostic {
   std::string field;    // front-matter field or request parameter; empty when none
   std::string message;  // what is wrong, in words a site owner understands
 
-  // "path:line:col: error: field: message", omitting the parts that are unknown.
+  // "path:line:col: error: field: message", omitting the parts that are unknown; control
+  // characters in path, field and message escaped (text::escape_control): one line.
   [[nodiscard]] std::string to_string() const;
 };
 

@@ -3,23 +3,32 @@
 #include <utf8proc.h>
 
 #include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <memory>
+#include <utility>
 
 namespace postsearch::text {
 namespace {
 
-// Length of the valid UTF-8 sequence at s[i], or 0 when it is not one.
-std::size_t valid_sequence_length(std::string_view s, std::size_t i) {
+// Code point at s[i] and its length; length 0 when the bytes there are not valid UTF-8.
+std::pair<utf8proc_int32_t, std::size_t> code_point_at(std::string_view s, std::size_t i) {
   utf8proc_int32_t cp = 0;
   const auto* p = reinterpret_cast<const utf8proc_uint8_t*>(s.data() + i);
   const auto n = utf8proc_iterate(p, static_cast<utf8proc_ssize_t>(s.size() - i), &cp);
-  return n > 0 ? static_cast<std::size_t>(n) : 0;
+  return {cp, n > 0 ? static_cast<std::size_t>(n) : 0};
 }
 
 bool is_space(char c) {
   return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
+}
+
+bool is_control_or_nonchar(utf8proc_int32_t cp) {
+  if (cp < 0x20) return cp != '\t' && cp != '\n' && cp != '\r';
+  if (cp >= 0x7F && cp <= 0x9F) return true;
+  if (cp >= 0xFDD0 && cp <= 0xFDEF) return true;
+  return (cp & 0xFFFE) == 0xFFFE;
 }
 
 }  // namespace
@@ -34,7 +43,7 @@ Utf8Repair repair_utf8(std::string_view input) {
       out.text += input[i++];
       continue;
     }
-    const std::size_t n = valid_sequence_length(input, i);
+    const std::size_t n = code_point_at(input, i).second;
     if (n == 0) {
       if (out.invalid_bytes == 0) out.first_invalid = i;
       ++out.invalid_bytes;
@@ -63,7 +72,7 @@ bool is_valid_utf8(std::string_view input) {
       ++i;
       continue;
     }
-    const std::size_t n = valid_sequence_length(input, i);
+    const std::size_t n = code_point_at(input, i).second;
     if (n == 0) return false;
     i += n;
   }
@@ -131,6 +140,70 @@ std::string truncate_utf8(std::string_view input, std::size_t max_bytes) {
   std::size_t end = max_bytes;
   while (end > 0 && (static_cast<unsigned char>(input[end]) & 0xC0) == 0x80) --end;
   return std::string(input.substr(0, end));
+}
+
+std::string truncate_words(std::string_view input, std::size_t max_bytes) {
+  std::string out = truncate_utf8(input, max_bytes);
+  if (out.size() == input.size() || is_space(input[out.size()])) return out;
+  std::size_t cut = out.size();
+  while (cut > out.size() / 2 && !is_space(out[cut - 1])) --cut;
+  if (cut > out.size() / 2) out.resize(cut);
+  while (!out.empty() && is_space(out.back())) out.pop_back();
+  return out;
+}
+
+std::string strip_control(std::string_view input) {
+  std::string out;
+  out.reserve(input.size());
+  std::size_t i = 0;
+  while (i < input.size()) {
+    const auto [cp, n] = code_point_at(input, i);
+    const std::size_t len = n == 0 ? 1 : n;
+    if (cp == '\v' || cp == '\f') {
+      out += ' ';
+    } else if (n == 0 || !is_control_or_nonchar(cp)) {
+      out.append(input.substr(i, len));
+    }
+    i += len;
+  }
+  return out;
+}
+
+bool has_control(std::string_view input) {
+  std::size_t i = 0;
+  while (i < input.size()) {
+    const auto [cp, n] = code_point_at(input, i);
+    if (n > 0 && is_control_or_nonchar(cp)) return true;
+    i += n == 0 ? 1 : n;
+  }
+  return false;
+}
+
+std::string escape_control(std::string_view input) {
+  std::string out;
+  out.reserve(input.size());
+  char buf[16];
+  std::size_t i = 0;
+  while (i < input.size()) {
+    const auto [cp, n] = code_point_at(input, i);
+    if (n == 0) {
+      std::snprintf(buf, sizeof buf, "\\x%02X", static_cast<unsigned char>(input[i]));
+      out += buf;
+      ++i;
+      continue;
+    }
+    if (cp == '\\') {
+      out += "\\\\";
+    } else if (cp == '\t' || cp == '\n' || cp == '\r' || is_control_or_nonchar(cp)) {
+      std::snprintf(buf, sizeof buf, cp <= 0xFF ? "\\x%02X" : "\\u{%04X}",
+                    static_cast<unsigned>(cp));
+      out += buf;
+    } else {
+      out.append(input.substr(i, n));
+    }
+    i += n;
+  }
+  return out;
 }
 
 std::string html_escape(std::string_view input) {

@@ -32,6 +32,23 @@ void ascii_lower(std::string& text);
 // Cuts at most max_bytes from the front without splitting a UTF-8 sequence.
 [[nodiscard]] std::string truncate_utf8(std::string_view input, std::size_t max_bytes);
 
+// Cuts at most max_bytes from the front at a word boundary (the last white space in the
+// kept part) when one lies in its second half; else at a UTF-8 boundary.
+[[nodiscard]] std::string truncate_words(std::string_view input, std::size_t max_bytes);
+
+// Removes what must never reach a stored field, a feed or a terminal: C0 controls other
+// than tab, LF and CR (vertical tab and form feed become spaces), DEL, C1 controls
+// (U+0080-U+009F) and Unicode noncharacters (U+FDD0-U+FDEF, U+xFFFE, U+xFFFF). The input
+// must be valid UTF-8 (repair_utf8 first).
+[[nodiscard]] std::string strip_control(std::string_view input);
+[[nodiscard]] bool has_control(std::string_view input);
+
+// For one diagnostic line: every control character (tab, LF and CR included), DEL, each C1
+// control and noncharacter, and each invalid UTF-8 byte is written as \xHH (\u{HHHH} above
+// U+00FF), and a backslash as \\, so that a file name cannot move the cursor, change colours
+// or forge a second line.
+[[nodiscard]] std::string escape_control(std::string_view input);
+
 // Escapes & < > " ' for HTML text and attribute values.
 [[nodiscard]] std::string html_escape(std::string_view input);
 

@@ -11,7 +11,6 @@
 #include <cstring>
 #include <ctime>
 #include <exception>
-#include <fstream>
 #include <mutex>
 #include <optional>
 #include <random>
@@ -19,9 +18,11 @@
 #include <sstream>
 #include <thread>
 
+#include "common/contained_file.h"
 #include "common/document.h"
 #include "common/index_layout.h"
 #include "common/schema.h"
+#include "common/text.h"
 #include "indexer/post_reader.h"
 #include "indexer/synonyms.h"
 
@@ -67,31 +68,22 @@ struct Parsed {
   std::uint64_t hash = 0;
   std::uint64_t bytes = 0;
   std::optional<Post> post;  // kept only until it is written
+  std::string url;           // the post's URL, kept after it is written
+  UrlOrigin url_origin;      // the front-matter field that set it, if one did
 };
 
-std::optional<std::string> read_bytes(const Source& s, Diagnostics& diagnostics) {
+// The post's bytes, read only from inside the site (a symlink may not lead out of it).
+std::optional<std::string> read_bytes(const fs::path& root, const Source& s,
+                                      Diagnostics& diagnostics) {
   if (s.size > kMaxSourceBytes) {
     diagnostics.push_back({Severity::kError, s.file.rel, 0, 0, "",
                            "file is " + std::to_string(s.size >> 20) + " MiB, over the " +
                                std::to_string(kMaxSourceBytes >> 20) + " MiB limit for a post"});
     return std::nullopt;
   }
-  errno = 0;
-  std::ifstream in(s.file.path, std::ios::binary);
-  const int open_errno = errno;
-  std::string bytes;
-  if (in) {
-    std::ostringstream ss;
-    ss << in.rdbuf();
-    bytes = ss.str();
-  }
-  if (!in && !in.eof()) {
-    diagnostics.push_back({Severity::kError, s.file.rel, 0, 0, "",
-                           std::string("cannot read: ") +
-                               (open_errno != 0 ? std::strerror(open_errno) : "read error")});
-    return std::nullopt;
-  }
-  return bytes;
+  ContainedRead read = read_contained_file(root, s.file.path, kMaxSourceBytes);
+  if (!read.bytes) diagnostics.push_back({Severity::kError, s.file.rel, 0, 0, "", read.error});
+  return std::move(read.bytes);
 }
 
 std::uint64_t hash_bytes(const std::string& bytes) {
@@ -281,6 +273,13 @@ class Run {
     }
   }
   void parse_one(const Source& source, Parsed& out) const;
+  // Recorded sources the listing no longer has, except those it could not see (an
+  // unreadable folder, a file it could not stat): their posts stay.
+  [[nodiscard]] std::vector<std::string> deleted_sources() const;
+  // A rebuild would drop the posts of folders the listing could not see: refused then.
+  void refuse_rebuild_with_unreadable_folders() const;
+  // Warns of each post written in this run whose URL another post of the index has.
+  void report_duplicate_urls(const Xapian::Database& db);
   void incremental();
   void write_shards(const std::vector<std::size_t>& writes,
                     const std::vector<std::string>& deleted);
@@ -311,7 +310,8 @@ class Run {
   std::vector<Source> sources_;
   Synonyms synonyms_;
   std::map<std::string, FileState> old_state_;
-  std::vector<std::string> listing_failures_;
+  std::vector<std::string> listing_failures_;  // files and folders (with a '/') not listed
+  SourceListing unseen_;  // the listing's unreadable folders (its files are in sources_)
   bool need_rebuild_ = false;
   unsigned shards_ = 1;              // shard databases of the index this run writes
   std::vector<std::string> remote_;  // HOST:PORT a shard when they are remote; else empty
@@ -336,11 +336,8 @@ std::string Run::options_hash() const {
   key << schema::kSchemaVersion << '|' << generator_name(site_.generator) << '|'
       << options_.site.drafts << options_.site.pages << options_.future << options_.unpublished
       << '|';
-  if (!site_.config_file.empty()) {
-    std::ifstream in(site_.root / site_.config_file, std::ios::binary);
-    key << in.rdbuf();
-  }
-  key << '|' << site_.authors.dump() << '|' << synonyms_.file << '|' << synonyms_.content;
+  key << site_.config_bytes << '|' << site_.authors.dump() << '|' << synonyms_.file << '|'
+      << synonyms_.content;
   if (shards_ > 1) key << "|shards " << shards_;
   const std::string k = key.str();
   return std::to_string(XXH3_64bits(k.data(), k.size()));
@@ -361,7 +358,10 @@ void Run::list() {
     if (options_.on_diagnostic) options_.on_diagnostic(d);
   }
   Diagnostics diagnostics;
-  for (auto& f : list_sources(site_, options_.site, diagnostics)) {
+  SourceListing listing = list_sources(site_, options_.site, diagnostics);
+  unseen_.unreadable_dirs = listing.unreadable_dirs;
+  for (const auto& dir : listing.unreadable_dirs) listing_failures_.push_back(dir + "/");
+  for (auto& f : listing.files) {
     struct stat st {};
     if (::stat(f.path.c_str(), &st) != 0) {
       const int err = errno;
@@ -421,7 +421,7 @@ void Run::reset_for_rebuild() {
 }
 
 void Run::parse_one(const Source& source, Parsed& out) const {
-  std::optional<std::string> bytes = read_bytes(source, out.diagnostics);
+  std::optional<std::string> bytes = read_bytes(site_.root, source, out.diagnostics);
   if (!bytes) return;
   out.hash = hash_bytes(*bytes);
   out.bytes = bytes->size();
@@ -436,6 +436,8 @@ void Run::parse_one(const Source& source, Parsed& out) const {
   out.skip_reason = std::move(r.skip_reason);
   out.diagnostics.insert(out.diagnostics.end(), r.diagnostics.begin(), r.diagnostics.end());
   out.post = std::move(r.post);
+  if (out.post) out.url = out.post->url;
+  out.url_origin = r.url_origin;
 }
 
 void Run::account(const Parsed& p, bool existed) {
@@ -480,6 +482,52 @@ void Run::write_state(Xapian::WritableDatabase& db, const std::vector<std::size_
   db.set_metadata(std::string(schema::kMetaPublishId), publish_id_);
 }
 
+std::vector<std::string> Run::deleted_sources() const {
+  std::set<std::string> present;
+  for (const auto& s : sources_) present.insert(s.file.rel);
+  for (const auto& rel : listing_failures_) present.insert(rel);
+  std::vector<std::string> deleted;
+  for (const auto& [rel, st] : old_state_) {
+    if (present.count(rel) == 0 && !unseen_.under_unreadable(rel)) deleted.push_back(rel);
+  }
+  return deleted;
+}
+
+void Run::refuse_rebuild_with_unreadable_folders() const {
+  if (unseen_.unreadable_dirs.empty()) return;
+  if (remote_.empty() && !layout_.live_generation()) return;  // nothing published to lose
+  throw ConfigError("cannot read the folder " +
+                    text::escape_control(unseen_.unreadable_dirs.front()) +
+                    ": a new index built without it would lose its posts; the published index "
+                    "is unchanged");
+}
+
+void Run::report_duplicate_urls(const Xapian::Database& db) {
+  constexpr std::size_t kOthersRead = 3;  // a thousand posts at one URL cost 3 reads each
+  std::set<std::pair<std::string, std::string>> reported;
+  for (std::size_t i = 0; i < parsed_.size(); ++i) {
+    const Parsed& p = parsed_[i];
+    if (p.status != ReadStatus::kIndexed || p.url.empty()) continue;
+    const std::string term = schema::filter_term(schema::Filter::kUrl, p.url);
+    const Xapian::doccount sharing = db.get_termfreq(term);
+    if (sharing < 2) continue;
+    const std::string& rel = sources_[i].file.rel;
+    std::size_t read = 0;
+    for (auto it = db.postlist_begin(term); it != db.postlist_end(term) && read < kOthersRead;
+         ++it, ++read) {
+      const StoredPost other = decode_stored(db.get_document(*it).get_data());
+      if (other.id == rel || other.url != p.url) continue;  // itself, or a former URL (alias)
+      if (!reported.insert(std::minmax(rel, other.id)).second) continue;
+      if (!options_.on_diagnostic) continue;
+      options_.on_diagnostic(
+          {Severity::kWarning, rel, p.url_origin.line, 0, p.url_origin.field,
+           "URL " + p.url + " is also the URL of " + other.id +
+               (sharing > 2 ? " (and " + std::to_string(sharing - 2) + " more)" : "") +
+               ": the generator writes one page for both, and search lists both"});
+    }
+  }
+}
+
 void Run::incremental() {
   // Which sources changed: size and mtime first, the content hash only when those differ.
   std::vector<std::size_t> to_parse;
@@ -505,12 +553,7 @@ void Run::incremental() {
       to_parse.size(), thread_count(), options_, done_, sources_.size(), start_,
       [&](unsigned, std::size_t k) { parse_one(sources_[to_parse[k]], parsed_[to_parse[k]]); });
 
-  std::vector<std::string> deleted;
-  std::map<std::string, bool> present;
-  for (const auto& s : sources_) present[s.file.rel] = true;
-  for (const auto& [rel, st] : old_state_) {
-    if (!present.count(rel)) deleted.push_back(rel);
-  }
+  const std::vector<std::string> deleted = deleted_sources();
 
   std::vector<std::size_t> writes;
   for (const std::size_t i : to_parse) {
@@ -689,6 +732,7 @@ void Run::write_remote(const std::vector<std::size_t>& writes,
 // Every post sent to its shard as it is parsed, inside one transaction a shard; then what
 // a shard holds that this run did not send there is dropped, and each shard commits.
 void Run::remote_full_sync() {
+  refuse_rebuild_with_unreadable_folders();
   summary_.rebuilt = true;
   changed_.assign(sources_.size(), true);
   parsed_.assign(sources_.size(), Parsed{});
@@ -761,6 +805,7 @@ std::vector<bool> Run::touched_shards(const std::vector<std::size_t>& writes,
 }
 
 void Run::rebuild() {
+  refuse_rebuild_with_unreadable_folders();
   summary_.rebuilt = true;
   changed_.assign(sources_.size(), true);
   parsed_.assign(sources_.size(), Parsed{});
@@ -856,7 +901,9 @@ IndexSummary Run::execute() {
   } else if (const auto live = layout_.live_generation()) {
     summary_.generation = live->filename().string();
     summary_.index_bytes = directory_bytes(*live);
-    summary_.documents = Xapian::Database(options_.index_dir.string()).get_doccount();
+    const Xapian::Database db(options_.index_dir.string());
+    summary_.documents = db.get_doccount();
+    if (!options_.dry_run) report_duplicate_urls(db);
     summary_.shards = layout_.live_shards().size();
   }
   summary_.seconds = std::chrono::duration<double>(Clock::now() - start_).count();

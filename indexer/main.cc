@@ -107,7 +107,10 @@ int main(int argc, char** argv) {
     const postsearch::IndexSummary summary = postsearch::run_indexer(options);
     reporter.finish();
     if (json) {
-      std::cout << postsearch::summary_json(summary).dump(2) << "\n";
+      // A file name that is not UTF-8 is shown with U+FFFD rather than failing the dump.
+      std::cout << postsearch::summary_json(summary).dump(2, ' ', false,
+                                                          nlohmann::json::error_handler_t::replace)
+                << "\n";
     } else {
       postsearch::print_summary(std::cout, summary);
     }

@@ -28,6 +28,7 @@ struct Context {
   std::optional<ParsedDate> date;
   std::string basename;  // file stem without the date prefix
   bool name_has_date = false;
+  bool refused = false;  // an error found: the post is not indexed
 
   void warn(const std::string& field, const std::string& message) {
     result.diagnostics.push_back(
@@ -126,16 +127,7 @@ std::vector<std::string> authors_of(Context& c) {
   return unique;
 }
 
-void read_date(Context& c) {
-  const FileNameDate from_name = parse_file_name_date(c.file.path.stem().string());
-  c.basename =
-      c.site.generator == Generator::kJekyll ? from_name.rest : c.file.path.stem().string();
-  c.name_has_date = from_name.has_prefix;
-  if (from_name.has_prefix && !from_name.date) {
-    c.result.diagnostics.push_back(
-        {Severity::kWarning, c.file.rel, 0, 0, "",
-         "file name date is not a real date; the front-matter date is used"});
-  }
+void read_front_matter_date(Context& c, const FileNameDate& from_name) {
   for (const char* key : {"date", "publishDate", "pubDate"}) {
     const json* v = c.get({key});
     if (v == nullptr) continue;
@@ -144,7 +136,32 @@ void read_date(Context& c) {
     c.warn(key, "invalid date '" + s.value_or(v->dump()) +
                     "' (expected YYYY-MM-DD, optionally with a time and UTC offset)" +
                     (from_name.date ? "; the file name's date is used" : "; the post has no date"));
-    break;
+    return;
+  }
+}
+
+void read_date(Context& c) {
+  const FileNameDate from_name = parse_file_name_date(c.file.path.stem().string());
+  c.basename =
+      c.site.generator == Generator::kJekyll ? from_name.rest : c.file.path.stem().string();
+  c.name_has_date = from_name.has_prefix;
+  read_front_matter_date(c, from_name);
+  if (from_name.has_prefix && !from_name.date) {
+    const std::string stem = c.file.path.stem().string();
+    const std::string written = stem.substr(0, stem.size() - from_name.rest.size() - 1);
+    if (c.date) {
+      c.result.diagnostics.push_back(
+          {Severity::kWarning, c.file.rel, 0, 0, "",
+           "file name date '" + written + "' is not a real date; the front-matter date is used"});
+      return;
+    }
+    c.result.diagnostics.push_back(
+        {Severity::kError, c.file.rel, 0, 0, "",
+         "file name date '" + written +
+             "' is not a real date and the front matter gives no valid date: not indexed "
+             "(write a real date in the file name or a date: field)"});
+    c.refused = true;
+    return;
   }
   if (!c.date) c.date = from_name.date;
   if (!c.date && c.file.kind == SourceKind::kDraft && c.options.file_mtime > 0) {
@@ -447,11 +464,72 @@ std::vector<std::string> aliases_of(Context& c, const Post& post) {
   return out;
 }
 
+// A stored text field without control characters and within `max_bytes`, warning of each
+// change against `field`.
+std::string bounded(Context& c, const char* field, std::string value, std::size_t max_bytes) {
+  if (text::has_control(value)) {
+    value = text::strip_control(value);
+    c.warn(field, "control characters removed");
+  }
+  if (value.size() > max_bytes) {
+    const std::size_t before = value.size();
+    value = text::truncate_words(value, max_bytes);
+    c.warn(field, std::to_string(before) + " bytes, over the limit of " +
+                      std::to_string(max_bytes) + "; cut to " + std::to_string(value.size()));
+  }
+  return value;
+}
+
+void bound_list(Context& c, const char* field, std::vector<std::string>& values,
+                std::size_t max_bytes) {
+  const std::size_t max_items = c.options.limits.list_items;
+  if (values.size() > max_items) {
+    c.warn(field, std::to_string(values.size()) + " items, over the limit of " +
+                      std::to_string(max_items) + "; the first " + std::to_string(max_items) +
+                      " are kept");
+    values.resize(max_items);
+  }
+  for (auto& v : values) v = bounded(c, field, std::move(v), max_bytes);
+  values.erase(std::remove(values.begin(), values.end(), std::string()), values.end());
+}
+
+// What the post stores, bounded: no control characters, no field over its limit.
+void bound_fields(Context& c, Post& post) {
+  const FieldLimits& l = c.options.limits;
+  post.title = bounded(c, "title", std::move(post.title), l.title_bytes);
+  post.description = bounded(c, "description", std::move(post.description), l.description_bytes);
+  post.lang = bounded(c, "lang", std::move(post.lang), l.name_bytes);
+  if (post.lang.empty()) post.lang = c.site.default_lang;
+  bound_list(c, "authors", post.authors, l.name_bytes);
+  bound_list(c, "tags", post.tags, l.name_bytes);
+  bound_list(c, "categories", post.categories, l.name_bytes);
+  bound_list(c, "aliases", post.aliases, l.url_bytes);
+  bool body_control = text::has_control(post.code) || text::has_control(post.alt_text);
+  post.code = text::strip_control(post.code);
+  post.alt_text = text::strip_control(post.alt_text);
+  for (auto& s : post.sections) {
+    s.heading = bounded(c, "heading", std::move(s.heading), l.title_bytes);
+    body_control = body_control || text::has_control(s.text);
+    s.text = text::strip_control(s.text);
+  }
+  if (body_control) {
+    c.result.diagnostics.push_back(
+        {Severity::kWarning, c.file.rel, 0, 0, "", "control characters removed from the body"});
+  }
+}
+
+UrlOrigin url_origin(const Context& c) {
+  for (const char* key : {"permalink", "url", "slug"}) {
+    if (c.get({key}) != nullptr) return {key, c.fm.line_of(key)};
+  }
+  return {};
+}
+
 }  // namespace
 
 ReadResult read_post(const SiteConfig& site, const SourceFile& file, std::string_view bytes,
                      const ReadOptions& options) {
-  Context c{site, file, options, {}, {}, std::nullopt, "", false};
+  Context c{site, file, options, {}, {}, std::nullopt, "", false, false};
   SourceText decoded = decode_source(bytes, file.rel);
   c.result.diagnostics = std::move(decoded.diagnostics);
   if (!decoded.text) return std::move(c.result);
@@ -465,6 +543,7 @@ ReadResult read_post(const SiteConfig& site, const SourceFile& file, std::string
   if (!fmr.front_matter) return std::move(c.result);
   c.fm = std::move(*fmr.front_matter);
   read_date(c);
+  if (c.refused) return std::move(c.result);
   if (std::string why = skip_reason(c); !why.empty()) {
     c.result.status = ReadStatus::kSkipped;
     c.result.skip_reason = std::move(why);
@@ -486,6 +565,8 @@ ReadResult read_post(const SiteConfig& site, const SourceFile& file, std::string
   }
   post.aliases = aliases_of(c, post);
   post.translation_key = translation_key_of(c);
+  bound_fields(c, post);
+  c.result.url_origin = url_origin(c);
   c.result.status = ReadStatus::kIndexed;
   c.result.post = std::move(post);
   return std::move(c.result);

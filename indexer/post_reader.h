@@ -17,20 +17,40 @@ namespace postsearch {
 
 inline constexpr std::size_t kMaxIndexedTextBytes = 4 * 1024 * 1024;
 
+// Bounds on what one post stores and every answer that lists it carries: longer values are
+// cut at a word (else UTF-8) boundary, with a warning naming the file and field. Control
+// characters (text::strip_control) are removed from every stored text field.
+struct FieldLimits {
+  std::size_t title_bytes = 512;         // the title, and each section heading
+  std::size_t description_bytes = 4096;  // description / excerpt / summary
+  std::size_t name_bytes = 256;          // each author, tag and category, and the language
+  std::size_t url_bytes = 2048;          // each former URL (aliases, redirect_from)
+  std::size_t list_items = 64;           // authors, tags, categories, aliases: the first kept
+};
+
 struct ReadOptions {
   bool drafts = false;          // index draft: true posts and _drafts/
   bool future = false;          // index posts dated after `now`
   bool unpublished = false;     // index published: false posts (Jekyll's --unpublished)
   std::int64_t now = 0;         // seconds since the epoch
   std::int64_t file_mtime = 0;  // fallback date for drafts without one
+  FieldLimits limits;
 };
 
 enum class ReadStatus { kIndexed, kSkipped, kFailed };
+
+// Where a post's URL was set: the front-matter field ("permalink", "url", "slug") and its
+// line; empty and 0 when the URL comes from the file name and the site configuration.
+struct UrlOrigin {
+  std::string field;
+  int line = 0;
+};
 
 struct ReadResult {
   ReadStatus status = ReadStatus::kFailed;
   std::optional<Post> post;  // set when status is kIndexed
   std::string skip_reason;   // set when status is kSkipped ("draft", "search: false", ...)
+  UrlOrigin url_origin;      // set when status is kIndexed
   Diagnostics diagnostics;   // warnings may come with any status; errors mean kFailed
 };
 

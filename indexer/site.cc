@@ -7,10 +7,9 @@
 #include <xapian.h>
 
 #include <algorithm>
-#include <fstream>
-#include <sstream>
 #include <stdexcept>
 
+#include "common/contained_file.h"
 #include "common/text.h"
 #include "indexer/front_matter.h"
 
@@ -19,16 +18,18 @@ namespace {
 
 using nlohmann::json;
 
-std::string read_small_file(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-// Parses a YAML, TOML or JSON configuration file into JSON, reporting errors.
-json parse_config(const fs::path& path, const std::string& rel, Diagnostics& diagnostics) {
-  const std::string text = read_small_file(path);
+// Parses a YAML, TOML or JSON configuration file of the site into JSON, reporting errors
+// (a symlink out of the site among them). `bytes` receives the file as read.
+json parse_config(const SiteConfig& c, const std::string& rel, Diagnostics& diagnostics,
+                  std::string* bytes = nullptr) {
+  const fs::path path = c.root / rel;
+  ContainedRead read = read_contained_file(c.root, path, kMaxSiteDataBytes);
+  if (!read.bytes) {
+    diagnostics.push_back({Severity::kError, rel, 0, 0, "", read.error});
+    return json::object();
+  }
+  const std::string& text = *read.bytes;
+  if (bytes != nullptr) *bytes = text;
   const std::string ext = path.extension().string();
   if (ext == ".json") {
     try {
@@ -99,8 +100,9 @@ void load_jekyll(SiteConfig& c, const json& j, Diagnostics& diagnostics) {
       c.auto_ids = k["auto_ids"].get<bool>();
     c.auto_id_prefix = string_of(k, "auto_id_prefix", "");
   }
-  const fs::path authors = c.root / "_data" / "authors.yml";
-  if (fs::exists(authors)) c.authors = parse_config(authors, "_data/authors.yml", diagnostics);
+  std::error_code ec;
+  if (fs::exists(fs::symlink_status(c.root / "_data" / "authors.yml", ec)))
+    c.authors = parse_config(c, "_data/authors.yml", diagnostics);
 }
 
 void load_hugo(SiteConfig& c, const json& j) {
@@ -144,35 +146,45 @@ bool hidden_or_special(const std::string& name) {
 }
 
 // Walks `dir` recursively, calling visit(path, rel) for Markdown files. Does not follow
-// directory symlinks (so loops cannot happen) and reports unreadable directories.
+// directory symlinks (so loops cannot happen). A folder that cannot be listed is an error
+// recorded in `listing.unreadable_dirs`; the walk goes on with its siblings.
 template <typename Visit>
-void walk(const SiteConfig& c, const fs::path& dir, Diagnostics& diagnostics, Visit visit) {
+void walk_dir(const SiteConfig& c, const fs::path& dir, SourceListing& listing,
+              Diagnostics& diagnostics, Visit& visit) {
   std::error_code ec;
-  fs::recursive_directory_iterator it(dir, fs::directory_options::none, ec);
+  std::vector<fs::directory_entry> entries;
+  for (fs::directory_iterator it(dir, ec); !ec && it != fs::directory_iterator();
+       it.increment(ec)) {
+    entries.push_back(*it);
+  }
   if (ec) {
-    if (fs::exists(dir)) {
-      diagnostics.push_back({Severity::kError, dir.lexically_relative(c.root).string(), 0, 0, "",
-                             "cannot read directory: " + ec.message()});
-    }
+    const std::string rel = dir.lexically_relative(c.root).generic_string();
+    diagnostics.push_back(
+        {Severity::kError, rel, 0, 0, "",
+         "cannot read the folder: " + ec.message() + "; the posts indexed from it are kept"});
+    listing.unreadable_dirs.push_back(rel);
     return;
   }
-  for (; it != fs::recursive_directory_iterator(); it.increment(ec)) {
-    if (ec) {
-      diagnostics.push_back({Severity::kError, it->path().lexically_relative(c.root).string(), 0, 0,
-                             "", "cannot read: " + ec.message()});
-      ec.clear();
-      continue;
-    }
-    const std::string name = it->path().filename().string();
-    const std::string rel = it->path().lexically_relative(c.root).generic_string();
+  for (const auto& entry : entries) {
+    const std::string name = entry.path().filename().string();
+    const std::string rel = entry.path().lexically_relative(c.root).generic_string();
     std::error_code type_ec;
-    if (it->is_directory(type_ec)) {
-      if (hidden_or_special(name) || is_excluded(c, rel)) it.disable_recursion_pending();
+    if (fs::is_directory(entry.symlink_status(type_ec))) {
+      if (!hidden_or_special(name) && !is_excluded(c, rel))
+        walk_dir(c, entry.path(), listing, diagnostics, visit);
       continue;
     }
-    if (name[0] == '.' || is_excluded(c, rel) || !is_markdown_file(it->path())) continue;
-    visit(it->path(), rel);
+    if (name[0] == '.' || is_excluded(c, rel) || !is_markdown_file(entry.path())) continue;
+    visit(entry.path(), rel);
   }
+}
+
+template <typename Visit>
+void walk(const SiteConfig& c, const fs::path& dir, SourceListing& listing,
+          Diagnostics& diagnostics, Visit visit) {
+  std::error_code ec;
+  if (!fs::exists(dir, ec) && !ec) return;  // a content folder the site does not have
+  walk_dir(c, dir, listing, diagnostics, visit);
 }
 
 // A folder name that is a language code: "de", "pt-br", "zh-Hans" whose base is a language
@@ -209,9 +221,10 @@ std::vector<std::string> language_folders_of(const fs::path& root) {
 }
 
 void list_jekyll(const SiteConfig& c, const SiteOptions& o, Diagnostics& d,
-                 std::vector<SourceFile>& out) {
+                 SourceListing& listing) {
+  std::vector<SourceFile>& out = listing.files;
   const std::vector<std::string> languages = language_folders_of(c.root);
-  walk(c, c.root, d, [&](const fs::path& path, const std::string& rel) {
+  walk(c, c.root, listing, d, [&](const fs::path& path, const std::string& rel) {
     const std::vector<std::string> parts = text::split(rel, '/');
     const auto posts = std::find(parts.begin(), parts.end(), "_posts");
     const auto drafts = std::find(parts.begin(), parts.end(), "_drafts");
@@ -240,8 +253,9 @@ void list_jekyll(const SiteConfig& c, const SiteOptions& o, Diagnostics& d,
 
 // One Hugo content folder; `lang` is its language when it is a language's contentDir.
 void list_hugo_dir(const SiteConfig& c, const SiteOptions& o, const std::string& dir,
-                   const std::string& lang, Diagnostics& d, std::vector<SourceFile>& out) {
-  walk(c, c.root / dir, d, [&](const fs::path& path, const std::string& rel) {
+                   const std::string& lang, Diagnostics& d, SourceListing& listing) {
+  std::vector<SourceFile>& out = listing.files;
+  walk(c, c.root / dir, listing, d, [&](const fs::path& path, const std::string& rel) {
     const std::string name = path.filename().string();
     // The shared content folder leaves a language's own contentDir inside it to that language.
     for (const auto& [other, other_dir] : c.language_dirs) {
@@ -263,17 +277,17 @@ void list_hugo_dir(const SiteConfig& c, const SiteOptions& o, const std::string&
   });
 }
 
-void list_hugo(const SiteConfig& c, const SiteOptions& o, Diagnostics& d,
-               std::vector<SourceFile>& out) {
-  list_hugo_dir(c, o, c.content_dir, "", d, out);
+void list_hugo(const SiteConfig& c, const SiteOptions& o, Diagnostics& d, SourceListing& listing) {
+  list_hugo_dir(c, o, c.content_dir, "", d, listing);
   for (const auto& [lang, dir] : c.language_dirs) {
-    if (dir != c.content_dir) list_hugo_dir(c, o, dir, lang, d, out);
+    if (dir != c.content_dir) list_hugo_dir(c, o, dir, lang, d, listing);
   }
 }
 
-void list_plain(const SiteConfig& c, Diagnostics& d, std::vector<SourceFile>& out) {
+void list_plain(const SiteConfig& c, Diagnostics& d, SourceListing& listing) {
+  std::vector<SourceFile>& out = listing.files;
   const std::vector<std::string> language_folders = language_folders_of(c.root);
-  walk(c, c.root, d, [&](const fs::path& path, const std::string& rel) {
+  walk(c, c.root, listing, d, [&](const fs::path& path, const std::string& rel) {
     const std::string top = rel.substr(0, rel.find('/'));
     const bool by_folder =
         top.size() < rel.size() &&
@@ -321,14 +335,14 @@ SiteLoad load_site(const fs::path& root, std::optional<Generator> generator) {
     if (generator == Generator::kHugo || !fs::exists(c.root / name)) continue;
     c.generator = Generator::kJekyll;
     c.config_file = name;
-    load_jekyll(c, parse_config(c.root / name, name, load.diagnostics), load.diagnostics);
+    load_jekyll(c, parse_config(c, name, load.diagnostics, &c.config_bytes), load.diagnostics);
     return load;
   }
   for (const char* name : kHugoConfigs) {
     if (generator == Generator::kJekyll || !fs::exists(c.root / name)) continue;
     c.generator = Generator::kHugo;
     c.config_file = name;
-    load_hugo(c, parse_config(c.root / name, name, load.diagnostics));
+    load_hugo(c, parse_config(c, name, load.diagnostics, &c.config_bytes));
     return load;
   }
   if (generator) {
@@ -339,27 +353,34 @@ SiteLoad load_site(const fs::path& root, std::optional<Generator> generator) {
   return load;
 }
 
-std::vector<SourceFile> list_sources(const SiteConfig& config, const SiteOptions& options,
-                                     Diagnostics& diagnostics) {
-  std::vector<SourceFile> out;
+SourceListing list_sources(const SiteConfig& config, const SiteOptions& options,
+                           Diagnostics& diagnostics) {
+  SourceListing listing;
   switch (config.generator) {
     case Generator::kJekyll:
-      list_jekyll(config, options, diagnostics, out);
+      list_jekyll(config, options, diagnostics, listing);
       break;
     case Generator::kHugo:
-      list_hugo(config, options, diagnostics, out);
+      list_hugo(config, options, diagnostics, listing);
       break;
     case Generator::kPlain:
-      list_plain(config, diagnostics, out);
+      list_plain(config, diagnostics, listing);
       break;
   }
+  std::vector<SourceFile>& out = listing.files;
   std::sort(out.begin(), out.end(),
             [](const SourceFile& a, const SourceFile& b) { return a.rel < b.rel; });
   // One file is one post, however many content folders reach it.
   out.erase(std::unique(out.begin(), out.end(),
                         [](const SourceFile& a, const SourceFile& b) { return a.rel == b.rel; }),
             out.end());
-  return out;
+  return listing;
+}
+
+bool SourceListing::under_unreadable(const std::string& rel) const {
+  return std::any_of(unreadable_dirs.begin(), unreadable_dirs.end(), [&](const std::string& dir) {
+    return dir.empty() || dir == "." || rel.rfind(dir + "/", 0) == 0;
+  });
 }
 
 }  // namespace postsearch

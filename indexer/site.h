@@ -6,6 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <cstdint>
 #include <filesystem>
 #include <map>
 #include <optional>
@@ -26,6 +27,7 @@ struct SiteConfig {
   Generator generator = Generator::kPlain;
   fs::path root;
   std::string config_file;         // relative name of the file read ("_config.yml"), if any
+  std::string config_bytes;        // that file's content as read
   std::string permalink = "date";  // Jekyll: site-wide permalink style or pattern
   std::string baseurl;             // URL path prefix ("/blog"), no trailing slash
   std::string default_lang = "en";
@@ -70,11 +72,23 @@ struct SiteLoad {
                                  std::optional<Generator> generator = std::nullopt);
 [[nodiscard]] std::optional<Generator> generator_by_name(std::string_view name);
 
-// Every Markdown source under the site that the generator would render, sorted by rel.
-// Unreadable directories and symlink loops are reported and skipped.
-[[nodiscard]] std::vector<SourceFile> list_sources(const SiteConfig& config,
-                                                   const SiteOptions& options,
-                                                   Diagnostics& diagnostics);
+// Configuration and data files (_config.yml, _data/authors.yml, synonyms) are read up to
+// this size, and only from inside the site.
+inline constexpr std::uint64_t kMaxSiteDataBytes = 4ULL * 1024 * 1024;
+
+struct SourceListing {
+  std::vector<SourceFile> files;             // sorted by rel
+  std::vector<std::string> unreadable_dirs;  // folders (rel) that could not be listed
+
+  // Whether `rel` lies in a folder the walk could not see: its post may still exist.
+  [[nodiscard]] bool under_unreadable(const std::string& rel) const;
+};
+
+// Every Markdown source under the site that the generator would render. A folder that
+// cannot be listed is an error diagnostic and is named in unreadable_dirs; directory
+// symlinks are not followed.
+[[nodiscard]] SourceListing list_sources(const SiteConfig& config, const SiteOptions& options,
+                                         Diagnostics& diagnostics);
 
 [[nodiscard]] bool is_markdown_file(const fs::path& path);
 

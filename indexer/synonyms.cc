@@ -2,10 +2,9 @@
 
 #include <yaml-cpp/yaml.h>
 
-#include <fstream>
 #include <set>
-#include <sstream>
 
+#include "common/contained_file.h"
 #include "common/text.h"
 
 namespace postsearch {
@@ -16,7 +15,8 @@ namespace fs = std::filesystem;
 std::optional<fs::path> find_file(const SiteConfig& site) {
   for (const char* rel : {"_data/synonyms.yml", "_data/synonyms.yaml", "data/synonyms.yaml",
                           "data/synonyms.yml", "synonyms.yml", "synonyms.yaml"}) {
-    if (fs::is_regular_file(site.root / rel)) return site.root / rel;
+    std::error_code ec;
+    if (fs::exists(fs::symlink_status(site.root / rel, ec))) return site.root / rel;
   }
   return std::nullopt;
 }
@@ -53,14 +53,14 @@ Synonyms load_synonyms(const SiteConfig& site, const std::optional<fs::path>& fi
   const std::optional<fs::path> path = file ? file : find_file(site);
   if (!path) return s;
   s.file = path->lexically_proximate(site.root).generic_string();
-  std::ifstream in(*path, std::ios::binary);
-  if (!in) {
-    s.diagnostics.push_back({Severity::kError, s.file, 0, 0, "synonyms", "cannot read the file"});
+  // The file the operator names may be anywhere; the one found in the site stays in it.
+  ContainedRead read =
+      read_contained_file(file ? fs::path("/") : site.root, *path, kMaxSiteDataBytes);
+  if (!read.bytes) {
+    s.diagnostics.push_back({Severity::kError, s.file, 0, 0, "synonyms", read.error});
     return s;
   }
-  std::ostringstream bytes;
-  bytes << in.rdbuf();
-  s.content = bytes.str();
+  s.content = std::move(*read.bytes);
   YAML::Node root;
   try {
     root = YAML::Load(s.content);

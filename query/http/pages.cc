@@ -120,7 +120,9 @@ std::string rfc3339_now() {
 
 }  // namespace
 
-std::string xml_escape(std::string_view text) { return text::html_escape(text); }
+std::string xml_escape(std::string_view text) {
+  return text::html_escape(text::strip_control(text::repair_utf8(text).text));
+}
 
 std::string render_search_page(std::string_view page_template, const PageContext& context,
                                const std::string& query, const SearchResponse* response) {

@@ -33,7 +33,9 @@ struct PageContext {
 [[nodiscard]] std::string render_atom(const PageContext& context, const std::string& self_query,
                                       const SearchResponse& response);
 
-// Escapes text for XML (and HTML) text and attribute values.
+// Escapes text for XML (and HTML) text and attribute values; drops what XML 1.0 does not
+// allow (control characters, U+FFFE, U+FFFF) and repairs invalid UTF-8, so that no post and
+// no query makes a feed that is not well-formed.
 [[nodiscard]] std::string xml_escape(std::string_view text);
 
 }  // namespace postsearch::http

@@ -9,16 +9,16 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstdint>
 #include <ctime>
-#include <fstream>
 #include <iomanip>
 #include <mutex>
 #include <optional>
 #include <ostream>
 #include <regex>
-#include <sstream>
 #include <thread>
 
+#include "common/contained_file.h"
 #include "common/text.h"
 #include "query/http/connection.h"
 #include "query/http/metrics.h"
@@ -42,6 +42,8 @@ constexpr int kListenBacklog = 1024;
 // cut from the answer), for the pre-routing handler to answer 416. Removed from every
 // request before it could be set, so a client cannot send it.
 constexpr const char* kRangesRefused = "Postsearch-Ranges-Refused";
+// A --web-dir file larger than this is not served (the built-in assets are ~60 KB).
+constexpr std::uint64_t kMaxWebFileBytes = 4ULL * 1024 * 1024;
 
 // The route table: the one place that lists what the service answers.
 struct Route {
@@ -274,7 +276,7 @@ class Server::Impl {
   void feed(const httplib::Request& req, httplib::Response& res);
   void page(const httplib::Request& req, httplib::Response& res);
   void asset(const httplib::Request& req, httplib::Response& res);
-  std::optional<std::string> web_file(const std::string& name, std::string* content_type) const;
+  std::optional<std::string> web_file(const std::string& name, std::string* content_type);
   std::string route_of(const std::string& path) const;
   bool path_known_with_other_method(const std::string& path, const std::string& method) const;
 
@@ -575,8 +577,8 @@ void Server::Impl::log_request(const httplib::Request& req, const httplib::Respo
   std::strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%SZ", &tm);
   const std::lock_guard<std::mutex> lock(log_mutex_);
   log_ << ts << " " << req.remote_addr << " \"" << req.method << " "
-       << text::truncate_utf8(req.target, 200) << "\" " << res.status << " " << res.body.size()
-       << " " << ms << "ms\n";
+       << text::escape_control(text::truncate_utf8(req.target, 200)) << "\" " << res.status << " "
+       << res.body.size() << " " << ms << "ms\n";
 }
 
 bool Server::Impl::not_modified(const httplib::Request& req, httplib::Response& res,
@@ -761,21 +763,23 @@ void Server::Impl::feed(const httplib::Request& req, httplib::Response& res) {
                   "application/atom+xml; charset=utf-8");
 }
 
+// With --web-dir, only the files of the built-in asset set are served from that folder:
+// regular files of at most kMaxWebFileBytes, not through a symlink that leads out of it.
 std::optional<std::string> Server::Impl::web_file(const std::string& name,
-                                                  std::string* content_type) const {
-  if (!options_.web_dir.empty()) {
-    std::ifstream in(options_.web_dir / name, std::ios::binary);
-    if (!in) return std::nullopt;
-    std::ostringstream ss;
-    ss << in.rdbuf();
-    const auto asset = embedded_asset(name);
-    *content_type = asset ? std::string(asset->content_type) : "application/octet-stream";
-    return ss.str();
-  }
+                                                  std::string* content_type) {
   const auto asset = embedded_asset(name);
   if (!asset) return std::nullopt;
   *content_type = std::string(asset->content_type);
-  return std::string(asset->bytes);
+  if (options_.web_dir.empty()) return std::string(asset->bytes);
+  std::error_code ec;
+  const std::filesystem::path root = std::filesystem::canonical(options_.web_dir, ec);
+  ContainedRead read = ec ? ContainedRead{std::nullopt, ec.message()}
+                          : read_contained_file(root, options_.web_dir / name, kMaxWebFileBytes);
+  if (!read.bytes) {
+    const std::lock_guard<std::mutex> lock(log_mutex_);
+    log_ << "query serve: --web-dir " << text::escape_control(name) << ": " << read.error << "\n";
+  }
+  return std::move(read.bytes);
 }
 
 void Server::Impl::page(const httplib::Request& req, httplib::Response& res) {

@@ -7,9 +7,8 @@ import sys
 import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
-from harness import INDEXER, SiteTestCase, live_generation, query_json, run  # noqa: E402
+from harness import INDEXER, NOBODY, SiteTestCase, as_nobody, live_generation, query_json, run  # noqa: E402
 
-NOBODY = 65534
 BOMB = "---\na: &a [x,x,x,x,x,x,x,x,x]\n" + "".join(
     f"{n}: &{n} [{', '.join(['*' + p] * 9)}]\n" for p, n in zip("abcdef", "bcdefg")
 ) + "title: bomb\n---\nbody\n"
@@ -59,14 +58,6 @@ EXPECTED = [
 ]
 FAILED = {"2024-01-02-unclosed.md", "2024-01-03-bomb.md", "2024-01-04-deep.md", "2024-01-07-binary.md",
           "2024-01-11-loop-a.md", "2024-01-12-unreadable.md"}
-
-
-def as_nobody():
-    """Runs the indexer as an ordinary user when the tests run as root, so that a file with
-    mode 000 is unreadable to it."""
-    if os.geteuid() != 0:
-        return []
-    return ["setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups"]
 
 
 class BrokenPosts(SiteTestCase):

@@ -15,6 +15,15 @@ SOURCE = os.environ.get("POSTSEARCH_SOURCE", os.path.join(os.path.dirname(__file
 INDEXER = os.path.join(BIN, "indexer", "indexer")
 QUERY = os.path.join(BIN, "query", "query")
 EXAMPLE_SITE = os.path.join(SOURCE, "examples", "site")
+NOBODY = 65534
+
+
+def as_nobody():
+    """Runs the indexer as an ordinary user when the tests run as root, so that a file or
+    folder with mode 000 is unreadable to it (root reads it anyway)."""
+    if os.geteuid() != 0:
+        return []
+    return ["setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups"]
 
 
 def run(args, check=None, timeout=120, **kw):

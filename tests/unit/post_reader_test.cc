@@ -127,3 +127,70 @@ TEST_CASE("post reader: former URLs from redirect_from, with the base URL", "[po
 }
 
 }  // namespace postsearch
+
+namespace postsearch {
+
+namespace {
+
+bool has_message(const ReadResult& r, const std::string& text) {
+  for (const auto& d : r.diagnostics) {
+    if (d.to_string().find(text) != std::string::npos) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+TEST_CASE("post reader: stored fields lose control characters, with a warning", "[post_reader]") {
+  const auto r = read("_posts/2024-03-05-c.md",
+                      "---\ntitle: \"a\\x01b\\ec\"\ndescription: \"d\\uFFFEe\"\n"
+                      "tags: [\"t\\x07\", \"\\x01\"]\n---\nbody\x01 text\x0b!\n");
+  REQUIRE(r.status == ReadStatus::kIndexed);
+  CHECK(r.post->title == "abc");
+  CHECK(r.post->description == "de");
+  CHECK(r.post->tags == std::vector<std::string>{"t"});
+  CHECK(r.post->sections.at(0).text.find('\x01') == std::string::npos);
+  CHECK(has_message(r, "_posts/2024-03-05-c.md:2: warning: title: control characters removed"));
+  CHECK(has_message(r, "control characters removed from the body"));
+}
+
+TEST_CASE("post reader: fields over their limits are cut with a warning", "[post_reader]") {
+  std::string words;
+  while (words.size() < 10000) words += "word ";
+  std::string tags;
+  for (int i = 0; i < 70; ++i) tags += (i ? ", t" : "t") + std::to_string(i);
+  const auto r = read("_posts/2024-03-05-big.md", "---\ntitle: T\ndescription: " + words +
+                                                      "\ntags: [" + tags + "]\n---\nbody\n");
+  REQUIRE(r.status == ReadStatus::kIndexed);
+  CHECK(r.post->description.size() <= 4096);
+  CHECK(r.post->description.size() > 4000);
+  CHECK(r.post->description.substr(r.post->description.size() - 4) == "word");
+  CHECK(has_message(r, ":3: warning: description: 9999 bytes, over the limit of 4096; cut to"));
+  CHECK(r.post->tags.size() == 64);
+  CHECK(has_message(r, "warning: tags: 70 items, over the limit of 64"));
+}
+
+TEST_CASE("post reader: an impossible file name date without a front-matter date is refused",
+          "[post_reader]") {
+  for (const char* name : {"0000-00-00-x", "2023-02-30-x"}) {
+    const auto r = read(std::string("_posts/") + name + ".md", "---\ntitle: X\n---\nbody\n");
+    CHECK(r.status == ReadStatus::kFailed);
+    CHECK(has_message(r, "error: file name date '" + std::string(name).substr(0, 10) +
+                             "' is not a real date and the front matter gives no valid date"));
+    CHECK_FALSE(has_message(r, "front-matter date is used"));
+  }
+  const auto dated = read("_posts/2023-02-30-x.md", "---\ndate: 2023-03-01\n---\nbody\n");
+  CHECK(dated.status == ReadStatus::kIndexed);
+  CHECK(has_message(dated,
+                    "warning: file name date '2023-02-30' is not a real date; the "
+                    "front-matter date is used"));
+}
+
+TEST_CASE("post reader: the URL's origin is the field that set it", "[post_reader]") {
+  const auto own = read("_posts/2024-03-05-p.md", "---\ntitle: P\npermalink: /same/\n---\nb\n");
+  CHECK(own.url_origin.field == "permalink");
+  CHECK(own.url_origin.line == 3);
+  CHECK(read("_posts/2024-03-05-p.md", "---\ntitle: P\n---\nb\n").url_origin.field.empty());
+}
+
+}  // namespace postsearch
