@@ -250,8 +250,12 @@ class Server::Impl {
     return std::make_shared<RateLimiter>(o.rate_limit > 0 ? o.cpu_limit : 0.0, o.cpu_burst);
   }
   void configure();
-  void screen(httplib::Request& req) const;
-  std::optional<std::pair<int, std::string>> refusal(const httplib::Request& req) const;
+  void screen_ranges(httplib::Request& req) const;
+  struct Rejection {
+    int status;
+    std::string message;
+  };
+  std::optional<Rejection> rejection(const httplib::Request& req) const;
   std::string allowed_methods(const std::string& path) const;
   void add_routes();
   template <typename F>
@@ -322,7 +326,7 @@ std::string Server::Impl::allowed_methods(const std::string& path) const {
   return allowed;
 }
 
-void Server::Impl::screen(httplib::Request& req) const {
+void Server::Impl::screen_ranges(httplib::Request& req) const {
   req.headers.erase(kRangesRefused);
   if (!ranges_acceptable(req.ranges, options_.max_ranges)) {
     req.ranges.clear();
@@ -331,27 +335,26 @@ void Server::Impl::screen(httplib::Request& req) const {
 }
 
 // What is refused before routing, whatever the route: nothing here reads the body.
-std::optional<std::pair<int, std::string>> Server::Impl::refusal(
-    const httplib::Request& req) const {
+std::optional<Server::Impl::Rejection> Server::Impl::rejection(const httplib::Request& req) const {
   if (req.method != "OPTIONS") {
     const std::string allowed = allowed_methods(req.path);
     const std::string method = req.method == "HEAD" ? "GET" : req.method;
-    if (allowed.empty()) return std::pair{404, "no such endpoint: " + req.path};
+    if (allowed.empty()) return Rejection{404, "no such endpoint: " + req.path};
     if (allowed.find(method) == std::string::npos)
-      return std::pair{405, req.method + " is not allowed on " + req.path};
+      return Rejection{405, req.method + " is not allowed on " + req.path};
   }
   if (req.has_header(kRangesRefused)) {
-    return std::pair{416, "at most " + std::to_string(options_.max_ranges) +
+    return Rejection{416, "at most " + std::to_string(options_.max_ranges) +
                               " byte range(s), in order and not overlapping"};
   }
   const std::string encoding = text::fold_case(req.get_header_value("Content-Encoding"));
   if (!encoding.empty() && encoding != "identity") {
-    return std::pair{415, "Content-Encoding " + text::truncate_utf8(encoding, 40) +
+    return Rejection{415, "Content-Encoding " + text::truncate_utf8(encoding, 40) +
                               " is not accepted; send the body uncompressed"};
   }
   if (req.method == "POST" && !req.has_header("Content-Length") &&
       !req.has_header("Transfer-Encoding")) {
-    return std::pair{411, "a POST needs a Content-Length"};
+    return Rejection{411, "a POST needs a Content-Length"};
   }
   return std::nullopt;
 }
@@ -365,7 +368,7 @@ void Server::Impl::configure() {
   server_.set_keep_alive_timeout(std::max(1, options_.keep_alive_ms / 1000));
   server_.set_keep_alive_max_count(ConnectionLimits{}.keep_alive_requests);
   server_.set_payload_max_length(options_.max_body_bytes);
-  server_.on_request = [this](httplib::Request& req) { screen(req); };
+  server_.on_request = [this](httplib::Request& req) { screen_ranges(req); };
   server_.on_refusal = [this](const Refusal& r) {
     metrics_.record("other", r.status, 0);
     if (!settings().access_log) return;
@@ -532,9 +535,9 @@ httplib::Server::HandlerResponse Server::Impl::before(const httplib::Request& re
         "this client's searches used their CPU budget; retry after " + std::to_string(wait) + " s");
     return httplib::Server::HandlerResponse::Handled;
   }
-  if (const auto refused = refusal(req)) {
-    if (refused->first == 405) res.set_header("Allow", allowed_methods(req.path));
-    send_error(res, refused->first, refused->second);
+  if (const auto rejected = rejection(req)) {
+    if (rejected->status == 405) res.set_header("Allow", allowed_methods(req.path));
+    send_error(res, rejected->status, rejected->message);
     return httplib::Server::HandlerResponse::Handled;
   }
   if (req.method == "OPTIONS" && req.has_header("Origin") && allowed_origin(req, s).empty()) {
