@@ -513,6 +513,13 @@ std::string Searcher::reader_lang(const SearchRequest& request) const {
   return request.langs.size() == 1 ? request.langs.front() : default_lang_;
 }
 
+std::string Searcher::parsing_lang(const std::string& reader) const {
+  if (has_own_stemmer(reader)) return reader.substr(0, reader.find('-'));
+  if (!fallback_lang_.empty()) return fallback_lang_;
+  if (std::binary_search(langs_.begin(), langs_.end(), reader)) return reader;
+  return default_lang_;
+}
+
 void Searcher::open() {
   std::string identity = index_identity(index_dir_);
   OpenedIndex opened = open_index_for_reading(index_dir_, open_options_);
@@ -751,9 +758,7 @@ SearchResponse Searcher::search_once(const SearchRequest& asked) {
   request.langs = resolve_langs(request.langs);
   resp.langs = request.langs;
   const std::string reader = reader_lang(request);
-  // A language with no stemmer of its own is searched with the fallback's.
-  QueryBuilder& builder =
-      builder_for(has_own_stemmer(reader) || fallback_lang_.empty() ? reader : fallback_lang_);
+  QueryBuilder& builder = builder_for(parsing_lang(reader));
   ParseOptions po;
   po.partial = request.partial;
   const ParsedQuery parsed = builder.parse(request.q, po);

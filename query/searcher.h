@@ -118,9 +118,14 @@ class Searcher {
                                                     const std::string& last, std::size_t limit,
                                                     const std::vector<std::string>& langs);
   QueryBuilder& builder_for(const std::string& lang);
-  // The reader's language of a request whose langs are resolved: its stemmer and stop words
-  // (the fallback's when it has no stemmer), and the translation its hits show.
+  // The reader's language of a request whose langs are resolved: the translation its hits
+  // show, and (through parsing_lang) the query's stemmer and stop words.
   [[nodiscard]] std::string reader_lang(const SearchRequest& request) const;
+  // The language whose stemmer and stop words parse the reader's query: its own when it has
+  // a stemmer (by its base: "pt-br" as "pt"), else the site's fallback, else its own when
+  // the index has its posts, else the index's default. A bounded set whatever readers ask
+  // for: each has a QueryBuilder kept for the revision.
+  [[nodiscard]] std::string parsing_lang(const std::string& reader) const;
 
   // The service's per-revision memos (facet table, posts, completions, term frequencies):
   // for a local index in the service; null for one-off searches and remote shards.
