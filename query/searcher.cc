@@ -803,7 +803,8 @@ SearchResponse Searcher::search_once(const SearchRequest& asked) {
   request.langs = resolve_langs(request.langs);
   resp.langs = request.langs;
   const std::string reader = reader_lang(request);
-  // A language with no stemmer of its own is searched with the fallback's.
+  // A language with no stemmer of its own is searched with the fallback's; builder_for
+  // bounds what is left to the languages the stemmers, stop words and posts know.
   QueryBuilder& builder = builder_for(
       has_own_stemmer(reader) || fallback_lang_.empty() ? reader : fallback_lang_, notes);
   ParseOptions po;

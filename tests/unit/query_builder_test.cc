@@ -40,7 +40,7 @@ TEST_CASE("query language: German nouns are stemmed, capital or not", "[query_bu
   ParseOptions o;
   o.partial = false;
   // English keeps a capitalised word as written (a name); German capitalises every noun.
-  CHECK(de.parse("Veröffentlichungen", o).query.get_description() == "Query(Zveröffentlich@1)");
+  CHECK(de.parse("Veröffentlichungen", o).query.get_description() == "Query(Zveroffentlich@1)");
   CHECK(de.parse("Häuser OR Wohnungen NEAR Stadt", o).query.get_description() ==
         de.parse("häuser OR wohnungen NEAR stadt", o).query.get_description());
   CHECK(describe("Rust") == "Query(rust@1)");
