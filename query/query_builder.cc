@@ -37,8 +37,8 @@ class VersionProcessor : public Xapian::FieldProcessor {
  public:
   Xapian::Query operator()(const std::string& value) override {
     const std::optional<version::Version> v = version::parse_word(value);
-    if (!v) return Xapian::Query(text::fold_case(value));
-    const Xapian::Query exact(text::truncate_utf8(
+    if (!v) return {text::fold_case(value)};
+    Xapian::Query exact(text::truncate_utf8(
         std::string(schema::kExactVersionPrefix) + version::canonical(*v), schema::kMaxTermBytes));
     if (!v->suffix.empty()) return exact;
     return {Xapian::Query::OP_OR, Xapian::Query(std::string(schema::kVersionPrefix) + v->number),
@@ -58,13 +58,13 @@ class AuthorProcessor : public Xapian::FieldProcessor {
     const std::string prefix(schema::text_field(schema::TextSource::kAuthors).prefix);
     const bool several = value.find(' ') != std::string::npos;
     try {
-      const Xapian::Query words = words_.parse_query(several ? "\"" + value + "\"" : value,
-                                                     Xapian::QueryParser::FLAG_PHRASE, prefix);
+      Xapian::Query words = words_.parse_query(several ? "\"" + value + "\"" : value,
+                                               Xapian::QueryParser::FLAG_PHRASE, prefix);
       if (!several) return words;
       return {Xapian::Query::OP_OR,
               Xapian::Query(schema::filter_term(schema::Filter::kAuthor, value)), words};
     } catch (const Xapian::QueryParserError&) {
-      return Xapian::Query(schema::filter_term(schema::Filter::kAuthor, value));
+      return {schema::filter_term(schema::Filter::kAuthor, value)};
     }
   }
 
