@@ -9,6 +9,7 @@
 #include "common/schema.h"
 #include "common/stop_words.h"
 #include "common/text.h"
+#include "common/version.h"
 
 namespace postsearch {
 namespace {
@@ -62,6 +63,23 @@ std::string month_of(const Post& post) {
   return post.date_text.size() >= 7 ? post.date_text.substr(0, 7) : "";
 }
 
+// The version terms of `text` (schema.h): each dotted start and the canonical version with
+// the field's weight, and for a title each dotted start once more under the title's prefix.
+void add_version_terms(Xapian::Document& doc, const std::string& text, TextSource source,
+                       Xapian::termcount weight) {
+  for (const version::Version& v : version::find(text)) {
+    for (const std::string& start : version::starts(v)) {
+      doc.add_term(std::string(schema::kVersionPrefix) + start, weight);
+      if (source == TextSource::kTitle)
+        doc.add_term(std::string(schema::kTitleVersionPrefix) + start, 1);
+    }
+    doc.add_term(
+        text::truncate_utf8(std::string(schema::kExactVersionPrefix) + version::canonical(v),
+                            schema::kMaxTermBytes),
+        weight);
+  }
+}
+
 }  // namespace
 
 // A stemmer that leaves words as they are: for languages without a Snowball stemmer, so
@@ -107,16 +125,20 @@ DocumentBuilder::DocumentBuilder(DocumentOptions options) : options_(options) {
   if (options_.spelling_db != nullptr) generator_.set_database(*options_.spelling_db);
 }
 
-void DocumentBuilder::index_text_fields(const Post& post) {
+void DocumentBuilder::index_text_fields(const Post& post, Xapian::Document& doc) {
   const Xapian::TermGenerator::flags base_flags = Xapian::TermGenerator::FLAG_CJK_NGRAM;
   for (const auto& field : schema::kTextFields) {
     const bool spelling = options_.spelling_db != nullptr && wants_spelling(field.source);
     generator_.set_flags(base_flags | (spelling ? Xapian::TermGenerator::FLAG_SPELLING : 0));
     for (const auto& text : texts_for(post, field.source)) {
       if (text.empty()) continue;
-      if (field.in_default) generator_.index_text(text, field.weight);
+      if (field.in_default) {
+        generator_.index_text(text, field.weight);
+        add_version_terms(doc, text, field.source, field.weight);
+      }
       if (!field.prefix.empty()) {
-        generator_.index_text_without_positions(text, 1, std::string(field.prefix));
+        // With positions: field phrases (`title:"server maintenance"`).
+        generator_.index_text(text, 1, std::string(field.prefix));
       }
       generator_.increase_termpos(kFieldGap);
     }
@@ -162,7 +184,7 @@ Xapian::Document DocumentBuilder::build(const Post& post) {
   generator_.set_document(doc);
   generator_.set_stemmer(stemmer_for(post.lang));
   generator_.set_stopper(stopper_for(post.lang));
-  index_text_fields(post);
+  index_text_fields(post, doc);
   add_filters_and_values(post, doc);
   doc.set_data(encode_stored(post));
   return doc;

@@ -28,7 +28,7 @@ class DocumentBuilder {
   [[nodiscard]] Xapian::Document build(const Post& post);
 
  private:
-  void index_text_fields(const Post& post);
+  void index_text_fields(const Post& post, Xapian::Document& doc);
   void add_filters_and_values(const Post& post, Xapian::Document& doc) const;
   // The language's stop words (null when it has none), made once per builder.
   const Xapian::Stopper* stopper_for(const std::string& lang);

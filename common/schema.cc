@@ -4,6 +4,7 @@
 #include <stdexcept>
 
 #include "common/text.h"
+#include "common/version.h"
 
 namespace postsearch::schema {
 
@@ -52,7 +53,7 @@ std::string filter_term(Filter filter, std::string_view value) {
 }
 
 std::string exact_title_term(std::string_view title) {
-  const std::string folded = text::fold_case(title);
+  const std::string folded = text::fold_case(version::canonical_text(title));
   std::string words;
   bool space = false;
   for (const char c : folded) {

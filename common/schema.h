@@ -15,7 +15,8 @@
 
 namespace postsearch::schema {
 
-inline constexpr int kSchemaVersion = 3;  // 2: url terms (U); 3: translation groups (XT)
+inline constexpr int kSchemaVersion = 3;  // 2: url terms (U); 3: translation groups (XT),
+                                          // version terms, positions in field copies
 
 // Index metadata keys.
 inline constexpr std::string_view kMetaSchemaVersion = "postsearch.schema_version";
@@ -34,7 +35,8 @@ inline constexpr std::string_view kMetaSourcePrefix = "postsearch.src:";  // + r
 enum class TextSource { kTitle, kAuthors, kTags, kHeadings, kDescription, kBody, kCode, kAltText };
 
 // A free-text field: its terms go in with `prefix` (for field searches such as
-// `title:word`) and, when `in_default` is set, also unprefixed so plain words find it.
+// `title:word` and `title:"a phrase"`, so with positions) and, when `in_default` is set,
+// also unprefixed so plain words find it.
 // `weight` is the within-document frequency each word adds: the field's weight in BM25.
 struct TextField {
   std::string_view name;    // field name in the query language; empty: not searchable alone
@@ -59,6 +61,21 @@ inline constexpr std::array<TextField, 8> kTextFields{{
 // a query that is a post's title finds that post first.
 inline constexpr std::string_view kExactTitlePrefix = "XE";
 [[nodiscard]] std::string exact_title_term(std::string_view title);
+
+// Version numbers (common/version.h) in the text of every field that is `in_default`, each
+// occurrence with its field's weight:
+// - kVersionPrefix + each dotted start ("3.3.0" -> XV3.3, XV3.3.0): `3.3` finds 3.3.0, 3.3.11;
+// - kExactVersionPrefix + the canonical version ("3.3.0" -> XVE3.3, "3.4.0 rc1" ->
+//   XVE3.4-rc1): a query's version also matches this, so that 3.4.0 outranks 3.4.0-rc1;
+// - kTitleVersionPrefix + each dotted start, from the title alone (wdf 1): the title lift.
+// The exact title term (kExactTitlePrefix) holds its versions canonically, so that the title
+// "Ruby 3.3 Released" is the title "Ruby 3.3.0 Released".
+inline constexpr std::string_view kVersionPrefix = "XV";
+inline constexpr std::string_view kExactVersionPrefix = "XVE";
+inline constexpr std::string_view kTitleVersionPrefix = "XVS";
+// The query language's field for a version (`version:3.3`); plain words that are versions
+// are searched as if written so.
+inline constexpr std::string_view kVersionField = "version";
 
 // Exact-match filter fields, stored as boolean terms prefix + normalised value.
 enum class Filter { kAuthor, kTag, kCategory, kLang, kYear, kMonth, kId, kUrl };

@@ -17,13 +17,18 @@ namespace {
 
 constexpr const char* kQueryLanguage = R"(Query language:
   climbing gear            every word required (the last also as a prefix while typing);
-                           when no post has them all, the best partial matches instead
+                           when fewer than ten posts have them all, the best partial
+                           matches follow them; a word the index lacks is corrected
+                           when nothing matches
+  3.3                      a version finds longer ones (3.3.0, 3.3.11), itself first
   "exact phrase"           words next to each other, in this order
   rust OR go               either word
   rust -unsafe             without a word (also: rust NOT unsafe)
   (rust OR go) async       grouping
-  title:release            a word in the title (also author:, heading:, description:)
-  tag:cpp                  posts with a tag (exact, any case); also category:news, lang:de
+  title:release            a word in the title (also author:, heading:, description:);
+                           title:"a phrase" those words next to each other in the title
+  tag:cpp                  posts with a tag (exact, any case); also category:news, lang:de,
+                           tag:"static sites", author:"Shugo Maeda" (the whole name)
   after:2023-01            posts dated from January 2023 on; before:2024 before 2024
   year:2022                posts from 2022; a range: year:2020..2022
   url:/2019/old-name/      the post at a URL, or that a former URL (alias) redirects to
@@ -75,7 +80,7 @@ void print_search(std::ostream& out, const SearchResponse& r, bool terminal) {
         << "\".\n";
   else if (!r.did_you_mean.empty())
     out << "Did you mean: " << r.did_you_mean << "\n";
-  if (r.relaxed) out << "No post has every word; showing posts with some of them.\n";
+  if (r.relaxed) out << "Few posts have every word; after them, posts with some of the words.\n";
   for (const auto& w : r.warnings) out << "note: " << w << "\n";
   out << (r.total.exact ? "" : "about ") << r.total.estimate << " posts ("
       << static_cast<int>(r.took_ms * 1000) / 1000.0 << " ms)\n\n";

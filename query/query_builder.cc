@@ -12,6 +12,7 @@
 #include "common/schema.h"
 #include "common/stop_words.h"
 #include "common/text.h"
+#include "common/version.h"
 
 namespace postsearch {
 namespace {
@@ -26,6 +27,49 @@ class FilterProcessor : public Xapian::FieldProcessor {
 
  private:
   schema::Filter filter_;
+};
+
+// version:3.3, and every plain word that is a version (mark_versions): the posts with a
+// version that starts so, and those with that very version once more (schema.h), so that
+// 3.4.0 outranks 3.4.0-rc1 and 3.3 finds 3.3.0 first. A suffix ("3.4.0_rc1") asks for that
+// version alone.
+class VersionProcessor : public Xapian::FieldProcessor {
+ public:
+  Xapian::Query operator()(const std::string& value) override {
+    const std::optional<version::Version> v = version::parse_word(value);
+    if (!v) return {text::fold_case(value)};
+    Xapian::Query exact(text::truncate_utf8(
+        std::string(schema::kExactVersionPrefix) + version::canonical(*v), schema::kMaxTermBytes));
+    if (!v->suffix.empty()) return exact;
+    return {Xapian::Query::OP_OR, Xapian::Query(std::string(schema::kVersionPrefix) + v->number),
+            exact};
+  }
+};
+
+// author:word finds the word in the posts' author names; author:"Shugo Maeda" the whole
+// name, as the --author filter does (or those words as a phrase in the names).
+class AuthorProcessor : public Xapian::FieldProcessor {
+ public:
+  explicit AuthorProcessor(const Xapian::Stem& stemmer) {
+    words_.set_stemmer(stemmer);
+    words_.set_stemming_strategy(Xapian::QueryParser::STEM_SOME);
+  }
+  Xapian::Query operator()(const std::string& value) override {
+    const std::string prefix(schema::text_field(schema::TextSource::kAuthors).prefix);
+    const bool several = value.find(' ') != std::string::npos;
+    try {
+      Xapian::Query words = words_.parse_query(several ? "\"" + value + "\"" : value,
+                                               Xapian::QueryParser::FLAG_PHRASE, prefix);
+      if (!several) return words;
+      return {Xapian::Query::OP_OR,
+              Xapian::Query(schema::filter_term(schema::Filter::kAuthor, value)), words};
+    } catch (const Xapian::QueryParserError&) {
+      return {schema::filter_term(schema::Filter::kAuthor, value)};
+    }
+  }
+
+ private:
+  Xapian::QueryParser words_;
 };
 
 // Removes control characters and repairs UTF-8; caps the length.
@@ -126,11 +170,161 @@ std::string balance(const std::string& s, std::vector<std::string>& warnings) {
   return fixed;
 }
 
+// The token without the operators and brackets around it: `+(3.3)` -> `3.3`; `at` and
+// `end` delimit it in the token.
+std::string_view token_core(std::string_view token, std::size_t& at, std::size_t& end) {
+  at = 0;
+  while (at < token.size() && std::strchr("+-(", token[at]) != nullptr) ++at;
+  end = token.size();
+  while (end > at && std::strchr("),;!?", token[end - 1]) != nullptr) --end;
+  return token.substr(at, end - at);
+}
+
+// Calls f(token, quoted) for each space-separated token, `quoted` when it begins inside a
+// phrase.
+template <typename F>
+void for_each_token(const std::string& s, F f) {
+  bool quoted = false;
+  for (const std::string& token : text::split(s, ' ')) {
+    f(token, quoted);
+    quoted ^= std::count(token.begin(), token.end(), '"') % 2 == 1;
+  }
+}
+
+// Writes each plain word of `s` that is a version (outside quotes, not a field's value), and
+// each version:VALUE, as version:NUMBER or version:NUMBER_SUFFIX, the form the
+// VersionProcessor is given whole (Xapian drops "version:3.4.0-rc1").
+// `last_is_version`: the text ends with one (Xapian drops a field's value that it takes as
+// a prefix being typed, so that word must be taken as typed in full).
+std::string mark_versions(const std::string& s, bool& last_is_version) {
+  std::vector<std::string> out;
+  for_each_token(s, [&](const std::string& token, bool quoted) {
+    last_is_version = false;
+    std::size_t at = 0;
+    std::size_t end = 0;
+    std::string_view word = token_core(token, at, end);
+    const std::string field = std::string(schema::kVersionField) + ":";
+    const bool named = word.rfind(field, 0) == 0;  // typed as version:3.3
+    if (named) word.remove_prefix(field.size());
+    const auto v =
+        quoted || token.find('"') != std::string::npos || word.find(':') != std::string_view::npos
+            ? std::nullopt
+            : version::parse_word(word);
+    if (!v) {
+      out.push_back(token);
+      last_is_version = named && !quoted;
+      return;
+    }
+    out.push_back(
+        token.substr(0, at) + std::string(schema::kVersionField) + ":" + v->number +
+        (v->suffix.empty() ? "" : "_" + v->suffix) +
+        std::string(static_cast<std::size_t>(std::count(
+                        token.begin() + static_cast<std::ptrdiff_t>(end), token.end(), ')')),
+                    ')'));
+    last_is_version = true;
+  });
+  return text::join(out, " ");
+}
+
+bool is_field_name(std::string_view name) {
+  if (name == schema::kVersionField) return true;
+  for (const auto& f : schema::kTextFields) {
+    if (!f.name.empty() && f.name == name) return true;
+  }
+  for (const auto& f : schema::kFilterFields) {
+    if (f.name == name) return true;
+  }
+  return false;
+}
+
+// A field the query names that cannot be searched (unknown, or without a value) is searched
+// as words: says so, rather than answer with a silent zero.
+void warn_about_fields(const std::string& s, std::vector<std::string>& warnings) {
+  for_each_token(s, [&](const std::string& token, bool quoted) {
+    std::size_t at = 0;
+    std::size_t end = 0;
+    const std::string_view core = token_core(token, at, end);
+    const std::size_t colon = core.find(':');
+    if (quoted || colon == std::string_view::npos || colon == 0) return;
+    const std::string_view name = core.substr(0, colon);
+    const std::string_view value = core.substr(colon + 1);
+    const bool word = std::all_of(name.begin(), name.end(), [](char c) {
+      return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
+    });
+    if (!word || value.rfind("//", 0) == 0) return;  // not a field; a URL
+    if (!is_field_name(name)) {
+      warnings.push_back("`" + std::string(name) +
+                         ":` is not a field (title, heading, description, author, tag, "
+                         "category, lang, id, url, version); searched as words");
+    } else if (value.empty() || value == "\"\"") {
+      warnings.push_back("`" + std::string(name) + ":` has no value; searched as a word");
+    }
+  });
+}
+
 bool is_cjk(utf8proc_int32_t c) {
   return (c >= 0x3040 && c <= 0x30FF) || (c >= 0x3400 && c <= 0x4DBF) ||
          (c >= 0x4E00 && c <= 0x9FFF) || (c >= 0xAC00 && c <= 0xD7AF) ||
          (c >= 0x1100 && c <= 0x11FF) || (c >= 0xF900 && c <= 0xFAFF) ||
          (c >= 0xFF66 && c <= 0xFF9F) || (c >= 0x20000 && c <= 0x2FA1F);
+}
+
+bool is_word_byte(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+         (static_cast<unsigned char>(c) & 0x80) != 0;
+}
+
+bool has_cjk(std::string_view word) {
+  for (std::size_t i = 0; i < word.size();) {
+    utf8proc_int32_t c = 0;
+    const auto n = utf8proc_iterate(reinterpret_cast<const utf8proc_uint8_t*>(word.data() + i),
+                                    static_cast<utf8proc_ssize_t>(word.size() - i), &c);
+    if (n > 0 && is_cjk(c)) return true;
+    i += n > 0 ? static_cast<std::size_t>(n) : 1;
+  }
+  return false;
+}
+
+bool is_operator(std::string_view token) {
+  return token == "AND" || token == "OR" || token == "NOT" || token == "XOR" ||
+         token.rfind("NEAR", 0) == 0 || token.rfind("ADJ", 0) == 0;
+}
+
+// A word of the query text, by its byte offsets.
+struct WordSpan {
+  std::size_t at;
+  std::size_t end;
+};
+
+// The words of a query that a spelling correction may replace: runs of letters (an
+// apostrophe inside one, as in "don't", belongs to it) as Xapian splits them
+// ("strings.Contains" is two words), outside field values and operators; not runs next to
+// digits (versions, "p429", "utf8"), nor CJK text.
+std::vector<WordSpan> correctable_words(const std::string& s) {
+  std::vector<WordSpan> out;
+  std::size_t i = 0;
+  while (i < s.size()) {
+    std::size_t end = s.find(' ', i);
+    if (end == std::string::npos) end = s.size();
+    const std::string_view token(s.data() + i, end - i);
+    if (token.find(':') == std::string_view::npos && !is_operator(token)) {
+      for (std::size_t a = i; a < end;) {
+        std::size_t b = a;
+        while (b < end &&
+               (std::isalnum(static_cast<unsigned char>(s[b])) != 0 || is_word_byte(s[b]) ||
+                (s[b] == '\'' && b > a && b + 1 < end && is_word_byte(s[b + 1])))) {
+          ++b;
+        }
+        const std::string_view word(s.data() + a, b - a);
+        const bool digits =
+            std::any_of(word.begin(), word.end(), [](char c) { return c >= '0' && c <= '9'; });
+        if (b > a && !digits && !has_cjk(word)) out.push_back({a, b});
+        a = b == a ? a + 1 : b;
+      }
+    }
+    i = end + 1;
+  }
+  return out;
 }
 
 // Puts each run of CJK characters outside quotes in parentheses. Xapian 1.4.22's parser
@@ -174,10 +368,27 @@ int days_in_month(int year, int month) {
   return month == 2 && leap ? 29 : kDays[month - 1];
 }
 
+// The words of the query: its terms, but not a filter's (tag:x, author:"A B"), and a
+// version once, though it searches two terms.
+void collect_words(const Xapian::Query& q, std::set<std::string>& words) {
+  const std::size_t parts = q.get_num_subqueries();
+  if (parts == 0) {
+    for (auto it = q.get_unique_terms_begin(); it != q.get_unique_terms_end(); ++it) {
+      const std::string& term = *it;
+      const bool family = term.rfind(schema::kVersionPrefix, 0) == 0 &&
+                          term.rfind(schema::kExactVersionPrefix, 0) != 0;
+      if (!family) words.insert(term);
+    }
+    return;
+  }
+  const bool filter = q.get_type() == Xapian::Query::OP_FILTER;
+  for (std::size_t i = 0; i < (filter ? 1 : parts); ++i) collect_words(q.get_subquery(i), words);
+}
+
 std::size_t count_words(const Xapian::Query& q) {
-  std::size_t n = 0;
-  for (auto it = q.get_unique_terms_begin(); it != q.get_unique_terms_end(); ++it) ++n;
-  return n;
+  std::set<std::string> words;
+  collect_words(q, words);
+  return words.size();
 }
 
 // Languages that write every noun with a capital: there a capital does not mark a name,
@@ -263,8 +474,16 @@ QueryBuilder::QueryBuilder(const Xapian::Database& db, const std::string& lang,
   parser_.set_max_expansion(kMaxWildcardExpansion, Xapian::Query::WILDCARD_LIMIT_MOST_FREQUENT,
                             Xapian::QueryParser::FLAG_WILDCARD | Xapian::QueryParser::FLAG_PARTIAL);
   for (const auto& f : schema::kTextFields) {
-    if (!f.name.empty()) parser_.add_prefix(std::string(f.name), std::string(f.prefix));
+    if (f.name.empty()) continue;
+    if (f.source == schema::TextSource::kAuthors) {
+      // A filter (so that a quoted name reaches it whole); two authors: posts by both.
+      parser_.add_boolean_prefix(std::string(f.name), (new AuthorProcessor(stemmer_))->release(),
+                                 false);
+    } else {
+      parser_.add_prefix(std::string(f.name), std::string(f.prefix));
+    }
   }
+  parser_.add_prefix(std::string(schema::kVersionField), (new VersionProcessor)->release());
   for (const auto& f : schema::kFilterFields) {
     if (f.filter == schema::Filter::kAuthor || f.filter == schema::Filter::kYear) continue;
     parser_.add_boolean_prefix(std::string(f.name), (new FilterProcessor(f.filter))->release());
@@ -282,6 +501,9 @@ ParsedQuery QueryBuilder::parse(std::string_view input, const ParseOptions& opti
     parsed.query = Xapian::Query::MatchAll;
     return parsed;
   }
+  warn_about_fields(text, parsed.warnings);
+  bool last_is_version = false;
+  text = mark_versions(text, last_is_version);
   parser_.set_default_op(options.op == DefaultOperator::kAnd ? Xapian::Query::OP_AND
                                                              : Xapian::Query::OP_OR);
   unsigned flags = Xapian::QueryParser::FLAG_PHRASE | Xapian::QueryParser::FLAG_BOOLEAN |
@@ -293,7 +515,7 @@ ParsedQuery QueryBuilder::parse(std::string_view input, const ParseOptions& opti
   }
   // Xapian expands no synonyms for a word taken as a prefix: a last word that has some is
   // taken as typed in full.
-  if (options.partial && typing && text.back() != '"' && text.back() != ')' &&
+  if (options.partial && typing && !last_is_version && text.back() != '"' && text.back() != ')' &&
       !last_word_has_synonyms(text)) {
     const auto op =
         options.op == DefaultOperator::kAnd ? Xapian::Query::OP_AND : Xapian::Query::OP_OR;
@@ -397,16 +619,21 @@ std::string QueryBuilder::correction(std::string_view input) {
   ParsedQuery scratch;
   const std::string text =
       balance(extract_dates(sanitise(input, scratch.warnings), scratch), scratch.warnings);
-  if (text::trim(text).empty() || !has_unknown_word(text)) return "";
-  try {
-    (void)parser_.parse_query(text, Xapian::QueryParser::FLAG_PHRASE |
-                                        Xapian::QueryParser::FLAG_BOOLEAN |
-                                        Xapian::QueryParser::FLAG_LOVEHATE |
-                                        Xapian::QueryParser::FLAG_SPELLING_CORRECTION);
-    return keep_known_words(text, parser_.get_corrected_query_string());
-  } catch (const Xapian::QueryParserError&) {
-    return "";
+  const std::vector<WordSpan> words = correctable_words(text);
+  std::string out;
+  std::size_t copied = 0;
+  for (std::size_t i = 0; i < words.size(); ++i) {
+    const auto [at, end] = words[i];
+    const std::string better =
+        correct_word(text::fold_case(text.substr(at, end - at)), i + 1 == words.size());
+    if (better.empty()) continue;
+    out.append(text, copied, at - copied);
+    out += better;
+    copied = end;
   }
+  if (copied == 0) return "";
+  out.append(text, copied);
+  return out;
 }
 
 namespace {
@@ -434,43 +661,19 @@ bool QueryBuilder::last_word_has_synonyms(const std::string& text) const {
       text::fold_case(bare_word(space == std::string::npos ? text : text.substr(space + 1))));
 }
 
-// Whether any plain word of the query is missing from the index: only then can a spelling
-// correction help, and Xapian's search for one costs milliseconds per word. The last word,
-// being typed, counts as known when some indexed word starts with it.
-bool QueryBuilder::has_unknown_word(const std::string& text) const {
-  const std::vector<std::string> words = text::split(text::collapse_whitespace(text), ' ');
-  for (std::size_t i = 0; i < words.size(); ++i) {
-    std::string w = bare_word(words[i]);
-    if (w.empty() || w == "OR" || w == "AND" || w == "NOT" || w.find(':') != std::string::npos) {
-      continue;
-    }
-    w = text::fold_case(w);
-    if (w.size() < 2 || stop_words_.count(w) != 0 || db_.term_exists(w)) continue;
-    if (has_synonyms(w)) continue;
-    if (i + 1 == words.size() && db_.allterms_begin(w) != db_.allterms_end(w)) continue;
-    return true;
+// A word the index lacks (not as such, not as its stem, not as a stop word or synonym key;
+// the last word, being typed, counts as known when an indexed word starts with it) becomes
+// the index's closest spelling of it: at most one edit away for a word of four letters or
+// fewer, two for longer words; among the closest, the most frequent (Xapian's choice).
+std::string QueryBuilder::correct_word(const std::string& word, bool last) const {
+  if (word.size() < 3 || stop_words_.count(word) != 0 || db_.term_exists(word) ||
+      db_.term_exists("Z" + stemmer_(word)) || has_synonyms(word)) {
+    return "";
   }
-  return false;
-}
-
-// Xapian suggests a more frequent neighbour even for a word the posts use ("bread" ->
-// "read"); a word that is in the index is never corrected.
-std::string QueryBuilder::keep_known_words(const std::string& typed,
-                                           const std::string& corrected) const {
-  if (corrected.empty()) return "";
-  const std::vector<std::string> a = text::split(typed, ' ');
-  std::vector<std::string> b = text::split(corrected, ' ');
-  if (a.size() != b.size()) return corrected;
-  bool changed = false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    if (a[i] == b[i]) continue;
-    if (db_.term_exists(text::fold_case(a[i]))) {
-      b[i] = a[i];
-    } else {
-      changed = true;
-    }
-  }
-  return changed ? text::join(b, " ") : "";
+  if (last && db_.allterms_begin(word) != db_.allterms_end(word)) return "";
+  const auto edits = static_cast<unsigned>(word.size() <= 4 ? 1 : 2);
+  const std::string better = db_.get_spelling_suggestion(word, edits);
+  return better == word ? "" : better;
 }
 
 std::string QueryBuilder::stem(const std::string& word) {
@@ -482,18 +685,31 @@ std::string QueryBuilder::stem(const std::string& word) {
 
 Xapian::Query QueryBuilder::title_query(std::string_view input) {
   std::vector<std::string> ignored;
-  const std::string text = words_only(sanitise(input, ignored));
-  if (text::trim(text).empty()) return {};
-  std::optional<Xapian::Query> words;
-  parser_.set_default_op(Xapian::Query::OP_AND);
-  try {
-    words = parser_.parse_query(wrap_cjk_runs(text), Xapian::QueryParser::FLAG_CJK_NGRAM,
-                                std::string(schema::text_field(schema::TextSource::kTitle).prefix));
-  } catch (const Xapian::QueryParserError&) {
-    return {};
+  std::string text = sanitise(input, ignored);
+  // Versions are matched by their own title terms ("3.3" finds the title's 3.3.0); the
+  // words around them, a suffix ("rc1") included, as title words.
+  std::vector<Xapian::Query> all;
+  for (const version::Version& v : version::find(text)) {
+    all.emplace_back(std::string(schema::kTitleVersionPrefix) + v.number);
+    const std::size_t number_end = text.find(v.number, v.begin) + v.number.size();
+    std::fill(text.begin() + static_cast<std::ptrdiff_t>(v.begin),
+              text.begin() + static_cast<std::ptrdiff_t>(number_end), ' ');
   }
+  text = words_only(text);
+  if (!text::trim(text).empty()) {
+    parser_.set_default_op(Xapian::Query::OP_AND);
+    try {
+      all.push_back(
+          parser_.parse_query(wrap_cjk_runs(text), Xapian::QueryParser::FLAG_CJK_NGRAM,
+                              std::string(schema::text_field(schema::TextSource::kTitle).prefix)));
+    } catch (const Xapian::QueryParserError&) {
+      return {};
+    }
+  }
+  if (all.empty()) return {};
+  const Xapian::Query words(Xapian::Query::OP_AND, all.begin(), all.end());
   const Xapian::Query exact(schema::exact_title_term(input));
-  return {Xapian::Query::OP_OR, *words, Xapian::Query(Xapian::Query::OP_SCALE_WEIGHT, exact, 2.0)};
+  return {Xapian::Query::OP_OR, words, Xapian::Query(Xapian::Query::OP_SCALE_WEIGHT, exact, 2.0)};
 }
 
 // Tries the text as typed, then with CJK runs grouped, then its bare words; a query that

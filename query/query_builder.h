@@ -94,8 +94,9 @@ class QueryBuilder {
   // `text`: the known-item part of ranking. Empty when `text` has no plain words.
   [[nodiscard]] Xapian::Query title_query(std::string_view text);
 
-  // The query with unknown words replaced by the index's closest spelling, or empty when
-  // every word is known. Costs a spelling look-up per word: ask only when results are few.
+  // The query with each word the index lacks replaced by the index's closest spelling (the
+  // rest of the text as typed), or empty when no word changes. A word the index has is
+  // never changed. Costs a spelling look-up per unknown word: ask only when nothing matched.
   [[nodiscard]] std::string correction(std::string_view text);
 
  private:
@@ -113,11 +114,10 @@ class QueryBuilder {
   // The kMaxWildcardExpansion most frequent terms of the index that start with `prefix`.
   [[nodiscard]] std::vector<std::string> walk_completions(const std::string& prefix) const;
 
-  [[nodiscard]] bool has_unknown_word(const std::string& text) const;
   [[nodiscard]] bool last_word_has_synonyms(const std::string& text) const;
   [[nodiscard]] bool has_synonyms(const std::string& word) const;
-  [[nodiscard]] std::string keep_known_words(const std::string& typed,
-                                             const std::string& corrected) const;
+  // The index's spelling of `word` (case-folded) when the index lacks it; else "".
+  [[nodiscard]] std::string correct_word(const std::string& word, bool last) const;
 
   Xapian::Database db_;
   Xapian::QueryParser parser_;

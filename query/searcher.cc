@@ -667,6 +667,8 @@ constexpr std::size_t kFeedbackMinWords = 4;   // questions this long get pseudo
 constexpr Xapian::doccount kFeedbackDocs = 5;  // top posts the feedback terms come from
 constexpr Xapian::termcount kFeedbackTerms = 10;
 constexpr double kFeedbackWeight = 0.3;
+// Fewer posts than this with every word: the query is relaxed (a page's worth by default).
+constexpr Xapian::doccount kRelaxBelow = 10;
 
 }  // namespace
 
@@ -753,6 +755,24 @@ Total total_of(const Xapian::MSet& m) {
 
 }  // namespace
 
+namespace {
+
+// `query` OR `extra`, where the query's filters (tag:x, author:"A B") and exclusions (-word)
+// bind `extra` too.
+Xapian::Query with_extra_words(const Xapian::Query& query, const Xapian::Query& extra) {
+  const auto op = query.get_type();
+  if ((op == Xapian::Query::OP_FILTER || op == Xapian::Query::OP_AND_NOT) &&
+      query.get_num_subqueries() >= 2) {
+    std::vector<Xapian::Query> parts{with_extra_words(query.get_subquery(0), extra)};
+    for (std::size_t i = 1; i < query.get_num_subqueries(); ++i)
+      parts.push_back(query.get_subquery(i));
+    return {op, parts.begin(), parts.end()};
+  }
+  return {Xapian::Query::OP_OR, query, extra};
+}
+
+}  // namespace
+
 // Adds the key terms of the best few matches, at a lower weight: long questions rarely
 // use the words the posts use, and the top posts say which words those are.
 Xapian::Query Searcher::with_feedback(const Xapian::Query& query) {
@@ -778,10 +798,10 @@ Xapian::Query Searcher::with_feedback(const Xapian::Query& query) {
   std::vector<Xapian::Query> extra;
   for (const auto& t : expand_terms(db_, posts, eo)) extra.emplace_back(t);
   if (extra.empty()) return query;
-  return {Xapian::Query::OP_OR, query,
-          Xapian::Query(Xapian::Query::OP_SCALE_WEIGHT,
-                        Xapian::Query(Xapian::Query::OP_OR, extra.begin(), extra.end()),
-                        kFeedbackWeight)};
+  return with_extra_words(
+      query, Xapian::Query(Xapian::Query::OP_SCALE_WEIGHT,
+                           Xapian::Query(Xapian::Query::OP_OR, extra.begin(), extra.end()),
+                           kFeedbackWeight));
 }
 
 SearchResponse Searcher::search_once(const SearchRequest& asked) {
@@ -868,9 +888,10 @@ SearchResponse Searcher::search_once(const SearchRequest& asked) {
   return resp;
 }
 
-// Every word required first. When that leaves less than the page asked for, the posts
-// with every word come first and the best partial matches fill the rest ("relaxed").
-// When nothing matches and a spelling correction exists, the correction is searched.
+// Every word required first. When nothing matches and the words the index lacks have a
+// spelling it knows, the corrected query is searched instead ("corrected"). When fewer than
+// kRelaxBelow posts have every word, they come first and the best partial matches follow
+// ("relaxed"). Both are decided on the whole match, never on the page asked for.
 Matches Searcher::match(const SearchRequest& request, QueryBuilder& builder,
                         const ParsedQuery& parsed, int per_page, FacetCounter* facets) {
   Xapian::Enquire enquire(db_);
@@ -936,29 +957,56 @@ Matches Searcher::match(const SearchRequest& request, QueryBuilder& builder,
     return {std::move(mset), std::move(ranked)};
   };
   // Known-item lift: every word in the title, or the whole title.
-  const Xapian::Query title = parsed.has_words ? builder.title_query(request.q) : Xapian::Query();
+  Xapian::Query title = parsed.has_words ? builder.title_query(request.q) : Xapian::Query();
   auto lifted = [&](const Xapian::Query& q) {
     return title.empty() ? q : Xapian::Query(Xapian::Query::OP_AND_MAYBE, q, title);
   };
+  // Every word required, and all of its posts when they are fewer than kRelaxBelow: whether
+  // to correct or relax, and the total, are decided on the whole match, the same for every
+  // page and page size.
+  const Xapian::doccount strict_count = std::max(needed, kRelaxBelow);
+  ParsedQuery strict = parsed;
+  std::string strict_text = request.q;
+  Run all = run(lifted(parsed.query), parsed.has_words, 0, strict_count);
+  int all_spy = last_spy;
+  Xapian::Query all_ran = enquire.get_query();
   Matches m;
-  m.text_query = parsed.query;
-  const Run all = run(lifted(parsed.query), parsed.has_words, 0, needed);
-  const int all_spy = last_spy;
-  m.snippets = {all.mset, enquire.get_query(), Xapian::Query()};
+  // Nothing has every word: the words the index lacks, spelt as the index spells them.
+  if (parsed.has_words && all.ranked.empty()) {
+    m.did_you_mean = builder.correction(request.q);
+    if (!m.did_you_mean.empty()) {
+      ParseOptions same;
+      same.partial = request.partial;
+      ParsedQuery fixed = builder.parse(m.did_you_mean, same);
+      title = builder.title_query(m.did_you_mean);
+      Run fixed_run = run(lifted(fixed.query), fixed.has_words, 0, strict_count);
+      if (!fixed_run.ranked.empty()) {
+        all = std::move(fixed_run);
+        all_spy = last_spy;
+        all_ran = enquire.get_query();
+        strict = std::move(fixed);
+        strict_text = m.did_you_mean;
+        m.corrected = true;
+      }
+    }
+  }
+  m.text_query = strict.query;
+  m.snippets = {all.mset, all_ran, Xapian::Query()};
   m.total = total_of(all.mset);
+  const std::size_t found = all.ranked.size();
+  // Few posts have every word: they come first, and the best posts with some of the words
+  // follow them ("relaxed").
   ParseOptions po;
   po.op = DefaultOperator::kOr;
   po.partial = false;
-  const std::size_t found = all.ranked.size();
-  if (parsed.has_words && found < needed) m.did_you_mean = builder.correction(request.q);
   const bool feedback =
-      parsed.word_count >= kFeedbackMinWords && request.sort == SortOrder::kRelevance;
+      strict.word_count >= kFeedbackMinWords && request.sort == SortOrder::kRelevance;
   std::optional<ParsedQuery> relaxed;
-  if (parsed.has_words && parsed.word_count > 1 && found < needed) {
-    relaxed = builder.parse(request.q, po);
+  if (strict.has_words && strict.word_count > 1 && found < kRelaxBelow) {
+    relaxed = builder.parse(strict_text, po);
     // Relaxing that leaves the query as it was (a phrase alone, say) matches no more than
     // the `found` it matched: no second full pass.
-    if (!feedback && relaxed->query.serialise() == parsed.query.serialise()) relaxed.reset();
+    if (!feedback && relaxed->query.serialise() == strict.query.serialise()) relaxed.reset();
   }
   if (relaxed) {
     if (feedback) relaxed->query = with_feedback(relaxed->query);
@@ -984,18 +1032,6 @@ Matches Searcher::match(const SearchRequest& request, QueryBuilder& builder,
       adopt(m, some.mset, relaxed->query, enquire.get_query(), last_spy);
       m.snippets.latest = enquire.get_query();
       m.relaxed = true;
-      return m;
-    }
-  }
-  if (found == 0 && !m.did_you_mean.empty()) {
-    const ParsedQuery fixed = builder.parse(m.did_you_mean, po);
-    const Run m2 =
-        run(fixed.query, fixed.has_words, first, static_cast<Xapian::doccount>(per_page));
-    if (!m2.ranked.empty()) {
-      take(m, m2.ranked, 0, static_cast<std::size_t>(per_page));
-      adopt(m, m2.mset, fixed.query, enquire.get_query(), last_spy);
-      m.snippets.latest = enquire.get_query();
-      m.corrected = true;
       return m;
     }
   }

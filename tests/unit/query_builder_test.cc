@@ -2,6 +2,7 @@
 #include <xapian.h>
 #include <catch2/catch.hpp>
 
+#include "common/version.h"
 #include "query/query_builder.h"
 #include "test_support.h"
 
@@ -121,7 +122,7 @@ TEST_CASE("query language: a full completion memo forgets one prefix, not all", 
 }
 
 TEST_CASE("query language: identifiers stay searchable", "[query_builder]") {
-  CHECK(describe("v2.3.0-preview1") == "Query((v2.3.0@1 PHRASE 2 preview1@2))");
+  CHECK(describe("v2.3.0-preview1") == "Query(XVE2.3-preview1)");  // a version
   CHECK(describe("std::vector") == "Query((std@1 PHRASE 2 vector@2))");
   CHECK(describe("webRequest.onAuthRequired") == "Query((webrequest@1 PHRASE 2 onauthrequired@2))");
 }
@@ -210,6 +211,102 @@ TEST_CASE("query language: remembered stems are the stemmer's", "[query_builder]
   for (int round = 0; round < 2; ++round) {
     for (const auto& w : words) REQUIRE(qb.stem(w) == english(w));
   }
+}
+
+}  // namespace postsearch
+
+namespace postsearch {
+
+TEST_CASE("versions: found in text, their starts and canonical forms", "[query_builder]") {
+  const auto found =
+      version::find("Ruby 3.3.0 and v2.7, 1.9.3-p429 or 3.4.0 rc1 (3.3.x, 1.2.3.4.5.6.7)");
+  REQUIRE(found.size() == 4);
+  CHECK(found[0].number == "3.3.0");
+  CHECK(found[1].number == "2.7");
+  CHECK((found[2].number == "1.9.3" && found[2].suffix == "p429"));
+  CHECK((found[3].number == "3.4.0" && found[3].suffix == "rc1"));
+  CHECK(version::find("released 3.3 today, 2 people, 2024.").size() == 1);
+  CHECK(version::find("3.3 released")[0].suffix.empty());       // "released" is no pre-release
+  const auto attached = version::find("abc3.3 x.3.3 3.3abc-");  // not inside a word
+  REQUIRE(attached.size() == 1);
+  CHECK(attached[0].suffix == "abc");
+  CHECK(version::starts(found[0]) == std::vector<std::string>{"3.3", "3.3.0"});
+  CHECK(version::canonical(found[0]) == "3.3");
+  CHECK(version::canonical(*version::parse_word("3.0.0")) == "3.0");
+  CHECK(version::canonical(*version::parse_word("1.10.0")) == "1.10");
+  CHECK(version::canonical(found[3]) == "3.4-rc1");
+  CHECK(version::canonical_text("Ruby 3.3.0 Released") == "Ruby 3.3 Released");
+  CHECK_FALSE(version::parse_word("3"));
+  CHECK_FALSE(version::parse_word("3.3,"));
+  CHECK_FALSE(version::parse_word("strings.Contains"));
+}
+
+TEST_CASE("query language: versions find longer versions, themselves first", "[query_builder]") {
+  CHECK(describe("ruby 3.3 released") == "Query((Zrubi@1 AND (XV3.3 OR XVE3.3) AND Zreleas@3))");
+  CHECK(describe("3.3.0") == "Query((XV3.3.0 OR XVE3.3))");
+  CHECK(describe("v2.7") == "Query((XV2.7 OR XVE2.7))");
+  CHECK(describe("3.4.0-rc1") == "Query(XVE3.4-rc1)");
+  CHECK(describe("version:3.3") == "Query((XV3.3 OR XVE3.3))");
+  CHECK(describe("-3.3 ruby") == "Query((Zrubi@2 AND_NOT (XV3.3 OR XVE3.3)))");
+  CHECK(describe("(3.3 OR 3.4)") == "Query((XV3.3 OR XVE3.3 OR (XV3.4 OR XVE3.4)))");
+  // In a phrase a version is the word it is.
+  CHECK(describe("\"ruby 3.3\"") == "Query((ruby@1 PHRASE 2 3.3@2))");
+  // Typed last, it is taken whole (Xapian would drop a field value taken as a prefix).
+  CHECK(describe("ruby 3.3", DefaultOperator::kAnd, true) ==
+        "Query((Zrubi@1 AND (XV3.3 OR XVE3.3)))");
+  Xapian::WritableDatabase db(std::string(), Xapian::DB_BACKEND_INMEMORY);
+  QueryBuilder qb(db, "en");
+  CHECK(qb.parse("ruby 3.3 released", {}).word_count == 3);
+  // The title lift: the title's own version terms beside its words, and the exact title
+  // with versions written canonically.
+  CHECK(qb.title_query("ruby 3.3 released").get_description() ==
+        "Query(((XVS3.3 AND (ZSrubi@1 AND ZSreleas@2)) OR 2 * XEruby 3 3 released))");
+}
+
+TEST_CASE("query language: phrases and whole values in fields", "[query_builder]") {
+  CHECK(describe("title:\"server maintenance\"") == "Query((Sserver@1 PHRASE 2 Smaintenance@2))");
+  CHECK(describe("heading:\"what is\"") == "Query((XHwhat@1 PHRASE 2 XHis@2))");
+  CHECK(describe("ruby author:\"Shugo Maeda\"") ==
+        "Query((Zrubi@1 FILTER (Ashugo maeda OR (XAshugo@1 PHRASE 2 XAmaeda@2))))");
+  CHECK(describe("ruby author:shugo") == "Query((Zrubi@1 FILTER ZXAshugo@1))");
+  CHECK(describe("x tag:\"Static Sites\"") == "Query((Zx@1 FILTER Kstatic sites))");
+  Xapian::WritableDatabase db(std::string(), Xapian::DB_BACKEND_INMEMORY);
+  QueryBuilder qb(db, "en");
+  CHECK(qb.parse("title:\"server maintenance\"", {}).warnings.empty());
+  const auto unknown = qb.parse("body:\"server maintenance\"", {}).warnings;
+  REQUIRE(unknown.size() == 1);
+  CHECK(unknown[0].find("`body:` is not a field") == 0);
+  CHECK(qb.parse("title: x", {}).warnings.size() == 1);
+  CHECK(qb.parse("see https://example.org/x", {}).warnings.empty());
+}
+
+TEST_CASE("query language: a word the index lacks is corrected, no other", "[query_builder]") {
+  testing::TempDir dir;  // the in-memory backend keeps no spelling data
+  Xapian::WritableDatabase db((dir.path() / "db").string(), Xapian::DB_CREATE);
+  Xapian::TermGenerator g;
+  g.set_database(db);
+  g.set_flags(Xapian::TermGenerator::FLAG_SPELLING);
+  g.set_stemmer(Xapian::Stem("en"));
+  for (const char* text :
+       {"security advisory", "security fixes", "strings.Contains finds substrings", "a string",
+        "string methods", "string slicing", "running"}) {
+    Xapian::Document d;
+    g.set_document(d);
+    g.index_text(text);
+    db.add_document(d);
+  }
+  db.commit();
+  QueryBuilder qb(db, "en");
+  CHECK(qb.correction("securty advisory") == "security advisory");
+  CHECK(qb.correction("Securty (advisory OR fixes)") == "security (advisory OR fixes)");
+  CHECK(qb.correction("advisory securty") == "advisory security");
+  CHECK(qb.correction("strings.Contains").empty());  // both words are in the index
+  CHECK(qb.correction("security advisory").empty());
+  CHECK(qb.correction("runs").empty());  // its stem is
+  CHECK(qb.correction("the securty") == "the security");
+  CHECK(qb.correction("title:securty").empty());  // field values are left alone
+  CHECK(qb.correction("securty 3.3") == "security 3.3");
+  CHECK(qb.correction("secur").empty());  // the last word, being typed
 }
 
 }  // namespace postsearch

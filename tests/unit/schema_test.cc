@@ -101,7 +101,9 @@ TEST_CASE("schema: the query parser maps each field to the pinned prefix", "[sch
   o.partial = false;
   auto desc = [&](const std::string& q) { return qb.parse(q, o).query.get_description(); };
   CHECK(desc("title:zebra") == "Query(ZSzebra@1)");
-  CHECK(desc("author:ada") == "Query(ZXAada@1)");
+  // A filter, so that author:"Ada Lovelace" reaches it whole (the A term of the name).
+  CHECK(desc("author:ada") == "Query(0 * ZXAada@1)");
+  CHECK(desc("title:\"zebra crossing\"") == "Query((Szebra@1 PHRASE 2 Scrossing@2))");
   CHECK(desc("heading:quagga") == "Query(ZXHquagga@1)");
   CHECK(desc("description:okapi") == "Query(ZXDokapi@1)");
   CHECK(desc("tag:Wildlife") == "Query(0 * Kwildlife)");
