@@ -335,7 +335,7 @@ std::string Run::options_hash() const {
   std::ostringstream key;
   key << schema::kSchemaVersion << '|' << generator_name(site_.generator) << '|'
       << options_.site.drafts << options_.site.pages << options_.future << options_.unpublished
-      << '|';
+      << '|' << site_.time_zone.name() << '|';
   if (!site_.config_file.empty()) {
     std::ifstream in(site_.root / site_.config_file, std::ios::binary);
     key << in.rdbuf();
@@ -347,7 +347,7 @@ std::string Run::options_hash() const {
 }
 
 void Run::list() {
-  SiteLoad load = load_site(options_.site_dir, options_.generator);
+  SiteLoad load = load_site(options_.site_dir, {options_.generator, options_.machine_tz});
   for (const auto& d : load.diagnostics) {
     if (options_.on_diagnostic) options_.on_diagnostic(d);
   }

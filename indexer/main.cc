@@ -3,6 +3,7 @@
 #include <xapian.h>
 #include <CLI/CLI.hpp>
 
+#include <cstdlib>
 #include <filesystem>
 #include <iostream>
 
@@ -97,6 +98,7 @@ int main(int argc, char** argv) {
     return 2;
   }
   options.site_dir = site_dir;
+  if (const char* tz = std::getenv("TZ")) options.machine_tz = tz;
   if (generator != "auto") options.generator = postsearch::generator_by_name(generator);
   options.index_dir = index_dir;
   if (!synonyms.empty()) options.synonyms = synonyms;

@@ -27,7 +27,8 @@ std::string read_small_file(const fs::path& path) {
 }
 
 // Parses a YAML, TOML or JSON configuration file into JSON, reporting errors.
-json parse_config(const fs::path& path, const std::string& rel, Diagnostics& diagnostics) {
+json parse_config(const fs::path& path, const std::string& rel, YamlDialect dialect,
+                  Diagnostics& diagnostics) {
   const std::string text = read_small_file(path);
   const std::string ext = path.extension().string();
   if (ext == ".json") {
@@ -41,7 +42,8 @@ json parse_config(const fs::path& path, const std::string& rel, Diagnostics& dia
   }
   // Reuse the front-matter parser: wrap the file in fences of its format.
   const std::string fence = ext == ".toml" ? "+++" : "---";
-  const FrontMatterResult r = parse_front_matter(fence + "\n" + text + "\n" + fence + "\n", rel);
+  const FrontMatterResult r =
+      parse_front_matter(fence + "\n" + text + "\n" + fence + "\n", rel, {dialect});
   for (Diagnostic d : r.diagnostics) {
     d.line = d.line > 0 ? d.line - 1 : 0;
     diagnostics.push_back(d);
@@ -89,10 +91,38 @@ void load_jekyll(SiteConfig& c, const json& j, Diagnostics& diagnostics) {
     c.auto_id_prefix = string_of(k, "auto_id_prefix", "");
   }
   const fs::path authors = c.root / "_data" / "authors.yml";
-  if (fs::exists(authors)) c.authors = parse_config(authors, "_data/authors.yml", diagnostics);
+  if (fs::exists(authors)) {
+    c.authors = parse_config(authors, "_data/authors.yml", YamlDialect::kRuby, diagnostics);
+  }
 }
 
-void load_hugo(SiteConfig& c, const json& j) {
+// The zone a site's dates are placed in: `key` of its configuration, else `fallback`.
+void load_time_zone(SiteConfig& c, const json& j, const char* key, const TimeZone& fallback,
+                    Diagnostics& diagnostics) {
+  c.time_zone = fallback;
+  const std::string name = string_of(j, key, "");
+  if (name.empty()) return;
+  if (const auto zone = TimeZone::named(name)) {
+    c.time_zone = *zone;
+    return;
+  }
+  diagnostics.push_back(
+      {Severity::kWarning, c.config_file, 0, 0, key,
+       "unknown time zone '" + name + "'; dates are placed in " + c.time_zone.name()});
+}
+
+TimeZone machine_zone(const SiteLoadOptions& options, Diagnostics& diagnostics) {
+  const char* tz = options.machine_tz ? options.machine_tz->c_str() : nullptr;
+  if (const auto zone = TimeZone::of_machine(tz)) return *zone;
+  diagnostics.push_back({Severity::kWarning, "", 0, 0, "TZ",
+                         "the machine's time zone (TZ=" + options.machine_tz.value_or("") +
+                             ", /etc/localtime) is not a zone name; dates are placed in UTC"});
+  return TimeZone{};
+}
+
+void load_hugo(SiteConfig& c, const json& j, Diagnostics& diagnostics) {
+  c.yaml = YamlDialect::kGo;
+  load_time_zone(c, j, "timeZone", TimeZone{}, diagnostics);
   c.baseurl = url_path_of(string_of(j, "baseURL", string_of(j, "baseurl", "")));
   c.content_dir = string_of(j, "contentDir", "content");
   c.default_lang = string_of(j, "defaultContentLanguage", string_of(j, "languageCode", "en"));
@@ -290,7 +320,8 @@ std::optional<Generator> generator_by_name(std::string_view name) {
   return std::nullopt;
 }
 
-SiteLoad load_site(const fs::path& root, std::optional<Generator> generator) {
+SiteLoad load_site(const fs::path& root, const SiteLoadOptions& options) {
+  const std::optional<Generator>& generator = options.generator;
   if (!fs::is_directory(root)) throw std::runtime_error(root.string() + ": not a directory");
   SiteLoad load;
   SiteConfig& c = load.config;
@@ -300,20 +331,29 @@ SiteLoad load_site(const fs::path& root, std::optional<Generator> generator) {
     if (generator == Generator::kHugo || !fs::exists(c.root / name)) continue;
     c.generator = Generator::kJekyll;
     c.config_file = name;
-    load_jekyll(c, parse_config(c.root / name, name, load.diagnostics), load.diagnostics);
+    const json j = parse_config(c.root / name, name, YamlDialect::kRuby, load.diagnostics);
+    load_jekyll(c, j, load.diagnostics);
+    load_time_zone(c, j, "timezone", machine_zone(options, load.diagnostics), load.diagnostics);
     return load;
   }
   for (const char* name : kHugoConfigs) {
     if (generator == Generator::kJekyll || !fs::exists(c.root / name)) continue;
     c.generator = Generator::kHugo;
     c.config_file = name;
-    load_hugo(c, parse_config(c.root / name, name, load.diagnostics));
+    load_hugo(c, parse_config(c.root / name, name, YamlDialect::kGo, load.diagnostics),
+              load.diagnostics);
     return load;
   }
   if (generator) {
     c.generator = *generator;
   } else if (fs::is_directory(c.root / "_posts")) {
     c.generator = Generator::kJekyll;
+  }
+  if (c.generator == Generator::kJekyll) {
+    c.time_zone = machine_zone(options, load.diagnostics);
+  }
+  if (c.generator == Generator::kHugo) {
+    c.yaml = YamlDialect::kGo;
   }
   return load;
 }
