@@ -24,6 +24,7 @@
 #include "common/schema.h"
 #include "indexer/post_reader.h"
 #include "indexer/synonyms.h"
+#include "indexer/url_check.h"
 
 namespace postsearch {
 namespace {
@@ -247,6 +248,7 @@ class Run {
 
  private:
   void list();
+  void open_output();
   void load_state();
   [[nodiscard]] bool settings_match(const Xapian::Database& first) const;
   // Reads the recorded state of shard k's posts; a post recorded in another shard than
@@ -308,6 +310,7 @@ class Run {
   const IndexerOptions& options_;
   IndexLayout layout_;
   SiteConfig site_;
+  std::optional<BuiltSite> built_;  // the generator's output, when checked against
   std::vector<Source> sources_;
   Synonyms synonyms_;
   std::map<std::string, FileState> old_state_;
@@ -342,6 +345,7 @@ std::string Run::options_hash() const {
   }
   key << '|' << site_.authors.dump() << '|' << synonyms_.file << '|' << synonyms_.content;
   if (shards_ > 1) key << "|shards " << shards_;
+  if (built_) key << "|checked against " << built_->dir().string();
   const std::string k = key.str();
   return std::to_string(XXH3_64bits(k.data(), k.size()));
 }
@@ -378,6 +382,18 @@ void Run::list() {
   for (const auto& d : diagnostics) {
     if (options_.on_diagnostic) options_.on_diagnostic(d);
   }
+}
+
+void Run::open_output() {
+  SiteOutputOptions o;
+  if (options_.site_output) o.dir = *options_.site_output;
+  for (const auto& s : sources_) o.newest_source_ns = std::max(o.newest_source_ns, s.mtime_ns);
+  Diagnostics diagnostics;
+  built_ = open_site_output(site_, o, diagnostics);
+  for (const auto& d : diagnostics) {
+    if (options_.on_diagnostic) options_.on_diagnostic(d);
+  }
+  if (has_error(diagnostics)) throw ConfigError("cannot read the site's output folder");
 }
 
 void Run::load_state() {
@@ -436,6 +452,7 @@ void Run::parse_one(const Source& source, Parsed& out) const {
   out.skip_reason = std::move(r.skip_reason);
   out.diagnostics.insert(out.diagnostics.end(), r.diagnostics.begin(), r.diagnostics.end());
   out.post = std::move(r.post);
+  if (built_ && out.post) check_post_url(*built_, source.file.rel, *out.post, out.diagnostics);
 }
 
 void Run::account(const Parsed& p, bool existed) {
@@ -832,6 +849,7 @@ void Run::merge_and_publish(const std::vector<std::unique_ptr<PartWriter>>& writ
 IndexSummary Run::execute() {
   summary_.dry_run = options_.dry_run;
   list();
+  open_output();
   if (resolve_remote()) {
     remote_run();
   } else {

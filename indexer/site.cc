@@ -70,6 +70,7 @@ std::string url_path_of(std::string url) {
 
 void load_jekyll(SiteConfig& c, const json& j, Diagnostics& diagnostics) {
   c.permalink = string_of(j, "permalink", "date");
+  c.output_dir = string_of(j, "destination", "_site");
   c.baseurl = url_path_of(string_of(j, "baseurl", ""));
   c.default_lang = string_of(j, "lang", string_of(j, "locale", "en"));
   if (j.contains("exclude") && j["exclude"].is_array()) {
@@ -125,6 +126,7 @@ void load_hugo(SiteConfig& c, const json& j, Diagnostics& diagnostics) {
   load_time_zone(c, j, "timeZone", TimeZone{}, diagnostics);
   c.baseurl = url_path_of(string_of(j, "baseURL", string_of(j, "baseurl", "")));
   c.content_dir = string_of(j, "contentDir", "content");
+  c.output_dir = string_of(j, "publishDir", "public");
   c.default_lang = string_of(j, "defaultContentLanguage", string_of(j, "languageCode", "en"));
   if (j.contains("permalinks") && j["permalinks"].is_object()) {
     for (const auto& [section, pattern] : j["permalinks"].items()) {
@@ -351,9 +353,11 @@ SiteLoad load_site(const fs::path& root, const SiteLoadOptions& options) {
   }
   if (c.generator == Generator::kJekyll) {
     c.time_zone = machine_zone(options, load.diagnostics);
+    c.output_dir = "_site";
   }
   if (c.generator == Generator::kHugo) {
     c.yaml = YamlDialect::kGo;
+    c.output_dir = "public";
   }
   return load;
 }

@@ -45,6 +45,8 @@ struct SiteConfig {
   // The zone dates are placed in: Jekyll `timezone:`, else the machine's; Hugo `timeZone`,
   // else UTC (Hugo ignores the machine's zone).
   TimeZone time_zone;
+  std::string output_dir;  // where the generator writes the site: Jekyll destination, Hugo
+                           // publishDir (relative to root unless absolute); empty: plain
   YamlDialect yaml = YamlDialect::kRuby;  // whose YAML reader the front matter is read with
 };
 
