@@ -127,7 +127,10 @@ BuiltSite BuiltSite::load(const fs::path& dir, const BuiltSiteOptions& options,
   std::error_code ec;
   fs::recursive_directory_iterator it(dir, fs::directory_options::none, ec);
   for (; !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
-    if (it->path().extension() != ".html" || !it->is_regular_file(ec)) continue;
+    // Links are not followed: what is read stays inside the folder.
+    if (it->path().extension() != ".html" || it->is_symlink(ec) || !it->is_regular_file(ec)) {
+      continue;
+    }
     const std::string rel = it->path().lexically_relative(dir).generic_string();
     if (site.pages_.size() >= options.max_pages) {
       diagnostics.push_back(

@@ -24,8 +24,12 @@ std::optional<BuiltSite> open_site_output(const SiteConfig& site, const SiteOutp
     return BuiltSite::load(*options.dir, built_options, diagnostics);
   }
   if (site.output_dir.empty()) return std::nullopt;
-  const fs::path dir = site.root / site.output_dir;
-  if (!fs::is_directory(dir)) return std::nullopt;
+  // Found by itself only inside the site (a configured destination may point anywhere).
+  const fs::path dir = (site.root / site.output_dir).lexically_normal();
+  const std::string inside = dir.lexically_relative(site.root).generic_string();
+  if (inside.empty() || inside == "." || inside.rfind("..", 0) == 0 || !fs::is_directory(dir)) {
+    return std::nullopt;
+  }
   BuiltSite built = BuiltSite::load(dir, built_options, diagnostics);
   if (built.size() == 0) return std::nullopt;
   if (built.newest_mtime_ns() < options.newest_source_ns) {

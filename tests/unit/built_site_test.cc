@@ -17,10 +17,13 @@ TEST_CASE("built site: pages, ids, canonical and titles", "[built_site]") {
   write_file(dir.path() / "about/index.html", "<h1>About us</h1><h1>Same</h1>");
   write_file(dir.path() / "two/index.html", "<h1>Same</h1>");
   write_file(dir.path() / "style.css", "h1{}");
+  TempDir outside;
+  write_file(outside.path() / "secret.html", "<title>Secret</title>");
+  std::filesystem::create_symlink(outside.path() / "secret.html", dir.path() / "linked.html");
   Diagnostics diagnostics;
   const BuiltSite site = BuiltSite::load(dir.path(), {"/blog/"}, diagnostics);
   CHECK(diagnostics.empty());
-  CHECK(site.size() == 3);
+  CHECK(site.size() == 3);  // not the link, which leads outside
 
   const BuiltPage* one = site.find("/blog/2013/05/05/one.html");
   REQUIRE(one != nullptr);
