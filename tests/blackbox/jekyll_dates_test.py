@@ -232,6 +232,15 @@ class SiteOutputTruth(GeneratorCase):
         for url in urls:
             self.assertTrue(os.path.exists(page_path(self.out, url)), url)
 
+    def test_site_output_in_the_config_file(self):
+        self.copy(os.path.join(FIXTURES, "jekyll-moved-by-plugin"))
+        self.jekyll()
+        config = os.path.join(self.tmp, "indexer.yml")
+        with open(config, "w") as f:
+            f.write("site: site\nindex: index\nsite_output: out\n")  # relative to the file
+        run([INDEXER, "--config", config, "-q"], check=0)
+        self.assertIn("/elsewhere/by-a-plugin/", [h["url"] for h in all_hits(self.idx)])
+
     def test_found_by_itself_when_newer_than_the_sources(self):
         self.copy(os.path.join(FIXTURES, "jekyll-moved-by-plugin"))
         p = run(["jekyll", "build", "--source", self.site, "--destination", os.path.join(self.site, "_site"),
