@@ -107,9 +107,10 @@ void load_time_zone(SiteConfig& c, const json& j, const char* key, const TimeZon
     c.time_zone = *zone;
     return;
   }
-  diagnostics.push_back(
-      {Severity::kWarning, c.config_file, 0, 0, key,
-       "unknown time zone '" + name + "'; dates are placed in " + c.time_zone.name()});
+  // Jekyll sets TZ to the name, and the C library reads a name it does not know as UTC.
+  c.time_zone = TimeZone{};
+  diagnostics.push_back({Severity::kWarning, c.config_file, 0, 0, key,
+                         "unknown time zone '" + name + "'; dates are placed in UTC"});
 }
 
 TimeZone machine_zone(const SiteLoadOptions& options, Diagnostics& diagnostics) {
