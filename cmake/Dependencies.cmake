@@ -14,6 +14,9 @@ find_package(yaml-cpp REQUIRED CONFIG)
 find_package(nlohmann_json REQUIRED CONFIG)
 find_package(tomlplusplus REQUIRED CONFIG)
 find_package(CLI11 REQUIRED CONFIG)
+# Howard Hinnant's date/tz (the C++20 <chrono> zones, which libstdc++ 12 lacks) over the
+# system's tz database.
+find_package(date REQUIRED CONFIG)
 
 # cmark's CMake config needs the separate cmark binary package; cpp-httplib's
 # class layout depends on the CPPHTTPLIB_* defines in its .pc file.

@@ -47,6 +47,8 @@ void apply_key(const std::filesystem::path& file, const std::string& key, const 
     }
   } else if (key == "synonyms")
     o.synonyms = relative_to(file, v.as<std::string>());
+  else if (key == "site_output")
+    o.site_output = relative_to(file, v.as<std::string>());
   else if (key == "generator") {
     const std::string g = v.as<std::string>();
     if (g != "auto") {

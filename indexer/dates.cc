@@ -102,6 +102,20 @@ std::optional<ParsedDate> parse_date(std::string_view s) {
   return p;
 }
 
+ParsedDate place_date(const ParsedDate& written, const DatePlacement& placement) {
+  ParsedDate placed = written;
+  if (!written.has_offset) {
+    placed.epoch = placement.unzoned_is_utc ? utc_seconds(written.local)
+                                            : placement.zone.epoch_of(written.local);
+  }
+  placed.has_offset = true;
+  if (placement.convert_to_zone || !written.has_offset) {
+    placed.offset_minutes = placement.zone.offset_at(placed.epoch) / 60;
+  }
+  if (placement.convert_to_zone) placed.local = placement.zone.local_at(placed.epoch);
+  return placed;
+}
+
 FileNameDate parse_file_name_date(std::string_view stem) {
   FileNameDate out;
   std::string_view s = stem;

@@ -10,6 +10,7 @@
 #include <string_view>
 
 #include "indexer/permalink.h"
+#include "indexer/time_zone.h"
 
 namespace postsearch {
 
@@ -24,6 +25,21 @@ struct ParsedDate {
 };
 
 [[nodiscard]] std::optional<ParsedDate> parse_date(std::string_view text);
+
+// How a generator places a date it read in its time zone.
+struct DatePlacement {
+  TimeZone zone;  // the site's zone (see SiteConfig::time_zone)
+  // Jekyll (Ruby's Time#localtime): every date is shown as the zone's wall-clock time,
+  // whatever offset it was written with. Hugo: a date keeps the offset it was written with.
+  bool convert_to_zone = true;
+  // Read a date written without an offset as UTC rather than as the zone's time (Ruby's
+  // YAML does so for an unquoted "2024-01-02 10:20:30").
+  bool unzoned_is_utc = false;
+};
+
+// `written` as the generator places it: its instant, its calendar fields (which URLs and
+// the year facet use) and its offset, always set (has_offset is true).
+[[nodiscard]] ParsedDate place_date(const ParsedDate& written, const DatePlacement& placement);
 
 // The "YYYY-MM-DD-" prefix of a Jekyll post file name, and the rest after it.
 struct FileNameDate {

@@ -5,8 +5,13 @@
 
 #include <toml++/toml.h>
 
+#include <algorithm>
+#include <array>
 #include <charconv>
+#include <regex>
 #include <sstream>
+
+#include "common/text.h"
 
 namespace postsearch {
 namespace {
@@ -67,9 +72,35 @@ Split split_front_matter(std::string_view text) {
 
 // ---- YAML ----------------------------------------------------------------
 
+// A YAML 1.1 boolean as `dialect` reads it, or nothing.
+std::optional<bool> yaml_boolean(const std::string& v, YamlDialect dialect) {
+  if (dialect == YamlDialect::kRuby) {
+    const std::string folded = text::fold_case(v);
+    if (folded == "yes" || folded == "true" || folded == "on") return true;
+    if (folded == "no" || folded == "false" || folded == "off") return false;
+    return std::nullopt;
+  }
+  static constexpr std::array<std::string_view, 11> kTrue = {
+      "y", "Y", "yes", "Yes", "YES", "true", "True", "TRUE", "on", "On", "ON"};
+  static constexpr std::array<std::string_view, 11> kFalse = {
+      "n", "N", "no", "No", "NO", "false", "False", "FALSE", "off", "Off", "OFF"};
+  if (std::find(kTrue.begin(), kTrue.end(), v) != kTrue.end()) return true;
+  if (std::find(kFalse.begin(), kFalse.end(), v) != kFalse.end()) return false;
+  return std::nullopt;
+}
+
+// The YAML 1.1 timestamp with a time of day, as Psych recognises it.
+bool is_yaml_timestamp(const std::string& v) {
+  static const std::regex kTimestamp(
+      R"(-?\d{4}-\d{1,2}-\d{1,2}(?:[Tt]|[ \t]+)\d{1,2}:\d\d:\d\d(?:\.\d*)?)"
+      R"((?:[ \t]*(?:Z|[-+]\d{1,2}:?(?:\d\d)?))?)");
+  return v.size() < 64 && std::regex_match(v, kTimestamp);
+}
+
 struct YamlConverter {
   const std::string& path;
   int line_offset;  // file line of the block's first line, minus one
+  YamlDialect dialect;
   Diagnostics& diagnostics;
   std::size_t nodes = 0;
   bool too_big = false;
@@ -78,10 +109,7 @@ struct YamlConverter {
     const std::string& v = node.Scalar();
     if (node.Tag() == "!") return v;  // quoted: always a string
     if (v.empty() || v == "~" || v == "null" || v == "Null" || v == "NULL") return nullptr;
-    if (v == "true" || v == "True" || v == "TRUE" || v == "yes" || v == "Yes" || v == "on")
-      return true;
-    if (v == "false" || v == "False" || v == "FALSE" || v == "no" || v == "No" || v == "off")
-      return false;
+    if (const auto b = yaml_boolean(v, dialect)) return *b;
     long long i = 0;
     const auto r = std::from_chars(v.data(), v.data() + v.size(), i);
     if (r.ec == std::errc() && r.ptr == v.data() + v.size()) return i;
@@ -109,8 +137,7 @@ struct YamlConverter {
           if (obj.contains(key)) {
             diagnostics.push_back({Severity::kWarning, path, line_offset + kv.first.Mark().line + 1,
                                    kv.first.Mark().column + 1, key,
-                                   "duplicate key; the first value is kept"});
-            continue;
+                                   "duplicate key; the last value is kept, as Jekyll and Hugo do"});
           }
           obj[key] = convert(kv.second, depth + 1);
         }
@@ -122,7 +149,8 @@ struct YamlConverter {
   }
 };
 
-void parse_yaml(const Split& split, const std::string& path, FrontMatterResult& result) {
+void parse_yaml(const Split& split, const std::string& path, YamlDialect dialect,
+                FrontMatterResult& result) {
   FrontMatter& fm = *result.front_matter;
   const int offset = split.block_line - 1;
   YAML::Node root;
@@ -147,7 +175,7 @@ void parse_yaml(const Split& split, const std::string& path, FrontMatterResult& 
     result.front_matter.reset();
     return;
   }
-  YamlConverter conv{path, offset, result.diagnostics};
+  YamlConverter conv{path, offset, dialect, result.diagnostics};
   fm.fields = conv.convert(root, 0);
   if (conv.too_big) {
     result.diagnostics.push_back({Severity::kError, path, split.block_line, 1, "",
@@ -158,8 +186,14 @@ void parse_yaml(const Split& split, const std::string& path, FrontMatterResult& 
     return;
   }
   for (const auto& kv : root) {
-    if (kv.first.IsScalar())
-      fm.key_lines.emplace(kv.first.Scalar(), offset + kv.first.Mark().line + 1);
+    if (!kv.first.IsScalar()) continue;
+    const std::string& key = kv.first.Scalar();
+    fm.key_lines[key] = offset + kv.first.Mark().line + 1;  // the last one, whose value is kept
+    if (kv.second.IsScalar() && kv.second.Tag() != "!" && is_yaml_timestamp(kv.second.Scalar())) {
+      fm.timestamp_keys.insert(key);
+    } else {
+      fm.timestamp_keys.erase(key);
+    }
   }
 }
 
@@ -215,7 +249,8 @@ int FrontMatter::line_of(const std::string& key) const {
   return format == FrontMatterFormat::kNone ? 0 : 1;
 }
 
-FrontMatterResult parse_front_matter(std::string_view text, const std::string& path) {
+FrontMatterResult parse_front_matter(std::string_view text, const std::string& path,
+                                     const FrontMatterOptions& options) {
   FrontMatterResult result;
   const Split split = split_front_matter(text);
   if (split.unclosed) {
@@ -230,7 +265,7 @@ FrontMatterResult parse_front_matter(std::string_view text, const std::string& p
   fm.format = split.format;
   fm.body = std::string(split.body);
   fm.body_line = split.body_line;
-  if (split.format == FrontMatterFormat::kYaml) parse_yaml(split, path, result);
+  if (split.format == FrontMatterFormat::kYaml) parse_yaml(split, path, options.dialect, result);
   if (split.format == FrontMatterFormat::kToml) parse_toml(split, path, result);
   return result;
 }

@@ -25,6 +25,7 @@
 #include "common/text.h"
 #include "indexer/post_reader.h"
 #include "indexer/synonyms.h"
+#include "indexer/url_check.h"
 
 namespace postsearch {
 namespace {
@@ -239,6 +240,7 @@ class Run {
 
  private:
   void list();
+  void open_output();
   void load_state();
   [[nodiscard]] bool settings_match(const Xapian::Database& first) const;
   // Reads the recorded state of shard k's posts; a post recorded in another shard than
@@ -307,6 +309,7 @@ class Run {
   const IndexerOptions& options_;
   IndexLayout layout_;
   SiteConfig site_;
+  std::optional<BuiltSite> built_;  // the generator's output, when checked against
   std::vector<Source> sources_;
   Synonyms synonyms_;
   std::map<std::string, FileState> old_state_;
@@ -335,16 +338,17 @@ std::string Run::options_hash() const {
   std::ostringstream key;
   key << schema::kSchemaVersion << '|' << generator_name(site_.generator) << '|'
       << options_.site.drafts << options_.site.pages << options_.future << options_.unpublished
-      << '|';
+      << '|' << site_.time_zone.name() << '|';
   key << site_.config_bytes << '|' << site_.authors.dump() << '|' << synonyms_.file << '|'
       << synonyms_.content;
   if (shards_ > 1) key << "|shards " << shards_;
+  if (built_) key << "|checked against " << built_->dir().string();
   const std::string k = key.str();
   return std::to_string(XXH3_64bits(k.data(), k.size()));
 }
 
 void Run::list() {
-  SiteLoad load = load_site(options_.site_dir, options_.generator);
+  SiteLoad load = load_site(options_.site_dir, {options_.generator, options_.machine_tz});
   for (const auto& d : load.diagnostics) {
     if (options_.on_diagnostic) options_.on_diagnostic(d);
   }
@@ -378,6 +382,18 @@ void Run::list() {
   for (const auto& d : diagnostics) {
     if (options_.on_diagnostic) options_.on_diagnostic(d);
   }
+}
+
+void Run::open_output() {
+  SiteOutputOptions o;
+  if (options_.site_output) o.dir = *options_.site_output;
+  for (const auto& s : sources_) o.newest_source_ns = std::max(o.newest_source_ns, s.mtime_ns);
+  Diagnostics diagnostics;
+  built_ = open_site_output(site_, o, diagnostics);
+  for (const auto& d : diagnostics) {
+    if (options_.on_diagnostic) options_.on_diagnostic(d);
+  }
+  if (has_error(diagnostics)) throw ConfigError("cannot read the site's output folder");
 }
 
 void Run::load_state() {
@@ -436,6 +452,8 @@ void Run::parse_one(const Source& source, Parsed& out) const {
   out.skip_reason = std::move(r.skip_reason);
   out.diagnostics.insert(out.diagnostics.end(), r.diagnostics.begin(), r.diagnostics.end());
   out.post = std::move(r.post);
+  // The generator's output is the truth for the URL, so the URL is read after the check.
+  if (built_ && out.post) check_post_url(*built_, source.file.rel, *out.post, out.diagnostics);
   if (out.post) out.url = out.post->url;
   out.url_origin = r.url_origin;
 }
@@ -878,6 +896,7 @@ void Run::merge_and_publish(const std::vector<std::unique_ptr<PartWriter>>& writ
 IndexSummary Run::execute() {
   summary_.dry_run = options_.dry_run;
   list();
+  open_output();
   if (resolve_remote()) {
     remote_run();
   } else {

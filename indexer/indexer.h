@@ -38,8 +38,14 @@ struct IndexProgress {
 struct IndexerOptions {
   fs::path site_dir;
   fs::path index_dir;
-  SiteOptions site;                      // drafts, pages
-  std::optional<Generator> generator;    // force jekyll, hugo or plain; default: detect
+  SiteOptions site;                    // drafts, pages
+  std::optional<Generator> generator;  // force jekyll, hugo or plain; default: detect
+  // The TZ variable the generator builds with (Jekyll places dates in the machine's zone
+  // when the site names none); empty: unset, the zone of /etc/localtime.
+  std::optional<std::string> machine_tz;
+  // The generator's output folder, to check each post's URL against (see url_check.h);
+  // default: the site's _site (Jekyll) or public (Hugo) when not older than the sources.
+  std::optional<fs::path> site_output;
   bool future = false;                   // index posts dated in the future
   bool unpublished = false;              // index published: false posts too
   bool rebuild = false;                  // ignore the recorded state: build a new generation

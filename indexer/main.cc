@@ -3,6 +3,7 @@
 #include <xapian.h>
 #include <CLI/CLI.hpp>
 
+#include <cstdlib>
 #include <filesystem>
 #include <iostream>
 
@@ -56,6 +57,11 @@ int main(int argc, char** argv) {
   app.add_option("--remote-timeout", options.remote_timeout_ms,
                  "Milliseconds to wait for a remote shard to answer (default: 300000)")
       ->check(CLI::Range(100U, 86400000U));
+  std::string site_output;
+  app.add_option("--site-output", site_output,
+                 "The generator's output folder: each post's URL is checked against the pages "
+                 "there, and a wrong one is reported and replaced by the page written for the "
+                 "post (default: _site or public in the site, when newer than the sources)");
   std::string synonyms;
   app.add_option("--synonyms", synonyms,
                  "YAML file of synonym groups (default: _data/synonyms.yml, data/synonyms.yaml "
@@ -86,6 +92,9 @@ int main(int argc, char** argv) {
       if (options.remote_shards.empty()) options.remote_shards = from_file.remote_shards;
       if (generator == "auto") options.generator = from_file.generator;
       if (synonyms.empty() && from_file.synonyms) synonyms = from_file.synonyms->string();
+      if (site_output.empty() && from_file.site_output) {
+        site_output = from_file.site_output->string();
+      }
     } catch (const std::exception& e) {
       std::cerr << "indexer: " << e.what() << "\n";
       return 2;
@@ -97,9 +106,11 @@ int main(int argc, char** argv) {
     return 2;
   }
   options.site_dir = site_dir;
+  if (const char* tz = std::getenv("TZ")) options.machine_tz = tz;
   if (generator != "auto") options.generator = postsearch::generator_by_name(generator);
   options.index_dir = index_dir;
   if (!synonyms.empty()) options.synonyms = synonyms;
+  if (!site_output.empty()) options.site_output = site_output;
   postsearch::ProgressReporter reporter(std::cerr, {isatty(STDERR_FILENO) == 1, quiet});
   options.on_progress = [&](const postsearch::IndexProgress& p) { reporter.progress(p); };
   options.on_diagnostic = [&](const postsearch::Diagnostic& d) { reporter.diagnostic(d); };

@@ -127,13 +127,31 @@ std::vector<std::string> authors_of(Context& c) {
   return unique;
 }
 
+// How the site's generator places a date read from front-matter field `key` (or from the
+// file name, when `key` is empty).
+DatePlacement placement_of(const Context& c, const std::string& key) {
+  DatePlacement p;
+  p.zone = c.site.time_zone;
+  p.convert_to_zone = c.site.generator != Generator::kHugo;
+  p.unzoned_is_utc = c.site.generator == Generator::kJekyll && c.fm.timestamp_keys.count(key) > 0;
+  return p;
+}
+
+// A front-matter date field as the generator reads it; nothing when absent or invalid.
+std::optional<ParsedDate> date_field(const Context& c, const char* key) {
+  const json* v = c.get({key});
+  const auto s = v != nullptr ? scalar_text(*v) : std::nullopt;
+  const auto d = s ? parse_date(*s) : std::nullopt;
+  if (!d) return std::nullopt;
+  return place_date(*d, placement_of(c, key));
+}
+
 void read_front_matter_date(Context& c, const FileNameDate& from_name) {
   for (const char* key : {"date", "publishDate", "pubDate"}) {
     const json* v = c.get({key});
     if (v == nullptr) continue;
-    const auto s = scalar_text(*v);
-    if (s && (c.date = parse_date(*s))) return;
-    c.warn(key, "invalid date '" + s.value_or(v->dump()) +
+    if ((c.date = date_field(c, key))) return;
+    c.warn(key, "invalid date '" + scalar_text(*v).value_or(v->dump()) +
                     "' (expected YYYY-MM-DD, optionally with a time and UTC offset)" +
                     (from_name.date ? "; the file name's date is used" : "; the post has no date"));
     return;
@@ -163,16 +181,13 @@ void read_date(Context& c) {
     c.refused = true;
     return;
   }
-  if (!c.date) c.date = from_name.date;
+  if (!c.date && from_name.date) c.date = place_date(*from_name.date, placement_of(c, ""));
   if (!c.date && c.file.kind == SourceKind::kDraft && c.options.file_mtime > 0) {
-    const std::time_t t = c.options.file_mtime;
-    std::tm tm{};
-    gmtime_r(&t, &tm);
-    c.date =
-        ParsedDate{{tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec},
-                   0,
-                   false,
-                   c.options.file_mtime};
+    ParsedDate modified;
+    modified.epoch = c.options.file_mtime;
+    modified.local = TimeZone{}.local_at(modified.epoch);
+    modified.has_offset = true;
+    c.date = place_date(modified, placement_of(c, ""));
   }
 }
 
@@ -180,9 +195,7 @@ void read_date(Context& c) {
 std::optional<std::int64_t> publish_epoch(Context& c) {
   if (c.site.generator == Generator::kHugo) {
     for (const char* key : {"publishDate", "publishdate", "pubdate", "published"}) {
-      const json* v = c.get({key});
-      const auto s = v != nullptr ? scalar_text(*v) : std::nullopt;
-      if (const auto d = s ? parse_date(*s) : std::nullopt) return d->epoch;
+      if (const auto d = date_field(c, key)) return d->epoch;
     }
   }
   if (c.date) return c.date->epoch;
@@ -221,10 +234,8 @@ std::string skip_reason(Context& c) {
   if (const auto when = publish_epoch(c); when && *when > c.options.now && !c.options.future) {
     return "dated in the future";
   }
-  if (const json* exp = c.get({"expiryDate"}); exp != nullptr) {
-    const auto s = scalar_text(*exp);
-    const auto d = s ? parse_date(*s) : std::nullopt;
-    if (d && d->epoch <= c.options.now) return "expired (expiryDate)";
+  if (const auto expiry = date_field(c, "expiryDate"); expiry && expiry->epoch <= c.options.now) {
+    return "expired (expiryDate)";
   }
   return "";
 }
@@ -537,7 +548,7 @@ ReadResult read_post(const SiteConfig& site, const SourceFile& file, std::string
     c.result.diagnostics.push_back({Severity::kWarning, file.rel, 0, 0, "",
                                     "empty file; indexed with its file name as title"});
   }
-  FrontMatterResult fmr = parse_front_matter(*decoded.text, file.rel);
+  FrontMatterResult fmr = parse_front_matter(*decoded.text, file.rel, {site.yaml});
   c.result.diagnostics.insert(c.result.diagnostics.end(), fmr.diagnostics.begin(),
                               fmr.diagnostics.end());
   if (!fmr.front_matter) return std::move(c.result);

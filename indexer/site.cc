@@ -18,10 +18,11 @@ namespace {
 
 using nlohmann::json;
 
-// Parses a YAML, TOML or JSON configuration file of the site into JSON, reporting errors
-// (a symlink out of the site among them). `bytes` receives the file as read.
-json parse_config(const SiteConfig& c, const std::string& rel, Diagnostics& diagnostics,
-                  std::string* bytes = nullptr) {
+// Parses a YAML, TOML or JSON configuration file of the site into JSON as the generator's
+// YAML reader (`dialect`) reads it, reporting errors (a symlink out of the site among them).
+// `bytes` receives the file as read.
+json parse_config(const SiteConfig& c, const std::string& rel, YamlDialect dialect,
+                  Diagnostics& diagnostics, std::string* bytes = nullptr) {
   const fs::path path = c.root / rel;
   ContainedRead read = read_contained_file(c.root, path, kMaxSiteDataBytes);
   if (!read.bytes) {
@@ -42,7 +43,8 @@ json parse_config(const SiteConfig& c, const std::string& rel, Diagnostics& diag
   }
   // Reuse the front-matter parser: wrap the file in fences of its format.
   const std::string fence = ext == ".toml" ? "+++" : "---";
-  const FrontMatterResult r = parse_front_matter(fence + "\n" + text + "\n" + fence + "\n", rel);
+  const FrontMatterResult r =
+      parse_front_matter(fence + "\n" + text + "\n" + fence + "\n", rel, {dialect});
   for (Diagnostic d : r.diagnostics) {
     d.line = d.line > 0 ? d.line - 1 : 0;
     diagnostics.push_back(d);
@@ -80,6 +82,7 @@ void load_search_settings(SiteConfig& c, const json& j) {
 void load_jekyll(SiteConfig& c, const json& j, Diagnostics& diagnostics) {
   load_search_settings(c, j);
   c.permalink = string_of(j, "permalink", "date");
+  c.output_dir = string_of(j, "destination", "_site");
   c.baseurl = url_path_of(string_of(j, "baseurl", ""));
   c.default_lang = string_of(j, "lang", string_of(j, "locale", "en"));
   if (j.contains("exclude") && j["exclude"].is_array()) {
@@ -102,13 +105,41 @@ void load_jekyll(SiteConfig& c, const json& j, Diagnostics& diagnostics) {
   }
   std::error_code ec;
   if (fs::exists(fs::symlink_status(c.root / "_data" / "authors.yml", ec)))
-    c.authors = parse_config(c, "_data/authors.yml", diagnostics);
+    c.authors = parse_config(c, "_data/authors.yml", YamlDialect::kRuby, diagnostics);
 }
 
-void load_hugo(SiteConfig& c, const json& j) {
+// The zone a site's dates are placed in: `key` of its configuration, else `fallback`.
+void load_time_zone(SiteConfig& c, const json& j, const char* key, const TimeZone& fallback,
+                    Diagnostics& diagnostics) {
+  c.time_zone = fallback;
+  const std::string name = string_of(j, key, "");
+  if (name.empty()) return;
+  if (const auto zone = TimeZone::named(name)) {
+    c.time_zone = *zone;
+    return;
+  }
+  // Jekyll sets TZ to the name, and the C library reads a name it does not know as UTC.
+  c.time_zone = TimeZone{};
+  diagnostics.push_back({Severity::kWarning, c.config_file, 0, 0, key,
+                         "unknown time zone '" + name + "'; dates are placed in UTC"});
+}
+
+TimeZone machine_zone(const SiteLoadOptions& options, Diagnostics& diagnostics) {
+  const char* tz = options.machine_tz ? options.machine_tz->c_str() : nullptr;
+  if (const auto zone = TimeZone::of_machine(tz)) return *zone;
+  diagnostics.push_back({Severity::kWarning, "", 0, 0, "TZ",
+                         "the machine's time zone (TZ=" + options.machine_tz.value_or("") +
+                             ", /etc/localtime) is not a zone name; dates are placed in UTC"});
+  return TimeZone{};
+}
+
+void load_hugo(SiteConfig& c, const json& j, Diagnostics& diagnostics) {
   load_search_settings(c, j);
+  c.yaml = YamlDialect::kGo;
+  load_time_zone(c, j, "timeZone", TimeZone{}, diagnostics);
   c.baseurl = url_path_of(string_of(j, "baseURL", string_of(j, "baseurl", "")));
   c.content_dir = string_of(j, "contentDir", "content");
+  c.output_dir = string_of(j, "publishDir", "public");
   c.default_lang = string_of(j, "defaultContentLanguage", string_of(j, "languageCode", "en"));
   if (j.contains("permalinks") && j["permalinks"].is_object()) {
     for (const auto& [section, pattern] : j["permalinks"].items()) {
@@ -325,7 +356,8 @@ std::optional<Generator> generator_by_name(std::string_view name) {
   return std::nullopt;
 }
 
-SiteLoad load_site(const fs::path& root, std::optional<Generator> generator) {
+SiteLoad load_site(const fs::path& root, const SiteLoadOptions& options) {
+  const std::optional<Generator>& generator = options.generator;
   if (!fs::is_directory(root)) throw std::runtime_error(root.string() + ": not a directory");
   SiteLoad load;
   SiteConfig& c = load.config;
@@ -335,20 +367,32 @@ SiteLoad load_site(const fs::path& root, std::optional<Generator> generator) {
     if (generator == Generator::kHugo || !fs::exists(c.root / name)) continue;
     c.generator = Generator::kJekyll;
     c.config_file = name;
-    load_jekyll(c, parse_config(c, name, load.diagnostics, &c.config_bytes), load.diagnostics);
+    const json j =
+        parse_config(c, name, YamlDialect::kRuby, load.diagnostics, &c.config_bytes);
+    load_jekyll(c, j, load.diagnostics);
+    load_time_zone(c, j, "timezone", machine_zone(options, load.diagnostics), load.diagnostics);
     return load;
   }
   for (const char* name : kHugoConfigs) {
     if (generator == Generator::kJekyll || !fs::exists(c.root / name)) continue;
     c.generator = Generator::kHugo;
     c.config_file = name;
-    load_hugo(c, parse_config(c, name, load.diagnostics, &c.config_bytes));
+    load_hugo(c, parse_config(c, name, YamlDialect::kGo, load.diagnostics, &c.config_bytes),
+              load.diagnostics);
     return load;
   }
   if (generator) {
     c.generator = *generator;
   } else if (fs::is_directory(c.root / "_posts")) {
     c.generator = Generator::kJekyll;
+  }
+  if (c.generator == Generator::kJekyll) {
+    c.time_zone = machine_zone(options, load.diagnostics);
+    c.output_dir = "_site";
+  }
+  if (c.generator == Generator::kHugo) {
+    c.yaml = YamlDialect::kGo;
+    c.output_dir = "public";
   }
   return load;
 }

@@ -14,6 +14,8 @@
 #include <vector>
 
 #include "common/diagnostic.h"
+#include "indexer/front_matter.h"
+#include "indexer/time_zone.h"
 
 namespace postsearch {
 
@@ -43,6 +45,12 @@ struct SiteConfig {
   bool kramdown_gfm = true;    // Jekyll: kramdown input GFM (the default) or kramdown
   bool auto_ids = true;        // Jekyll: kramdown auto_ids
   std::string auto_id_prefix;  // Jekyll: kramdown auto_id_prefix
+  // The zone dates are placed in: Jekyll `timezone:`, else the machine's; Hugo `timeZone`,
+  // else UTC (Hugo ignores the machine's zone).
+  TimeZone time_zone;
+  std::string output_dir;  // where the generator writes the site: Jekyll destination, Hugo
+                           // publishDir (relative to root unless absolute); empty: plain
+  YamlDialect yaml = YamlDialect::kRuby;  // whose YAML reader the front matter is read with
 };
 
 struct SiteOptions {
@@ -67,9 +75,13 @@ struct SiteLoad {
   Diagnostics diagnostics;  // configuration errors (the run should stop) and warnings
 };
 
-// `generator` forces a generator instead of detecting it from the configuration files.
-[[nodiscard]] SiteLoad load_site(const fs::path& root,
-                                 std::optional<Generator> generator = std::nullopt);
+struct SiteLoadOptions {
+  std::optional<Generator> generator;  // force a generator; default: detect from the config files
+  // The TZ variable of the build's environment; empty: unset (the zone of /etc/localtime).
+  std::optional<std::string> machine_tz;
+};
+
+[[nodiscard]] SiteLoad load_site(const fs::path& root, const SiteLoadOptions& options = {});
 [[nodiscard]] std::optional<Generator> generator_by_name(std::string_view name);
 
 // Configuration and data files (_config.yml, _data/authors.yml, synonyms) are read up to

@@ -11,6 +11,7 @@ sys.path.insert(0, os.path.dirname(__file__))
 from harness import SiteTestCase, index, query_json  # noqa: E402
 
 CONFIG = """title: Odd
+timezone: Europe/Berlin
 permalink: /:categories/:year/:month/:day/:title:output_ext
 baseurl: /blog
 exclude: [private, "*.draft.md"]
@@ -75,10 +76,11 @@ class OddSite(SiteTestCase):
             "not a post file name (Jekyll publishes only YYYY-MM-DD-title files from _posts)": 1})
         self.assertIn("_posts/2022-02-07-badbytes.md:4: warning: invalid UTF-8", proc.stderr)
         p = self.hit("plainword")
-        self.assertEqual(p["url"], "/blog/news/2024/01/02/plain.html")
+        # 23:30 at -05:00 is 05:30 the next day in Berlin, where Jekyll places it.
+        self.assertEqual(p["url"], "/blog/news/2024/01/03/plain.html")
         self.assertEqual(p["authors"], ["Ada Lindqvist"])
         self.assertEqual(p["tags"], ["one", "two", "three"])
-        self.assertEqual(p["date"], "2024-01-02T23:30:00-05:00")
+        self.assertEqual(p["date"], "2024-01-03T05:30:00+01:00")
         self.assertEqual(self.hit("nestedword")["categories"], ["travel", "europe"])
         self.assertEqual(self.hit("nestedword")["url"], "/blog/travel/europe/2023/05/06/nested.html")
         self.assertEqual(self.hit("subfolderword")["url"], "/blog/2023/07/08/subfolder.html")

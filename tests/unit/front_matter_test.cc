@@ -76,14 +76,52 @@ TEST_CASE("front matter: errors name the line", "[front_matter]") {
   }
 }
 
-TEST_CASE("front matter: duplicate keys keep the first and warn", "[front_matter]") {
-  const auto r = parse_front_matter("---\ntitle: one\ntitle: two\n---\n", "p.md");
+// Jekyll 4.3.1 built "date: 2013-05-07 10:00:00\ndate: 2013-05-09 10:00:00" at /2013/05/09/,
+// and Hugo 0.111.3 "date: 2013-05-07\ndate: 2013-05-09" at /2013/05/09/: the last value wins.
+TEST_CASE("front matter: duplicate keys keep the last, as Jekyll and Hugo do, and warn",
+          "[front_matter]") {
+  for (const auto dialect : {YamlDialect::kRuby, YamlDialect::kGo}) {
+    const auto r =
+        parse_front_matter("---\ntitle: one\nx: 1\ntitle: two\n---\n", "p.md", {dialect});
+    REQUIRE(r.front_matter);
+    CHECK(r.front_matter->fields["title"] == "two");
+    CHECK(r.front_matter->line_of("title") == 4);
+    REQUIRE(r.diagnostics.size() == 1);
+    CHECK(r.diagnostics[0].severity == Severity::kWarning);
+    CHECK(r.diagnostics[0].line == 4);
+    CHECK(r.diagnostics[0].field == "title");
+  }
+}
+
+// What the real generators did with `published:` (Jekyll 4.3.1) and `draft:` (Hugo 0.111.3):
+// Jekyll left out the posts with published: no, NO, Off, nO, ofF or fALSE, and wrote those
+// with published: n or "no" (quoted); Hugo left out those with draft: yes, YES, y or On, and
+// wrote those with draft: n or yEs.
+TEST_CASE("front matter: YAML 1.1 booleans as each generator's YAML reads them", "[front_matter]") {
+  const auto value = [](const char* text, YamlDialect dialect) {
+    const auto r =
+        parse_front_matter(std::string("---\nv: ") + text + "\n---\n", "p.md", {dialect});
+    return r.front_matter->fields["v"];
+  };
+  for (const char* no : {"no", "NO", "Off", "nO", "ofF", "fALSE", "false"}) {
+    CHECK(value(no, YamlDialect::kRuby) == false);
+  }
+  CHECK(value("n", YamlDialect::kRuby) == "n");
+  CHECK(value("\"no\"", YamlDialect::kRuby) == "no");
+  CHECK(value("yEs", YamlDialect::kRuby) == true);
+  for (const char* yes : {"yes", "YES", "y", "On", "TRUE"})
+    CHECK(value(yes, YamlDialect::kGo) == true);
+  CHECK(value("n", YamlDialect::kGo) == false);
+  CHECK(value("yEs", YamlDialect::kGo) == "yEs");
+}
+
+TEST_CASE("front matter: unquoted YAML timestamps are marked", "[front_matter]") {
+  const auto r = parse_front_matter(
+      "---\na: 2013-05-06 02:12:52\nb: \"2013-05-06 02:12:52\"\nc: 2013-05-06 23:30\n"
+      "d: 2013-05-06T02:12:52.5 +02:00\ne: 2013-05-06\n---\n",
+      "p.md");
   REQUIRE(r.front_matter);
-  CHECK(r.front_matter->fields["title"] == "one");
-  REQUIRE(r.diagnostics.size() == 1);
-  CHECK(r.diagnostics[0].severity == Severity::kWarning);
-  CHECK(r.diagnostics[0].line == 3);
-  CHECK(r.diagnostics[0].field == "title");
+  CHECK(r.front_matter->timestamp_keys == std::set<std::string>{"a", "d"});
 }
 
 TEST_CASE("front matter: exponential aliases are refused, not expanded", "[front_matter]") {

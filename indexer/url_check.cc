@@ -1,0 +1,66 @@
+#include "indexer/url_check.h"
+
+namespace postsearch {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string shown(const fs::path& dir, const SiteConfig& site) {
+  const fs::path rel = dir.lexically_relative(site.root);
+  return rel.empty() || rel.string().rfind("..", 0) == 0 ? dir.string() : rel.generic_string();
+}
+
+}  // namespace
+
+std::optional<BuiltSite> open_site_output(const SiteConfig& site, const SiteOutputOptions& options,
+                                          Diagnostics& diagnostics) {
+  const BuiltSiteOptions built_options{site.baseurl};
+  if (options.dir) {
+    if (!fs::is_directory(*options.dir)) {
+      diagnostics.push_back({Severity::kError, options.dir->string(), 0, 0, "site_output",
+                             "the site's output folder is not a folder"});
+      return std::nullopt;
+    }
+    return BuiltSite::load(*options.dir, built_options, diagnostics);
+  }
+  if (site.output_dir.empty()) return std::nullopt;
+  // Found by itself only inside the site (a configured destination may point anywhere).
+  const fs::path dir = (site.root / site.output_dir).lexically_normal();
+  const std::string inside = dir.lexically_relative(site.root).generic_string();
+  if (inside.empty() || inside == "." || inside.rfind("..", 0) == 0 || !fs::is_directory(dir)) {
+    return std::nullopt;
+  }
+  BuiltSite built = BuiltSite::load(dir, built_options, diagnostics);
+  if (built.size() == 0) return std::nullopt;
+  if (built.newest_mtime_ns() < options.newest_source_ns) {
+    diagnostics.push_back({Severity::kWarning, shown(dir, site), 0, 0, "",
+                           "older than the sources (build the site first); its URLs are not "
+                           "checked against it"});
+    return std::nullopt;
+  }
+  return built;
+}
+
+void check_post_url(const BuiltSite& built, const std::string& rel, Post& post,
+                    Diagnostics& diagnostics) {
+  if (built.find(post.url) != nullptr) return;
+  const std::string where = built.dir().string();
+  if (const BuiltPage* page = built.by_title(post.title)) {
+    const bool canonical_is_page = !page->canonical.empty() && built.find(page->canonical) == page;
+    const std::string truth = canonical_is_page ? page->canonical : built.url_of(*page);
+    diagnostics.push_back({Severity::kWarning, rel, 0, 0, "url",
+                           "computed URL " + post.url + " is not a page in " + where +
+                               "; indexed with " + truth +
+                               ", the page written for this post (found by its title)"});
+    post.url = truth;
+    return;
+  }
+  const BuiltPage* nearest = built.nearest(post.url);
+  diagnostics.push_back(
+      {Severity::kWarning, rel, 0, 0, "url",
+       "computed URL " + post.url + " is not a page in " + where +
+           (nearest != nullptr ? " (nearest page: " + built.url_of(*nearest) + ")" : "") +
+           "; indexed as computed"});
+}
+
+}  // namespace postsearch
