@@ -66,6 +66,57 @@ std::string url_path_of(std::string url) {
   return url;
 }
 
+bool bool_of(const json& j, const std::string& key, bool fallback) {
+  if (j.contains(key) && j[key].is_boolean()) return j[key].get<bool>();
+  return fallback;
+}
+
+// Jekyll's `kramdown:` options that decide heading ids.
+void load_kramdown(AnchorOptions& a, const json& k) {
+  a.style = string_of(k, "input", "GFM") == "GFM" ? AnchorStyle::kGfm : AnchorStyle::kKramdown;
+  a.auto_ids = bool_of(k, "auto_ids", true);
+  a.prefix = string_of(k, "auto_id_prefix", "");
+  a.transliterate = bool_of(k, "transliterated_header_ids", false);
+  a.strip_formatting = bool_of(k, "auto_id_stripping", false);
+}
+
+// The value under a path of keys, compared as Hugo compares configuration keys (without
+// case); nullptr when absent.
+const json* hugo_key(const json& j, std::initializer_list<std::string_view> path) {
+  const json* at = &j;
+  for (const std::string_view key : path) {
+    if (!at->is_object()) return nullptr;
+    const json* found = nullptr;
+    for (const auto& [name, value] : at->items()) {
+      if (text::fold_case(name) == text::fold_case(key)) found = &value;
+    }
+    if (found == nullptr) return nullptr;
+    at = found;
+  }
+  return at;
+}
+
+// Hugo's markup.goldmark settings that decide heading ids.
+void load_goldmark(AnchorOptions& a, const json& j, const std::string& rel, Diagnostics& d) {
+  a.style = AnchorStyle::kGoldmark;
+  const json* type = hugo_key(j, {"markup", "goldmark", "parser", "autoHeadingIDType"});
+  if (type != nullptr && type->is_string()) {
+    const std::string name = type->get<std::string>();
+    if (name == "github-ascii") {
+      a.style = AnchorStyle::kGoldmarkAscii;
+    } else if (name == "blackfriday") {
+      a.style = AnchorStyle::kBlackfriday;
+    } else if (name != "github") {
+      d.push_back({Severity::kWarning, rel, 0, 0, "markup.goldmark.parser.autoHeadingIDType",
+                   "unknown heading id type \"" + name + "\"; using \"github\""});
+    }
+  }
+  const json* auto_ids = hugo_key(j, {"markup", "goldmark", "parser", "autoHeadingID"});
+  if (auto_ids != nullptr && auto_ids->is_boolean()) a.auto_ids = auto_ids->get<bool>();
+  const json* unsafe = hugo_key(j, {"markup", "goldmark", "renderer", "unsafe"});
+  a.raw_html = unsafe != nullptr && unsafe->is_boolean() && unsafe->get<bool>();
+}
+
 void load_jekyll(SiteConfig& c, const json& j, Diagnostics& diagnostics) {
   c.permalink = string_of(j, "permalink", "date");
   c.baseurl = url_path_of(string_of(j, "baseurl", ""));
@@ -81,18 +132,13 @@ void load_jekyll(SiteConfig& c, const json& j, Diagnostics& diagnostics) {
       c.collections[name] = string_of(spec, "permalink", "/:collection/:path:output_ext");
     }
   }
-  if (j.contains("kramdown") && j["kramdown"].is_object()) {
-    const json& k = j["kramdown"];
-    c.kramdown_gfm = string_of(k, "input", "GFM") == "GFM";
-    if (k.contains("auto_ids") && k["auto_ids"].is_boolean())
-      c.auto_ids = k["auto_ids"].get<bool>();
-    c.auto_id_prefix = string_of(k, "auto_id_prefix", "");
-  }
+  if (j.contains("kramdown") && j["kramdown"].is_object()) load_kramdown(c.anchors, j["kramdown"]);
   const fs::path authors = c.root / "_data" / "authors.yml";
   if (fs::exists(authors)) c.authors = parse_config(authors, "_data/authors.yml", diagnostics);
 }
 
-void load_hugo(SiteConfig& c, const json& j) {
+void load_hugo(SiteConfig& c, const json& j, Diagnostics& diagnostics) {
+  load_goldmark(c.anchors, j, c.config_file, diagnostics);
   c.baseurl = url_path_of(string_of(j, "baseURL", string_of(j, "baseurl", "")));
   c.content_dir = string_of(j, "contentDir", "content");
   c.default_lang = string_of(j, "defaultContentLanguage", string_of(j, "languageCode", "en"));
@@ -307,11 +353,13 @@ SiteLoad load_site(const fs::path& root, std::optional<Generator> generator) {
     if (generator == Generator::kJekyll || !fs::exists(c.root / name)) continue;
     c.generator = Generator::kHugo;
     c.config_file = name;
-    load_hugo(c, parse_config(c.root / name, name, load.diagnostics));
+    load_hugo(c, parse_config(c.root / name, name, load.diagnostics), load.diagnostics);
     return load;
   }
   if (generator) {
     c.generator = *generator;
+    if (c.generator == Generator::kHugo)
+      load_goldmark(c.anchors, json::object(), "", load.diagnostics);
   } else if (fs::is_directory(c.root / "_posts")) {
     c.generator = Generator::kJekyll;
   }

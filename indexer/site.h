@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "common/diagnostic.h"
+#include "indexer/anchors.h"
 
 namespace postsearch {
 
@@ -36,10 +37,9 @@ struct SiteConfig {
   std::map<std::string, std::string> hugo_permalinks;  // Hugo: section -> pattern
   std::vector<std::string> languages;                  // Hugo: configured language codes
   std::map<std::string, std::string> language_dirs;    // Hugo: language -> its own contentDir
-  // Heading ids as the site's Markdown converter makes them.
-  bool kramdown_gfm = true;    // Jekyll: kramdown input GFM (the default) or kramdown
-  bool auto_ids = true;        // Jekyll: kramdown auto_ids
-  std::string auto_id_prefix;  // Jekyll: kramdown auto_id_prefix
+  // Heading ids as the site's Markdown engine makes them: Jekyll's `kramdown:` keys, Hugo's
+  // `markup.goldmark` keys.
+  AnchorOptions anchors;
 };
 
 struct SiteOptions {
