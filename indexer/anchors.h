@@ -26,8 +26,9 @@ struct AnchorOptions {
   bool auto_ids = true;        // false: only explicit ids (kramdown auto_ids, Hugo autoHeadingID)
   std::string prefix;          // kramdown auto_id_prefix, before every generated id
   bool transliterate = false;  // kramdown transliterated_header_ids (input kramdown only)
-  bool strip_formatting = false;  // kramdown auto_id_stripping (input kramdown only)
-  bool raw_html = true;           // raw HTML reaches the page (Hugo: renderer.unsafe)
+  bool strip_formatting = false;   // kramdown auto_id_stripping (input kramdown only)
+  bool raw_html = true;            // raw HTML reaches the page (Hugo: renderer.unsafe)
+  bool heading_attributes = true;  // "{#id}" after a heading (Hugo: parser.attribute.title)
 };
 
 // True when the engine makes ids from the heading's Markdown source line (Goldmark; kramdown

@@ -359,9 +359,12 @@ class Walker {
         cmark_node_get_heading_level(node) <= 2 &&
         lines_.at(h.start_line, cmark_node_get_start_column(node)).substr(0, 1) != "#";
     if (setext) h.end_line = last_line_ + 1;
-    // kramdown's setext headings have one line; more make a paragraph.
-    h.none = setext && kramdown() && last_line_ > first_line_;
-    const ExplicitId trailing = trailing_heading_id(source, options_.style);
+    // kramdown's setext headings have one line; more make a paragraph. Input kramdown also
+    // wants a blank line (or the start) before a heading; without one it is paragraph text.
+    h.none = (setext && kramdown() && last_line_ > first_line_) ||
+             (options_.style == AnchorStyle::kKramdown && !after_blank_line(h.start_line));
+    const ExplicitId trailing =
+        options_.heading_attributes ? trailing_heading_id(source, options_.style) : ExplicitId{};
     std::string heading = text::collapse_whitespace(heading_);
     if (trailing.attribute) {
       source = source.substr(0, trailing.cut);
@@ -374,6 +377,21 @@ class Walker {
     pending_ial_.reset();
     h.source = ids_from_source(options_) ? std::string(source) : id_text_;
     add_section(std::move(heading), cmark_node_get_heading_level(node), std::move(h));
+  }
+
+  // kramdown's block boundary before `line`: the start, a blank line (a quote marker alone
+  // is blank inside its quote), or block IALs that themselves follow one (they then
+  // belong to the next block).
+  [[nodiscard]] bool after_blank_line(int line) const {
+    while (line > 1) {
+      const std::string_view before = lines_.at(line - 1);
+      if (std::all_of(before.begin(), before.end(),
+                      [](char c) { return c == ' ' || c == '\t' || c == '>'; }))
+        return true;
+      if (!kramdown_block_ial_id(before)) return false;
+      --line;
+    }
+    return true;
   }
 
   void add_section(std::string heading, int level, HeadingId h) {

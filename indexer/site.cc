@@ -113,6 +113,8 @@ void load_goldmark(AnchorOptions& a, const json& j, const std::string& rel, Diag
   }
   const json* auto_ids = hugo_key(j, {"markup", "goldmark", "parser", "autoHeadingID"});
   if (auto_ids != nullptr && auto_ids->is_boolean()) a.auto_ids = auto_ids->get<bool>();
+  const json* title = hugo_key(j, {"markup", "goldmark", "parser", "attribute", "title"});
+  if (title != nullptr && title->is_boolean()) a.heading_attributes = title->get<bool>();
   const json* unsafe = hugo_key(j, {"markup", "goldmark", "renderer", "unsafe"});
   a.raw_html = unsafe != nullptr && unsafe->is_boolean() && unsafe->get<bool>();
 }

@@ -10,7 +10,7 @@ namespace postsearch {
 namespace {
 
 struct Page {
-  unsigned high;        // code point >> 8
+  unsigned high;             // code point >> 8
   std::string_view entries;  // 256 values separated by '\x1f'
 };
 

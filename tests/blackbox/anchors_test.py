@@ -154,9 +154,9 @@ class HugoAnchors(AnchorCase):
         self.build({"autoHeadingIDType": "'blackfriday'"}, "true")
         self.assertGreaterEqual(self.check_anchors(), 40)
 
-    def test_without_auto_ids(self):
-        self.build({"autoHeadingID": "false"}, "true")
-        self.assertGreaterEqual(self.check_anchors(), 3)
+    def test_without_auto_ids_or_attributes(self):
+        self.build({"autoHeadingID": "false", "attribute": "{ title = false }"}, "true")
+        self.assertGreaterEqual(self.check_anchors(), 2)
 
 
 if __name__ == "__main__":

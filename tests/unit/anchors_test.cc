@@ -108,4 +108,19 @@ TEST_CASE("anchors: source lines, setext headings and stripping", "[anchors]") {
                                  "setext-heading", "two-lines"});
 }
 
+TEST_CASE("anchors: input kramdown wants a block boundary before a heading", "[anchors]") {
+  const std::string md =
+      "Text\n## After text\n\n## Pair\n## Second\n\n{: #before}\n## Boundary by IAL\n";
+  CHECK(anchors(md, style(AnchorStyle::kKramdown)) ==
+        std::vector<std::string>{"", "pair", "", "before"});
+  CHECK(anchors(md, style(AnchorStyle::kGfm)) ==
+        std::vector<std::string>{"after-text", "pair", "second", "before"});
+}
+
+TEST_CASE("anchors: Hugo without heading attributes reads {#id} as text", "[anchors]") {
+  auto hugo = style(AnchorStyle::kGoldmark);
+  hugo.heading_attributes = false;
+  CHECK(anchors("## Custom {#custom-id}\n", hugo) == std::vector<std::string>{"custom-custom-id"});
+}
+
 }  // namespace postsearch
