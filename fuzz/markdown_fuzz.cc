@@ -7,7 +7,9 @@
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string_view text(reinterpret_cast<const char*>(data), size);
   postsearch::MarkdownOptions options;
-  options.anchors = static_cast<postsearch::AnchorStyle>(size % 3);
+  options.anchors.style = static_cast<postsearch::AnchorStyle>(size % 5);
+  options.anchors.strip_formatting = size % 7 == 0;
+  options.anchors.transliterate = size % 11 == 0;
   (void)postsearch::markdown_to_text(text, options);
   return 0;
 }

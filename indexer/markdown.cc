@@ -2,10 +2,11 @@
 
 #include <cmark.h>
 #include <gumbo.h>
-#include <utf8proc.h>
 
 #include <algorithm>
 #include <memory>
+#include <optional>
+#include <utility>
 
 #include "common/text.h"
 
@@ -113,29 +114,87 @@ void gumbo_text(const GumboNode* node, std::string& out) {
 
 // ---- cmark walk ----------------------------------------------------------
 
-// A trailing kramdown/Goldmark attribute "{#some-id}": returns the id and where the
-// attribute starts, or an empty id.
-std::pair<std::string, std::size_t> explicit_id(const std::string& heading) {
-  std::size_t end = heading.size();
-  while (end > 0 && heading[end - 1] == ' ') --end;
-  if (end < 4 || heading[end - 1] != '}') return {"", 0};
-  const std::size_t open = heading.rfind("{#", end - 1);
-  if (open == std::string::npos) return {"", 0};
-  const std::string id = heading.substr(open + 2, end - open - 3);
-  const bool ok = !id.empty() && std::all_of(id.begin(), id.end(), [](char c) {
-    return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '-' || c == '_' || c == ':' ||
-           c == '.';
-  });
-  if (!ok) return {"", 0};
-  std::size_t start = open;
-  while (start > 0 && heading[start - 1] == ' ') --start;
-  return {id, start};
+// How one heading gets its id, decided in document order and resolved at the end, once a
+// kramdown block IAL on the line after it has had its say.
+struct HeadingId {
+  std::size_t section = 0;
+  std::optional<std::string> explicit_id;  // "{#id}", a kramdown IAL, or raw HTML's id
+  bool reserves = true;                    // Goldmark keeps Markdown explicit ids free
+  bool none = false;                       // the page shows no id (Hugo's omitted raw HTML)
+  std::string source;                      // what the engine makes an automatic id from
+  int start_line = 0;
+  int end_line = 0;
+};
+
+// The lines of the Markdown source, for the engines that read a heading's source line.
+class SourceLines {
+ public:
+  explicit SourceLines(std::string_view source) {
+    std::size_t pos = 0;
+    while (pos <= source.size()) {
+      const std::size_t end = source.find('\n', pos);
+      std::string_view line = source.substr(pos, end == std::string_view::npos ? end : end - pos);
+      if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+      lines_.push_back(line);
+      if (end == std::string_view::npos) break;
+      pos = end + 1;
+    }
+  }
+  // 1-based line from 1-based column; empty when out of range.
+  [[nodiscard]] std::string_view at(int line, int column = 1) const {
+    if (line < 1 || static_cast<std::size_t>(line) > lines_.size()) return {};
+    const std::string_view l = lines_[static_cast<std::size_t>(line - 1)];
+    const auto col = static_cast<std::size_t>(std::max(column, 1) - 1);
+    return col < l.size() ? l.substr(col) : std::string_view{};
+  }
+
+ private:
+  std::vector<std::string_view> lines_;
+};
+
+std::string_view trim_blanks(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+// The text of an ATX heading's source line after its opening hashes, without the closing
+// sequence: kramdown drops any unescaped trailing '#'s, CommonMark only a run after a blank.
+std::string_view atx_content(std::string_view line, bool kramdown) {
+  while (!line.empty() && line.front() == '#') line.remove_prefix(1);
+  line = trim_blanks(line);
+  std::size_t end = line.size();
+  while (end > 0 && line[end - 1] == '#') --end;
+  if (end == line.size()) return line;
+  if (kramdown) {
+    if (end > 0 && line[end - 1] == '\\') return line;
+    return trim_blanks(line.substr(0, end));
+  }
+  if (end == 0) return {};
+  if (line[end - 1] != ' ' && line[end - 1] != '\t') return line;
+  return trim_blanks(line.substr(0, end));
+}
+
+// Heading source as the engine reads it: kramdown the heading's line, Goldmark the last line
+// of its content (`first` and `last` content lines, for setext headings).
+std::string_view heading_source(cmark_node* node, const SourceLines& lines, int first, int last,
+                                AnchorStyle style) {
+  const int start = cmark_node_get_start_line(node);
+  const std::string_view line = lines.at(start, cmark_node_get_start_column(node));
+  const bool kramdown = style == AnchorStyle::kKramdown || style == AnchorStyle::kGfm;
+  if (!line.empty() && line.front() == '#') return atx_content(line, kramdown);
+  return trim_blanks(kramdown || last <= first ? lines.at(first) : lines.at(last));
+}
+
+bool is_heading_tag(GumboTag tag) {
+  return tag == GUMBO_TAG_H1 || tag == GUMBO_TAG_H2 || tag == GUMBO_TAG_H3 || tag == GUMBO_TAG_H4 ||
+         tag == GUMBO_TAG_H5 || tag == GUMBO_TAG_H6;
 }
 
 class Walker {
  public:
-  explicit Walker(const MarkdownOptions& options)
-      : anchors_(options.anchors, options.anchor_prefix), auto_ids_(options.auto_ids) {
+  Walker(const MarkdownOptions& options, std::string_view source)
+      : options_(options.anchors), lines_(source) {
     out_.sections.emplace_back();
   }
 
@@ -143,26 +202,34 @@ class Walker {
     switch (cmark_node_get_type(node)) {
       case CMARK_NODE_HEADING:
         heading_.clear();
+        id_text_.clear();
         in_heading_ = true;
+        first_line_ = cmark_node_get_start_line(node);
+        last_line_ = first_line_;
+        break;
+      case CMARK_NODE_PARAGRAPH:
+        enter_paragraph(node);
         break;
       case CMARK_NODE_IMAGE:
         ++in_image_;
         break;
       case CMARK_NODE_TEXT:
-        add(cmark_node_get_literal(node));
+        if (in_heading_) note_line(node);
+        add(cmark_node_get_literal(node), Span::kText, node);
         break;
       case CMARK_NODE_CODE:
-        add(cmark_node_get_literal(node));
+        if (in_heading_) note_line(node);
+        add(cmark_node_get_literal(node), Span::kCode);
         break;
       case CMARK_NODE_SOFTBREAK:
       case CMARK_NODE_LINEBREAK:
-        add(" ");
+        add(" ", Span::kBreak);
         break;
       case CMARK_NODE_CODE_BLOCK:
         append_block(out_.code, cmark_node_get_literal(node));
         break;
       case CMARK_NODE_HTML_BLOCK:
-        add_block(html_to_text(cmark_node_get_literal(node)));
+        add_html_block(cmark_node_get_literal(node));
         break;
       default:
         break;
@@ -172,16 +239,19 @@ class Walker {
   void exit(cmark_node* node) {
     switch (cmark_node_get_type(node)) {
       case CMARK_NODE_HEADING:
-        finish_heading(cmark_node_get_heading_level(node));
+        finish_heading(node);
         break;
       case CMARK_NODE_IMAGE:
         --in_image_;
         out_.alt_text += ' ';
         break;
       case CMARK_NODE_PARAGRAPH:
+        in_ial_ = false;
+        add(" ", Span::kBreak);
+        break;
       case CMARK_NODE_ITEM:
       case CMARK_NODE_BLOCK_QUOTE:
-        add(" ");
+        add(" ", Span::kBreak);
         break;
       default:
         break;
@@ -189,6 +259,7 @@ class Walker {
   }
 
   MarkdownText finish() {
+    assign_anchors();
     if (out_.sections.size() > 1 && text::trim(out_.sections.front().text).empty()) {
       out_.sections.erase(out_.sections.begin());
     }
@@ -198,21 +269,57 @@ class Walker {
   }
 
  private:
-  void add(const char* literal) {
-    if (literal == nullptr) return;
+  enum class Span { kText, kCode, kBreak };
+
+  [[nodiscard]] bool kramdown() const {
+    return options_.style == AnchorStyle::kKramdown || options_.style == AnchorStyle::kGfm;
+  }
+
+  void note_line(cmark_node* node) {
+    last_line_ = std::max(last_line_, cmark_node_get_start_line(node));
+  }
+
+  void add(const char* literal, Span span, cmark_node* node = nullptr) {
+    if (literal == nullptr || in_ial_) return;
     if (in_image_ > 0) {
       out_.alt_text += literal;
     } else if (in_heading_) {
       heading_ += literal;
+      add_id_text(stripped_text(literal, node), span);
     } else {
       out_.sections.back().text += literal;
     }
   }
 
+  // The text kramdown's GFM ids (and auto_id_stripping) read: text with typographic symbols
+  // gone; GFM keeps code spans, auto_id_stripping drops them; a line break is no space.
+  // kramdown's auto_id_stripping reads text without entity references: take a text node
+  // from its source when it is on one line.
+  std::string stripped_text(const char* literal, cmark_node* node) const {
+    if (node == nullptr || options_.style != AnchorStyle::kKramdown) return literal;
+    const int line = cmark_node_get_start_line(node);
+    const int start = cmark_node_get_start_column(node);
+    const int end = cmark_node_get_end_column(node);
+    if (line < 1 || line != cmark_node_get_end_line(node) || end < start) return literal;
+    const std::string_view source =
+        lines_.at(line, start).substr(0, static_cast<std::size_t>(end - start + 1));
+    return drop_entity_references(source);
+  }
+
+  void add_id_text(const std::string& literal, Span span) {
+    if (span == Span::kBreak) {
+      id_text_ += '\n';
+    } else if (span == Span::kCode) {
+      if (options_.style == AnchorStyle::kGfm) id_text_ += literal;
+    } else {
+      id_text_ += drop_typographic_symbols(literal);
+    }
+  }
+
   void add_block(const std::string& text) {
-    add(" ");
-    add(text.c_str());
-    add(" ");
+    add(" ", Span::kBreak);
+    add(text.c_str(), Span::kText);
+    add(" ", Span::kBreak);
   }
 
   static void append_block(std::string& to, const char* literal) {
@@ -221,99 +328,158 @@ class Walker {
     to += literal;
   }
 
-  void finish_heading(int level) {
-    in_heading_ = false;
-    std::string heading = text::collapse_whitespace(heading_);
-    auto [anchor, cut] = explicit_id(heading);
-    if (!anchor.empty()) {
-      heading.resize(cut);
-    } else if (auto_ids_) {
-      anchor = anchors_.next(heading);
+  // A paragraph of kramdown block IALs only: it sets the id of the heading just above it,
+  // or of the heading right below it; its text is not on the page.
+  void enter_paragraph(cmark_node* node) {
+    if (!kramdown()) return;
+    const int start = cmark_node_get_start_line(node);
+    const int end = cmark_node_get_end_line(node);
+    std::optional<std::string> id;
+    for (int line = start; line <= end; ++line) {
+      auto line_id = kramdown_block_ial_id(lines_.at(line));
+      if (!line_id) return;
+      if (!line_id->empty()) id = std::move(line_id);
     }
-    if (out_.first_heading.empty()) out_.first_heading = heading;
-    out_.sections.push_back({heading, anchor, level, ""});
+    in_ial_ = true;
+    if (!id) return;
+    if (!headings_.empty() && headings_.back().end_line == start - 1) {
+      headings_.back().explicit_id = id;
+    } else {
+      pending_ial_ = {*id, end};
+    }
   }
 
-  AnchorGenerator anchors_;
-  bool auto_ids_;
+  void finish_heading(cmark_node* node) {
+    in_heading_ = false;
+    HeadingId h;
+    h.start_line = cmark_node_get_start_line(node);
+    h.end_line = cmark_node_get_end_line(node);
+    std::string_view source = heading_source(node, lines_, first_line_, last_line_, options_.style);
+    const bool setext =
+        cmark_node_get_heading_level(node) <= 2 &&
+        lines_.at(h.start_line, cmark_node_get_start_column(node)).substr(0, 1) != "#";
+    if (setext) h.end_line = last_line_ + 1;
+    // kramdown's setext headings have one line; more make a paragraph. Input kramdown also
+    // wants a blank line (or the start) before a heading; without one it is paragraph text.
+    h.none = (setext && kramdown() && last_line_ > first_line_) ||
+             (options_.style == AnchorStyle::kKramdown && !after_blank_line(h.start_line));
+    const ExplicitId trailing =
+        options_.heading_attributes ? trailing_heading_id(source, options_.style) : ExplicitId{};
+    std::string heading = text::collapse_whitespace(heading_);
+    if (trailing.attribute) {
+      source = source.substr(0, trailing.cut);
+      const ExplicitId shown = trailing_heading_id(heading, options_.style);
+      if (shown.attribute) heading.resize(shown.cut);
+      if (!trailing.id.empty()) h.explicit_id = trailing.id;
+    }
+    if (pending_ial_ && pending_ial_->second == h.start_line - 1)
+      h.explicit_id = pending_ial_->first;
+    pending_ial_.reset();
+    h.source = ids_from_source(options_) ? std::string(source) : id_text_;
+    add_section(std::move(heading), cmark_node_get_heading_level(node), std::move(h));
+  }
+
+  // kramdown's block boundary before `line`: the start, a blank line (a quote marker alone
+  // is blank inside its quote), or block IALs that themselves follow one (they then
+  // belong to the next block).
+  [[nodiscard]] bool after_blank_line(int line) const {
+    while (line > 1) {
+      const std::string_view before = lines_.at(line - 1);
+      if (std::all_of(before.begin(), before.end(),
+                      [](char c) { return c == ' ' || c == '\t' || c == '>'; }))
+        return true;
+      if (!kramdown_block_ial_id(before)) return false;
+      --line;
+    }
+    return true;
+  }
+
+  void add_section(std::string heading, int level, HeadingId h) {
+    if (out_.first_heading.empty()) out_.first_heading = heading;
+    h.section = out_.sections.size();
+    out_.sections.push_back({std::move(heading), "", level, ""});
+    headings_.push_back(std::move(h));
+  }
+
+  // Raw HTML: its <h1>-<h6> start sections with the id they carry (an engine gives raw
+  // HTML none of its own); everything else is text of the current section.
+  void add_html_block(const char* literal) {
+    if (literal == nullptr) return;
+    const std::string_view html(literal);
+    if (in_image_ > 0 || in_heading_ || html.find("<h") == std::string_view::npos) {
+      add_block(html_to_text(html));
+      return;
+    }
+    GumboOutput* output = gumbo_parse_with_options(&kGumboDefaultOptions, html.data(), html.size());
+    std::string text;
+    html_walk(output->root, text);
+    gumbo_destroy_output(&kGumboDefaultOptions, output);
+    add_block(text::collapse_whitespace(text));
+  }
+
+  void html_walk(const GumboNode* node, std::string& text) {
+    if (node->type == GUMBO_NODE_ELEMENT && is_heading_tag(node->v.element.tag)) {
+      add_block(text::collapse_whitespace(text));
+      text.clear();
+      std::string heading;
+      gumbo_text(node, heading);
+      HeadingId h;
+      h.reserves = false;
+      const GumboAttribute* id = gumbo_get_attribute(&node->v.element.attributes, "id");
+      if (id != nullptr && *id->value != '\0') h.explicit_id = id->value;
+      h.none = !options_.raw_html || !h.explicit_id;
+      const int level = 1 + static_cast<int>(node->v.element.tag - GUMBO_TAG_H1);
+      add_section(text::collapse_whitespace(heading), level, std::move(h));
+      return;
+    }
+    if (node->type != GUMBO_NODE_ELEMENT && node->type != GUMBO_NODE_DOCUMENT) {
+      gumbo_text(node, text);
+      return;
+    }
+    const GumboTag tag = node->type == GUMBO_NODE_ELEMENT ? node->v.element.tag : GUMBO_TAG_UNKNOWN;
+    if (tag == GUMBO_TAG_SCRIPT || tag == GUMBO_TAG_STYLE || tag == GUMBO_TAG_TEMPLATE) return;
+    if (tag == GUMBO_TAG_IMG) {
+      gumbo_text(node, text);
+      return;
+    }
+    const GumboVector& children =
+        node->type == GUMBO_NODE_DOCUMENT ? node->v.document.children : node->v.element.children;
+    for (unsigned i = 0; i < children.length; ++i) {
+      html_walk(static_cast<const GumboNode*>(children.data[i]), text);
+      text += ' ';
+    }
+  }
+
+  // Ids in document order, as the engine hands them out.
+  void assign_anchors() {
+    AnchorGenerator generator(options_);
+    for (const HeadingId& h : headings_) {
+      std::string& anchor = out_.sections[h.section].anchor;
+      if (h.none) continue;
+      if (h.explicit_id) {
+        anchor = *h.explicit_id;
+        if (h.reserves) generator.reserve(anchor);
+      } else if (options_.auto_ids) {
+        anchor = generator.next(h.source);
+      }
+    }
+  }
+
+  AnchorOptions options_;
+  SourceLines lines_;
   MarkdownText out_;
+  std::vector<HeadingId> headings_;
+  std::optional<std::pair<std::string, int>> pending_ial_;  // id, last line of the IAL
   std::string heading_;
+  std::string id_text_;
+  int first_line_ = 0;  // the heading's first and last content lines
+  int last_line_ = 0;
   bool in_heading_ = false;
+  bool in_ial_ = false;
   int in_image_ = 0;
 };
 
-bool is_ascii_alpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
-bool is_ascii_alnum(char c) { return is_ascii_alpha(c) || (c >= '0' && c <= '9'); }
-
-// kramdown's basic_generate_id: drop leading non-letters, keep [a-zA-Z0-9 -], spaces to
-// dashes, lower case.
-std::string kramdown_id(std::string_view heading) {
-  std::size_t start = 0;
-  while (start < heading.size() && !is_ascii_alpha(heading[start])) ++start;
-  std::string id;
-  for (const char c : heading.substr(start)) {
-    if (is_ascii_alnum(c)) {
-      id += static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
-    } else if (c == ' ' || c == '-') {
-      id += '-';
-    }
-  }
-  return id;
-}
-
-// Ids made of Unicode word characters: lower case, `keep(category)` characters and '-'
-// kept, each space (and tab) a dash, everything else dropped.
-template <typename Keep>
-std::string unicode_id(std::string_view heading, Keep keep) {
-  const std::string lower = text::fold_case(heading);
-  std::string id;
-  std::size_t i = 0;
-  while (i < lower.size()) {
-    utf8proc_int32_t cp = 0;
-    const auto n = utf8proc_iterate(reinterpret_cast<const utf8proc_uint8_t*>(lower.data() + i),
-                                    static_cast<utf8proc_ssize_t>(lower.size() - i), &cp);
-    if (n <= 0) break;
-    if (keep(utf8proc_category(cp)) || cp == '-' || cp == '_') {
-      id.append(lower, i, static_cast<std::size_t>(n));
-    } else if (cp == ' ' || cp == '\t') {
-      id += '-';
-    }
-    i += static_cast<std::size_t>(n);
-  }
-  return id;
-}
-
-// kramdown-parser-gfm: letters, marks, numbers and connector punctuation (\p{Word}).
-std::string gfm_id(std::string_view heading) {
-  return unicode_id(heading, [](utf8proc_category_t c) {
-    return (c >= UTF8PROC_CATEGORY_LU && c <= UTF8PROC_CATEGORY_NO) || c == UTF8PROC_CATEGORY_PC;
-  });
-}
-
-// Goldmark (Hugo's "github" ids): letters and decimal digits.
-std::string goldmark_id(std::string_view heading) {
-  return unicode_id(heading, [](utf8proc_category_t c) {
-    return (c >= UTF8PROC_CATEGORY_LU && c <= UTF8PROC_CATEGORY_LO) || c == UTF8PROC_CATEGORY_ND;
-  });
-}
-
 }  // namespace
-
-std::string AnchorGenerator::next(std::string_view heading_text) {
-  std::string id = style_ == AnchorStyle::kKramdown ? kramdown_id(heading_text)
-                   : style_ == AnchorStyle::kGfm    ? gfm_id(heading_text)
-                                                    : goldmark_id(heading_text);
-  if (id.empty() && style_ == AnchorStyle::kKramdown) id = "section";
-  if (id.empty() && style_ == AnchorStyle::kGoldmark) id = "heading";
-  const auto it =
-      std::find_if(used_.begin(), used_.end(), [&](const auto& u) { return u.first == id; });
-  if (it == used_.end()) {
-    used_.emplace_back(id, 0);
-    return prefix_ + id;
-  }
-  ++it->second;
-  return prefix_ + id + "-" + std::to_string(it->second);
-}
 
 std::string strip_template_tags(std::string_view s) {
   std::string out;
@@ -352,7 +518,7 @@ MarkdownText markdown_to_text(std::string_view markdown, const MarkdownOptions& 
   const std::string source = strip_template_tags(markdown);
   std::unique_ptr<cmark_node, decltype(&cmark_node_free)> doc(
       cmark_parse_document(source.data(), source.size(), CMARK_OPT_DEFAULT), &cmark_node_free);
-  Walker walker(options);
+  Walker walker(options, source);
   std::unique_ptr<cmark_iter, decltype(&cmark_iter_free)> iter(cmark_iter_new(doc.get()),
                                                                &cmark_iter_free);
   cmark_event_type ev = CMARK_EVENT_NONE;

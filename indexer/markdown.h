@@ -1,7 +1,8 @@
 // Markdown to plain text for indexing: removes Liquid tags and Hugo shortcodes (keeping the
 // text they wrap), parses with cmark, strips raw HTML to its text (gumbo, entities decoded),
-// keeps code and image alt text apart, and cuts the text into sections at headings with
-// the anchor ids the generator gives them. Pure functions; safe from any thread.
+// keeps code and image alt text apart, and cuts the text into sections at headings (raw
+// HTML <h1>-<h6> included) with the ids the site's engine gives them (anchors.h). Pure functions;
+// safe from any thread.
 #pragma once
 
 #include <string>
@@ -9,19 +10,12 @@
 #include <vector>
 
 #include "common/post.h"
+#include "indexer/anchors.h"
 
 namespace postsearch {
 
-enum class AnchorStyle {
-  kGfm,       // Jekyll's default: kramdown with input GFM
-  kKramdown,  // kramdown with input: kramdown
-  kGoldmark,  // Hugo's default, autoHeadingIDType "github"
-};
-
 struct MarkdownOptions {
-  AnchorStyle anchors = AnchorStyle::kGfm;
-  std::string anchor_prefix;  // kramdown's auto_id_prefix
-  bool auto_ids = true;       // false: headings get no ids (kramdown auto_ids: false)
+  AnchorOptions anchors;  // how the site's engine writes heading ids
 };
 
 struct MarkdownText {
@@ -41,18 +35,5 @@ struct MarkdownText {
 
 // Visible text of an HTML fragment (script and style dropped, entities decoded).
 [[nodiscard]] std::string html_to_text(std::string_view html);
-
-// Heading ids as kramdown and Goldmark make them; `used` tracks duplicates in one page.
-class AnchorGenerator {
- public:
-  explicit AnchorGenerator(AnchorStyle style, std::string prefix = "")
-      : style_(style), prefix_(std::move(prefix)) {}
-  [[nodiscard]] std::string next(std::string_view heading_text);
-
- private:
-  AnchorStyle style_;
-  std::string prefix_;
-  std::vector<std::pair<std::string, int>> used_;
-};
 
 }  // namespace postsearch

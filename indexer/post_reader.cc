@@ -438,11 +438,7 @@ void fill_text(Context& c, Post& post) {
                                         " MiB; only the first part is indexed"});
   }
   MarkdownOptions mo;
-  mo.anchors = c.site.generator == Generator::kHugo ? AnchorStyle::kGoldmark
-               : c.site.kramdown_gfm                ? AnchorStyle::kGfm
-                                                    : AnchorStyle::kKramdown;
-  mo.anchor_prefix = c.site.auto_id_prefix;
-  mo.auto_ids = c.site.auto_ids;
+  mo.anchors = c.site.anchors;
   MarkdownText md = markdown_to_text(body, mo);
   post.sections = std::move(md.sections);
   post.code = std::move(md.code);

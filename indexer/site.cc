@@ -79,6 +79,59 @@ void load_search_settings(SiteConfig& c, const json& j) {
   }
 }
 
+bool bool_of(const json& j, const std::string& key, bool fallback) {
+  if (j.contains(key) && j[key].is_boolean()) return j[key].get<bool>();
+  return fallback;
+}
+
+// Jekyll's `kramdown:` options that decide heading ids.
+void load_kramdown(AnchorOptions& a, const json& k) {
+  a.style = string_of(k, "input", "GFM") == "GFM" ? AnchorStyle::kGfm : AnchorStyle::kKramdown;
+  a.auto_ids = bool_of(k, "auto_ids", true);
+  a.prefix = string_of(k, "auto_id_prefix", "");
+  a.transliterate = bool_of(k, "transliterated_header_ids", false);
+  a.strip_formatting = bool_of(k, "auto_id_stripping", false);
+}
+
+// The value under a path of keys, compared as Hugo compares configuration keys (without
+// case); nullptr when absent.
+const json* hugo_key(const json& j, std::initializer_list<std::string_view> path) {
+  const json* at = &j;
+  for (const std::string_view key : path) {
+    if (!at->is_object()) return nullptr;
+    const json* found = nullptr;
+    for (const auto& [name, value] : at->items()) {
+      if (text::fold_case(name) == text::fold_case(key)) found = &value;
+    }
+    if (found == nullptr) return nullptr;
+    at = found;
+  }
+  return at;
+}
+
+// Hugo's markup.goldmark settings that decide heading ids.
+void load_goldmark(AnchorOptions& a, const json& j, const std::string& rel, Diagnostics& d) {
+  a.style = AnchorStyle::kGoldmark;
+  const json* type = hugo_key(j, {"markup", "goldmark", "parser", "autoHeadingIDType"});
+  if (type != nullptr && type->is_string()) {
+    const std::string name = type->get<std::string>();
+    if (name == "github-ascii") {
+      a.style = AnchorStyle::kGoldmarkAscii;
+    } else if (name == "blackfriday") {
+      a.style = AnchorStyle::kBlackfriday;
+    } else if (name != "github") {
+      d.push_back({Severity::kWarning, rel, 0, 0, "markup.goldmark.parser.autoHeadingIDType",
+                   "unknown heading id type \"" + name + "\"; using \"github\""});
+    }
+  }
+  const json* auto_ids = hugo_key(j, {"markup", "goldmark", "parser", "autoHeadingID"});
+  if (auto_ids != nullptr && auto_ids->is_boolean()) a.auto_ids = auto_ids->get<bool>();
+  const json* title = hugo_key(j, {"markup", "goldmark", "parser", "attribute", "title"});
+  if (title != nullptr && title->is_boolean()) a.heading_attributes = title->get<bool>();
+  const json* unsafe = hugo_key(j, {"markup", "goldmark", "renderer", "unsafe"});
+  a.raw_html = unsafe != nullptr && unsafe->is_boolean() && unsafe->get<bool>();
+}
+
 void load_jekyll(SiteConfig& c, const json& j, Diagnostics& diagnostics) {
   load_search_settings(c, j);
   c.permalink = string_of(j, "permalink", "date");
@@ -96,13 +149,7 @@ void load_jekyll(SiteConfig& c, const json& j, Diagnostics& diagnostics) {
       c.collections[name] = string_of(spec, "permalink", "/:collection/:path:output_ext");
     }
   }
-  if (j.contains("kramdown") && j["kramdown"].is_object()) {
-    const json& k = j["kramdown"];
-    c.kramdown_gfm = string_of(k, "input", "GFM") == "GFM";
-    if (k.contains("auto_ids") && k["auto_ids"].is_boolean())
-      c.auto_ids = k["auto_ids"].get<bool>();
-    c.auto_id_prefix = string_of(k, "auto_id_prefix", "");
-  }
+  if (j.contains("kramdown") && j["kramdown"].is_object()) load_kramdown(c.anchors, j["kramdown"]);
   std::error_code ec;
   if (fs::exists(fs::symlink_status(c.root / "_data" / "authors.yml", ec)))
     c.authors = parse_config(c, "_data/authors.yml", YamlDialect::kRuby, diagnostics);
@@ -135,6 +182,7 @@ TimeZone machine_zone(const SiteLoadOptions& options, Diagnostics& diagnostics) 
 
 void load_hugo(SiteConfig& c, const json& j, Diagnostics& diagnostics) {
   load_search_settings(c, j);
+  load_goldmark(c.anchors, j, c.config_file, diagnostics);
   c.yaml = YamlDialect::kGo;
   load_time_zone(c, j, "timeZone", TimeZone{}, diagnostics);
   c.baseurl = url_path_of(string_of(j, "baseURL", string_of(j, "baseurl", "")));
@@ -367,8 +415,7 @@ SiteLoad load_site(const fs::path& root, const SiteLoadOptions& options) {
     if (generator == Generator::kHugo || !fs::exists(c.root / name)) continue;
     c.generator = Generator::kJekyll;
     c.config_file = name;
-    const json j =
-        parse_config(c, name, YamlDialect::kRuby, load.diagnostics, &c.config_bytes);
+    const json j = parse_config(c, name, YamlDialect::kRuby, load.diagnostics, &c.config_bytes);
     load_jekyll(c, j, load.diagnostics);
     load_time_zone(c, j, "timezone", machine_zone(options, load.diagnostics), load.diagnostics);
     return load;
@@ -383,6 +430,8 @@ SiteLoad load_site(const fs::path& root, const SiteLoadOptions& options) {
   }
   if (generator) {
     c.generator = *generator;
+    if (c.generator == Generator::kHugo)
+      load_goldmark(c.anchors, json::object(), "", load.diagnostics);
   } else if (fs::is_directory(c.root / "_posts")) {
     c.generator = Generator::kJekyll;
   }

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "common/diagnostic.h"
+#include "indexer/anchors.h"
 #include "indexer/front_matter.h"
 #include "indexer/time_zone.h"
 
@@ -41,10 +42,9 @@ struct SiteConfig {
   std::map<std::string, std::string> hugo_permalinks;  // Hugo: section -> pattern
   std::vector<std::string> languages;                  // Hugo: configured language codes
   std::map<std::string, std::string> language_dirs;    // Hugo: language -> its own contentDir
-  // Heading ids as the site's Markdown converter makes them.
-  bool kramdown_gfm = true;    // Jekyll: kramdown input GFM (the default) or kramdown
-  bool auto_ids = true;        // Jekyll: kramdown auto_ids
-  std::string auto_id_prefix;  // Jekyll: kramdown auto_id_prefix
+  // Heading ids as the site's Markdown engine makes them: Jekyll's `kramdown:` keys, Hugo's
+  // `markup.goldmark` keys.
+  AnchorOptions anchors;
   // The zone dates are placed in: Jekyll `timezone:`, else the machine's; Hugo `timeZone`,
   // else UTC (Hugo ignores the machine's zone).
   TimeZone time_zone;

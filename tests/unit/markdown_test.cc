@@ -7,7 +7,7 @@ namespace {
 
 MarkdownOptions with(AnchorStyle style) {
   MarkdownOptions o;
-  o.anchors = style;
+  o.anchors.style = style;
   return o;
 }
 
@@ -25,10 +25,10 @@ TEST_CASE("markdown: GFM ids, Jekyll's default", "[markdown]") {
   CHECK(md.sections[3].anchor == "snake_case-and-dash");
   CHECK(md.sections[4].anchor == "unterkünfte-1");
   MarkdownOptions prefixed;
-  prefixed.anchor_prefix = "h-";
+  prefixed.anchors.prefix = "h-";
   CHECK(markdown_to_text("## Title\n", prefixed).sections[0].anchor == "h-title");
   MarkdownOptions off;
-  off.auto_ids = false;
+  off.anchors.auto_ids = false;
   CHECK(markdown_to_text("## Title\n", off).sections[0].anchor.empty());
 }
 
