@@ -2,7 +2,7 @@
 // flags: the same settings as the command line (flags given as well win).
 //   site: path/to/site        index: /var/lib/postsearch/index
 //   drafts: false  future: false  pages: false  unpublished: false
-//   generator: auto|jekyll|hugo|plain   threads: 0
+//   generator: auto|jekyll|hugo|plain   threads: 0   site_url: https://example.org/blog
 // Relative paths are relative to the file's folder. Errors throw ConfigError naming the
 // file, line and key.
 #pragma once

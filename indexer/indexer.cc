@@ -341,7 +341,10 @@ std::string Run::options_hash() const {
     key << in.rdbuf();
   }
   key << '|' << site_.authors.dump() << '|' << synonyms_.file << '|' << synonyms_.content;
+  // Posts render Liquid with `_data/`: a change there changes their text.
+  key << '|' << site_.liquid_site.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   if (shards_ > 1) key << "|shards " << shards_;
+  key << "|site_url " << options_.site_url;
   const std::string k = key.str();
   return std::to_string(XXH3_64bits(k.data(), k.size()));
 }
@@ -477,6 +480,9 @@ void Run::write_state(Xapian::WritableDatabase& db, const std::vector<std::size_
   db.set_metadata(std::string(schema::kMetaDefaultLang), site_.default_lang);
   db.set_metadata(std::string(schema::kMetaIndexedAt), std::to_string(std::time(nullptr)));
   db.set_metadata(std::string(schema::kMetaPublishId), publish_id_);
+  db.set_metadata(std::string(schema::kMetaSiteUrl),
+                  options_.site_url.empty() ? site_.site_url : options_.site_url);
+  db.set_metadata(std::string(schema::kMetaBaseurl), site_.baseurl);
 }
 
 void Run::incremental() {

@@ -38,12 +38,15 @@ struct IndexProgress {
 struct IndexerOptions {
   fs::path site_dir;
   fs::path index_dir;
-  SiteOptions site;                      // drafts, pages
-  std::optional<Generator> generator;    // force jekyll, hugo or plain; default: detect
-  bool future = false;                   // index posts dated in the future
-  bool unpublished = false;              // index published: false posts too
-  bool rebuild = false;                  // ignore the recorded state: build a new generation
-  bool dry_run = false;                  // report what would change; write nothing
+  SiteOptions site;                    // drafts, pages
+  std::optional<Generator> generator;  // force jekyll, hugo or plain; default: detect
+  bool future = false;                 // index posts dated in the future
+  bool unpublished = false;            // index published: false posts too
+  bool rebuild = false;                // ignore the recorded state: build a new generation
+  bool dry_run = false;                // report what would change; write nothing
+  // Where the site is published ("https://example.org/blog"), for links from the search
+  // page, feeds and API; empty: from the site's configuration (url + baseurl, baseURL).
+  std::string site_url;
   unsigned threads = 0;                  // 0: one per core
   std::optional<fs::path> synonyms;      // synonyms file; default: found in the site
   std::size_t incremental_limit = 5000;  // more changed files than this: build a new generation

@@ -1,7 +1,8 @@
-// Markdown to plain text for indexing: removes Liquid tags and Hugo shortcodes (keeping the
-// text they wrap), parses with cmark, strips raw HTML to its text (gumbo, entities decoded),
-// keeps code and image alt text apart, and cuts the text into sections at headings with
-// the anchor ids the generator gives them. Pure functions; safe from any thread.
+// Markdown to plain text for indexing: renders Liquid (Jekyll, see liquid.h) or removes
+// Liquid tags and Hugo shortcodes (keeping the text they wrap), parses with cmark, strips raw HTML
+// to its text (gumbo, entities decoded), keeps code and image alt text apart, and cuts the text
+// into sections at headings with the anchor ids the generator gives them. Pure functions; safe from
+// any thread.
 #pragma once
 
 #include <string>
@@ -9,6 +10,7 @@
 #include <vector>
 
 #include "common/post.h"
+#include "indexer/liquid.h"
 
 namespace postsearch {
 
@@ -22,6 +24,8 @@ struct MarkdownOptions {
   AnchorStyle anchors = AnchorStyle::kGfm;
   std::string anchor_prefix;  // kramdown's auto_id_prefix
   bool auto_ids = true;       // false: headings get no ids (kramdown auto_ids: false)
+  // Jekyll: render Liquid with this data first; null: strip template tags instead.
+  const LiquidData* liquid = nullptr;
 };
 
 struct MarkdownText {

@@ -369,6 +369,11 @@ void fill_text(Context& c, Post& post) {
                                                     : AnchorStyle::kKramdown;
   mo.anchor_prefix = c.site.auto_id_prefix;
   mo.auto_ids = c.site.auto_ids;
+  // Jekyll renders a post's Liquid before its Markdown: `page` is the front matter.
+  nlohmann::json page = c.fm.fields;
+  if (c.date) page["date"] = c.date->iso8601();
+  const LiquidData liquid{&c.site.liquid_site, &page, {}};
+  if (c.site.generator == Generator::kJekyll) mo.liquid = &liquid;
   MarkdownText md = markdown_to_text(body, mo);
   post.sections = std::move(md.sections);
   post.code = std::move(md.code);

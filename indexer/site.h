@@ -28,6 +28,12 @@ struct SiteConfig {
   std::string config_file;         // relative name of the file read ("_config.yml"), if any
   std::string permalink = "date";  // Jekyll: site-wide permalink style or pattern
   std::string baseurl;             // URL path prefix ("/blog"), no trailing slash
+  // Where the site is published: "https://example.org/blog" (Jekyll url + baseurl, Hugo
+  // baseURL), no trailing slash; empty when the configuration does not say.
+  std::string site_url;
+  // Jekyll: what Liquid's `site` holds: the configuration, with the `_data/` files (YAML and
+  // JSON, at most kMaxDataBytes in all) under "data".
+  nlohmann::json liquid_site = nlohmann::json::object();
   std::string default_lang = "en";
   std::vector<std::string> exclude;  // Jekyll exclude: paths or globs relative to root
   std::map<std::string, std::string> collections;      // Jekyll output collections -> permalink
@@ -41,6 +47,8 @@ struct SiteConfig {
   bool auto_ids = true;        // Jekyll: kramdown auto_ids
   std::string auto_id_prefix;  // Jekyll: kramdown auto_id_prefix
 };
+
+inline constexpr std::size_t kMaxDataBytes = 8 * 1024 * 1024;
 
 struct SiteOptions {
   bool drafts = false;  // Jekyll _drafts/, Hugo draft: true
