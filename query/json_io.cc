@@ -144,6 +144,7 @@ void put(std::string& out, const SectionHit& s) {
 
 void put(std::string& out, const Hit& h) {
   Object o(out);
+  o.string_or_null("absolute_url", h.absolute_url);
   o.field("authors", h.authors);
   o.field("categories", h.categories);
   o.string_or_null("date", h.date);
@@ -266,9 +267,14 @@ json to_json(const StoredPost& p) {
 }
 
 json to_json(const IndexInfo& i) {
-  return {{"documents", i.documents},       {"schema_version", i.schema_version},
-          {"generation", i.generation},     {"revision", i.revision},
-          {"default_lang", i.default_lang}, {"indexed_at", i.indexed_at}};
+  return {{"documents", i.documents},
+          {"schema_version", i.schema_version},
+          {"generation", i.generation},
+          {"revision", i.revision},
+          {"default_lang", i.default_lang},
+          {"indexed_at", i.indexed_at},
+          {"site_url",
+           i.site.site_url.empty() ? nlohmann::json(nullptr) : nlohmann::json(i.site.site_url)}};
 }
 
 json error_json(const std::string& code, const std::string& message, const std::string& param) {

@@ -31,6 +31,7 @@ struct IndexInfo {
   std::string generation;  // "gen-000003"
   std::string revision;    // generation + ":" + Xapian revision: changes on every commit
   std::string default_lang;
+  SiteLink site;  // where the site is published
   long long indexed_at = 0;  // seconds since the epoch of the last indexer run
 };
 
@@ -80,6 +81,8 @@ class Searcher {
   [[nodiscard]] SuggestResponse suggest(const std::string& prefix, int count);
   [[nodiscard]] std::optional<StoredPost> post(const std::string& id);
   [[nodiscard]] IndexInfo info();
+  // Where the site is published, as the open index records it.
+  [[nodiscard]] const SiteLink& site() const { return site_; }
 
   // Fills the service's memos of the revision this searcher has open before searches need
   // them: the facet table, the posting bitmaps of common terms, and the posts, newest
@@ -117,6 +120,7 @@ class Searcher {
   Xapian::Database db_;
   bool broken_ = false;
   std::string default_lang_;
+  SiteLink site_;
   std::map<std::string, std::unique_ptr<QueryBuilder>> builders_;  // by query language
   std::shared_ptr<FacetTableCache> facet_tables_;
   OpenOptions open_options_;

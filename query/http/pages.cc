@@ -15,7 +15,13 @@ std::string replace_all(std::string s, std::string_view from, const std::string&
   return s;
 }
 
-std::string results_html(const SearchResponse& r) {
+// A post's link: absolute on the site when the index knows where the site is.
+std::string post_link(const SiteLink& site, const std::string& url) {
+  const std::string absolute = site.absolute(url);
+  return absolute.empty() ? url : absolute;
+}
+
+std::string results_html(const SearchResponse& r, const SiteLink& site) {
   std::ostringstream out;
   out << "<p class=\"ps-count\" role=\"status\">" << r.total.estimate
       << (r.total.estimate == 1 ? " result" : " results") << "</p>\n";
@@ -29,8 +35,8 @@ std::string results_html(const SearchResponse& r) {
   out << "<ol class=\"ps-results\">\n";
   for (const auto& h : r.hits) {
     // title_html and snippet_html are escaped by the search core; everything else here.
-    out << "<li class=\"ps-hit\"><a class=\"ps-title\" href=\"" << xml_escape(h.url) << "\">"
-        << h.title_html << "</a>";
+    out << "<li class=\"ps-hit\"><a class=\"ps-title\" href=\""
+        << xml_escape(post_link(site, h.url)) << "\">" << h.title_html << "</a>";
     out << "<div class=\"ps-meta\">"
         << xml_escape(h.date.substr(0, std::min<std::size_t>(10, h.date.size())));
     if (!h.authors.empty()) out << " · " << xml_escape(text::join(h.authors, ", "));
@@ -38,8 +44,8 @@ std::string results_html(const SearchResponse& r) {
     if (!h.sections.empty()) {
       out << "<ul class=\"ps-sections\">";
       for (const auto& s : h.sections)
-        out << "<li><a href=\"" << xml_escape(s.url) << "\">" << xml_escape(s.heading)
-            << "</a></li>";
+        out << "<li><a href=\"" << xml_escape(post_link(site, s.url)) << "\">"
+            << xml_escape(s.heading) << "</a></li>";
       out << "</ul>";
     }
     out << "</li>\n";
@@ -67,7 +73,7 @@ std::string render_search_page(std::string_view page_template, const PageContext
   page = replace_all(page, "{{site_title}}", xml_escape(context.site_title));
   page = replace_all(page, "{{query}}", xml_escape(query));
   page = replace_all(page, "<!--postsearch:results-->",
-                     response != nullptr ? results_html(*response) : "");
+                     response != nullptr ? results_html(*response, context.site) : "");
   return page;
 }
 
@@ -104,7 +110,7 @@ std::string render_atom(const PageContext& c, const std::string& self_query,
       << "  <updated>" << xml_escape(updated) << "</updated>\n"
       << "  <generator>postsearch</generator>\n";
   for (const auto& h : r.hits) {
-    const std::string url = c.base_url + h.url;
+    const std::string url = post_link(c.site, h.url);
     out << "  <entry>\n    <title>" << xml_escape(h.title) << "</title>\n"
         << "    <id>" << xml_escape(url) << "</id>\n"
         << "    <link href=\"" << xml_escape(url) << "\"/>\n"

@@ -15,6 +15,7 @@
 #include <optional>
 #include <ostream>
 #include <regex>
+#include <set>
 #include <sstream>
 #include <thread>
 
@@ -36,6 +37,7 @@ using nlohmann::json;
 // Exactly "application/json" (UTF-8 by definition): cpp-httplib compresses only exact types.
 constexpr const char* kJson = "application/json";
 constexpr int kListenBacklog = 1024;
+constexpr std::size_t kMaxRefusedOrigins = 64;
 
 // The route table: the one place that lists what the service answers.
 struct Route {
@@ -127,8 +129,7 @@ class Server::Impl {
       : options_(std::move(options)),
         log_(log),
         pool_(options_.index_dir, pool_options()),
-        limiter_(std::make_shared<RateLimiter>(options_.rate_limit, options_.rate_burst)),
-        host_pattern_(R"([A-Za-z0-9.\-]+(:[0-9]{1,5})?|\[[0-9A-Fa-f:.]+\](:[0-9]{1,5})?)") {
+        limiter_(std::make_shared<RateLimiter>(options_.rate_limit, options_.rate_burst)) {
     for (const auto& r : kRoutes) routes_.emplace_back(r, std::regex(r.pattern));
     configure();
     add_routes();
@@ -147,6 +148,7 @@ class Server::Impl {
     // The library listens with a backlog of 5: a burst of new connections would wait for
     // SYN retransmits (1 s, 3 s, ...). Linux lets listen() be called again to enlarge it.
     if (listen_fd_ >= 0) ::listen(listen_fd_, kListenBacklog);
+    bound_port_ = port;
     return port;
   }
   void run() { server_.listen_after_bind(); }
@@ -192,7 +194,8 @@ class Server::Impl {
   void log_request(const httplib::Request& req, const httplib::Response& res);
   std::string client_of(const httplib::Request& req, const Settings& s) const;
   std::string allowed_origin(const httplib::Request& req, const Settings& s) const;
-  std::string base_url(const httplib::Request& req, const Settings& s) const;
+  std::string base_url(const Settings& s) const;
+  void note_refused_origin(const httplib::Request& req, const Settings& s);
   bool not_modified(const httplib::Request& req, httplib::Response& res,
                     SearcherPool::Lease& searcher);
 
@@ -224,7 +227,9 @@ class Server::Impl {
   std::mutex settings_mutex_;
   int listen_fd_ = -1;  // the listening socket, once bound
   std::shared_ptr<RateLimiter> limiter_;
-  std::regex host_pattern_;
+  std::atomic<int> bound_port_{0};
+  // Origins refused and logged once each (at most kMaxRefusedOrigins), under log_mutex_.
+  std::set<std::string> refused_origins_;
   std::vector<std::pair<Route, std::regex>> routes_;
   httplib::Server server_;
 };
@@ -347,9 +352,9 @@ void Server::Impl::add_routes() {
               [](const auto&, auto& res) { res.set_content("{\"status\":\"ok\"}", kJson); });
   server_.Get("/readyz", [this](const auto&, auto& res) { readyz(res); });
   server_.Get("/metrics", [this](const auto&, auto& res) { metrics(res); });
-  server_.Get("/opensearch.xml", [this](const auto& req, auto& res) {
+  server_.Get("/opensearch.xml", [this](const auto&, auto& res) {
     const Settings s = settings();
-    res.set_content(render_opensearch({s.site_title, base_url(req, s)}),
+    res.set_content(render_opensearch({s.site_title, base_url(s), {}}),
                     "application/opensearchdescription+xml");
   });
   server_.Get("/search.atom", lease([this](const auto& req, auto& res) { feed(req, res); }));
@@ -378,15 +383,35 @@ std::string Server::Impl::allowed_origin(const httplib::Request& req, const Sett
   return "";
 }
 
-std::string Server::Impl::base_url(const httplib::Request& req, const Settings& s) const {
+// The service's own URL: --public-url, else the address it listens on. Never the request's
+// Host header: answers are cached (Cache-Control: public, ETag) whatever Host said.
+std::string Server::Impl::base_url(const Settings& s) const {
   if (!s.public_url.empty()) {
     std::string u = s.public_url;
     while (!u.empty() && u.back() == '/') u.pop_back();
     return u;
   }
-  const std::string host = req.get_header_value("Host");
-  if (!host.empty() && std::regex_match(host, host_pattern_)) return "http://" + host;
-  return "http://" + options_.host + ":" + std::to_string(options_.port);
+  const bool v6 = options_.host.find(':') != std::string::npos;
+  return "http://" + (v6 ? "[" + options_.host + "]" : options_.host) + ":" +
+         std::to_string(bound_port_.load());
+}
+
+// A browser names a refused origin only in its own console: the log names it too, once per
+// origin, with the list it was checked against. The service's own pages are not refused.
+void Server::Impl::note_refused_origin(const httplib::Request& req, const Settings& s) {
+  const std::string origin = text::truncate_utf8(req.get_header_value("Origin"), 200);
+  if (origin == base_url(s) || origin == "http://" + req.get_header_value("Host")) return;
+  const std::lock_guard<std::mutex> lock(log_mutex_);
+  if (refused_origins_.size() > kMaxRefusedOrigins || !refused_origins_.insert(origin).second)
+    return;
+  if (refused_origins_.size() > kMaxRefusedOrigins) {
+    log_ << "query serve: more refused CORS origins; they are not logged\n";
+    return;
+  }
+  log_ << "query serve: refused CORS origin " << origin
+       << " (allowed: " << (s.cors_origins.empty() ? "none" : text::join(s.cors_origins, " "))
+       << "); add it with "
+       << "--cors-origin or cors_origins in the configuration\n";
 }
 
 httplib::Server::HandlerResponse Server::Impl::before(const httplib::Request& req,
@@ -409,6 +434,7 @@ httplib::Server::HandlerResponse Server::Impl::before(const httplib::Request& re
 void Server::Impl::after(const httplib::Request& req, httplib::Response& res) {
   const Settings s = settings();
   const std::string origin = allowed_origin(req, s);
+  if (origin.empty() && req.has_header("Origin")) note_refused_origin(req, s);
   res.set_header("Vary", "Origin");
   if (!origin.empty()) {
     res.set_header("Access-Control-Allow-Origin", origin);
@@ -614,7 +640,7 @@ void Server::Impl::feed(const httplib::Request& req, httplib::Response& res) {
   const Settings s = settings();
   const std::string query =
       req.target.find('?') == std::string::npos ? "" : req.target.substr(req.target.find('?') + 1);
-  res.set_content(render_atom({s.site_title, base_url(req, s)}, query,
+  res.set_content(render_atom({s.site_title, base_url(s), searcher->site()}, query,
                               searcher->search(std::get<SearchRequest>(parsed))),
                   "application/atom+xml; charset=utf-8");
 }
@@ -641,7 +667,7 @@ void Server::Impl::page(const httplib::Request& req, httplib::Response& res) {
   const auto tpl = web_file("index.html", &type);
   if (!tpl) return send_error(res, 404, "no search page (index.html) in the web folder");
   const Settings s = settings();
-  const PageContext ctx{s.site_title, base_url(req, s)};
+  PageContext ctx{s.site_title, base_url(s), {}};
   std::optional<SearchResponse> response;
   const std::string q = req.get_param_value("q");
   if (req.path == "/search" && !q.empty()) {
@@ -654,6 +680,7 @@ void Server::Impl::page(const httplib::Request& req, httplib::Response& res) {
     SearchRequest r = std::get<SearchRequest>(parsed);
     r.facets = false;
     response = searcher->search(r);
+    ctx.site = searcher->site();
   }
   res.set_header("Content-Security-Policy",
                  "default-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'");
