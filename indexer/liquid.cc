@@ -1041,6 +1041,17 @@ const std::map<std::string, StringFilter>& string_filters() {
   return kFilters;
 }
 
+// A copy of the array `v` with the elements `keep(kept so far, element)` accepts.
+template <typename Keep>
+Value kept_elements(Renderer& r, const Value& v, Keep keep) {
+  if (!v.get().is_array() || !r.charge_copy(v.get())) return Value{};
+  json out = json::array();
+  for (const auto& e : v.get()) {
+    if (keep(out, e)) out.push_back(e);
+  }
+  return Value::own(std::move(out));
+}
+
 using ArrayFilter = Value (*)(Renderer&, const Value&, const Args&);
 
 const std::map<std::string, ArrayFilter>& array_filters() {
@@ -1115,22 +1126,13 @@ const std::map<std::string, ArrayFilter>& array_filters() {
        }},
       {"uniq",
        [](Renderer& r, const Value& v, const Args&) {
-         if (!v.get().is_array() || !r.charge_copy(v.get())) return Value{};
-         json out = json::array();
-         for (const auto& e : v.get()) {
-           if (std::find(out.begin(), out.end(), e) == out.end() && r.spend(out.size() / 64))
-             out.push_back(e);
-         }
-         return Value::own(std::move(out));
+         return kept_elements(r, v, [&r](const json& kept, const json& e) {
+           return std::find(kept.begin(), kept.end(), e) == kept.end() && r.spend(kept.size() / 64);
+         });
        }},
       {"compact",
        [](Renderer& r, const Value& v, const Args&) {
-         if (!v.get().is_array() || !r.charge_copy(v.get())) return Value{};
-         json out = json::array();
-         for (const auto& e : v.get()) {
-           if (!e.is_null()) out.push_back(e);
-         }
-         return Value::own(std::move(out));
+         return kept_elements(r, v, [](const json&, const json& e) { return !e.is_null(); });
        }},
       {"plus", [](Renderer&, const Value& v, const Args& a) { return arithmetic(v, a, '+'); }},
       {"minus", [](Renderer&, const Value& v, const Args& a) { return arithmetic(v, a, '-'); }},
