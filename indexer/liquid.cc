@@ -373,24 +373,32 @@ json number_json(double d, bool integral) {
   return d;
 }
 
-// Lower/upper case per code point (Ruby's String#downcase/upcase).
-std::string map_case(std::string_view s, bool upper) {
-  std::string out;
+// Calls f(code point, its bytes) for each code point of `s`; an invalid byte is -1.
+template <typename F>
+void for_each_code_point(std::string_view s, F f) {
   std::size_t i = 0;
   while (i < s.size()) {
     utf8proc_int32_t cp = 0;
     const auto n = utf8proc_iterate(reinterpret_cast<const utf8proc_uint8_t*>(s.data() + i),
                                     static_cast<utf8proc_ssize_t>(s.size() - i), &cp);
-    if (n <= 0) {
-      out += s[i++];
-      continue;
-    }
-    cp = upper ? utf8proc_toupper(cp) : utf8proc_tolower(cp);
-    utf8proc_uint8_t b[4];
-    const auto m = utf8proc_encode_char(cp, b);
-    out.append(reinterpret_cast<const char*>(b), static_cast<std::size_t>(m));
-    i += static_cast<std::size_t>(n);
+    const std::size_t len = n <= 0 ? 1 : static_cast<std::size_t>(n);
+    f(n <= 0 ? -1 : cp, s.substr(i, len));
+    i += len;
   }
+}
+
+// Lower/upper case per code point (Ruby's String#downcase/upcase).
+std::string map_case(std::string_view s, bool upper) {
+  std::string out;
+  for_each_code_point(s, [&](utf8proc_int32_t cp, std::string_view bytes) {
+    if (cp < 0) {
+      out += bytes;
+      return;
+    }
+    utf8proc_uint8_t b[4];
+    const auto m = utf8proc_encode_char(upper ? utf8proc_toupper(cp) : utf8proc_tolower(cp), b);
+    out.append(reinterpret_cast<const char*>(b), static_cast<std::size_t>(m));
+  });
   return out;
 }
 
@@ -892,22 +900,15 @@ std::string encode_path(std::string_view s) {
 // one '-', trimmed, lower case.
 std::string slugify(std::string_view s) {
   std::string out;
-  std::size_t i = 0;
-  while (i < s.size()) {
-    utf8proc_int32_t cp = 0;
-    const auto n = utf8proc_iterate(reinterpret_cast<const utf8proc_uint8_t*>(s.data() + i),
-                                    static_cast<utf8proc_ssize_t>(s.size() - i), &cp);
-    const std::size_t len = n <= 0 ? 1 : static_cast<std::size_t>(n);
-    const auto cat = n <= 0 ? UTF8PROC_CATEGORY_CN : utf8proc_category(cp);
-    const bool keep =
-        (cat >= UTF8PROC_CATEGORY_LU && cat <= UTF8PROC_CATEGORY_ME) || cat == UTF8PROC_CATEGORY_ND;
-    if (keep) {
-      out.append(s.substr(i, len));
+  for_each_code_point(s, [&](utf8proc_int32_t cp, std::string_view bytes) {
+    const auto cat = cp < 0 ? UTF8PROC_CATEGORY_CN : utf8proc_category(cp);
+    if ((cat >= UTF8PROC_CATEGORY_LU && cat <= UTF8PROC_CATEGORY_ME) ||
+        cat == UTF8PROC_CATEGORY_ND) {
+      out += bytes;
     } else if (!out.empty() && out.back() != '-') {
       out += '-';
     }
-    i += len;
-  }
+  });
   while (!out.empty() && out.back() == '-') out.pop_back();
   return map_case(out, false);
 }
