@@ -31,7 +31,7 @@ struct IndexInfo {
   std::string generation;  // "gen-000003"
   std::string revision;    // generation + ":" + Xapian revision: changes on every commit
   std::string default_lang;
-  SiteLink site;  // where the site is published
+  SiteLink site;             // where the site is published
   long long indexed_at = 0;  // seconds since the epoch of the last indexer run
 };
 
