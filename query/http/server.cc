@@ -435,7 +435,9 @@ void Server::Impl::after(const httplib::Request& req, httplib::Response& res) {
   const Settings s = settings();
   const std::string origin = allowed_origin(req, s);
   if (origin.empty() && req.has_header("Origin")) note_refused_origin(req, s);
-  res.set_header("Vary", "Origin");
+  // The CORS headers depend on Origin; cpp-httplib compresses by Accept-Encoding. No body
+  // depends on Host (base_url()).
+  res.set_header("Vary", "Origin, Accept-Encoding");
   if (!origin.empty()) {
     res.set_header("Access-Control-Allow-Origin", origin);
     res.set_header("Access-Control-Expose-Headers", "ETag");

@@ -76,6 +76,12 @@ class LinksToTheSite(SiteTestCase):
                 hdrs, body = self.get(path, headers={"Host": EVIL})
                 self.assertNotIn(EVIL, body)
                 self.assertNotIn(EVIL, str(hdrs))
+                # Bodies depend on Accept-Encoding (gzip) and CORS headers on Origin: both named.
+                self.assertEqual(hdrs.get("vary"), "Origin, Accept-Encoding")
+        _, hdrs, _ = self.svc.request("GET", "/api/search?q=sourdough&per_page=20",
+                                      headers={"Accept-Encoding": "gzip"})
+        self.assertEqual(hdrs.get("content-encoding"), "gzip")
+        self.assertEqual(hdrs.get("vary"), "Origin, Accept-Encoding")
         _, plain = self.get("/opensearch.xml")
         _, evil = self.get("/opensearch.xml", headers={"Host": EVIL})
         self.assertEqual(plain, evil)
