@@ -29,6 +29,11 @@ inline constexpr std::string_view kMetaFallbackLang = "postsearch.fallback_lang"
 // A random id of the run that wrote the index (every shard it wrote, and always shard 0):
 // names a publish of a sharded index, whose shards have no one revision.
 inline constexpr std::string_view kMetaPublishId = "postsearch.publish_id";
+// Where the site is published ("https://example.org/blog", empty when unknown) and the URL
+// path prefix that post URLs carry ("/blog"): a post's absolute URL is the first followed by
+// its URL without the second.
+inline constexpr std::string_view kMetaSiteUrl = "postsearch.site_url";
+inline constexpr std::string_view kMetaBaseurl = "postsearch.baseurl";
 inline constexpr std::string_view kMetaSourcePrefix = "postsearch.src:";  // + relative path
 
 // Where a Post's text comes from, for the free-text fields.

@@ -30,7 +30,11 @@ void apply_key(const std::filesystem::path& file, const std::string& key, const 
     o.future = v.as<bool>();
   else if (key == "unpublished")
     o.unpublished = v.as<bool>();
-  else if (key == "threads")
+  else if (key == "site_url") {
+    o.site_url = v.as<std::string>();
+    if (o.site_url.find("://") == std::string::npos)
+      throw ConfigError(where(file, v.Mark()) + ": site_url: expected an absolute URL");
+  } else if (key == "threads")
     o.threads = v.as<unsigned>();
   else if (key == "shards") {
     o.shards = v.as<unsigned>();

@@ -3,6 +3,7 @@
 //   site: path/to/site        index: /var/lib/postsearch/index
 //   drafts: false  future: false  pages: false  unpublished: false
 //   generator: auto|jekyll|hugo|plain   threads: 0   site_output: path/to/site/_site
+//   site_url: https://example.org/blog
 // Relative paths are relative to the file's folder. Errors throw ConfigError naming the
 // file, line and key.
 #pragma once

@@ -341,8 +341,11 @@ std::string Run::options_hash() const {
       << '|' << site_.time_zone.name() << '|';
   key << site_.config_bytes << '|' << site_.authors.dump() << '|' << synonyms_.file << '|'
       << synonyms_.content;
+  // Posts render Liquid with `_data/`: a change there changes their text.
+  key << '|' << site_.liquid_site.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   if (shards_ > 1) key << "|shards " << shards_;
   if (built_) key << "|checked against " << built_->dir().string();
+  key << "|site_url " << options_.site_url;
   const std::string k = key.str();
   return std::to_string(XXH3_64bits(k.data(), k.size()));
 }
@@ -498,6 +501,9 @@ void Run::write_state(Xapian::WritableDatabase& db, const std::vector<std::size_
   db.set_metadata(std::string(schema::kMetaFallbackLang), site_.fallback_lang);
   db.set_metadata(std::string(schema::kMetaIndexedAt), std::to_string(std::time(nullptr)));
   db.set_metadata(std::string(schema::kMetaPublishId), publish_id_);
+  db.set_metadata(std::string(schema::kMetaSiteUrl),
+                  options_.site_url.empty() ? site_.site_url : options_.site_url);
+  db.set_metadata(std::string(schema::kMetaBaseurl), site_.baseurl);
 }
 
 std::vector<std::string> Run::deleted_sources() const {

@@ -46,10 +46,13 @@ struct IndexerOptions {
   // The generator's output folder, to check each post's URL against (see url_check.h);
   // default: the site's _site (Jekyll) or public (Hugo) when not older than the sources.
   std::optional<fs::path> site_output;
-  bool future = false;                   // index posts dated in the future
-  bool unpublished = false;              // index published: false posts too
-  bool rebuild = false;                  // ignore the recorded state: build a new generation
-  bool dry_run = false;                  // report what would change; write nothing
+  bool future = false;       // index posts dated in the future
+  bool unpublished = false;  // index published: false posts too
+  bool rebuild = false;      // ignore the recorded state: build a new generation
+  bool dry_run = false;      // report what would change; write nothing
+  // Where the site is published ("https://example.org/blog"), for links from the search
+  // page, feeds and API; empty: from the site's configuration (url + baseurl, baseURL).
+  std::string site_url;
   unsigned threads = 0;                  // 0: one per core
   std::optional<fs::path> synonyms;      // synonyms file; default: found in the site
   std::size_t incremental_limit = 5000;  // more changed files than this: build a new generation

@@ -45,6 +45,13 @@ int main(int argc, char** argv) {
                "Also index Markdown pages outside _posts (Hugo: _index.md)");
   app.add_flag("--rebuild", options.rebuild, "Ignore recorded state and build a fresh index");
   app.add_flag("--dry-run", options.dry_run, "Show what would change; write nothing");
+  app.add_option("--site-url", options.site_url,
+                 "Where the site is published, e.g. https://example.org/blog: results, feeds "
+                 "and the API link there (default: url + baseurl or baseURL of the site's "
+                 "configuration)")
+      ->check([](const std::string& v) {
+        return v.find("://") == std::string::npos ? std::string("expected an absolute URL") : "";
+      });
   app.add_option("--threads", options.threads, "Worker threads (default: one per core)");
   app.add_option("--shards", options.shards,
                  "Write N shard databases, listed in one stub (default: as the index has it, 1 "
@@ -88,6 +95,7 @@ int main(int argc, char** argv) {
       options.future = options.future || from_file.future;
       options.unpublished = options.unpublished || from_file.unpublished;
       if (options.threads == 0) options.threads = from_file.threads;
+      if (options.site_url.empty()) options.site_url = from_file.site_url;
       if (options.shards == 0) options.shards = from_file.shards;
       if (options.remote_shards.empty()) options.remote_shards = from_file.remote_shards;
       if (generator == "auto") options.generator = from_file.generator;

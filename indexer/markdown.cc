@@ -515,7 +515,8 @@ std::string html_to_text(std::string_view html) {
 }
 
 MarkdownText markdown_to_text(std::string_view markdown, const MarkdownOptions& options) {
-  const std::string source = strip_template_tags(markdown);
+  const std::string source = options.liquid != nullptr ? render_liquid(markdown, *options.liquid)
+                                                       : strip_template_tags(markdown);
   std::unique_ptr<cmark_node, decltype(&cmark_node_free)> doc(
       cmark_parse_document(source.data(), source.size(), CMARK_OPT_DEFAULT), &cmark_node_free);
   Walker walker(options, source);

@@ -1,8 +1,8 @@
-// Markdown to plain text for indexing: removes Liquid tags and Hugo shortcodes (keeping the
-// text they wrap), parses with cmark, strips raw HTML to its text (gumbo, entities decoded),
-// keeps code and image alt text apart, and cuts the text into sections at headings (raw
-// HTML <h1>-<h6> included) with the ids the site's engine gives them (anchors.h). Pure functions;
-// safe from any thread.
+// Markdown to plain text for indexing: renders Liquid (Jekyll, see liquid.h) or removes
+// Liquid tags and Hugo shortcodes (keeping the text they wrap), parses with cmark, strips raw
+// HTML to its text (gumbo, entities decoded), keeps code and image alt text apart, and cuts the
+// text into sections at headings (raw HTML <h1>-<h6> included) with the ids the site's engine
+// gives them (anchors.h). Pure functions; safe from any thread.
 #pragma once
 
 #include <string>
@@ -11,11 +11,14 @@
 
 #include "common/post.h"
 #include "indexer/anchors.h"
+#include "indexer/liquid.h"
 
 namespace postsearch {
 
 struct MarkdownOptions {
   AnchorOptions anchors;  // how the site's engine writes heading ids
+  // Jekyll: render Liquid with this data first; null: strip template tags instead.
+  const LiquidData* liquid = nullptr;
 };
 
 struct MarkdownText {

@@ -132,6 +132,79 @@ void load_goldmark(AnchorOptions& a, const json& j, const std::string& rel, Diag
   a.raw_html = unsafe != nullptr && unsafe->is_boolean() && unsafe->get<bool>();
 }
 
+// "https://example.org/" + "/blog" -> "https://example.org/blog"; "" without a host.
+std::string site_url_of(std::string url, const std::string& path) {
+  if (url.find("://") == std::string::npos) return "";
+  while (!url.empty() && url.back() == '/') url.pop_back();
+  return url + path;
+}
+
+// A `_data/` file: any YAML or JSON value (a list, most often). A problem is a warning: the
+// posts are indexed without that file's values.
+json parse_data_file(const SiteConfig& c, const fs::path& path, const std::string& rel,
+                     Diagnostics& diagnostics) {
+  Diagnostics found;
+  json value;
+  if (path.extension() == ".json") {
+    value = parse_config(c, rel, YamlDialect::kRuby, found);
+  } else {
+    // The front-matter parser reads mappings: the file becomes the value of one key.
+    ContainedRead read = read_contained_file(c.root, path, kMaxSiteDataBytes);
+    if (!read.bytes) found.push_back({Severity::kError, rel, 0, 0, "", read.error});
+    std::string text = read.bytes.value_or("");
+    if (text.rfind("---\n", 0) == 0) text.erase(0, 3);
+    std::string wrapped = "---\nvalue:\n  ";
+    for (const char ch : text) wrapped += ch == '\n' ? std::string("\n  ") : std::string(1, ch);
+    const FrontMatterResult r = parse_front_matter(wrapped + "\n---\n", rel);
+    for (Diagnostic d : r.diagnostics) {
+      d.line = d.line > 2 ? d.line - 2 : 0;
+      found.push_back(d);
+    }
+    if (r.front_matter && r.front_matter->fields.contains("value"))
+      value = r.front_matter->fields["value"];
+  }
+  for (Diagnostic d : found) {
+    d.severity = Severity::kWarning;
+    d.message += "; this data file is not available to Liquid";
+    diagnostics.push_back(std::move(d));
+  }
+  return value;
+}
+
+// Jekyll's site.data: each YAML or JSON file under `dir`, keyed by its folders and name
+// without extension. Symlinks are not followed (nothing outside the site is read); files
+// past kMaxDataBytes in all are reported and left out.
+json load_data_dir(const SiteConfig& c, const fs::path& dir, Diagnostics& diagnostics) {
+  const fs::path& root = c.root;
+  json data = json::object();
+  std::error_code ec;
+  std::size_t bytes = 0;
+  for (fs::recursive_directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+    const fs::path& path = it->path();
+    const std::string ext = path.extension().string();
+    if (it->is_symlink(ec) || !it->is_regular_file(ec) || path.filename().string()[0] == '.' ||
+        (ext != ".yml" && ext != ".yaml" && ext != ".json")) {
+      continue;
+    }
+    const std::string rel = path.lexically_relative(root).generic_string();
+    bytes += static_cast<std::size_t>(it->file_size(ec));
+    if (bytes > kMaxDataBytes) {
+      diagnostics.push_back({Severity::kWarning, rel, 0, 0, "",
+                             "data files past " + std::to_string(kMaxDataBytes >> 20) +
+                                 " MiB are not available to Liquid"});
+      break;
+    }
+    json* slot = &data;
+    for (const auto& part : path.lexically_relative(dir).parent_path()) {
+      json& next = (*slot)[part.string()];
+      if (!next.is_object()) next = json::object();
+      slot = &next;
+    }
+    (*slot)[path.stem().string()] = parse_data_file(c, path, rel, diagnostics);
+  }
+  return data;
+}
+
 void load_jekyll(SiteConfig& c, const json& j, Diagnostics& diagnostics) {
   load_search_settings(c, j);
   c.permalink = string_of(j, "permalink", "date");
@@ -153,6 +226,13 @@ void load_jekyll(SiteConfig& c, const json& j, Diagnostics& diagnostics) {
   std::error_code ec;
   if (fs::exists(fs::symlink_status(c.root / "_data" / "authors.yml", ec)))
     c.authors = parse_config(c, "_data/authors.yml", YamlDialect::kRuby, diagnostics);
+  c.site_url = site_url_of(string_of(j, "url", ""), c.baseurl);
+  c.liquid_site = j.is_object() ? j : json::object();
+  const fs::path data = c.root / string_of(j, "data_dir", "_data");
+  if (data.lexically_normal().lexically_relative(c.root).string().rfind("..", 0) != 0 &&
+      !fs::is_symlink(data)) {
+    c.liquid_site["data"] = load_data_dir(c, data, diagnostics);
+  }
 }
 
 // The zone a site's dates are placed in: `key` of its configuration, else `fallback`.
@@ -185,7 +265,9 @@ void load_hugo(SiteConfig& c, const json& j, Diagnostics& diagnostics) {
   load_goldmark(c.anchors, j, c.config_file, diagnostics);
   c.yaml = YamlDialect::kGo;
   load_time_zone(c, j, "timeZone", TimeZone{}, diagnostics);
-  c.baseurl = url_path_of(string_of(j, "baseURL", string_of(j, "baseurl", "")));
+  const std::string base_url = string_of(j, "baseURL", string_of(j, "baseurl", ""));
+  c.baseurl = url_path_of(base_url);
+  c.site_url = site_url_of(base_url, "");
   c.content_dir = string_of(j, "contentDir", "content");
   c.output_dir = string_of(j, "publishDir", "public");
   c.default_lang = string_of(j, "defaultContentLanguage", string_of(j, "languageCode", "en"));

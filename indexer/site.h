@@ -33,6 +33,12 @@ struct SiteConfig {
   std::string config_bytes;        // that file's content as read
   std::string permalink = "date";  // Jekyll: site-wide permalink style or pattern
   std::string baseurl;             // URL path prefix ("/blog"), no trailing slash
+  // Where the site is published: "https://example.org/blog" (Jekyll url + baseurl, Hugo
+  // baseURL), no trailing slash; empty when the configuration does not say.
+  std::string site_url;
+  // Jekyll: what Liquid's `site` holds: the configuration, with the `_data/` files (YAML and
+  // JSON, at most kMaxDataBytes in all) under "data".
+  nlohmann::json liquid_site = nlohmann::json::object();
   std::string default_lang = "en";
   std::string fallback_lang;  // search.fallback: searched for languages without posts or stemmer
   std::vector<std::string> exclude;  // Jekyll exclude: paths or globs relative to root
@@ -52,6 +58,8 @@ struct SiteConfig {
                            // publishDir (relative to root unless absolute); empty: plain
   YamlDialect yaml = YamlDialect::kRuby;  // whose YAML reader the front matter is read with
 };
+
+inline constexpr std::size_t kMaxDataBytes = 8 * 1024 * 1024;
 
 struct SiteOptions {
   bool drafts = false;  // Jekyll _drafts/, Hugo draft: true

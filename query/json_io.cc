@@ -145,6 +145,7 @@ void put(std::string& out, const SectionHit& s) {
 
 void put(std::string& out, const Hit& h) {
   Object o(out);
+  o.string_or_null("absolute_url", h.absolute_url);
   o.field("authors", h.authors);
   o.field("categories", h.categories);
   o.string_or_null("date", h.date);
@@ -286,7 +287,9 @@ json to_json(const IndexInfo& i) {
           {"default_lang", i.default_lang},
           {"indexed_at", i.indexed_at},
           {"langs", i.langs},
-          {"fallback_lang", i.fallback_lang}};
+          {"fallback_lang", i.fallback_lang},
+          {"site_url",
+           i.site.site_url.empty() ? nlohmann::json(nullptr) : nlohmann::json(i.site.site_url)}};
 }
 
 json error_json(const std::string& code, const std::string& message, const std::string& param) {

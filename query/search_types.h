@@ -55,10 +55,24 @@ struct SectionHit {
   std::string snippet_html;  // HTML-escaped text with <mark> around matches
 };
 
+// Where the site is published, as the index records it (common/schema.h kMetaSiteUrl).
+struct SiteLink {
+  std::string site_url;  // "https://example.org/blog"; empty when unknown
+  std::string baseurl;   // the path prefix post URLs carry: "/blog"
+
+  // "/blog/2024/x/" -> "https://example.org/blog/2024/x/"; empty when the site is unknown.
+  [[nodiscard]] std::string absolute(const std::string& url) const {
+    if (site_url.empty()) return "";
+    const bool prefixed = !baseurl.empty() && url.compare(0, baseurl.size(), baseurl) == 0;
+    return site_url + (prefixed ? url.substr(baseurl.size()) : url);
+  }
+};
+
 struct Hit {
   int rank = 0;  // 1-based over the whole result list
   std::string id;
-  std::string url;
+  std::string url;           // the post's URL path on the site
+  std::string absolute_url;  // the same, absolute (SiteLink::absolute); empty when unknown
   std::string title;
   std::string date;
   std::vector<std::string> authors;

@@ -579,6 +579,8 @@ void Searcher::open() {
   broken_ = false;
   default_lang_ = db_.get_metadata(std::string(schema::kMetaDefaultLang));
   if (default_lang_.empty()) default_lang_ = "en";
+  site_ = {db_.get_metadata(std::string(schema::kMetaSiteUrl)),
+           db_.get_metadata(std::string(schema::kMetaBaseurl))};
   note_revision();
 }
 
@@ -658,7 +660,9 @@ auto Searcher::with_retry(F f) -> decltype(f()) {
 }
 
 SearchResponse Searcher::search(const SearchRequest& request) {
-  return with_retry([&] { return search_once(request); });
+  SearchResponse response = with_retry([&] { return search_once(request); });
+  for (Hit& h : response.hits) h.absolute_url = site_.absolute(h.url);
+  return response;
 }
 
 namespace {
@@ -1097,6 +1101,7 @@ std::optional<std::vector<Hit>> Searcher::related(const std::string& id, int cou
       Hit h = hit_from(decode_stored(it.get_document().get_data()));
       h.rank = ++rank;
       h.score = it.get_weight();
+      h.absolute_url = site_.absolute(h.url);
       hits.push_back(std::move(h));
     }
     return hits;
@@ -1214,6 +1219,7 @@ IndexInfo Searcher::info() {
     i.default_lang = default_lang_;
     i.langs = langs_;
     i.fallback_lang = fallback_lang_;
+    i.site = site_;
     i.indexed_at = std::atoll(db_.get_metadata(std::string(schema::kMetaIndexedAt)).c_str());
     return i;
   });

@@ -33,6 +33,7 @@ struct IndexInfo {
   std::string default_lang;
   std::vector<std::string> langs;  // the languages of its posts
   std::string fallback_lang;       // searched for a language it has no posts or stemmer for
+  SiteLink site;                   // where the site is published
   long long indexed_at = 0;        // seconds since the epoch of the last indexer run
 };
 
@@ -88,6 +89,8 @@ class Searcher {
                                         const std::vector<std::string>& langs = {});
   [[nodiscard]] std::optional<StoredPost> post(const std::string& id);
   [[nodiscard]] IndexInfo info();
+  // Where the site is published, as the open index records it.
+  [[nodiscard]] const SiteLink& site() const { return site_; }
 
   // The index's languages for languages a reader asks for: as spelt ("de"), without the
   // region the index lacks ("pt-BR" -> "pt"), else the site's fallback language, else as
@@ -144,6 +147,7 @@ class Searcher {
   std::string default_lang_;
   std::string fallback_lang_;
   std::vector<std::string> langs_;  // the languages of the posts in the open revision
+  SiteLink site_;
   std::map<std::string, std::unique_ptr<QueryBuilder>> builders_;  // by query language
   std::shared_ptr<FacetTableCache> facet_tables_;
   OpenOptions open_options_;

@@ -52,6 +52,14 @@
     return (endpoint || '').replace(/\/+$/, '') + '/api/search?' + p.toString();
   }
 
+  // A fetch that fails at the network level (a TypeError) looks the same to a script whether
+  // the service refused the page's origin (CORS) or could not be reached: name both.
+  function networkErrorText(endpoint, pageOrigin) {
+    var service = (endpoint || '').replace(/\/+$/, '') || pageOrigin;
+    return 'postsearch: the service at ' + service + ' refused this page\'s origin ' + pageOrigin +
+      ' (allow it with query serve --cors-origin ' + pageOrigin + ') or is unreachable';
+  }
+
   function toggle(list, value) {
     var i = list.indexOf(value);
     return i >= 0 ? list.slice(0, i).concat(list.slice(i + 1)) : list.concat([value]);
@@ -276,6 +284,9 @@
       })
       .catch(function (err) {
         if (err.name === 'AbortError') return;
+        if (err instanceof TypeError && typeof console !== 'undefined') {
+          console.error(networkErrorText(self.opts.endpoint, location.origin));
+        }
         self.status.textContent = typeof navigator !== 'undefined' && navigator.onLine === false
           ? 'You are offline.' : 'Search is unavailable right now. ' + err.message;
         self.status.classList.add('ps-error');
@@ -359,5 +370,5 @@
   }
 
   return { stateFromSearch: stateFromSearch, stateToSearch: stateToSearch, apiUrl: apiUrl, toggle: toggle, pageLang: pageLang,
-    debounce: debounce, countText: countText, mount: mount, autoInit: autoInit };
+    networkErrorText: networkErrorText, debounce: debounce, countText: countText, mount: mount, autoInit: autoInit };
 });

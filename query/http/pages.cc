@@ -61,22 +61,28 @@ std::string languages_html(const PageContext& c, const SearchResponse& r) {
   return out.str();
 }
 
+// A post's link: absolute on the site when the index knows where the site is.
+std::string post_link(const SiteLink& site, const std::string& url) {
+  const std::string absolute = site.absolute(url);
+  return absolute.empty() ? url : absolute;
+}
+
 // "Also in: de, ja": a hit's translations as links.
-std::string translations_html(const Hit& h) {
+std::string translations_html(const Hit& h, const SiteLink& site) {
   if (h.translations.empty()) return "";
   std::ostringstream out;
   out << "<p class=\"ps-also\">Also in:";
   for (std::size_t i = 0; i < h.translations.size(); ++i) {
     const Translation& t = h.translations[i];
-    out << (i == 0 ? " " : ", ") << "<a href=\"" << xml_escape(t.url) << "\" hreflang=\""
-        << xml_escape(t.lang) << "\" title=\"" << xml_escape(t.title) << "\">" << xml_escape(t.lang)
-        << "</a>";
+    out << (i == 0 ? " " : ", ") << "<a href=\"" << xml_escape(post_link(site, t.url))
+        << "\" hreflang=\"" << xml_escape(t.lang) << "\" title=\"" << xml_escape(t.title) << "\">"
+        << xml_escape(t.lang) << "</a>";
   }
   out << "</p>";
   return out.str();
 }
 
-std::string results_html(const SearchResponse& r) {
+std::string results_html(const SearchResponse& r, const SiteLink& site) {
   std::ostringstream out;
   out << "<p class=\"ps-count\" role=\"status\">" << r.total.estimate
       << (r.total.estimate == 1 ? " result" : " results") << "</p>\n";
@@ -90,17 +96,18 @@ std::string results_html(const SearchResponse& r) {
   out << "<ol class=\"ps-results\">\n";
   for (const auto& h : r.hits) {
     // title_html and snippet_html are escaped by the search core; everything else here.
-    out << "<li class=\"ps-hit\"><a class=\"ps-title\" href=\"" << xml_escape(h.url) << "\">"
-        << h.title_html << "</a>";
+    out << "<li class=\"ps-hit\"><a class=\"ps-title\" href=\""
+        << xml_escape(post_link(site, h.url)) << "\">" << h.title_html << "</a>";
     out << "<div class=\"ps-meta\">"
         << xml_escape(h.date.substr(0, std::min<std::size_t>(10, h.date.size())));
     if (!h.authors.empty()) out << " · " << xml_escape(text::join(h.authors, ", "));
-    out << "</div><p class=\"ps-snippet\">" << h.snippet_html << "</p>" << translations_html(h);
+    out << "</div><p class=\"ps-snippet\">" << h.snippet_html << "</p>"
+        << translations_html(h, site);
     if (!h.sections.empty()) {
       out << "<ul class=\"ps-sections\">";
       for (const auto& s : h.sections)
-        out << "<li><a href=\"" << xml_escape(s.url) << "\">" << xml_escape(s.heading)
-            << "</a></li>";
+        out << "<li><a href=\"" << xml_escape(post_link(site, s.url)) << "\">"
+            << xml_escape(s.heading) << "</a></li>";
       out << "</ul>";
     }
     out << "</li>\n";
@@ -133,9 +140,10 @@ std::string render_search_page(std::string_view page_template, const PageContext
   for (const auto& l : response != nullptr ? response->langs : std::vector<std::string>{})
     hidden += "<input type=\"hidden\" name=\"lang\" value=\"" + xml_escape(l) + "\">";
   page = replace_all(page, "<!--postsearch:hidden-->", hidden);
-  page = replace_all(
-      page, "<!--postsearch:results-->",
-      response != nullptr ? languages_html(context, *response) + results_html(*response) : "");
+  page = replace_all(page, "<!--postsearch:results-->",
+                     response != nullptr ? languages_html(context, *response) +
+                                               results_html(*response, context.site)
+                                         : "");
   return page;
 }
 
@@ -172,7 +180,7 @@ std::string render_atom(const PageContext& c, const std::string& self_query,
       << "  <updated>" << xml_escape(updated) << "</updated>\n"
       << "  <generator>postsearch</generator>\n";
   for (const auto& h : r.hits) {
-    const std::string url = c.base_url + h.url;
+    const std::string url = post_link(c.site, h.url);
     out << "  <entry>\n    <title>" << xml_escape(h.title) << "</title>\n"
         << "    <id>" << xml_escape(url) << "</id>\n"
         << "    <link href=\"" << xml_escape(url) << "\"/>\n"

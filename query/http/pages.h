@@ -15,7 +15,8 @@ namespace postsearch::http {
 
 struct PageContext {
   std::string site_title;  // shown in titles and the OpenSearch short name
-  std::string base_url;    // "http://127.0.0.1:8080", no trailing slash
+  std::string base_url;    // the service: "http://127.0.0.1:8080", no trailing slash
+  SiteLink site;           // where posts are: results and feed entries link there
   // The search page's filters other than `lang` (name, value), kept in its language links.
   std::vector<std::pair<std::string, std::string>> filters;
 };

@@ -242,7 +242,10 @@ void add_flags(CLI::App& app, ServeFlags& f) {
                "Behind a reverse proxy: client address from X-Forwarded-For");
   app.add_option("--site-title", o.site_title,
                  "Site name for the search page, OpenSearch and feeds");
-  app.add_option("--public-url", o.public_url, "Base URL of the service as readers reach it");
+  app.add_option(
+      "--public-url", o.public_url,
+      "URL of the service as readers reach it, for OpenSearch and feed self links (default: the "
+      "--listen address; never the request's Host header)");
   app.add_flag("-q,--quiet", f.quiet, "No access log");
 }
 

@@ -16,6 +16,8 @@
 #include <optional>
 #include <ostream>
 #include <regex>
+#include <set>
+#include <sstream>
 #include <thread>
 
 #include "common/contained_file.h"
@@ -44,6 +46,7 @@ constexpr int kListenBacklog = 1024;
 constexpr const char* kRangesRefused = "Postsearch-Ranges-Refused";
 // A --web-dir file larger than this is not served (the built-in assets are ~60 KB).
 constexpr std::uint64_t kMaxWebFileBytes = 4ULL * 1024 * 1024;
+constexpr std::size_t kMaxRefusedOrigins = 64;
 
 // The route table: the one place that lists what the service answers.
 struct Route {
@@ -187,8 +190,7 @@ class Server::Impl {
         log_(log),
         pool_(options_.index_dir, pool_options()),
         limiter_(std::make_shared<RateLimiter>(options_.rate_limit, options_.rate_burst)),
-        cpu_(cpu_limiter(options_)),
-        host_pattern_(R"([A-Za-z0-9.\-]+(:[0-9]{1,5})?|\[[0-9A-Fa-f:.]+\](:[0-9]{1,5})?)") {
+        cpu_(cpu_limiter(options_)) {
     for (const auto& r : kRoutes) routes_.emplace_back(r, std::regex(r.pattern));
     configure();
     add_routes();
@@ -207,6 +209,7 @@ class Server::Impl {
     // The library listens with a backlog of 5: a burst of new connections would wait for
     // SYN retransmits (1 s, 3 s, ...). Linux lets listen() be called again to enlarge it.
     if (listen_fd_ >= 0) ::listen(listen_fd_, kListenBacklog);
+    bound_port_ = port;
     return port;
   }
   void run() { server_.listen_after_bind(); }
@@ -265,7 +268,8 @@ class Server::Impl {
   void log_request(const httplib::Request& req, const httplib::Response& res);
   std::string client_of(const httplib::Request& req, const Settings& s) const;
   std::string allowed_origin(const httplib::Request& req, const Settings& s) const;
-  std::string base_url(const httplib::Request& req, const Settings& s) const;
+  std::string base_url(const Settings& s) const;
+  void note_refused_origin(const httplib::Request& req, const Settings& s);
   bool not_modified(const httplib::Request& req, httplib::Response& res,
                     SearcherPool::Lease& searcher);
 
@@ -298,7 +302,9 @@ class Server::Impl {
   int listen_fd_ = -1;  // the listening socket, once bound
   std::shared_ptr<RateLimiter> limiter_;
   std::shared_ptr<RateLimiter> cpu_;  // CPU seconds of searches per client
-  std::regex host_pattern_;
+  std::atomic<int> bound_port_{0};
+  // Origins refused and logged once each (at most kMaxRefusedOrigins), under log_mutex_.
+  std::set<std::string> refused_origins_;
   std::vector<std::pair<Route, std::regex>> routes_;
   GuardedServer server_{connection_limits(options_)};
 };
@@ -477,9 +483,9 @@ void Server::Impl::add_routes() {
               [](const auto&, auto& res) { res.set_content("{\"status\":\"ok\"}", kJson); });
   server_.Get("/readyz", [this](const auto&, auto& res) { readyz(res); });
   server_.Get("/metrics", [this](const auto&, auto& res) { metrics(res); });
-  server_.Get("/opensearch.xml", [this](const auto& req, auto& res) {
+  server_.Get("/opensearch.xml", [this](const auto&, auto& res) {
     const Settings s = settings();
-    res.set_content(render_opensearch({s.site_title, base_url(req, s), {}}),
+    res.set_content(render_opensearch({s.site_title, base_url(s), {}}),
                     "application/opensearchdescription+xml");
   });
   server_.Get("/search.atom", lease([this](const auto& req, auto& res) { feed(req, res); }));
@@ -508,15 +514,35 @@ std::string Server::Impl::allowed_origin(const httplib::Request& req, const Sett
   return "";
 }
 
-std::string Server::Impl::base_url(const httplib::Request& req, const Settings& s) const {
+// The service's own URL: --public-url, else the address it listens on. Never the request's
+// Host header: answers are cached (Cache-Control: public, ETag) whatever Host said.
+std::string Server::Impl::base_url(const Settings& s) const {
   if (!s.public_url.empty()) {
     std::string u = s.public_url;
     while (!u.empty() && u.back() == '/') u.pop_back();
     return u;
   }
-  const std::string host = req.get_header_value("Host");
-  if (!host.empty() && std::regex_match(host, host_pattern_)) return "http://" + host;
-  return "http://" + options_.host + ":" + std::to_string(options_.port);
+  const bool v6 = options_.host.find(':') != std::string::npos;
+  return "http://" + (v6 ? "[" + options_.host + "]" : options_.host) + ":" +
+         std::to_string(bound_port_.load());
+}
+
+// A browser names a refused origin only in its own console: the log names it too, once per
+// origin, with the list it was checked against. The service's own pages are not refused.
+void Server::Impl::note_refused_origin(const httplib::Request& req, const Settings& s) {
+  const std::string origin = text::truncate_utf8(req.get_header_value("Origin"), 200);
+  if (origin == base_url(s) || origin == "http://" + req.get_header_value("Host")) return;
+  const std::lock_guard<std::mutex> lock(log_mutex_);
+  if (refused_origins_.size() > kMaxRefusedOrigins || !refused_origins_.insert(origin).second)
+    return;
+  if (refused_origins_.size() > kMaxRefusedOrigins) {
+    log_ << "query serve: more refused CORS origins; they are not logged\n";
+    return;
+  }
+  log_ << "query serve: refused CORS origin " << origin
+       << " (allowed: " << (s.cors_origins.empty() ? "none" : text::join(s.cors_origins, " "))
+       << "); add it with "
+       << "--cors-origin or cors_origins in the configuration\n";
 }
 
 httplib::Server::HandlerResponse Server::Impl::before(const httplib::Request& req,
@@ -552,7 +578,10 @@ httplib::Server::HandlerResponse Server::Impl::before(const httplib::Request& re
 void Server::Impl::after(const httplib::Request& req, httplib::Response& res) {
   const Settings s = settings();
   const std::string origin = allowed_origin(req, s);
-  res.set_header("Vary", "Origin");
+  if (origin.empty() && req.has_header("Origin")) note_refused_origin(req, s);
+  // The CORS headers depend on Origin; cpp-httplib compresses by Accept-Encoding. No body
+  // depends on Host (base_url()).
+  res.set_header("Vary", "Origin, Accept-Encoding");
   if (!origin.empty()) {
     res.set_header("Access-Control-Allow-Origin", origin);
     res.set_header("Access-Control-Expose-Headers", "ETag");
@@ -761,7 +790,7 @@ void Server::Impl::feed(const httplib::Request& req, httplib::Response& res) {
   const Settings s = settings();
   const std::string query =
       req.target.find('?') == std::string::npos ? "" : req.target.substr(req.target.find('?') + 1);
-  res.set_content(render_atom({s.site_title, base_url(req, s), {}}, query,
+  res.set_content(render_atom({s.site_title, base_url(s), searcher->site()}, query,
                               searcher->search(std::get<SearchRequest>(parsed))),
                   "application/atom+xml; charset=utf-8");
 }
@@ -790,7 +819,7 @@ void Server::Impl::page(const httplib::Request& req, httplib::Response& res) {
   const auto tpl = web_file("index.html", &type);
   if (!tpl) return send_error(res, 404, "no search page (index.html) in the web folder");
   const Settings s = settings();
-  PageContext ctx{s.site_title, base_url(req, s), {}};
+  PageContext ctx{s.site_title, base_url(s), {}};
   std::optional<SearchResponse> response;
   const std::string q = req.get_param_value("q");
   if (req.path == "/search" && !q.empty()) {
@@ -807,6 +836,7 @@ void Server::Impl::page(const httplib::Request& req, httplib::Response& res) {
     SearchRequest r = std::get<SearchRequest>(parsed);
     r.facets = true;  // the language facet's links
     response = searcher->search(r);
+    ctx.site = searcher->site();
   }
   res.set_header("Content-Security-Policy",
                  "default-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'");

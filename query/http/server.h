@@ -42,7 +42,7 @@ struct ServerOptions {
   double cpu_burst = 10;     // CPU seconds a client may spend at once
   bool trust_proxy = false;  // take the client address from X-Forwarded-For
   std::string site_title = "postsearch";
-  std::string public_url;  // base URL in OpenSearch and feeds; default: from Host
+  std::string public_url;  // the service's URL in OpenSearch and feeds; default: the listen address
   bool access_log = true;  // one line per request on the log stream
   int cache_max_age = 10;  // Cache-Control max-age of API answers, seconds
   OpenOptions open;        // remote shards: leave out unreachable ones, timeout

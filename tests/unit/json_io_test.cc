@@ -36,6 +36,7 @@ Hit awkward_hit(const std::string& s, int rank) {
   h.rank = rank;
   h.id = "id-" + s;
   h.url = "/p/" + s;
+  if (rank % 2 == 1) h.absolute_url = "https://blog.example" + h.url;
   h.title = s;
   h.date = rank % 2 == 0 ? "" : "2024-01-0" + std::to_string(rank % 9 + 1);
   h.authors = {s, "Ann"};
@@ -107,6 +108,8 @@ TEST_CASE("search JSON is the text nlohmann prints for it, with every field", "[
     CHECK(j["rank"] == h.rank);
     CHECK(j["id"] == as_nlohmann(h.id));
     CHECK(j["url"] == as_nlohmann(h.url));
+    CHECK(j["absolute_url"] ==
+          (h.absolute_url.empty() ? json(nullptr) : as_nlohmann(h.absolute_url)));
     CHECK(j["title"] == as_nlohmann(h.title));
     CHECK(j["date"] == (h.date.empty() ? json(nullptr) : json(h.date)));
     CHECK(j["authors"] == json{as_nlohmann(h.authors[0]), "Ann"});
@@ -127,7 +130,7 @@ TEST_CASE("search JSON is the text nlohmann prints for it, with every field", "[
                                      {"snippet_html", as_nlohmann(h.sections[0].snippet_html)}});
     }
     CHECK(j["translations"] == json::array());
-    CHECK(j.size() == (h.explain ? 16U : 15U));
+    CHECK(j.size() == (h.explain ? 17U : 16U));
   }
   CHECK(parsed.size() == 12);
 }

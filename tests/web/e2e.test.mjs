@@ -203,6 +203,18 @@ test('a page on another origin searches through the service', async () => {
   await page.close();
 });
 
+test('a refused origin: the console names the service and the page origin', async () => {
+  const { page, errors } = await newPage();
+  // localhost is not 127.0.0.1 to CORS: the service refuses this page's origin.
+  const refused = crossBase.replace('127.0.0.1', 'localhost');
+  await page.goto(refused);
+  await page.locator('.ps-input').type('trail', { delay: 20 });
+  await page.locator('.ps-error').waitFor();
+  const named = `the service at ${base} refused this page's origin ${refused}`;
+  assert.ok(errors.some((e) => e.includes(named)), errors.join('\n'));
+  await page.close();
+});
+
 test('screenshots at desktop and phone widths', async () => {
   for (const [name, viewport] of [['desktop', { width: 1280, height: 900 }], ['phone', { width: 390, height: 844 }]]) {
     const { page } = await newPage(viewport);

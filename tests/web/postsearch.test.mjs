@@ -82,3 +82,10 @@ test('script and stylesheet stay within 10 KB gzipped', () => {
   const size = gzipSync(js, { level: 9 }).length + gzipSync(css, { level: 9 }).length;
   assert.ok(size <= 10 * 1024, `${size} bytes gzipped`);
 });
+
+test('a failed fetch names the service and the page origin it may have refused', () => {
+  assert.equal(ps.networkErrorText('http://127.0.0.1:8080/', 'http://localhost:4000'),
+    "postsearch: the service at http://127.0.0.1:8080 refused this page's origin http://localhost:4000 " +
+    '(allow it with query serve --cors-origin http://localhost:4000) or is unreachable');
+  assert.match(ps.networkErrorText('', 'https://blog.example'), /service at https:\/\/blog\.example refused/);
+});

@@ -1,0 +1,113 @@
+#include <catch2/catch.hpp>
+
+#include <string>
+
+#include "indexer/liquid.h"
+
+namespace postsearch {
+namespace {
+
+using nlohmann::json;
+
+// The site and post that /tmp/jk held when Jekyll 4.3.1 (Debian) rendered the expected
+// strings below: _config.yml `url: "https://ex.org/"`, `baseurl: /b/`, and the fixture's
+// _data/releases.yml (tests/fixtures/liquid-site).
+struct Fixture {
+  json site = json::parse(R"({"title": "T", "url": "https://ex.org/", "baseurl": "/b/",
+      "data": {"releases": [
+        {"version": "3.0.0", "date": "2020-12-25", "codename": "Ammolite"},
+        {"version": "3.1.0", "date": "2021-12-25", "codename": "Borealite"},
+        {"version": "3.2.0", "date": "2022-12-25", "codename": "Cinnabrite"}]}})");
+  json page = json::parse(R"({"title": "X", "n": 7, "words": ["b", "a", "c", "a"],
+      "empty_s": ""})");
+
+  std::string render(std::string_view source, LiquidLimits limits = {}) const {
+    return render_liquid(source, {&site, &page, limits});
+  }
+};
+
+}  // namespace
+
+TEST_CASE("liquid: renders as Jekyll 4.3.1 did", "[liquid]") {
+  const Fixture f;
+  // Each line: the post's source, and what `jekyll build` wrote for it.
+  const std::pair<const char*, const char*> cases[] = {
+      {"{% for i in (1..5) limit:2 offset:1 %}{{ forloop.index }}{{ i }}{% endfor %}", "1223"},
+      {"{% for r in site.data.releases reversed %}{{ r.codename }} {% endfor %}",
+       "Cinnabrite Borealite Ammolite "},
+      {"{% case page.n %}{% when 1, 7 %}seven{% when 8 %}eight{% else %}other{% endcase %}",
+       "seven"},
+      {"{{ page.n | plus: 3 | times: 2 | minus: 1 }} {{ 7 | divided_by: 2 }} "
+       "{{ 7.0 | divided_by: 2 }}",
+       "19 3 3.5"},
+      {R"({{ page.missing | default: "dflt" }} {{ page.empty_s | default: "e" }})", "dflt e"},
+      {R"({{ page.words | sort | join: "-" }} {{ page.words | uniq | size }} )"
+       R"({{ "a,b,c" | split: "," | last }})",
+       "a-a-b-c 3 c"},
+      {R"([  {{- " x " | strip -}}  ])", "[x]"},
+      {R"({{ "Hello" | append: " world" | prepend: ">" | replace: "o", "0" | capitalize }})",
+       ">hell0 w0rld"},
+      {R"({% if page.n > 5 and page.words contains "c" %}yes{% endif %})"
+       R"({% if false or nil %}no{% endif %})",
+       "yes"},
+      {R"({{ "/a b/" | relative_url }} {{ "x" | absolute_url }} )"
+       R"({{ "http://o.org/y" | relative_url }})",
+       "/b/a%20b/ https://ex.org//b/x http://o.org/y"},
+      {R"({{ "2021-12-25" | date: "%Y/%m/%d %a" }} {{ "2021-12-25" | date_to_string }} )"
+       R"({{ "2021-12-25" | date_to_long_string }})",
+       "2021/12/25 Sat 25 Dec 2021 25 December 2021"},
+      {R"({{ site.data.releases | where: "codename", "Ammolite" | map: "version" | first }} )"
+       R"({{ site.data.releases.size }} {{ page.words.first }})",
+       "3.0.0 3 b"},
+      {"{% comment %}gone {{ page.n }}{% endcomment %}{% raw %}{% kept %}{% endraw %}",
+       "{% kept %}"},
+      {R"({{ "ÄÖü" | downcase }} {{ "ÄÖü" | size }})", "äöü 3"},
+      {R"({% assign t = "a" %}{% for x in (1..3) %}{% assign t = t | append: x %}{% endfor %})"
+       R"({{ t }} {{ x }})",
+       "a123 "},
+      {"{{ page.title | slugify }}", "x"},
+  };
+  for (const auto& [source, jekyll] : cases) {
+    INFO(source);
+    CHECK(f.render(source) == jekyll);
+  }
+}
+
+TEST_CASE("liquid: what cannot be rendered is left out", "[liquid]") {
+  const Fixture f;
+  CHECK(f.render("a {{ nope.deeper }} b") == "a  b");
+  CHECK(f.render("a {% include x.html %} b") == "a  b");
+  CHECK(f.render("a {{ page.n | no_such_filter }} b") == "a  b");
+  CHECK(f.render("a {{ site.data }} b") == "a  b");  // a hash prints nothing
+  CHECK(f.render("unclosed {% tag") == "unclosed {% tag");
+  CHECK(f.render("unclosed {{ out") == "unclosed {{ out");
+  CHECK(f.render("braces { alone }") == "braces { alone }");
+  CHECK(f.render("{% raw %}no end") == "no end");
+  CHECK(f.render("{% highlight ruby %}\nputs 1\n{% endhighlight %}") == "\n```\n\nputs 1\n\n```\n");
+}
+
+TEST_CASE("liquid: a hostile post is bounded", "[liquid]") {
+  const Fixture f;
+  LiquidLimits small;
+  small.max_steps = 1000;
+  small.max_bytes = 4096;
+  // Nested loops of a billion iterations stop at the step budget.
+  const std::string bomb =
+      "{% for a in (1..1000000000) %}{% for b in (1..1000000000) %}x{% endfor %}{% endfor %}";
+  CHECK(f.render(bomb, small).size() <= 1000);
+  // Doubling a string stops at the byte budget.
+  const std::string doubling =
+      "{% assign s = 'xxxxxxxxxxxxxxxx' %}{% for i in (1..64) %}{% assign s = s | append: s %}"
+      "{% endfor %}{{ s }}";
+  CHECK(f.render(doubling, small).size() <= 4096);
+  // Nesting past max_depth leaves the deeper tags out instead of recursing.
+  std::string deep;
+  for (int i = 0; i < 100000; ++i) deep += "{% if true %}";
+  deep += "core";
+  for (int i = 0; i < 100000; ++i) deep += "{% endif %}";
+  CHECK(f.render(deep) == "core");
+  // A very long tag is left out.
+  CHECK(f.render("{{ " + std::string(10000, 'a') + " }}").empty());
+}
+
+}  // namespace postsearch
