@@ -11,9 +11,9 @@ all along (bench/http_load.lua, distinct queries from the posts' titles). Passes
 indexer run exits 0, every round's word is found, wrk saw no failed request (connect, read,
 write, status, timeout), the service is still running and exits cleanly, and its standard
 error holds no sanitizer report. Run it against the release, ASan and TSan builds
-(POSTSEARCH_BUILD=build/asan ...): a crash leaves its core file in the work directory when the
-kernel's core_pattern writes files (the script says where cores go) and keeps the work
-directory. Exit status 0 on a pass, 1 on a failure."""
+(POSTSEARCH_BUILD=build/asan ...; --indexer takes another build's indexer): a crash leaves
+its core file in the work directory when the kernel's core_pattern writes files (the script
+says where cores go) and keeps the work directory. Exit status 0 on a pass, 1 on a failure."""
 import argparse
 import json
 import os
@@ -101,7 +101,7 @@ def publish_rounds(a, site, idx, port, server):
     """Runs the rounds; returns a list of failures (empty when all went well)."""
     failures = []
     posts = benchlib.site_posts(site)
-    indexer = benchlib.binary("indexer", "indexer")
+    indexer = a.indexer
     times = {"incremental": [], "rebuild": []}
     for n in range(a.rounds):
         word = f"pubstress{n}x"
@@ -174,17 +174,20 @@ def main():
     ap.add_argument("--timeout", type=int, default=10, help="seconds a request may take (wrk --timeout)")
     ap.add_argument("--server-arg", action="append", default=[], help="extra query serve argument")
     ap.add_argument("--work", help="work directory (default: a new temporary one, removed on a pass)")
+    ap.add_argument("--indexer", help="the indexer binary (default: the one beside the query binary)")
     a = ap.parse_args()
+    a.indexer = os.path.abspath(a.indexer) if a.indexer else benchlib.binary("indexer", "indexer")
     if not shutil.which("wrk"):
         raise SystemExit("wrk not found: apt-get install wrk")
     work = a.work or tempfile.mkdtemp(prefix="pubstress-")
     os.makedirs(work, exist_ok=True)
     print(f"machine: {benchlib.machine()}")
     print(f"command: bench/publish_stress.py {' '.join(sys.argv[1:])}")
-    print(f"binaries: {benchlib.build_dir()}; work directory {work}; {core_note()}", flush=True)
+    print(f"binaries: query {benchlib.binary('query', 'query')}, indexer {a.indexer}")
+    print(f"work directory {work}; {core_note()}", flush=True)
     site = make_site(a, work)
     idx = os.path.join(work, "idx")
-    subprocess.run([benchlib.binary("indexer", "indexer"), site, "--index", idx, "-q"], check=True,
+    subprocess.run([a.indexer, site, "--index", idx, "-q"], check=True,
                    stdout=subprocess.DEVNULL)
     queries = os.path.join(work, "queries.txt")
     with open(queries, "w") as f:
