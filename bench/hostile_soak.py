@@ -90,7 +90,7 @@ class Tally:
 
     def __init__(self):
         self.values = {k: multiprocessing.Value("q", 0) for k in
-                       ["2xx", "4xx", "429", "5xx", "failed", "held", "bytes"]}
+                       ["2xx", "4xx", "429", "5xx", "failed", "held", "closed", "bytes"]}
 
     def add(self, key, n=1):
         with self.values[key].get_lock():
@@ -132,14 +132,15 @@ def get(path, headers=""):
     return f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n{headers}\r\n".encode()
 
 
-def slowloris(a, port, source, tally, stop):
-    """Holds --slow connections open by sending a header line to each every few seconds."""
+def hold(port, source, tally, stop, count, opening, poke=None, every=1.0):
+    """Keeps `count` connections open: opening(socket) starts each, poke(socket) (when given)
+    runs on each every `every` seconds; one the server closes is counted and opened again."""
     conns = []
     while not stop.is_set():
-        while len(conns) < a.slow:
+        while len(conns) < count:
             try:
-                s = connect(port, source, timeout=2)
-                s.sendall(b"GET /api/search?q=slow HTTP/1.1\r\nHost: 127.0.0.1\r\n")
+                s = connect(port, source, timeout=5)
+                opening(s)
                 s.setblocking(False)
                 conns.append(s)
             except OSError:
@@ -148,46 +149,33 @@ def slowloris(a, port, source, tally, stop):
         alive = []
         for s in conns:
             try:
-                s.send(f"X-Slow-{random.randrange(10**6)}: {'a' * 8}\r\n".encode())
+                if poke:
+                    poke(s)
                 r, _, _ = select.select([s], [], [], 0)
                 if r and not s.recv(4096):
                     raise ConnectionError("closed")
                 alive.append(s)
             except OSError:
                 s.close()
-                tally.add("4xx")  # the server dropped it: what a deadline should do
+                tally.add("closed")  # the server dropped it: what a deadline should do
         conns = alive
         tally.set("held", len(conns))
-        stop.wait(3)
+        stop.wait(every)
+
+
+def slowloris(a, port, source, tally, stop):
+    """--slow connections, each sent a request's first lines and then a header line every 3 s."""
+    hold(port, source, tally, stop, a.slow,
+         lambda s: s.sendall(b"GET /api/search?q=slow HTTP/1.1\r\nHost: 127.0.0.1\r\n"),
+         lambda s: s.send(f"X-Slow-{random.randrange(10**6)}: {'a' * 8}\r\n".encode()), every=3)
 
 
 def idle(a, port, source, tally, stop):
-    """--idle keep-alive connections: one request each, then nothing; reopened when closed."""
-    conns = []
-    while not stop.is_set():
-        while len(conns) < a.idle:
-            try:
-                s = connect(port, source, timeout=5)
-                s.sendall(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
-                code, size = read_response(s)
-                tally.status(code, size)
-                s.setblocking(False)
-                conns.append(s)
-            except OSError:
-                tally.add("failed")
-                break
-        alive = []
-        for s in conns:
-            try:
-                r, _, _ = select.select([s], [], [], 0)
-                if r and not s.recv(4096):
-                    raise ConnectionError("closed")
-                alive.append(s)
-            except OSError:
-                s.close()
-        conns = alive
-        tally.set("held", len(conns))
-        stop.wait(1)
+    """--idle keep-alive connections: one request each, then nothing."""
+    def opening(s):
+        s.sendall(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+        tally.status(*read_response(s))
+    hold(port, source, tally, stop, a.idle, opening)
 
 
 def biggest_asset(port):
@@ -353,7 +341,7 @@ def report_interval(t, lat, fails, status, hostile_tallies, last):
         now = tally.snapshot()
         before = last.get(kind, {k: 0 for k in now})
         d = {k: now[k] - before[k] for k in now if k not in ("held",)}
-        held = f" held {now['held']}" if kind in ("slowloris", "idle") else ""
+        held = f" held {now['held']}, closed {d['closed']}" if kind in ("slowloris", "idle") else ""
         cells.append(f"{kind}: {d['2xx']}/{d['4xx']}/{d['429']}/{d['5xx']}/{d['failed']}{held}")
         last[kind] = now
     rss, fds, threads = status
