@@ -408,12 +408,18 @@ Searcher::Searcher(std::filesystem::path index_dir, std::shared_ptr<FacetTableCa
 Searcher::~Searcher() = default;
 
 QueryBuilder& Searcher::builder_for(const std::string& lang) {
-  auto it = builders_.find(lang);
-  if (it == builders_.end())
+  // Stemmer and stop words follow the language's base code, case folded ("en-GB" is "en").
+  const std::string base =
+      text::fold_case(std::string_view(lang).substr(0, lang.find_first_of("-_")));
+  auto it = builders_.find(base);
+  if (it == builders_.end()) {
+    // query_lang comes from the request: a client sending new values must not grow the map.
+    if (builders_.size() >= kMaxQueryLanguages) builders_.clear();
     it = builders_
-             .emplace(lang, std::make_unique<QueryBuilder>(
-                                db_, lang, memos() ? memos()->completions(revision_) : nullptr))
+             .emplace(base, std::make_unique<QueryBuilder>(
+                                db_, base, memos() ? memos()->completions(revision_) : nullptr))
              .first;
+  }
   return *it->second;
 }
 
