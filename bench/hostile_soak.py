@@ -28,7 +28,6 @@ Exit status 0 when every target is met."""
 import argparse
 import gzip
 import http.client
-import json
 import multiprocessing
 import os
 import random
@@ -334,8 +333,9 @@ def start_server(a):
     return server, int(m.group(1))
 
 
-def report_interval(t, lat, fails, status, hostile_tallies, last):
-    ok = [ms for ms in lat]
+def report_interval(t, ok, fails, status, hostile_tallies, last):
+    """One row: the readers' answers (milliseconds each) and failures in the interval, the
+    server's state, and what each hostile kind got since the last row."""
     cells = []
     for kind, tally in hostile_tallies.items():
         now = tally.snapshot()
