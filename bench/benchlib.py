@@ -1,10 +1,12 @@
 """Helpers shared by the benchmark commands: the machine they ran on, timing with peak RSS."""
 import os
 import platform
+import random
 import re
 import statistics
 import subprocess
 import time
+import urllib.parse
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -14,7 +16,7 @@ def build_dir():
 
 
 def binary(*parts):
-    path = os.path.join(build_dir(), *parts)
+    path = os.path.abspath(os.path.join(build_dir(), *parts))
     if not os.path.exists(path):
         raise SystemExit(f"{path} not found: run bench/build.sh first (or set POSTSEARCH_BUILD)")
     return path
@@ -57,3 +59,27 @@ def dir_bytes(path):
             except OSError:
                 pass
     return total
+
+
+def title_queries(post_files, seed=7):
+    """URL-encoded searches made of one to three words of each post's title, the last one typed
+    half-way on some (completions), in a shuffled order: what readers of the site might ask."""
+    rng = random.Random(seed)
+    lines = []
+    for p in post_files:
+        with open(p, encoding="utf-8", errors="replace") as f:
+            m = re.search(r"^title:\s*\"?(.+?)\"?\s*$", f.read(), re.M)
+        words = re.findall(r"[A-Za-z]{3,}", m.group(1)) if m else []
+        for _ in range(4 if words else 0):
+            q = rng.sample(words, min(len(words), rng.choice([1, 2, 3])))
+            if rng.random() < 0.3:
+                q[-1] = q[-1][:max(2, len(q[-1]) // 2)]
+            lines.append(urllib.parse.quote(" ".join(q)))
+    rng.shuffle(lines)
+    return lines or ["the"]
+
+
+def site_posts(site):
+    """The Markdown posts of a Jekyll site, sorted."""
+    posts = os.path.join(site, "_posts")
+    return sorted(os.path.join(posts, f) for f in os.listdir(posts) if f.endswith((".md", ".markdown")))

@@ -530,6 +530,8 @@ QueryBuilder& Searcher::builder_for(const std::string& asked, std::vector<std::s
     it = builders_.find(lang);
     if (it != builders_.end()) return *it->second;
   }
+  // A site with a language of every code could still name many: the map is emptied when full.
+  if (builders_.size() >= kMaxQueryLanguages) builders_.clear();
   it = builders_
            .emplace(lang, std::make_unique<QueryBuilder>(
                               db_, lang, memos() ? memos()->completions(revision_) : nullptr))

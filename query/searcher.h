@@ -105,6 +105,11 @@ class Searcher {
   // is set or a commit lands meanwhile (the next revision is warmed in turn). Does nothing
   // without memos (one-off searchers, remote shards). Throws what opening the index throws.
   WarmReport warm(const std::atomic<bool>& stop);
+  // Query builders kept, one per known query language asked for (for tests): at most
+  // kMaxQueryLanguages, however many languages requests name.
+  [[nodiscard]] std::size_t query_languages() const { return builders_.size(); }
+  static constexpr std::size_t kMaxQueryLanguages = 32;
+
   // Names this exact index state: generation, commit and database UUID (ETags, facet tables,
   // the service's other per-revision memos). Read when the index is opened or reopened, so
   // asking costs nothing.

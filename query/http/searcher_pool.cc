@@ -106,8 +106,10 @@ SearcherPool::Lease SearcherPool::acquire() {
       }
       wake_warmer();
     }
-  } catch (const std::exception&) {
-    // The index was replaced or removed under us: start from scratch.
+  } catch (...) {
+    // The index was replaced, removed or damaged under us (std::runtime_error, or a
+    // Xapian::Error, which is not a std::exception): start from scratch. The place stays
+    // counted in live_ and goes to the new searcher, or is freed if that cannot open.
     s.reset();
     return Lease(*this, open_searcher());
   }

@@ -8,11 +8,13 @@
 #include <condition_variable>
 #include <filesystem>
 #include <future>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <thread>
 #include <vector>
 
+#include "common/index_layout.h"
 #include "indexer/indexer.h"
 #include "query/http/searcher_pool.h"
 #include "test_support.h"
@@ -78,6 +80,31 @@ TEST_CASE("searcher pool: a failed open frees its place", "[searcher_pool]") {
   SearcherPool pool("/nonexistent/postsearch-index", searchers(1));
   CHECK_THROWS(pool.acquire());
   CHECK_THROWS(pool.acquire());  // would block forever if the first had kept the place
+}
+
+TEST_CASE("searcher pool: a refresh that fails with a Xapian error frees its place",
+          "[searcher_pool]") {
+  testing::TempDir tmp;
+  const IndexerOptions indexing = testing::indexed_example_copy(tmp);
+  auto pool = std::make_shared<SearcherPool>(indexing.index_dir, searchers(1));
+  { SearcherPool::Lease first = pool->acquire(); }
+  // The live generation loses its version file (same stub, same directory): the idle
+  // searcher's reopen() throws a Xapian::Error, which is not a std::exception.
+  const std::filesystem::path version =
+      *IndexLayout(indexing.index_dir).live_generation() / "iamglass";
+  std::filesystem::rename(version, version.string() + ".away");
+  CHECK_THROWS(pool->acquire());
+  std::filesystem::rename(version.string() + ".away", version);
+  // The next request is served, not left waiting for a place never given back.
+  auto served = std::make_shared<std::promise<std::size_t>>();
+  std::future<std::size_t> documents = served->get_future();
+  std::thread next([pool, served] { served->set_value(pool->acquire()->info().documents); });
+  if (documents.wait_for(std::chrono::seconds(30)) != std::future_status::ready) {
+    next.detach();  // blocked for good; it keeps the pool alive
+    FAIL("acquire() still waits: the failed refresh kept the only place");
+  }
+  next.join();
+  CHECK(documents.get() > 0);
 }
 
 // Collects the warmer's reports; next() waits for one.

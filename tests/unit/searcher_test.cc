@@ -1,6 +1,7 @@
 // The search core against the index of examples/site, built through the real indexer.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <map>
 #include <set>
 #include <tuple>
@@ -728,6 +729,23 @@ TEST_CASE("searcher: equal scores newest first, with or without the facet table"
     }
     CHECK(a.total.estimate == b.total.estimate);
   }
+}
+
+TEST_CASE("searcher: query languages a client names do not grow the searcher", "[searcher]") {
+  Searcher s(example_index());
+  SearchRequest r = req("sourdough starter");
+  r.lang = "en";
+  const std::vector<std::string> english = urls(s.search(r));
+  REQUIRE_FALSE(english.empty());
+  std::size_t most = 0;
+  for (int i = 0; i < 100; ++i) {
+    r.lang = "x" + std::to_string(i);
+    (void)s.search(r);
+    most = std::max(most, s.query_languages());
+  }
+  CHECK(most <= Searcher::kMaxQueryLanguages);
+  r.lang = "EN-gb";  // the stemmer and stop words of "en"
+  CHECK(urls(s.search(r)) == english);
 }
 
 }  // namespace postsearch

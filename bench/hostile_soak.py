@@ -1,0 +1,452 @@
+#!/usr/bin/env python3
+"""Soak with hostile and normal clients: what readers see while others attack the service.
+
+    bench/hostile_soak.py INDEX_DIR [--seconds 600] [--site SITE_DIR] [--normal 8 --normal-rate 5]
+        [--only slowloris,idle,...] [--server-arg ARG ...]
+
+Starts `query serve` on INDEX_DIR with its shipped defaults (plus --server-arg) and, for
+--seconds, runs normal clients (--normal keep-alive connections, each sending a search every
+1/--normal-rate seconds, from the posts' titles of --site, or plain words) beside hostile ones,
+each kind in a process of its own and from a loopback address of its own (127.0.1.K; normal
+clients 127.0.0.2 and up), so that a per-client limit can tell them apart:
+
+  slowloris   connections that send a request's headers a line every few seconds, never ending
+  idle        keep-alive connections that ask once and then hold the connection, idle
+  range       GETs of the largest asset with a Range of hundreds of overlapping parts
+  gzip        POST /api/search bodies of a few hundred KiB that inflate (Content-Encoding:
+              gzip) to --bomb-mb MiB of JSON white space
+  wildcard    searches of many short wildcards, ORs and phrases (the most costly queries)
+  lang        searches each with a query_lang never sent before
+  pipeline    many requests written at once on one connection before reading any answer
+
+Every 10 s it prints the normal clients' p50/p99 and failures in that interval, the server's
+RSS, open files and threads, and what each hostile kind got (answers by status, connections
+held). At the end: the normal clients' p50/p99 over the run (the target is p99 under
+--target-p99-ms), their failures, and the server's RSS: its maximum, and the trend after the
+first minute (least squares; the target is a bound: under --target-rss-trend MiB a minute).
+Exit status 0 when every target is met."""
+import argparse
+import gzip
+import http.client
+import multiprocessing
+import os
+import random
+import re
+import resource
+import select
+import socket
+import statistics
+import string
+import subprocess
+import sys
+import threading
+import time
+import urllib.parse
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import benchlib  # noqa: E402
+
+KINDS = ["slowloris", "idle", "range", "gzip", "wildcard", "lang", "pipeline"]
+INTERVAL = 10
+
+
+def raise_fd_limit():
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+
+
+def connect(port, source, timeout=10):
+    s = socket.socket()
+    s.settimeout(timeout)
+    s.bind((source, 0))
+    s.connect(("127.0.0.1", port))
+    return s
+
+
+def read_response(s):
+    """Reads one HTTP/1.1 answer from `s`; returns (status, bytes read). Raises OSError."""
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = s.recv(65536)
+        if not chunk:
+            raise ConnectionError("closed before an answer")
+        data += chunk
+    head, rest = data.split(b"\r\n\r\n", 1)
+    status = int(head.split(b" ", 2)[1])
+    m = re.search(rb"(?i)\r\ncontent-length:\s*(\d+)", head)
+    length = int(m.group(1)) if m else 0
+    total = len(rest)
+    while total < length:
+        chunk = s.recv(min(1 << 20, length - total))
+        if not chunk:
+            raise ConnectionError("closed in the middle of an answer")
+        total += len(chunk)
+    return status, len(head) + 4 + total
+
+
+class Tally:
+    """Counts shared with the main process: answers by status class, failures, held connections."""
+
+    def __init__(self):
+        self.values = {k: multiprocessing.Value("q", 0) for k in
+                       ["2xx", "4xx", "429", "5xx", "failed", "held", "closed", "bytes"]}
+
+    def add(self, key, n=1):
+        with self.values[key].get_lock():
+            self.values[key].value += n
+
+    def set(self, key, n):
+        self.values[key].value = n
+
+    def status(self, code, size=0):
+        self.add("429" if code == 429 else f"{code // 100}xx" if code // 100 in (2, 4, 5) else "failed")
+        self.add("bytes", size)
+
+    def snapshot(self):
+        return {k: v.value for k, v in self.values.items()}
+
+
+def request_loop(port, source, tally, make_request, stop, workers=4):
+    """`workers` threads, each sending make_request(rng) -> bytes on a fresh connection and
+    reading the answer, as fast as the server answers."""
+    def work(seed):
+        rng = random.Random(seed)
+        while not stop.is_set():
+            try:
+                with connect(port, source, timeout=30) as s:
+                    s.sendall(make_request(rng))
+                    code, size = read_response(s)
+                    tally.status(code, size)
+            except OSError:
+                tally.add("failed")
+                time.sleep(0.1)
+    threads = [threading.Thread(target=work, args=(k,), daemon=True) for k in range(workers)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+
+
+def get(path, headers=""):
+    return f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n{headers}\r\n".encode()
+
+
+def hold(port, source, tally, stop, count, opening, poke=None, every=1.0):
+    """Keeps `count` connections open: opening(socket) starts each, poke(socket) (when given)
+    runs on each every `every` seconds; one the server closes is counted and opened again."""
+    conns = []
+    while not stop.is_set():
+        while len(conns) < count:
+            try:
+                s = connect(port, source, timeout=5)
+                opening(s)
+                s.setblocking(False)
+                conns.append(s)
+            except OSError:
+                tally.add("failed")
+                break
+        alive = []
+        for s in conns:
+            try:
+                if poke:
+                    poke(s)
+                r, _, _ = select.select([s], [], [], 0)
+                if r and not s.recv(4096):
+                    raise ConnectionError("closed")
+                alive.append(s)
+            except OSError:
+                s.close()
+                tally.add("closed")  # the server dropped it: what a deadline should do
+        conns = alive
+        tally.set("held", len(conns))
+        stop.wait(every)
+
+
+def slowloris(a, port, source, tally, stop):
+    """--slow connections, each sent a request's first lines and then a header line every 3 s."""
+    hold(port, source, tally, stop, a.slow,
+         lambda s: s.sendall(b"GET /api/search?q=slow HTTP/1.1\r\nHost: 127.0.0.1\r\n"),
+         lambda s: s.send(f"X-Slow-{random.randrange(10**6)}: {'a' * 8}\r\n".encode()), every=3)
+
+
+def idle(a, port, source, tally, stop):
+    """--idle keep-alive connections: one request each, then nothing."""
+    def opening(s):
+        s.sendall(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+        tally.status(*read_response(s))
+    hold(port, source, tally, stop, a.idle, opening)
+
+
+def biggest_asset(port):
+    """The path of the largest static file the service sends (the range client's target)."""
+    best, size = "/", 0
+    for name in ["postsearch.js", "postsearch.css"]:
+        try:
+            with connect(port, "127.0.0.1") as s:
+                s.sendall(get(f"/assets/{name}"))
+                code, n = read_response(s)
+            if code == 200 and n > size:
+                best, size = f"/assets/{name}", n
+        except OSError:
+            pass
+    return best
+
+
+def range_client(a, port, source, tally, stop):
+    path = biggest_asset(port)
+    header = "Range: bytes=" + ",".join(["0-"] * a.range_parts) + "\r\n"
+    request_loop(port, source, tally, lambda rng: get(path, header), stop, workers=2)
+
+
+def gzip_client(a, port, source, tally, stop):
+    body = gzip.compress(b" " * (a.bomb_mb << 20) + b'{"q": "bomb"}', compresslevel=9)
+    head = (f"POST /api/search HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
+            f"Content-Type: application/json\r\nContent-Encoding: gzip\r\n"
+            f"Content-Length: {len(body)}\r\n\r\n").encode()
+    request_loop(port, source, tally, lambda rng: head + body, stop, workers=2)
+
+
+def wildcard_query(rng):
+    letters = string.ascii_lowercase
+    shapes = [
+        lambda: " ".join(rng.choice(letters) + "*" for _ in range(rng.randint(8, 40))),
+        lambda: " OR ".join(rng.choice(letters) + rng.choice(letters) + "*" for _ in range(rng.randint(8, 60))),
+        lambda: '"' + " ".join(rng.choice(["the", "of", "and", "a", "to", "in"]) for _ in range(12)) + '"',
+        lambda: " NEAR ".join(rng.choice(letters) + "*" for _ in range(10)),
+    ]
+    return urllib.parse.quote(rng.choice(shapes)()[:1000])
+
+
+def wildcard_client(a, port, source, tally, stop):
+    request_loop(port, source, tally,
+                 lambda rng: get(f"/api/search?facets=true&q={wildcard_query(rng)}"), stop)
+
+
+def lang_client(a, port, source, tally, stop):
+    def make(rng):
+        lang = "".join(rng.choice(string.ascii_lowercase) for _ in range(12))
+        return get(f"/api/search?q=the+of&query_lang={lang}")
+    request_loop(port, source, tally, make, stop, workers=2)
+
+
+def pipeline_client(a, port, source, tally, stop):
+    def work(seed):
+        rng = random.Random(seed)
+        while not stop.is_set():
+            try:
+                with connect(port, source, timeout=30) as s:
+                    batch = b"".join(
+                        f"GET /api/search?q={wildcard_query(rng) if k % 4 == 0 else 'the'}&page={k % 5 + 1} "
+                        f"HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".encode() for k in range(a.pipeline_depth))
+                    s.sendall(batch)
+                    s.settimeout(30)
+                    for _ in range(a.pipeline_depth):
+                        code, size = read_response(s)
+                        tally.status(code, size)
+            except OSError:
+                tally.add("failed")
+                time.sleep(0.1)
+    threads = [threading.Thread(target=work, args=(k,), daemon=True) for k in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+
+
+CLIENTS = {"slowloris": slowloris, "idle": idle, "range": range_client, "gzip": gzip_client,
+           "wildcard": wildcard_client, "lang": lang_client, "pipeline": pipeline_client}
+
+
+def hostile(kind, a, port, source, tally, stop):
+    raise_fd_limit()
+    try:
+        CLIENTS[kind](a, port, source, tally, stop)
+    except Exception as e:  # a hostile client's own bug must not pass for the server's
+        print(f"hostile client {kind} stopped: {e!r}", file=sys.stderr)
+
+
+def normal(a, port, queries, k, results, stop):
+    """One reader: a search every 1/--normal-rate s on a keep-alive connection; appends
+    (time, milliseconds or None when it failed) to `results`."""
+    rng = random.Random(k)
+    source = f"127.0.0.{2 + k}"
+    conn = None
+    next_at = time.monotonic()
+    while not stop.is_set():
+        next_at += 1 / a.normal_rate
+        stop.wait(max(0.0, next_at - time.monotonic()))
+        if conn is None:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=a.normal_timeout,
+                                              source_address=(source, 0))
+        start = time.monotonic()
+        try:
+            conn.request("GET", f"/api/search?per_page=10&q={rng.choice(queries)}")
+            r = conn.getresponse()
+            r.read()
+            ok = r.status == 200
+        except (OSError, http.client.HTTPException):
+            ok = False
+            conn.close()
+            conn = None
+        results.put((time.time(), 1000 * (time.monotonic() - start) if ok else None))
+
+
+def normal_clients(a, port, queries, results, stop):
+    threads = [threading.Thread(target=normal, args=(a, port, queries, k, results, stop), daemon=True)
+               for k in range(a.normal)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+
+
+def proc_status(pid):
+    """The server's (RSS MiB, open files, threads) now."""
+    rss = threads = 0
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    rss = int(line.split()[1]) / 1024
+                elif line.startswith("Threads:"):
+                    threads = int(line.split()[1])
+        fds = len(os.listdir(f"/proc/{pid}/fd"))
+    except OSError:
+        return 0.0, 0, 0
+    return rss, fds, threads
+
+
+def percentile(xs, p):
+    if not xs:
+        return float("nan")
+    xs = sorted(xs)
+    return xs[min(len(xs) - 1, int(p / 100 * len(xs)))]
+
+
+def start_server(a):
+    server = subprocess.Popen([benchlib.binary("query", "query"), "serve", "--index", a.index, "--listen",
+                               "127.0.0.1:0", "-q", *a.server_arg],
+                              stdout=subprocess.PIPE, stderr=open(a.server_log, "w"), text=True)
+    m = re.search(r":(\d+)/", server.stdout.readline())
+    if not m:
+        raise SystemExit(f"query serve did not start; see {a.server_log}")
+    return server, int(m.group(1))
+
+
+def report_interval(t, ok, fails, status, hostile_tallies, last):
+    """One row: the readers' answers (milliseconds each) and failures in the interval, the
+    server's state, and what each hostile kind got since the last row."""
+    cells = []
+    for kind, tally in hostile_tallies.items():
+        now = tally.snapshot()
+        before = last.get(kind, {k: 0 for k in now})
+        d = {k: now[k] - before[k] for k in now if k not in ("held",)}
+        held = f" held {now['held']}, closed {d['closed']}" if kind in ("slowloris", "idle") else ""
+        cells.append(f"{kind}: {d['2xx']}/{d['4xx']}/{d['429']}/{d['5xx']}/{d['failed']}{held}")
+        last[kind] = now
+    rss, fds, threads = status
+    print(f"| {t:.0f} | {len(ok)} | {fails} | {percentile(ok, 50):.1f} | {percentile(ok, 99):.1f} | "
+          f"{rss:.0f} | {fds} | {threads} | {'; '.join(cells)} |", flush=True)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("index")
+    ap.add_argument("--seconds", type=int, default=600)
+    ap.add_argument("--site", help="the site of INDEX_DIR: normal clients search its posts' titles")
+    ap.add_argument("--only", default=",".join(KINDS), help="hostile kinds to run (comma-separated; '' for none)")
+    ap.add_argument("--normal", type=int, default=8, help="normal clients")
+    ap.add_argument("--normal-rate", type=float, default=5, help="searches a second per normal client")
+    ap.add_argument("--normal-timeout", type=float, default=10, help="seconds a normal client waits")
+    ap.add_argument("--slow", type=int, default=300, help="slowloris connections")
+    ap.add_argument("--idle", type=int, default=600, help="idle keep-alive connections")
+    ap.add_argument("--range-parts", type=int, default=500)
+    ap.add_argument("--bomb-mb", type=int, default=60,
+                    help="what each gzip body inflates to (60: a body under the 64 KiB default limit)")
+    ap.add_argument("--pipeline-depth", type=int, default=64)
+    ap.add_argument("--target-p99-ms", type=float, default=100)
+    ap.add_argument("--target-rss-trend", type=float, default=1.0, help="MiB a minute after the first minute")
+    ap.add_argument("--server-arg", action="append", default=[], help="extra query serve argument")
+    ap.add_argument("--server-log", default="/tmp/hostile_soak.serve.log")
+    a = ap.parse_args()
+    kinds = [k for k in a.only.split(",") if k]
+    if any(k not in KINDS for k in kinds):
+        ap.error(f"--only takes {','.join(KINDS)}")
+    raise_fd_limit()
+    queries = benchlib.title_queries(benchlib.site_posts(a.site)) if a.site else \
+        ["the", "time", "world", "people%20life", "work", "year", "new", "good"]
+    server, port = start_server(a)
+    print(f"machine: {benchlib.machine()}")
+    print(f"command: bench/hostile_soak.py {' '.join(sys.argv[1:])}")
+    print(f"normal: {a.normal} clients x {a.normal_rate}/s; hostile: {', '.join(kinds) or 'none'}\n")
+    stop = multiprocessing.Event()
+    tallies = {k: Tally() for k in kinds}
+    procs = [multiprocessing.Process(target=hostile, args=(k, a, port, f"127.0.1.{i + 1}", tallies[k], stop),
+                                     daemon=True) for i, k in enumerate(kinds)]
+    results = multiprocessing.Queue()
+    procs.append(multiprocessing.Process(target=normal_clients, args=(a, port, queries, results, stop), daemon=True))
+    for p in procs:
+        p.start()
+    print("| s | normal ok | normal failed | p50 ms | p99 ms | RSS MiB | fds | threads | "
+          "hostile: 2xx/4xx/429/5xx/failed |")
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|---|")
+    start = time.time()
+    all_ok, all_failed, samples, last = [], 0, [], {}
+    try:
+        while time.time() - start < a.seconds and server.poll() is None:
+            lat, fails = [], 0
+            end = time.time() + min(INTERVAL, a.seconds - (time.time() - start))
+            while time.time() < end:
+                try:
+                    _, ms = results.get(timeout=max(0.01, end - time.time()))
+                except Exception:  # queue.Empty
+                    continue
+                if ms is None:
+                    fails += 1
+                else:
+                    lat.append(ms)
+            status = proc_status(server.pid)
+            samples.append((time.time() - start, status[0]))
+            report_interval(time.time() - start, lat, fails, status, tallies, last)
+            all_ok += lat
+            all_failed += fails
+    finally:
+        stop.set()
+        for p in procs:
+            p.join(timeout=15)
+            if p.is_alive():
+                p.terminate()
+        crashed = server.poll()
+        server.terminate()
+        server.wait()
+    summary(a, all_ok, all_failed, samples, crashed)
+    return 0 if summary.passed else 1
+
+
+def summary(a, ok, failed, samples, crashed):
+    p50, p99 = percentile(ok, 50), percentile(ok, 99)
+    late = [(t, rss) for t, rss in samples if t > 60]
+    trend = 60 * statistics.linear_regression(*zip(*late)).slope if len(late) > 2 else float("nan")
+    rss_max = max((rss for _, rss in samples), default=0)
+    print(f"\nnormal clients: {len(ok)} answered, {failed} failed; p50 {p50:.1f} ms, p99 {p99:.1f} ms "
+          f"(target under {a.target_p99_ms:.0f})")
+    first = [rss for t, rss in samples if t <= 60]
+    print(f"server RSS: max {rss_max:.0f} MiB; first minute {min(first, default=0):.0f}-{max(first, default=0):.0f} MiB; "
+          + (f"after it {min(r for _, r in late):.0f}-{max(r for _, r in late):.0f} MiB, trend {trend:+.2f} MiB a minute"
+             f" (target under {a.target_rss_trend:+.1f})" if len(late) > 2 else "no trend (run longer than 90 s)")
+          + (f"; over the whole run {60 * statistics.linear_regression(*zip(*samples)).slope:+.1f} MiB a minute"
+             if len(samples) > 2 else ""))
+    verdicts = {
+        "service alive": crashed is None,
+        "normal p99": p99 < a.target_p99_ms,
+        "normal failures": failed == 0,
+    }
+    if len(late) > 2:
+        verdicts["RSS bounded"] = trend < a.target_rss_trend
+    for name, good in verdicts.items():
+        print(f"{'PASS' if good else 'FAIL'}: {name}")
+    summary.passed = all(verdicts.values())
+
+
+if __name__ == "__main__":
+    sys.exit(main())
