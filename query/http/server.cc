@@ -485,7 +485,7 @@ void Server::Impl::add_routes() {
   server_.Get("/metrics", [this](const auto&, auto& res) { metrics(res); });
   server_.Get("/opensearch.xml", [this](const auto&, auto& res) {
     const Settings s = settings();
-    res.set_content(render_opensearch({s.site_title, base_url(s), {}}),
+    res.set_content(render_opensearch({s.site_title, base_url(s), {}, {}}),
                     "application/opensearchdescription+xml");
   });
   server_.Get("/search.atom", lease([this](const auto& req, auto& res) { feed(req, res); }));
@@ -790,7 +790,7 @@ void Server::Impl::feed(const httplib::Request& req, httplib::Response& res) {
   const Settings s = settings();
   const std::string query =
       req.target.find('?') == std::string::npos ? "" : req.target.substr(req.target.find('?') + 1);
-  res.set_content(render_atom({s.site_title, base_url(s), searcher->site()}, query,
+  res.set_content(render_atom({s.site_title, base_url(s), searcher->site(), {}}, query,
                               searcher->search(std::get<SearchRequest>(parsed))),
                   "application/atom+xml; charset=utf-8");
 }
@@ -819,7 +819,7 @@ void Server::Impl::page(const httplib::Request& req, httplib::Response& res) {
   const auto tpl = web_file("index.html", &type);
   if (!tpl) return send_error(res, 404, "no search page (index.html) in the web folder");
   const Settings s = settings();
-  PageContext ctx{s.site_title, base_url(s), {}};
+  PageContext ctx{s.site_title, base_url(s), {}, {}};
   std::optional<SearchResponse> response;
   const std::string q = req.get_param_value("q");
   if (req.path == "/search" && !q.empty()) {
