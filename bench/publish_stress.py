@@ -80,7 +80,8 @@ def found(port, word, timeout):
 def start_service(a, idx, work):
     log = open(os.path.join(work, "serve.stderr"), "w")
     server = subprocess.Popen([benchlib.binary("query", "query"), "serve", "--index", idx, "--listen",
-                               "127.0.0.1:0", "--rate-limit", "0", "-q", *a.server_arg],
+                               "127.0.0.1:0", "--rate-limit", "0", "--max-connections-per-client", "0", "-q",
+                               *a.server_arg],
                               cwd=work, stdout=subprocess.PIPE, stderr=log, text=True,
                               preexec_fn=unlimited_core)
     line = server.stdout.readline()
