@@ -358,9 +358,10 @@ bool matches_post(const Xapian::Database& db, const Xapian::Query& query, const 
 struct GroupView {
   const Xapian::Database& db;
   PostCache* posts;
-  std::string reader;      // the language shown when it matches too
+  std::string reader;      // the language shown when it has every word too
   std::string site;        // else this one
-  Xapian::Query matching;  // what the hits matched; empty: the hit is shown as it is
+  Xapian::Query matching;  // the query every word of which a translation shown instead must have;
+                           // empty: the hit is shown as it is
 };
 
 constexpr std::size_t kMaxGroupPosts = 32;  // translations read per hit
@@ -861,8 +862,11 @@ SearchResponse Searcher::search_once(const SearchRequest& asked) {
   // The revision's decoded posts (a local index in the service): a post on many pages is
   // read and inflated once.
   const std::shared_ptr<PostCache> posts = memos() ? memos()->posts(revision_) : nullptr;
+  // Another translation is shown instead of the best match only when it has every word of
+  // the query too: a relaxed query (any word) would swap a Japanese title's post for its
+  // English translation that shares one word with it.
   const GroupView groups{db_, posts.get(), reader, default_lang_,
-                         request.collapse ? m.snippets.latest : Xapian::Query()};
+                         request.collapse ? parsed.query : Xapian::Query()};
   for (const auto& [doc, weight, docid] : m.docs) {
     Presented shown = present_group(groups, doc, docid);
     const StoredPost& post = *shown.post;
