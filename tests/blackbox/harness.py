@@ -121,11 +121,16 @@ def site_problems(idx, dest):
         if not os.path.exists(page):
             problems.append(f"{h['id']}: {h['url']} is not a page the generator wrote")
             continue
-        parser = _Ids()
-        with open(page, encoding="utf-8") as f:
-            parser.feed(f.read())
-        post = query_json(idx, "--post", h["id"], check=0)
-        for s in post["sections"]:
-            if s["anchor"] not in parser.ids:
-                problems.append(f"{h['id']}: #{s['anchor']} ({s['heading']!r}) is not an id in {h['url']}")
+        problems += anchor_problems(idx, h, page)
     return problems, len(hits)
+
+
+def anchor_problems(idx, hit, page):
+    """Each section anchor the index gives the post of `hit` that is not an id in `page`,
+    the file the generator wrote for it."""
+    parser = _Ids()
+    with open(page, encoding="utf-8") as f:
+        parser.feed(f.read())
+    post = query_json(idx, "--post", hit["id"], check=0)
+    return [f"{hit['id']}: #{s['anchor']} ({s['heading']!r}) is not an id in {hit['url']}"
+            for s in post["sections"] if s["anchor"] not in parser.ids]

@@ -15,7 +15,7 @@ import tempfile
 import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
-from harness import INDEXER, SOURCE, index, page_path, query_json, run  # noqa: E402
+from harness import INDEXER, SOURCE, anchor_problems, index, page_path, query_json, run  # noqa: E402
 
 FIXTURES = os.path.join(SOURCE, "tests", "fixtures")
 RELEASES = os.path.join(FIXTURES, "jekyll-releases")
@@ -92,7 +92,8 @@ class GeneratorCase(unittest.TestCase):
         self.assertEqual(p.returncode, 0, p.stderr)
 
     def urls_match(self, tz, expected_posts):
-        """Every post URL in the index is a page the generator wrote, with its date."""
+        """Every post URL in the index is a page the generator wrote, with its date, and every
+        section anchor an id in that page."""
         p = run([INDEXER, self.site, "--index", self.idx, "--json", "--rebuild"], env=env_with_tz(tz))
         self.assertEqual(p.returncode, 0, p.stderr)
         self.assertNotIn("is not a page", p.stderr)
@@ -107,6 +108,7 @@ class GeneratorCase(unittest.TestCase):
             # The day (what the URL, the year and month filters and facets use). Not the time:
             # Ruby's Time.parse reads "2023-01-29 18:30:22 2023 -0800" (one release post) as
             # 18:30:22 local time, where the indexer warns and takes the file name's day.
+            wrong += anchor_problems(self.idx, h, page)
             built = page_datetime(page)
             if built is not None and h.get("date", "")[:10] != built[:10]:
                 wrong.append(f"{h['id']}: dated {h.get('date')}, the generator says {built}")
