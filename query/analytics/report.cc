@@ -1,5 +1,6 @@
 #include "query/analytics/report.h"
 
+#include <cctype>
 #include <set>
 #include <sstream>
 
@@ -37,7 +38,37 @@ SearchRequest request_of(const QueryTotals& q) {
 
 std::string quote(const std::string& s) { return "\"" + s + "\""; }
 
-// The first query with one word dropped that some post has every word of.
+// Whether `word` reads as a short form of `term`: the same first letter, and every letter
+// of it in `term`, in order ("mtn" of "mountains", "js" of "javascript").
+bool abbreviates(const std::string& word, const std::string& term) {
+  if (word.size() < 2 || term.size() <= word.size() || word[0] != term[0]) return false;
+  std::size_t at = 0;
+  for (const char c : word) {
+    at = term.find(c, at);
+    if (at == std::string::npos) return false;
+    ++at;
+  }
+  return true;
+}
+
+// A word of the post `hit` (its title, tags, description) that `word` is a short form of.
+std::optional<std::string> longer_form(const Hit& hit, const std::string& word) {
+  std::string words = hit.title + " " + hit.description;
+  for (const auto& t : hit.tags) words += " " + t;
+  std::string current;
+  for (const char c : text::fold_case(words) + " ") {
+    if (std::isalnum(static_cast<unsigned char>(c)) != 0 || (c & 0x80) != 0) {
+      current += c;
+      continue;
+    }
+    if (abbreviates(word, current)) return current;
+    current.clear();
+  }
+  return std::nullopt;
+}
+
+// The first query with one word dropped that some post has every word of: a synonym when
+// that post has a longer form of the dropped word, else the word to add to the post.
 std::optional<Fix> dropped_word_fix(Searcher& searcher, const SearchRequest& request) {
   const std::vector<std::string> words = text::split(request.q, ' ');
   if (words.size() < 2) return std::nullopt;
@@ -50,6 +81,12 @@ std::optional<Fix> dropped_word_fix(Searcher& searcher, const SearchRequest& req
     const SearchResponse answer = searcher.search(r);
     if (answer.hits.empty() || !answer.every_word || answer.corrected) continue;
     const Hit& h = answer.hits.front();
+    if (const auto term = longer_form(h, words[i]))
+      return Fix{"synonym",
+                 "no post has " + quote(words[i]) + "; " + quote(h.title) + " (" + h.url +
+                     ") has " + quote(*term) + ": add [" + words[i] + ", " + *term +
+                     "] to _data/synonyms.yml",
+                 h.url};
     return Fix{"dropped_word",
                "no post has " + quote(words[i]) + " with the other words; " + quote(r.q) +
                    " finds " + quote(h.title) + " (" + h.url + "): add " + quote(words[i]) +
@@ -181,8 +218,8 @@ std::string report_text(const Report& r) {
   out << "\nTop queries\n";
   if (r.top.empty()) out << "  none\n";
   for (const auto& q : r.top)
-    out << "  " << q.counts.count << "\t" << described(q) << "  (" << q.counts.hits << " results, "
-        << q.opens << " opened)\n";
+    out << "  " << q.counts.count << "\t" << described(q) << "  (results: " << q.counts.hits
+        << ", opened: " << q.opens << ")\n";
   print_problems(out, "No results", r.zero_result);
   print_problems(out, "No post has every word (partial matches shown)", r.partial);
   print_problems(out, "Answered for a corrected spelling", r.corrected);

@@ -2,8 +2,9 @@
 // queries with no result, answered for a corrected spelling, where no post had every word,
 // whose results were never opened, and opened results by rank. Each problem query gets a
 // proposed fix computed from the index (a close spelling it has, a post that matches with
-// one word dropped, or that no post covers it). Only queries at or over the k threshold
-// appear. `query report` prints it; /api/stats answers its JSON.
+// one word dropped, perhaps with a longer form of that word for a synonym group, or that no
+// post covers it). Only queries at or over the k threshold appear. `query report` prints
+// it; /api/stats answers its JSON.
 //
 // Threads: building a report uses the caller's Searcher (not thread-safe) and the store
 // (thread-safe); the functions that print it are pure.
@@ -35,8 +36,10 @@ struct ReportOptions {
 };
 
 struct Fix {
-  // "spelling": the index has a close spelling; "dropped_word": a post matches with one word
-  // dropped; "uncovered": no post covers it; "review": results shown, none opened.
+  // "spelling": the index has a close spelling; "synonym": a post matches with one word
+  // dropped and has a longer form of it ("mtn", "mountains"); "dropped_word": a post
+  // matches with one word dropped; "uncovered": no post covers it; "review": results
+  // shown, none opened.
   std::string kind;
   std::string text;  // the proposal in words
   std::string url;   // the post it names, or empty

@@ -146,6 +146,7 @@ class Analytics(SiteTestCase):
             search(svc, "quantum blockchain")  # no post has either word
             search(svc, "sourdogh")  # corrected
             search(svc, "sourdough kubernetes")  # no post has both
+            search(svc, "tatra mtn")  # the Tatra post says "mountains"
             search(svc, "bread", tag="cooking")
         search(svc, "alice smith's diagnosis")  # once: never shown
         self.assertEqual(beacon(svc, "Sourdough", 1, SOURDOUGH_ID)[0], 204)
@@ -169,6 +170,8 @@ class Analytics(SiteTestCase):
         self.assertIn("sourdough", report["corrected"][0]["fix"]["text"])
         partial = {q["query"]: q for q in report["partial"]}
         self.assertEqual(partial["sourdough kubernetes"]["fix"]["kind"], "dropped_word")
+        self.assertEqual(partial["tatra mtn"]["fix"]["kind"], "synonym")
+        self.assertIn("[mtn, mountains]", partial["tatra mtn"]["fix"]["text"])
         never = {q["query"]: q for q in report["never_opened"]}
         self.assertNotIn("sourdough", never)
         self.assertEqual(never["bread"]["fix"]["kind"], "review")
@@ -179,7 +182,7 @@ class Analytics(SiteTestCase):
         self.assertNotIn("alice smith's diagnosis", queries_in(report))
         self.assertNotIn("alice", json.dumps(report))
         self.assertEqual(report["queries_hidden"], 1)
-        self.assertEqual(report["searches"], 3 + 12 + 1)
+        self.assertEqual(report["searches"], 3 + 15 + 1)
 
     def test_do_not_track_and_gpc_are_not_counted(self):
         svc = self.serve()
@@ -308,6 +311,8 @@ class Analytics(SiteTestCase):
         self.assertIn("fix: no post covers this", p.stdout)
         self.assertIn('fix: the index has a close spelling: "sourdough"', p.stdout)
         self.assertIn('fix: no post has "kubernetes" with the other words', p.stdout)
+        self.assertIn('to it, or to a synonym group', p.stdout)
+        self.assertIn("add [mtn, mountains] to _data/synonyms.yml", p.stdout)
         self.assertNotIn("alice", p.stdout)
         j = json.loads(run([QUERY, "report", "--index", self.idx, "--json"], check=0).stdout)
         self.assertEqual(j["zero_result"][0]["query"], "quantum blockchain")

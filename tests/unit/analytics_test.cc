@@ -160,6 +160,10 @@ TEST_CASE("proposed fixes from the example index", "[analytics]") {
   const Fix dropped = propose_fix(searcher, q);
   CHECK(dropped.kind == "dropped_word");
   CHECK(dropped.url == "/kitchen/2019/11/30/sourdough-for-programmers/");
+  q.query = "tatra mtn";
+  const Fix synonym = propose_fix(searcher, q);
+  CHECK(synonym.kind == "synonym");
+  CHECK_THAT(synonym.text, Catch::Contains("[mtn, mountains]"));
   q.query = "zzyzx";
   CHECK(propose_fix(searcher, q).kind == "uncovered");
   q.query = "sourdough";
