@@ -135,6 +135,8 @@ Store::Store(const std::filesystem::path& file, StoreOptions options)
                                std::to_string(version) + ", this service reads " +
                                std::to_string(kStoreVersion) + "; move the file away");
     exec("PRAGMA journal_mode=WAL");
+    // With WAL, NORMAL never corrupts the file; a power cut may lose the last write.
+    exec("PRAGMA synchronous=NORMAL");
     exec(kSchema);
     exec(("PRAGMA user_version=" + std::to_string(kStoreVersion)).c_str());
   } catch (...) {

@@ -12,6 +12,7 @@
 #include <cstdlib>
 #include <iostream>
 #include <optional>
+#include <span>
 #include <string>
 #include <thread>
 #include <type_traits>
@@ -109,6 +110,10 @@ constexpr LimitOption kLimits[] = {
      &ServerOptions::max_body_bytes},
     {"--max-ranges", "max_ranges", "Byte ranges in one request, not overlapping, else 416",
      &ServerOptions::max_ranges},
+};
+
+// Search analytics' numbers (docs/analytics.md), declared as the limits are.
+constexpr LimitOption kAnalyticsNumbers[] = {
     {"--analytics-retention-days", "analytics_retention_days",
      "Days of search analytics kept (docs/analytics.md)", &ServerOptions::analytics_retention_days},
     {"--analytics-flush-ms", "analytics_flush_ms",
@@ -121,14 +126,19 @@ constexpr LimitOption kLimits[] = {
      &ServerOptions::analytics_min_count},
 };
 
-// Sets the limit named `key` from a YAML value; false when no limit has that key.
+// Every option declared in such a table: each is a flag and a config key alike.
+constexpr std::span<const LimitOption> kNumberOptions[] = {kLimits, kAnalyticsNumbers};
+
+// Sets the limit or analytics number named `key` from a YAML value; false when none has it.
 bool apply_limit(const std::string& key, const YAML::Node& v, ServerOptions& o) {
-  for (const auto& limit : kLimits) {
-    if (key != limit.key) continue;
-    std::visit(
-        [&](auto member) { o.*member = v.as<std::remove_reference_t<decltype(o.*member)>>(); },
-        limit.field);
-    return true;
+  for (const auto table : kNumberOptions) {
+    for (const auto& limit : table) {
+      if (key != limit.key) continue;
+      std::visit(
+          [&](auto member) { o.*member = v.as<std::remove_reference_t<decltype(o.*member)>>(); },
+          limit.field);
+      return true;
+    }
   }
   return false;
 }
@@ -248,12 +258,14 @@ void add_flags(CLI::App& app, ServeFlags& f) {
   app.add_flag("--no-warm", f.no_warm,
                "Do not fill each index revision's caches (common terms' postings, posts) when "
                "it opens; searches fill them as they go");
-  for (const auto& limit : kLimits) {
-    std::visit(
-        [&](auto member) {
-          app.add_option(limit.flag, o.*member, limit.help)->capture_default_str();
-        },
-        limit.field);
+  for (const auto table : kNumberOptions) {
+    for (const auto& limit : table) {
+      std::visit(
+          [&](auto member) {
+            app.add_option(limit.flag, o.*member, limit.help)->capture_default_str();
+          },
+          limit.field);
+    }
   }
   app.add_flag("--no-analytics", f.no_analytics,
                "Do not count searches and opened results (docs/analytics.md)");
