@@ -142,6 +142,9 @@ class Analytics(SiteTestCase):
         for q in ["Sourdough", "sourdough", "  SOURDOUGH  "]:
             search(svc, q)
         search(svc, "sourdough", page=2)  # the same search read further: not counted
+        self.assertEqual(svc.request("GET", "/search?q=Sourdough")[0], 200)  # the page, no script
+        self.assertEqual(svc.request("POST", "/api/search", body=json.dumps({"q": "sourdough"}),
+                                     headers={"Content-Type": "application/json"})[0], 200)
         for _ in range(3):
             search(svc, "quantum blockchain")  # no post has either word
             search(svc, "sourdogh")  # corrected
@@ -159,7 +162,7 @@ class Analytics(SiteTestCase):
         status, report = stats(svc)
         self.assertEqual(status, 200, report)
         top = {(q["query"], q["filters"]): q for q in report["top"]}
-        self.assertEqual(top[("sourdough", "")]["searches"], 3)
+        self.assertEqual(top[("sourdough", "")]["searches"], 5)
         self.assertEqual(top[("sourdough", "")]["opens"], 3)
         self.assertGreater(top[("sourdough", "")]["hits"], 0)
         self.assertEqual(top[("bread", "tag=cooking")]["searches"], 3)
@@ -182,7 +185,7 @@ class Analytics(SiteTestCase):
         self.assertNotIn("alice smith's diagnosis", queries_in(report))
         self.assertNotIn("alice", json.dumps(report))
         self.assertEqual(report["queries_hidden"], 1)
-        self.assertEqual(report["searches"], 3 + 15 + 1)
+        self.assertEqual(report["searches"], 5 + 15 + 1)
 
     def test_do_not_track_and_gpc_are_not_counted(self):
         svc = self.serve()
