@@ -32,6 +32,24 @@ CREATE TABLE IF NOT EXISTS opens(
   PRIMARY KEY (day, query, rank, post)) WITHOUT ROWID;
 )";
 
+// Every (query, languages, filters) of days ?1 to ?2, most searched first.
+constexpr const char* kQueriesOfPeriod = R"(
+WITH totals AS (
+  SELECT query, langs, filters, sum(count) AS count, sum(zero) AS zero,
+         sum(partial) AS partial, sum(corrected) AS corrected, count(*) AS days,
+         max(day) AS last
+  FROM searches WHERE day BETWEEN ?1 AND ?2 GROUP BY query, langs, filters),
+opened AS (
+  SELECT query, sum(count) AS opens FROM opens WHERE day BETWEEN ?1 AND ?2 GROUP BY query)
+SELECT t.query, t.langs, t.filters, t.count, t.zero, t.partial, t.corrected, s.hits, t.days,
+       coalesce(o.opens, 0)
+FROM totals t
+JOIN searches s ON s.day = t.last AND s.query = t.query AND s.langs = t.langs
+                AND s.filters = t.filters
+LEFT JOIN opened o ON o.query = t.query
+ORDER BY t.count DESC, t.query
+)";
+
 // One prepared statement, finalised when it goes out of scope.
 class Statement {
  public:
@@ -224,16 +242,9 @@ void Store::prune(Day now) {
 
 QueryList Store::queries(Period period, int k) {
   const std::lock_guard<std::mutex> lock(mutex_);
-  // The latest day's hit count stands for the period (posts are added and removed).
-  Statement s(db_,
-              "SELECT s.query, s.langs, s.filters, sum(s.count), sum(s.zero), sum(s.partial), "
-              "sum(s.corrected), (SELECT l.hits FROM searches l WHERE l.query = s.query AND "
-              "l.langs = s.langs AND l.filters = s.filters AND l.day BETWEEN ?1 AND ?2 ORDER BY "
-              "l.day DESC LIMIT 1), count(*), (SELECT coalesce(sum(o.count), 0) FROM opens o "
-              "WHERE o.query = s.query AND o.day BETWEEN ?1 AND ?2) FROM searches s WHERE s.day "
-              "BETWEEN ?1 AND ?2 GROUP BY s.query, s.langs, s.filters ORDER BY sum(s.count) DESC, "
-              "s.query",
-              file_);
+  // The latest day's hit count stands for the period (posts are added and removed): each
+  // group's last day is looked up by the primary key, and opens are summed once per query.
+  Statement s(db_, kQueriesOfPeriod, file_);
   s.bind(1, period.first).bind(2, period.last);
   QueryList out;
   while (s.step(file_)) {
