@@ -895,7 +895,9 @@ std::unique_ptr<analytics::Recorder> Server::Impl::open_recorder() {
           log_ << "query serve: search analytics not written: " << error << "\n";
         });
   } catch (const std::runtime_error& e) {
-    // Searching matters more than counting: the service runs without analytics.
+    // Searching matters more than counting: the service runs without analytics. (The pool's
+    // warmer may be logging already.)
+    const std::lock_guard<std::mutex> lock(log_mutex_);
     log_ << "query serve: search analytics off: " << e.what()
          << " (set --state-dir to a writable folder, or --no-analytics)\n";
     return nullptr;
