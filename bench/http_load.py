@@ -2,6 +2,10 @@
 """HTTP load benchmark: wrk (Debian) against a real `query serve` on loopback.
 
     bench/http_load.py INDEX_DIR CORPUS_POSTS_DIR [--connections 16,64,256] [--seconds 30]
+    bench/http_load.py INDEX_DIR CORPUS_POSTS_DIR --analytics-ab [--connections 16,64]
+        (two servers, search analytics on (state in a temporary folder) and off
+         (--no-analytics), measured in turn at each connection count, twice: what counting
+         costs the search path)
     bench/http_load.py INDEX_DIR CORPUS_POSTS_DIR --soak 600 [--connections 64]
         [--reindex-site SITE_DIR --reindex-every 60]
         (one long run; the server's RSS and cache sizes (/metrics) sampled every 10 s: is
@@ -17,6 +21,7 @@ import argparse
 import json
 import os
 import re
+import sqlite3
 import statistics
 import subprocess
 import sys
@@ -130,6 +135,58 @@ def reindex(a, n):
     return rc, time.monotonic() - start
 
 
+def start_server(index, extra):
+    server = subprocess.Popen([benchlib.binary("query", "query"), "serve", "--index", index, "--listen", "127.0.0.1:0",
+                               "--rate-limit", "0", "--max-connections-per-client", "0", "-q", *extra],
+                              stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    return server, re.search(r":(\d+)/", server.stdout.readline()).group(1)
+
+
+def wrk_row(a, c, server, port, queries, offset, label=""):
+    """One wrk run of a.seconds at c connections: a table row, or None when wrk said nothing."""
+    user_before, sys_before = cpu_times(server.pid)
+    p = subprocess.run(["wrk", "-t", str(a.threads), "-c", str(c), "-d", f"{a.seconds}s", "--timeout", "10s",
+                        "-s", os.path.join(HERE, "http_load.lua"), f"http://127.0.0.1:{port}", "--",
+                        queries, str(offset)], capture_output=True, text=True)
+    m = re.search(r"JSON (\{.*\})", p.stdout)
+    if not m:
+        print(p.stdout, p.stderr)
+        return None
+    r = json.loads(m.group(1))
+    errors = r["errors"] + r["status_errors"] + r["timeouts"]
+    kinds = "/".join(str(r[k]) for k in ["connect", "read", "write", "status_errors", "timeouts"])
+    return (f"| {label}{c} | {a.seconds} | {r['rps']:.0f} | {r['p50_ms']:.1f} | {r['p99_ms']:.1f} | {errors} ({kinds}) | "
+            f"{rss_kb(server.pid) / 1024:.0f} | {cpu_per_request(server.pid, user_before, sys_before, r)} |")
+
+
+def analytics_ab(a, queries):
+    """Search analytics on and off, alternating at each connection count (on, off, off, on),
+    each server fed its own distinct queries."""
+    state = tempfile.mkdtemp(prefix="psload-state-")
+    servers = {"on": start_server(a.index, ["--state-dir", state, *a.server_arg]),
+               "off": start_server(a.index, ["--no-analytics", *a.server_arg])}
+    print("| analytics, connections | seconds | requests/s | p50 ms | p99 ms | errors "
+          "| server RSS MiB (peak) | server CPU ms/request (user + system) |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|")
+    offset = 0
+    try:
+        for c in [int(x) for x in a.connections.split(",")]:
+            for mode in ["on", "off", "off", "on"]:
+                server, port = servers[mode]
+                row = wrk_row(a, c, server, port, queries, offset, f"{mode}, ")
+                offset += 20000
+                if row:
+                    print(row, flush=True)
+    finally:
+        for server, _ in servers.values():
+            server.terminate()
+            server.wait()
+    with sqlite3.connect(os.path.join(state, "analytics.sqlite")) as db:
+        rows, searches = db.execute("SELECT count(*), coalesce(sum(count), 0) FROM searches").fetchone()
+    print(f"\nthe store after the run: {rows} rows, {searches} searches counted "
+          f"(distinct queries kept per day: the service's bound)")
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("index")
@@ -141,6 +198,9 @@ def main():
     ap.add_argument("--server-arg", action="append", default=[], help="extra query serve argument")
     ap.add_argument("--reindex-site", help="with --soak: the site INDEX_DIR was built from, re-indexed meanwhile")
     ap.add_argument("--reindex-every", type=int, default=60, help="seconds between re-index runs")
+    ap.add_argument("--query-mix", help="make-query-mix.py (default: ../shared/peers/ beside the checkout)")
+    ap.add_argument("--analytics-ab", action="store_true",
+                    help="compare search analytics on and off, alternating, in one run")
     ap.add_argument("--statuses", action="store_true",
                     help="name the statuses of failed requests (costs wrk CPU the server then lacks)")
     a = ap.parse_args()
@@ -150,13 +210,10 @@ def main():
         os.environ["WRK_STATUSES"] = "1"
     tmp = tempfile.mkdtemp(prefix="psload-")
     queries = os.path.join(tmp, "queries.txt")
-    mix = os.path.join(HERE, "..", "..", "shared", "peers", "make-query-mix.py")
+    mix = a.query_mix or os.path.join(HERE, "..", "..", "shared", "peers", "make-query-mix.py")
     count = str(max(200000, a.soak * 1500))
     subprocess.run(["/usr/bin/python3", mix, a.corpus, queries, count], check=True, stdout=subprocess.DEVNULL)
-    server = subprocess.Popen([benchlib.binary("query", "query"), "serve", "--index", a.index, "--listen", "127.0.0.1:0",
-                               "--rate-limit", "0", "--max-connections-per-client", "0", "-q", *a.server_arg],
-                              stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-    port = re.search(r":(\d+)/", server.stdout.readline()).group(1)
+    server, port = start_server(a.index, a.server_arg)
     print(f"machine: {benchlib.machine()}")
     print(f"command: bench/http_load.py {' '.join(sys.argv[1:])}\n")
     if a.soak:
@@ -166,27 +223,21 @@ def main():
             server.terminate()
             server.wait()
         return
+    if a.analytics_ab:
+        server.terminate()
+        server.wait()
+        analytics_ab(a, queries)
+        return
     print("| connections | seconds | requests/s | p50 ms | p99 ms | errors (connect/read/write/status/timeout) "
           "| server RSS MiB (peak) | server CPU ms/request (user + system) |")
     print("|---:|---:|---:|---:|---:|---:|---:|---:|")
     offset = 0
     try:
         for c in [int(x) for x in a.connections.split(",")]:
-            user_before, sys_before = cpu_times(server.pid)
-            p = subprocess.run(["wrk", "-t", str(a.threads), "-c", str(c), "-d", f"{a.seconds}s", "--timeout", "10s",
-                                "-s", os.path.join(HERE, "http_load.lua"), f"http://127.0.0.1:{port}", "--",
-                                queries, str(offset)], capture_output=True, text=True)
+            row = wrk_row(a, c, server, port, queries, offset)
             offset += 50000
-            m = re.search(r"JSON (\{.*\})", p.stdout)
-            if not m:
-                print(p.stdout, p.stderr)
-                continue
-            r = json.loads(m.group(1))
-            errors = r["errors"] + r["status_errors"] + r["timeouts"]
-            kinds = "/".join(str(r[k]) for k in ["connect", "read", "write", "status_errors", "timeouts"])
-            print(f"| {c} | {a.seconds} | {r['rps']:.0f} | {r['p50_ms']:.1f} | {r['p99_ms']:.1f} | {errors} ({kinds}) | "
-                  f"{rss_kb(server.pid) / 1024:.0f} | {cpu_per_request(server.pid, user_before, sys_before, r)} |",
-                  flush=True)
+            if row:
+                print(row, flush=True)
     finally:
         server.terminate()
         server.wait()

@@ -14,6 +14,8 @@ find_package(yaml-cpp REQUIRED CONFIG)
 find_package(nlohmann_json REQUIRED CONFIG)
 find_package(tomlplusplus REQUIRED CONFIG)
 find_package(CLI11 REQUIRED CONFIG)
+# Search analytics' store (libsqlite3-dev): CMake's own FindSQLite3, target SQLite::SQLite3.
+find_package(SQLite3 REQUIRED)
 # Howard Hinnant's date/tz (the C++20 <chrono> zones, which libstdc++ 12 lacks) over the
 # system's tz database.
 find_package(date REQUIRED CONFIG)

@@ -41,6 +41,8 @@ Examples:
   query --index idx --suggest "mark"     query --index idx --related _posts/2023-01-02-x.md
 
 The HTTP service: query serve --index idx --listen 127.0.0.1:8080 (see query serve --help)
+A site's relevance tests: query test FILE --index idx (see query test --help)
+What readers searched for and did not find: query report --index idx (see query report --help)
 )";
 
 struct CliOptions {

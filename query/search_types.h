@@ -112,6 +112,9 @@ struct SearchResponse {
   std::string did_you_mean;  // a corrected query, or empty
   bool corrected = false;    // the results are for did_you_mean (the query found nothing)
   bool relaxed = false;      // not every word was required (too few posts had them all)
+  // Some post has every word of the (corrected) query: false when nothing matched, or when
+  // a relaxed answer shows only posts with some of the words. Not in the API's JSON.
+  bool every_word = false;
   Total total;
   int page = 1;
   int per_page = 10;

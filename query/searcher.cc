@@ -697,7 +697,8 @@ struct Matches {
   std::string did_you_mean;
   bool relaxed = false;
   bool corrected = false;
-  int facet_spy = -1;  // the FacetCounter spy that saw these matches, or -1
+  bool every_word = false;  // some post has every word
+  int facet_spy = -1;       // the FacetCounter spy that saw these matches, or -1
 };
 
 namespace {
@@ -856,6 +857,7 @@ SearchResponse Searcher::search_once(const SearchRequest& asked) {
   resp.total = m.total;
   resp.relaxed = m.relaxed;
   resp.corrected = m.corrected;
+  resp.every_word = m.every_word;
   int rank = (std::max(1, request.page) - 1) * resp.per_page;
   const std::vector<std::string> needles = needles_of(m.text_query);
   Highlighter highlighter(m.snippets, MemoStemmer::wrap(builder), {kMarkOpen, kMarkClose, "…"});
@@ -1004,6 +1006,7 @@ Matches Searcher::match(const SearchRequest& request, QueryBuilder& builder,
   m.snippets = {all.mset, all_ran, Xapian::Query()};
   m.total = total_of(all.mset);
   const std::size_t found = all.ranked.size();
+  m.every_word = found > 0;
   // Few posts have every word: they come first, and the best posts with some of the words
   // follow them ("relaxed").
   ParseOptions po;

@@ -4,6 +4,8 @@
  * data-mode="page" gives the full page (facets, paging, state in the URL); the default
  * "box" is a combobox with a drop-down of the top results. data-lang: the language searched
  * (default: the page's <html lang>; "*": all), which the reader can widen to all languages.
+ * Opening a result tells the service its query, rank and post id (docs/analytics.md);
+ * data-analytics="off" stops that, as do the browser's Do Not Track and Global Privacy Control.
  * Text goes in with textContent; only the service's escaped *_html fields use innerHTML. */
 (function (root, factory) {
   'use strict';
@@ -49,7 +51,7 @@
   function apiUrl(endpoint, s, extra) {
     var p = new URLSearchParams(stateToSearch(s).slice(1));
     Object.keys(extra || {}).forEach(function (k) { p.set(k, extra[k]); });
-    return (endpoint || '').replace(/\/+$/, '') + '/api/search?' + p.toString();
+    return endpointUrl(endpoint, '/api/search?' + p.toString());
   }
 
   // A fetch that fails at the network level (a TypeError) looks the same to a script whether
@@ -58,6 +60,15 @@
     var service = (endpoint || '').replace(/\/+$/, '') || pageOrigin;
     return 'postsearch: the service at ' + service + ' refused this page\'s origin ' + pageOrigin +
       ' (allow it with query serve --cors-origin ' + pageOrigin + ') or is unreachable';
+  }
+
+  function endpointUrl(endpoint, path) { return (endpoint || '').replace(/\/+$/, '') + path; }
+
+  // Whether an opened result may be reported: analytics not "off" on the script tag, the
+  // browser able to send a beacon, and neither Do Not Track nor Global Privacy Control set.
+  function tracked(setting, nav) {
+    return setting !== 'off' && typeof nav.sendBeacon === 'function' &&
+      nav.doNotTrack !== '1' && nav.globalPrivacyControl !== true;
   }
 
   function toggle(list, value) {
@@ -91,6 +102,8 @@
     li.setAttribute('role', 'option');
     li.setAttribute('aria-selected', 'false');
     li.dataset.url = hit.url;
+    li.dataset.id = hit.id;
+    li.dataset.rank = String(hit.rank);
     // Options hold no links (nested interactive controls confuse assistive technology):
     // clicks and Enter navigate through data-url instead.
     var a = el('span', 'ps-title');
@@ -205,7 +218,7 @@
     }
     list.addEventListener('click', function (e) {
       var target = e.target.closest && e.target.closest('[data-url]');
-      if (target) location.href = target.dataset.url;
+      if (target) self.go(target);
     });
   };
 
@@ -233,10 +246,22 @@
 
   Search.prototype.open = function () {
     var li = this.list.children[this.active];
-    if (li) { location.href = li.dataset.url; return; }
+    if (li) { this.go(li); return; }
     this.schedule.cancel();
     if (!this.page && this.opts.pageUrl && this.state.q) { location.href = this.opts.pageUrl + stateToSearch(this.state, this.lang); return; }
     this.run(false);
+  };
+
+  // Opens a result. The service is told which (the query, its rank, the post's id; nothing
+  // else) unless data-analytics="off" or the browser sends Do Not Track or Global Privacy Control.
+  Search.prototype.go = function (li) {
+    if (tracked(this.opts.analytics, typeof navigator === 'undefined' ? {} : navigator) && li.dataset.id) {
+      try {
+        navigator.sendBeacon(endpointUrl(this.opts.endpoint, '/api/beacon'),
+          new URLSearchParams({ q: this.state.q, rank: li.dataset.rank, id: li.dataset.id }));
+      } catch (e) { /* counting never stands in the reader's way */ }
+    }
+    location.href = li.dataset.url;
   };
 
   Search.prototype.show = function (on) {
@@ -350,7 +375,7 @@
   }
 
   function mount(target, options) {
-    var opts = Object.assign({ endpoint: '', mode: 'box', delay: 120, pageUrl: '', lang: '' }, options || {});
+    var opts = Object.assign({ endpoint: '', mode: 'box', delay: 120, pageUrl: '', lang: '', analytics: 'on' }, options || {});
     var s = new Search(target, opts);
     focusShortcut(s.input);
     return s;
@@ -364,11 +389,12 @@
       if (!target) { target = el('div'); script.parentNode.insertBefore(target, script); }
       var mode = d.mode || target.dataset.mode || 'box';
       var lang = pageLang(d.lang !== undefined ? d.lang : document.documentElement.lang);
-      mount(target, { endpoint: endpoint, mode: mode, pageUrl: d.page || (endpoint + '/search'), lang: lang });
+      mount(target, { endpoint: endpoint, mode: mode, pageUrl: d.page || (endpoint + '/search'), lang: lang,
+        analytics: d.analytics || 'on' });
     }
     if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', go); else go();
   }
 
   return { stateFromSearch: stateFromSearch, stateToSearch: stateToSearch, apiUrl: apiUrl, toggle: toggle, pageLang: pageLang,
-    networkErrorText: networkErrorText, debounce: debounce, countText: countText, mount: mount, autoInit: autoInit };
+    networkErrorText: networkErrorText, debounce: debounce, countText: countText, tracked: tracked, mount: mount, autoInit: autoInit };
 });

@@ -12,6 +12,7 @@
 #include <cstdlib>
 #include <iostream>
 #include <optional>
+#include <span>
 #include <string>
 #include <thread>
 #include <type_traits>
@@ -30,6 +31,7 @@ struct ServeFlags {
   std::string config;
   bool quiet = false;
   bool no_warm = false;
+  bool no_analytics = false;
   std::string on_shard_down = "fail";
   std::vector<std::string> shards;  // instead of an index directory (ShardList)
 };
@@ -110,14 +112,33 @@ constexpr LimitOption kLimits[] = {
      &ServerOptions::max_ranges},
 };
 
-// Sets the limit named `key` from a YAML value; false when no limit has that key.
+// Search analytics' numbers (docs/analytics.md), declared as the limits are.
+constexpr LimitOption kAnalyticsNumbers[] = {
+    {"--analytics-retention-days", "analytics_retention_days",
+     "Days of search analytics kept (docs/analytics.md)", &ServerOptions::analytics_retention_days},
+    {"--analytics-flush-ms", "analytics_flush_ms",
+     "Milliseconds between writes of search analytics to their store",
+     &ServerOptions::analytics_flush_ms},
+    {"--analytics-max-queries", "analytics_max_queries",
+     "Distinct queries counted per day; more are not kept", &ServerOptions::analytics_max_queries},
+    {"--analytics-min-count", "analytics_min_count",
+     "/api/stats shows a query once seen on this many days or in this many searches",
+     &ServerOptions::analytics_min_count},
+};
+
+// Every option declared in such a table: each is a flag and a config key alike.
+constexpr std::span<const LimitOption> kNumberOptions[] = {kLimits, kAnalyticsNumbers};
+
+// Sets the limit or analytics number named `key` from a YAML value; false when none has it.
 bool apply_limit(const std::string& key, const YAML::Node& v, ServerOptions& o) {
-  for (const auto& limit : kLimits) {
-    if (key != limit.key) continue;
-    std::visit(
-        [&](auto member) { o.*member = v.as<std::remove_reference_t<decltype(o.*member)>>(); },
-        limit.field);
-    return true;
+  for (const auto table : kNumberOptions) {
+    for (const auto& limit : table) {
+      if (key != limit.key) continue;
+      std::visit(
+          [&](auto member) { o.*member = v.as<std::remove_reference_t<decltype(o.*member)>>(); },
+          limit.field);
+      return true;
+    }
   }
   return false;
 }
@@ -188,6 +209,12 @@ void apply_config(const std::string& path, ServeFlags& f) {
         f.on_shard_down = v.as<std::string>();
       else if (key == "remote_timeout_ms")
         o.open.remote_timeout_ms = v.as<unsigned>();
+      else if (key == "analytics")
+        o.analytics = v.as<bool>();
+      else if (key == "state_dir")
+        o.state_dir = v.as<std::string>();
+      else if (key == "stats_token")
+        o.stats_token = v.as<std::string>();
       else if (!apply_limit(key, v, o))
         throw std::runtime_error("unknown setting");
     } catch (const YAML::Exception&) {
@@ -231,13 +258,20 @@ void add_flags(CLI::App& app, ServeFlags& f) {
   app.add_flag("--no-warm", f.no_warm,
                "Do not fill each index revision's caches (common terms' postings, posts) when "
                "it opens; searches fill them as they go");
-  for (const auto& limit : kLimits) {
-    std::visit(
-        [&](auto member) {
-          app.add_option(limit.flag, o.*member, limit.help)->capture_default_str();
-        },
-        limit.field);
+  for (const auto table : kNumberOptions) {
+    for (const auto& limit : table) {
+      std::visit(
+          [&](auto member) {
+            app.add_option(limit.flag, o.*member, limit.help)->capture_default_str();
+          },
+          limit.field);
+    }
   }
+  app.add_flag("--no-analytics", f.no_analytics,
+               "Do not count searches and opened results (docs/analytics.md)");
+  app.add_option("--state-dir", o.state_dir,
+                 "Folder for the service's own files, analytics.sqlite (default: the index "
+                 "directory; with --shard, none: give one for analytics)");
   app.add_flag("--trust-proxy", o.trust_proxy,
                "Behind a reverse proxy: client address from X-Forwarded-For");
   app.add_option("--site-title", o.site_title,
@@ -290,6 +324,18 @@ int run_serve_cli(const std::vector<std::string>& args, std::ostream& out, std::
   }
   f.options.access_log = f.options.access_log && !f.quiet;
   f.options.warm = f.options.warm && !f.no_warm;
+  f.options.analytics = f.options.analytics && !f.no_analytics;
+  if (listed && f.options.state_dir.empty() && f.options.analytics) {
+    err << "query serve: search analytics off: shards have no index directory to keep them in; "
+           "give --state-dir\n";
+    f.options.analytics = false;
+  }
+  if (f.options.analytics_retention_days < 1 || f.options.analytics_flush_ms < 1 ||
+      f.options.analytics_min_count < 2) {
+    err << "query serve: analytics_retention_days and analytics_flush_ms must be at least 1, "
+           "analytics_min_count at least 2\n";
+    return 2;
+  }
   if (f.on_shard_down != "fail" && f.on_shard_down != "partial") {
     err << "query serve: on_shard_down: expected fail or partial, got '" << f.on_shard_down
         << "'\n";

@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include <atomic>
+#include <charconv>
 #include <chrono>
 #include <cstdint>
 #include <ctime>
@@ -22,6 +23,8 @@
 
 #include "common/contained_file.h"
 #include "common/text.h"
+#include "query/analytics/recorder.h"
+#include "query/analytics/report.h"
 #include "query/http/connection.h"
 #include "query/http/metrics.h"
 #include "query/http/pages.h"
@@ -47,6 +50,8 @@ constexpr const char* kRangesRefused = "Postsearch-Ranges-Refused";
 // A --web-dir file larger than this is not served (the built-in assets are ~60 KB).
 constexpr std::uint64_t kMaxWebFileBytes = 4ULL * 1024 * 1024;
 constexpr std::size_t kMaxRefusedOrigins = 64;
+// A beacon is three short values; anything longer is not one.
+constexpr std::size_t kMaxBeaconBytes = 1024;
 
 // The route table: the one place that lists what the service answers.
 struct Route {
@@ -63,6 +68,10 @@ constexpr Route kRoutes[] = {
     {"suggest", "GET", "/api/suggest", "/api/suggest?q=PREFIX", "completions while typing"},
     {"related", "GET", "/api/related/(.+)", "/api/related/ID", "posts related to a post"},
     {"post", "GET", "/api/posts/(.+)", "/api/posts/ID", "one post's stored fields and sections"},
+    {"beacon", "POST", "/api/beacon", "/api/beacon",
+     "a result opened (q, rank, id, form-encoded): counted by rank, nothing of the reader"},
+    {"stats", "GET", "/api/stats", "/api/stats?days=30",
+     "search analytics report (loopback or stats_token only)"},
     {"healthz", "GET", "/healthz", "/healthz", "alive"},
     {"readyz", "GET", "/readyz", "/readyz", "index open: schema, posts, revision (503 if not)"},
     {"metrics", "GET", "/metrics", "/metrics", "Prometheus metrics"},
@@ -190,7 +199,8 @@ class Server::Impl {
         log_(log),
         pool_(options_.index_dir, pool_options()),
         limiter_(std::make_shared<RateLimiter>(options_.rate_limit, options_.rate_burst)),
-        cpu_(cpu_limiter(options_)) {
+        cpu_(cpu_limiter(options_)),
+        recorder_(open_recorder()) {
     for (const auto& r : kRoutes) routes_.emplace_back(r, std::regex(r.pattern));
     configure();
     add_routes();
@@ -222,6 +232,7 @@ class Server::Impl {
     options_.public_url = o.public_url;
     options_.cache_max_age = o.cache_max_age;
     options_.trust_proxy = o.trust_proxy;
+    options_.stats_token = o.stats_token;
     limiter_ = std::make_shared<RateLimiter>(o.rate_limit, o.rate_burst);
     cpu_ = cpu_limiter(o);
   }
@@ -289,6 +300,13 @@ class Server::Impl {
   bool path_known_with_other_method(const std::string& path, const std::string& method) const;
 
   PoolOptions pool_options();
+  std::unique_ptr<analytics::Recorder> open_recorder();
+  // Counts a reader's search, unless the request asks not to be tracked.
+  void count(const httplib::Request& req, const SearchRequest& request,
+             const SearchResponse& answer);
+  void beacon(const httplib::Request& req, httplib::Response& res);
+  void stats(const httplib::Request& req, httplib::Response& res);
+  bool stats_allowed(const httplib::Request& req);
   void record_warm(const WarmEvent& event);  // counts it, and logs it
 
   ServerOptions options_;
@@ -301,7 +319,8 @@ class Server::Impl {
   std::mutex settings_mutex_;
   int listen_fd_ = -1;  // the listening socket, once bound
   std::shared_ptr<RateLimiter> limiter_;
-  std::shared_ptr<RateLimiter> cpu_;  // CPU seconds of searches per client
+  std::shared_ptr<RateLimiter> cpu_;               // CPU seconds of searches per client
+  std::unique_ptr<analytics::Recorder> recorder_;  // null: analytics off
   std::atomic<int> bound_port_{0};
   // Origins refused and logged once each (at most kMaxRefusedOrigins), under log_mutex_.
   std::set<std::string> refused_origins_;
@@ -479,6 +498,8 @@ void Server::Impl::add_routes() {
   server_.Get("/api/related/(.+)",
               lease([this](const auto& req, auto& res) { related(req, res); }));
   server_.Get("/api/posts/(.+)", lease([this](const auto& req, auto& res) { post(req, res); }));
+  server_.Post("/api/beacon", [this](const auto& req, auto& res) { beacon(req, res); });
+  server_.Get("/api/stats", lease([this](const auto& req, auto& res) { stats(req, res); }));
   server_.Get("/healthz",
               [](const auto&, auto& res) { res.set_content("{\"status\":\"ok\"}", kJson); });
   server_.Get("/readyz", [this](const auto&, auto& res) { readyz(res); });
@@ -652,6 +673,7 @@ void Server::Impl::search(const httplib::Request& req, httplib::Response& res,
     if (not_modified(req, res, searcher)) return;
     answer = searcher->search(std::get<SearchRequest>(parsed));
   }  // the searcher goes back before the answer is written out, to the next request in line
+  count(req, std::get<SearchRequest>(parsed), *answer);
   res.set_content(search_json(*answer), kJson);
 }
 
@@ -837,6 +859,7 @@ void Server::Impl::page(const httplib::Request& req, httplib::Response& res) {
     r.facets = true;  // the language facet's links
     response = searcher->search(r);
     ctx.site = searcher->site();
+    count(req, r, *response);
   }
   res.set_header("Content-Security-Policy",
                  "default-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'");
@@ -852,6 +875,128 @@ void Server::Impl::asset(const httplib::Request& req, httplib::Response& res) {
   if (!body) return send_error(res, 404, "no such asset: " + name);
   res.set_header("Cache-Control", options_.web_dir.empty() ? "public, max-age=3600" : "no-cache");
   res.set_content(*body, type);
+}
+
+std::unique_ptr<analytics::Recorder> Server::Impl::open_recorder() {
+  if (!options_.analytics) return nullptr;
+  const std::filesystem::path dir =
+      options_.state_dir.empty() ? options_.index_dir : options_.state_dir;
+  analytics::StoreOptions store;
+  store.retention_days = options_.analytics_retention_days;
+  store.max_queries_per_day = options_.analytics_max_queries;
+  analytics::RecorderOptions recorder;
+  recorder.flush_interval = std::chrono::milliseconds(options_.analytics_flush_ms);
+  recorder.max_pending = options_.analytics_max_queries;
+  try {
+    return std::make_unique<analytics::Recorder>(
+        std::make_unique<analytics::Store>(dir / analytics::kStoreFileName, store), recorder,
+        [this](const std::string& error) {
+          const std::lock_guard<std::mutex> lock(log_mutex_);
+          log_ << "query serve: search analytics not written: " << error << "\n";
+        });
+  } catch (const std::runtime_error& e) {
+    // Searching matters more than counting: the service runs without analytics. (The pool's
+    // warmer may be logging already.)
+    const std::lock_guard<std::mutex> lock(log_mutex_);
+    log_ << "query serve: search analytics off: " << e.what()
+         << " (set --state-dir to a writable folder, or --no-analytics)\n";
+    return nullptr;
+  }
+}
+
+namespace {
+// Do Not Track and Global Privacy Control: such a reader's searches and opens are not
+// counted at all.
+bool not_tracked(const httplib::Request& req) {
+  return req.get_header_value("DNT") == "1" || req.get_header_value("Sec-GPC") == "1";
+}
+}  // namespace
+
+void Server::Impl::count(const httplib::Request& req, const SearchRequest& request,
+                         const SearchResponse& answer) {
+  if (recorder_ && !not_tracked(req)) recorder_->record_search(request, answer);
+}
+
+// A beacon's body is form-encoded (navigator.sendBeacon with URLSearchParams): q, rank, id.
+// Answered 204 whether counted or not (DNT, analytics off), 400 when malformed.
+void Server::Impl::beacon(const httplib::Request& req, httplib::Response& res) {
+  if (req.body.size() > kMaxBeaconBytes)
+    return send_error(res, 413,
+                      "a beacon is at most " + std::to_string(kMaxBeaconBytes) + " bytes");
+  httplib::Params p;
+  httplib::detail::parse_query_text(req.body, p);
+  const auto value = [&p](const char* name) {
+    const auto it = p.find(name);
+    return it == p.end() ? std::string() : it->second;
+  };
+  const std::string rank_text = value("rank");
+  int rank = 0;
+  const auto parsed = std::from_chars(rank_text.data(), rank_text.data() + rank_text.size(), rank);
+  if (parsed.ec != std::errc() || parsed.ptr != rank_text.data() + rank_text.size() || rank < 1 ||
+      rank > analytics::kMaxOpenRank)
+    return send_error(
+        res, 400,
+        "rank: expected a whole number from 1 to " + std::to_string(analytics::kMaxOpenRank),
+        "rank");
+  const std::string q = value("q");
+  const std::string id = value("id");
+  if (q.empty() || !text::is_valid_utf8(q))
+    return send_error(res, 400, "q: expected the query", "q");
+  if (id.empty() || id.size() > analytics::kMaxPostIdBytes || !text::is_valid_utf8(id) ||
+      text::has_control(id))
+    return send_error(res, 400, "id: expected the opened post's id", "id");
+  if (recorder_ && !not_tracked(req)) recorder_->record_open(q, rank, id);
+  res.status = 204;
+}
+
+bool Server::Impl::stats_allowed(const httplib::Request& req) {
+  std::string token;
+  bool trust_proxy = false;
+  {
+    const std::lock_guard<std::mutex> lock(settings_mutex_);
+    token = options_.stats_token;
+    trust_proxy = options_.trust_proxy;
+  }
+  if (!token.empty()) {
+    const std::string given = req.get_header_value("Authorization");
+    const std::string wanted = "Bearer " + token;
+    // Compared in time that does not depend on where they differ.
+    unsigned char diff = given.size() == wanted.size() ? 0 : 1;
+    for (std::size_t i = 0; i < given.size() && i < wanted.size(); ++i)
+      diff |= static_cast<unsigned char>(given[i] ^ wanted[i]);
+    if (diff == 0) return true;
+  }
+  // A proxy on this machine forwards readers from anywhere: behind one, only the token.
+  const bool loopback = req.remote_addr == "127.0.0.1" || req.remote_addr == "::1" ||
+                        req.remote_addr == "::ffff:127.0.0.1";
+  return loopback && !trust_proxy && !req.has_header("X-Forwarded-For") &&
+         !req.has_header("Forwarded");
+}
+
+void Server::Impl::stats(const httplib::Request& req, httplib::Response& res) {
+  if (!stats_allowed(req))
+    return send_error(res, 403,
+                      "/api/stats answers loopback requests, or a request with the stats_token "
+                      "of the configuration (Authorization: Bearer TOKEN)");
+  if (!recorder_) return send_error(res, 404, "search analytics are off; see the service log");
+  analytics::ReportOptions options;
+  if (req.has_param("days")) {
+    const std::string v = req.get_param_value("days");
+    const auto r = std::from_chars(v.data(), v.data() + v.size(), options.days);
+    if (r.ec != std::errc() || r.ptr != v.data() + v.size() || options.days < 1 ||
+        options.days > 3660)
+      return send_error(res, 400, "days: expected a whole number from 1 to 3660", "days");
+  }
+  {
+    const std::lock_guard<std::mutex> lock(settings_mutex_);
+    options.k = options_.analytics_min_count;
+  }
+  recorder_->flush();
+  auto searcher = acquire();
+  const analytics::Report report =
+      analytics::build_report(recorder_->store(), &*searcher, options, analytics::today());
+  res.set_header("Cache-Control", "no-store");
+  res.set_content(dump_json(analytics::to_json(report)), kJson);
 }
 
 Server::Server(ServerOptions options, std::ostream& log)

@@ -4,6 +4,9 @@
 //
 // Threads: a bounded pool of worker threads (cpp-httplib); each request leases its own
 // Searcher. bind() and run() are called from one thread; stop() and update() from any.
+// Search analytics are counted in memory after each search returns and written to their
+// store by a thread the server owns (analytics/recorder.h); a request carrying DNT: 1 or
+// Sec-GPC: 1 is not counted.
 #pragma once
 
 #include <filesystem>
@@ -46,6 +49,17 @@ struct ServerOptions {
   bool access_log = true;  // one line per request on the log stream
   int cache_max_age = 10;  // Cache-Control max-age of API answers, seconds
   OpenOptions open;        // remote shards: leave out unreachable ones, timeout
+  // Search analytics (docs/analytics.md): per-day counts of normalised queries and opened
+  // ranks in state_dir/analytics.sqlite; nothing that identifies a reader.
+  bool analytics = true;
+  std::filesystem::path state_dir;            // empty: the index directory
+  int analytics_retention_days = 90;          // days of counts kept
+  int analytics_flush_ms = 10000;             // counts are written this often (and at exit)
+  std::size_t analytics_max_queries = 10000;  // distinct queries kept per day
+  int analytics_min_count = 3;  // /api/stats shows a query seen on this many days or searches
+  // /api/stats answers a request with "Authorization: Bearer TOKEN" from anywhere; without
+  // one, only a loopback peer that is not a proxy (no --trust-proxy, no X-Forwarded-For).
+  std::string stats_token;
 };
 
 // Searches run at once: options.searchers, or two per core when it is 0.

@@ -23,13 +23,14 @@ SOURDOUGH = "_posts/2019-11-30-sourdough-for-programmers.md"
 class Service:
     """A running `query serve` on 127.0.0.1 with a free port."""
 
-    def __init__(self, idx, *extra, env=None):
-        """idx None: the index is in `extra` (--shard, or a --config file)."""
+    def __init__(self, idx, *extra, env=None, listen="127.0.0.1:0"):
+        """idx None: the index is in `extra` (--shard, or a --config file). Requests go to
+        127.0.0.1 whatever `listen` says (0.0.0.0:0: every address)."""
         index = ["--index", idx] if idx else []
-        self.proc = subprocess.Popen([QUERY, "serve", *index, "--listen", "127.0.0.1:0", *extra],
+        self.proc = subprocess.Popen([QUERY, "serve", *index, "--listen", listen, *extra],
                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
         line = self.proc.stdout.readline()
-        m = re.search(r"http://127\.0\.0\.1:(\d+)/", line)
+        m = re.search(r"http://(?:127\.0\.0\.1|0\.0\.0\.0):(\d+)/", line)
         if not m:
             self.proc.kill()
             raise AssertionError("service did not start: " + line + self.proc.stderr.read())

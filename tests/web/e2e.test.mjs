@@ -50,10 +50,11 @@ before(async () => {
     res.setHeader('Content-Type', 'text/html; charset=utf-8');
     const host = /^\/(de|pt-BR)\/(page|box)/.exec(req.url);
     if (host) { res.end(hostPage(host[1], host[2])); return; }
+    const analytics = req.url.startsWith('/off') ? ' data-analytics="off"' : '';
     res.end(`<!doctype html><html lang="en"><head><title>Blog</title>
       <link rel="stylesheet" href="${base}/assets/postsearch.css"></head>
       <body><main><h1>A blog</h1><div id="search"></div></main>
-      <script src="${base}/assets/postsearch.js" data-endpoint="${base}" data-mount="#search"></script></body></html>`);
+      <script src="${base}/assets/postsearch.js" data-endpoint="${base}" data-mount="#search"${analytics}></script></body></html>`);
   });
   await new Promise((r) => crossServer.listen(0, '127.0.0.1', r));
   crossBase = `http://127.0.0.1:${crossServer.address().port}`;
@@ -201,6 +202,52 @@ test('a page on another origin searches through the service', async () => {
   assert.equal(await page.locator('.ps-popup').isVisible(), true);
   assert.deepEqual(errors, []);
   await page.close();
+});
+
+// Opened results at rank 1 the service has counted (its loopback-only /api/stats).
+async function opensAtRank1() {
+  const body = await (await fetch(`${base}/api/stats?days=1`)).json();
+  const one = body.opens_by_rank.find((o) => o.rank === 1);
+  return one ? one.opens : 0;
+}
+
+// Opens the first result for "sourdough" on a host page; returns the beacons' bodies sent.
+async function openFirstResult(url, init) {
+  const { page, errors } = await newPage();
+  if (init) await page.addInitScript(init);
+  const beacons = [];
+  page.on('request', (r) => { if (r.url().endsWith('/api/beacon')) beacons.push(r.postData()); });
+  await page.goto(url);
+  await page.locator('.ps-input').type('sourdough', { delay: 20 });
+  await page.locator('.ps-hit').first().waitFor();
+  await Promise.all([page.waitForURL((u) => u.pathname.includes('sourdough')), page.locator('.ps-hit').first().click()]);
+  await page.close();
+  assert.deepEqual(errors, []);
+  return beacons;
+}
+
+test('an opened result is counted by rank; data-analytics="off" and Do Not Track send nothing', async () => {
+  const before = await opensAtRank1();
+  const sent = await openFirstResult(crossBase);
+  assert.equal(sent.length, 1);
+  const body = new URLSearchParams(sent[0]);
+  assert.deepEqual([...body.keys()].sort(), ['id', 'q', 'rank']);
+  assert.equal(body.get('q'), 'sourdough');
+  assert.equal(body.get('rank'), '1');
+  assert.match(body.get('id'), /sourdough-for-programmers/);
+  // The beacon may land after the navigation: ask until it is counted.
+  let after = await opensAtRank1();
+  for (let i = 0; i < 100 && after === before; i++) {
+    await new Promise((r) => setTimeout(r, 50));
+    after = await opensAtRank1();
+  }
+  assert.equal(after, before + 1);
+  assert.deepEqual(await openFirstResult(`${crossBase}/off`), []);
+  const dnt = () => Object.defineProperty(Navigator.prototype, 'doNotTrack', { get: () => '1' });
+  assert.deepEqual(await openFirstResult(crossBase, dnt), []);
+  const gpc = () => Object.defineProperty(Navigator.prototype, 'globalPrivacyControl', { get: () => true });
+  assert.deepEqual(await openFirstResult(crossBase, gpc), []);
+  assert.equal(await opensAtRank1(), before + 1);
 });
 
 test('a refused origin: the console names the service and the page origin', async () => {

@@ -89,3 +89,13 @@ test('a failed fetch names the service and the page origin it may have refused',
     '(allow it with query serve --cors-origin http://localhost:4000) or is unreachable');
   assert.match(ps.networkErrorText('', 'https://blog.example'), /service at https:\/\/blog\.example refused/);
 });
+
+test('an opened result is reported unless turned off, Do Not Track or Global Privacy Control', () => {
+  const beacon = { sendBeacon() {} };
+  assert.equal(ps.tracked('on', beacon), true);
+  assert.equal(ps.tracked('off', beacon), false);
+  assert.equal(ps.tracked('on', { ...beacon, doNotTrack: '1' }), false);
+  assert.equal(ps.tracked('on', { ...beacon, doNotTrack: 'unspecified' }), true);
+  assert.equal(ps.tracked('on', { ...beacon, globalPrivacyControl: true }), false);
+  assert.equal(ps.tracked('on', {}), false); // no sendBeacon: nothing is sent
+});

@@ -1,0 +1,45 @@
+#include "query/analytics/normalise.h"
+
+#include <algorithm>
+#include <vector>
+
+#include "common/text.h"
+
+namespace postsearch::analytics {
+
+std::optional<std::string> normalise_query(std::string_view q) {
+  if (!text::is_valid_utf8(q)) return std::nullopt;
+  std::string folded = text::trim(text::collapse_whitespace(text::fold_case(q)));
+  if (folded.empty()) return std::nullopt;
+  if (folded.size() > kMaxQueryBytes)
+    folded = text::trim(text::truncate_utf8(folded, kMaxQueryBytes));
+  return folded;
+}
+
+std::string langs_key(const SearchRequest& request) {
+  std::vector<std::string> langs;
+  for (const auto& l : request.langs) langs.push_back(text::fold_case(l));
+  std::sort(langs.begin(), langs.end());
+  langs.erase(std::unique(langs.begin(), langs.end()), langs.end());
+  return text::truncate_utf8(text::join(langs, ","), kMaxFiltersBytes);
+}
+
+std::string filters_key(const SearchRequest& request) {
+  std::vector<std::string> parts;
+  const auto add = [&](const char* name, const std::vector<std::string>& values) {
+    for (const auto& v : values)
+      parts.push_back(std::string(name) + "=" + text::collapse_whitespace(text::fold_case(v)));
+  };
+  add("tag", request.tags);
+  add("author", request.authors);
+  add("category", request.categories);
+  add("year", request.years);
+  add("month", request.months);
+  if (!request.after.empty()) add("after", {request.after});
+  if (!request.before.empty()) add("before", {request.before});
+  std::sort(parts.begin(), parts.end());
+  parts.erase(std::unique(parts.begin(), parts.end()), parts.end());
+  return text::truncate_utf8(text::join(parts, " "), kMaxFiltersBytes);
+}
+
+}  // namespace postsearch::analytics
