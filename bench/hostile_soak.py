@@ -63,25 +63,40 @@ def connect(port, source, timeout=10):
     return s
 
 
+class Answers:
+    """Reads HTTP/1.1 answers with Content-Length bodies from one socket, in order, keeping
+    the bytes received beyond an answer for the next one (pipelined answers arrive together)."""
+
+    def __init__(self, sock):
+        self.sock, self.data = sock, b""
+
+    def _more(self, what):
+        chunk = self.sock.recv(65536)
+        if not chunk:
+            raise ConnectionError(f"closed {what}")
+        self.data += chunk
+
+    def next(self):
+        """The next answer's (status, bytes). Raises OSError when the connection ends first or
+        what arrives is not an answer."""
+        while b"\r\n\r\n" not in self.data:
+            self._more("before an answer")
+        head, self.data = self.data.split(b"\r\n\r\n", 1)
+        m = re.match(rb"HTTP/1\.[01] (\d{3})", head)
+        if not m:
+            raise ConnectionError(f"not an answer: {head[:80]!r}")
+        length = re.search(rb"(?i)\r\ncontent-length:\s*(\d+)", head)
+        length = int(length.group(1)) if length else 0
+        while len(self.data) < length:
+            self._more("in the middle of an answer")
+        self.data = self.data[length:]
+        return int(m.group(1)), len(head) + 4 + length
+
+
 def read_response(s):
-    """Reads one HTTP/1.1 answer from `s`; returns (status, bytes read). Raises OSError."""
-    data = b""
-    while b"\r\n\r\n" not in data:
-        chunk = s.recv(65536)
-        if not chunk:
-            raise ConnectionError("closed before an answer")
-        data += chunk
-    head, rest = data.split(b"\r\n\r\n", 1)
-    status = int(head.split(b" ", 2)[1])
-    m = re.search(rb"(?i)\r\ncontent-length:\s*(\d+)", head)
-    length = int(m.group(1)) if m else 0
-    total = len(rest)
-    while total < length:
-        chunk = s.recv(min(1 << 20, length - total))
-        if not chunk:
-            raise ConnectionError("closed in the middle of an answer")
-        total += len(chunk)
-    return status, len(head) + 4 + total
+    """Reads one HTTP/1.1 answer from `s` (a connection that carries one); returns (status,
+    bytes read). Raises OSError."""
+    return Answers(s).next()
 
 
 class Tally:
@@ -240,8 +255,9 @@ def pipeline_client(a, port, source, tally, stop):
                         f"HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".encode() for k in range(a.pipeline_depth))
                     s.sendall(batch)
                     s.settimeout(30)
+                    answers = Answers(s)
                     for _ in range(a.pipeline_depth):
-                        code, size = read_response(s)
+                        code, size = answers.next()
                         tally.status(code, size)
             except OSError:
                 tally.add("failed")

@@ -7,12 +7,15 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cctype>
 #include <cerrno>
 #include <chrono>
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
 #include <iterator>
+#include <memory>
+#include <thread>
 #include <vector>
 
 #include "query/json_io.h"
@@ -23,12 +26,9 @@ namespace {
 using Clock = std::chrono::steady_clock;
 constexpr std::size_t kFramingBytes = 16 * 1024;
 
-std::string address_of(socket_t sock, bool peer, int* port) {
-  sockaddr_storage addr{};
-  socklen_t len = sizeof addr;
-  auto* sa = reinterpret_cast<sockaddr*>(&addr);
-  const int got = peer ? ::getpeername(sock, sa, &len) : ::getsockname(sock, sa, &len);
-  if (got != 0) return "";
+// The numeric host of `sa` (as cpp-httplib writes a request's remote_addr, so that both key
+// the same budgets), and its port when `port` is given.
+std::string numeric_host(const sockaddr* sa, socklen_t len, int* port) {
   char host[NI_MAXHOST] = "";
   char serv[NI_MAXSERV] = "";
   if (::getnameinfo(sa, len, host, sizeof host, serv, sizeof serv,
@@ -36,6 +36,14 @@ std::string address_of(socket_t sock, bool peer, int* port) {
     return "";
   if (port != nullptr) *port = std::atoi(serv);
   return host;
+}
+
+std::string address_of(socket_t sock, bool peer, int* port) {
+  sockaddr_storage addr{};
+  socklen_t len = sizeof addr;
+  auto* sa = reinterpret_cast<sockaddr*>(&addr);
+  const int got = peer ? ::getpeername(sock, sa, &len) : ::getsockname(sock, sa, &len);
+  return got == 0 ? numeric_host(sa, len, port) : "";
 }
 
 // true when `sock` has bytes (or an end) to read within `ms`; false on timeout or error.
@@ -58,15 +66,26 @@ struct RawStatus {
 constexpr RawStatus kTimedOut{408, "Request Timeout", "request_timeout"};
 constexpr RawStatus kTooManyConnections{429, "Too Many Requests", "too_many_connections"};
 constexpr RawStatus kHeadTooLarge{431, "Request Header Fields Too Large", "header_too_large"};
+constexpr RawStatus kOverBudget{429, "Too Many Requests", "rate_limited"};
+constexpr RawStatus kTooManyRanges{416, "Range Not Satisfiable", "range_not_satisfiable"};
+constexpr std::string_view kRangeName = "range:";
 
-// A complete answer written by the connection layer: the same JSON error shape as the
-// routes', and the connection closes after it.
+// A complete answer written by the connection layer, with a JSON body already serialised;
+// the connection closes after it.
+std::string raw_answer_with_body(const RawStatus& raw, std::string_view body, int retry_after) {
+  std::string out =
+      "HTTP/1.1 " + std::to_string(raw.status) + " " + raw.reason +
+      "\r\nContent-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) +
+      "\r\nX-Content-Type-Options: nosniff\r\nConnection: close\r\n";
+  if (raw.status == 429) out += "Retry-After: " + std::to_string(retry_after) + "\r\n";
+  out += "\r\n";
+  out += body;
+  return out;
+}
+
+// The same with the routes' JSON error shape around `message`.
 std::string raw_answer(const RawStatus& raw, const std::string& message) {
-  const std::string body = dump_json(error_json(raw.code, message, ""));
-  return "HTTP/1.1 " + std::to_string(raw.status) + " " + raw.reason +
-         "\r\nContent-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) +
-         "\r\nX-Content-Type-Options: nosniff\r\nConnection: close\r\n" +
-         (raw.status == 429 ? "Retry-After: 1\r\n" : "") + "\r\n" + body;
+  return raw_answer_with_body(raw, dump_json(error_json(raw.code, message, "")), 1);
 }
 
 // Sends a raw answer, then ends our side and takes what the client already sent, so that the
@@ -120,6 +139,7 @@ class GuardedStream : public httplib::Stream {
     head_bytes_ = 0;
     body_bytes_ = 0;
     line_bytes_ = 0;
+    range_line_ = false;
     in_head_ = true;
   }
   // Body bytes of the current request read so far.
@@ -143,6 +163,7 @@ class GuardedStream : public httplib::Stream {
   std::size_t head_bytes_ = 0;
   std::size_t body_bytes_ = 0;
   std::size_t line_bytes_ = 0;  // bytes of the head line being read
+  bool range_line_ = false;     // that line is a Range header
   bool in_head_ = true;
   bool refused_ = false;
 };
@@ -196,12 +217,17 @@ std::size_t GuardedStream::take(char* ptr, std::size_t size) {
     const char c = buffer_[begin_ + head++];
     ++head_bytes_;
     if (c != '\n') {
+      if (line_bytes_ < kRangeName.size()) {
+        range_line_ = (line_bytes_ == 0 || range_line_) &&
+                      std::tolower(static_cast<unsigned char>(c)) == kRangeName[line_bytes_];
+      }
       ++line_bytes_;
       continue;
     }
     // A line that is only CR LF, after the request line, ends the head.
     in_head_ = !(line_bytes_ == 1 && head_bytes_ > 2);
     line_bytes_ = 0;
+    range_line_ = false;
   }
   body_bytes_ += n - head;
   std::memcpy(ptr, buffer_.data() + begin_, n);
@@ -219,6 +245,15 @@ ssize_t GuardedStream::read(char* ptr, size_t size) {
   if (head_bytes_ > limits_.max_head_bytes) {
     refuse(kHeadTooLarge,
            "the request head is longer than " + std::to_string(limits_.max_head_bytes) + " bytes");
+    return -1;
+  }
+  // The library parses Range with a regular expression that recurses once per character: a
+  // header of thousands of parts touches megabytes of the thread's stack, which stay
+  // resident. One longer than the ranges allowed could need is refused before it is parsed.
+  if (range_line_ && line_bytes_ > limits_.max_range_bytes) {
+    refuse(kTooManyRanges, "the Range header is longer than " +
+                               std::to_string(limits_.max_range_bytes) +
+                               " bytes; ask for fewer ranges");
     return -1;
   }
   // Room for chunk framing; the library answers 413 for a body over the limit itself.
@@ -259,6 +294,57 @@ bool GuardedServer::serve(socket_t sock, const std::string& client) {
   return ok;
 }
 
+GuardedServer::GuardedServer(ConnectionLimits limits)
+    : limits_(limits),
+      too_many_connections_(
+          raw_answer(kTooManyConnections, "too many connections from this address (at most " +
+                                              std::to_string(limits.per_client) + ")")) {}
+
+bool GuardedServer::run() {
+  const std::unique_ptr<httplib::TaskQueue> queue(new_task_queue());
+  bool ok = true;
+  while (svr_sock_ != INVALID_SOCKET) {
+    sockaddr_storage addr{};
+    socklen_t len = sizeof addr;
+    const socket_t sock =
+        ::accept4(svr_sock_, reinterpret_cast<sockaddr*>(&addr), &len, SOCK_CLOEXEC);
+    if (sock == INVALID_SOCKET) {
+      if (errno == EINTR || errno == ECONNABORTED) continue;
+      if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));  // until a file is closed
+        continue;
+      }
+      ok = svr_sock_ == INVALID_SOCKET;  // closed by stop(): not a failure
+      break;
+    }
+    const std::string client = numeric_host(reinterpret_cast<sockaddr*>(&addr), len, nullptr);
+    if (refused_at_accept(sock, client)) continue;
+    queue->enqueue([this, sock, client] { serve_and_close(sock, client); });
+  }
+  queue->shutdown();
+  return ok;
+}
+
+void GuardedServer::stop() {
+  const socket_t sock = svr_sock_.exchange(INVALID_SOCKET);
+  if (sock == INVALID_SOCKET) return;
+  ::shutdown(sock, SHUT_RDWR);  // wakes the accept() in run()
+  ::close(sock);
+}
+
+bool GuardedServer::refused_at_accept(socket_t sock, const std::string& client) {
+  std::string answer;
+  if (screen) {
+    if (const auto turned = screen(client))
+      answer = raw_answer_with_body(kOverBudget, turned->body, turned->retry_after);
+  }
+  if (answer.empty() && enter(client)) return false;
+  answer_and_drain(sock, answer.empty() ? too_many_connections_ : answer);
+  ::close(sock);
+  if (on_refusal) on_refusal({client, kOverBudget.status});
+  return true;
+}
+
 bool GuardedServer::enter(const std::string& client) {
   if (limits_.per_client == 0) return true;
   const std::lock_guard<std::mutex> lock(mutex_);
@@ -275,21 +361,26 @@ void GuardedServer::leave(const std::string& client) {
   if (it != open_.end() && --it->second == 0) open_.erase(it);
 }
 
-bool GuardedServer::process_and_close_socket(socket_t sock) {
-  const std::string client = address_of(sock, true, nullptr);
-  bool ok = false;
-  if (enter(client)) {
-    ok = serve(sock, client);
-    leave(client);
-  } else {
-    answer_and_drain(
-        sock, raw_answer(kTooManyConnections, "too many connections from this address (at most " +
-                                                  std::to_string(limits_.per_client) + ")"));
-    if (on_refusal) on_refusal({client, kTooManyConnections.status});
-  }
+bool GuardedServer::serve_and_close(socket_t sock, const std::string& client) {
+  // A send that blocks (a client that stopped reading a large answer) gives up after the
+  // write timeout; reads wait in poll() with their own timeouts (GuardedStream).
+  const auto timeval_of = [](int ms) { return timeval{ms / 1000, (ms % 1000) * 1000}; };
+  const timeval rcv = timeval_of(limits_.read_timeout_ms);
+  const timeval snd = timeval_of(limits_.write_timeout_ms);
+  ::setsockopt(sock, SOL_SOCKET, SO_RCVTIMEO, &rcv, sizeof rcv);
+  ::setsockopt(sock, SOL_SOCKET, SO_SNDTIMEO, &snd, sizeof snd);
+  const bool ok = serve(sock, client);
+  leave(client);
   ::shutdown(sock, SHUT_RDWR);
   ::close(sock);
   return ok;
+}
+
+// The library's entry for a connection (its own accept loop, which run() replaces): the
+// same screening and limits.
+bool GuardedServer::process_and_close_socket(socket_t sock) {
+  const std::string client = address_of(sock, true, nullptr);
+  return !refused_at_accept(sock, client) && serve_and_close(sock, client);
 }
 
 }  // namespace postsearch::http

@@ -7,13 +7,21 @@
 // request to the library's own process_request through a GuardedStream that enforces:
 //   - a whole-request deadline (head and body), answered 408;
 //   - a head size bound, answered 431; a body byte bound after the head;
+//   - a Range header length bound, answered 416 before the library parses the header;
 //   - bytes kept across requests, so pipelined requests are answered in order;
 //   - per-address connection counts, answered 429 before anything is read.
 // A request whose body was not read to its end (refused before routing) ends its connection,
 // so that its body is never read as the next request.
 //
-// Threads: each connection runs on one worker thread; the per-address counts are shared and
-// locked.
+// It also runs the accept loop (run() and stop() in place of the library's
+// listen_after_bind() and stop(), whose loop hands every connection to a worker thread):
+// a connection the service refuses anyway (its address is at its connection limit, or
+// `screen` says the address is over its budget) is answered 429 with a prepared answer and
+// closed on the accepting thread, so that a flood of refused connections costs a few system
+// calls each and never takes or starts a worker thread.
+//
+// Threads: run() accepts on the calling thread; each connection it admits runs on one worker
+// thread; the per-address counts are shared and locked; stop() may be called from any thread.
 #pragma once
 
 #include <httplib.h>
@@ -21,7 +29,9 @@
 #include <cstddef>
 #include <functional>
 #include <mutex>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 
 namespace postsearch::http {
@@ -29,12 +39,20 @@ namespace postsearch::http {
 struct ConnectionLimits {
   std::size_t max_head_bytes = 32 * 1024;  // request line and headers; over it: 431
   std::size_t max_body_bytes = 64 * 1024;  // bytes after the head that are read at all
+  std::size_t max_range_bytes = 256;       // one Range header line; over it: 416
   int request_timeout_ms = 10000;          // whole request, head and body, from its first byte
   int read_timeout_ms = 5000;              // between bytes
   int write_timeout_ms = 5000;
   int keep_alive_ms = 2000;               // wait for the next request on an idle connection
   std::size_t keep_alive_requests = 100;  // requests on one connection
   unsigned per_client = 16;               // open connections from one address; 0: no limit
+};
+
+// What `screen` answers for an address over its budget: 429 with this Retry-After and this
+// JSON body, prepared once by the caller (it must outlive the server).
+struct Turnaway {
+  int retry_after = 1;
+  std::string_view body;
 };
 
 // Raw answers written by the connection layer itself, before or instead of routing.
@@ -45,21 +63,37 @@ struct Refusal {
 
 class GuardedServer : public httplib::Server {
  public:
-  explicit GuardedServer(ConnectionLimits limits) : limits_(limits) {}
+  explicit GuardedServer(ConnectionLimits limits);
+
+  // Accepts connections on the bound socket until stop(), then lets the connections in
+  // flight finish. Returns false when accepting failed for another reason.
+  bool run();
+  // Closes the listening socket: run() returns once the connections in flight end.
+  void stop();
 
   // Called for each request after its head is read, before routing (the library's
   // setup_request): may change the request, e.g. drop refused ranges. Set before run.
   std::function<void(httplib::Request&)> on_request;
-  // Called for each raw refusal (408, 429, 431), for the log and metrics. Set before run.
+  // Called on the accepting thread for each new connection's address, before anything is
+  // read: the answer for an address over its budget, or nullopt to serve it. Must be cheap:
+  // it runs for every connection. Set before run.
+  std::function<std::optional<Turnaway>(const std::string& client)> screen;
+  // Called for each raw refusal (408, 429, 431), for the log and metrics; for the refusals at
+  // accept, from the accepting thread. Set before run.
   std::function<void(const Refusal&)> on_refusal;
 
  private:
   bool process_and_close_socket(socket_t sock) override;
   bool serve(socket_t sock, const std::string& client);
+  bool serve_and_close(socket_t sock, const std::string& client);  // after enter()
+  // Answers a connection that is not served, on the accepting thread: false when it is
+  // served, counted in open_.
+  bool refused_at_accept(socket_t sock, const std::string& client);
   bool enter(const std::string& client);  // false: the address is at its limit
   void leave(const std::string& client);
 
   const ConnectionLimits limits_;
+  const std::string too_many_connections_;  // the prepared answer of refused_at_accept
   std::mutex mutex_;
   std::unordered_map<std::string, unsigned> open_;  // connections per address
 };

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 namespace postsearch::http {
 
@@ -17,15 +18,37 @@ RateLimiter::Bucket& RateLimiter::refilled(const std::string& client, Clock::tim
   return b;
 }
 
+double RateLimiter::tokens_now(const std::string& client, Clock::time_point now) const {
+  const auto it = buckets_.find(client);
+  if (it == buckets_.end()) return burst_;
+  const double elapsed = std::chrono::duration<double>(now - it->second.last).count();
+  return std::min(burst_, it->second.tokens + elapsed * rate_);
+}
+
+int RateLimiter::wait_for(double tokens, double cost) const {
+  if (tokens >= cost && tokens > 0) return 0;
+  return std::max(1, static_cast<int>(std::ceil((std::max(cost, 0.0) - tokens) / rate_)));
+}
+
 int RateLimiter::admit(const std::string& client, double cost) {
   if (rate_ <= 0) return 0;
   const std::lock_guard<std::mutex> lock(mutex_);
   Bucket& b = refilled(client, Clock::now());
-  if (b.tokens >= cost && b.tokens > 0) {
-    b.tokens -= cost;
-    return 0;
-  }
-  return std::max(1, static_cast<int>(std::ceil((std::max(cost, 0.0) - b.tokens) / rate_)));
+  const int wait = wait_for(b.tokens, cost);
+  if (wait == 0) b.tokens -= cost;
+  return wait;
+}
+
+int RateLimiter::would_wait(const std::string& client, double cost) {
+  if (rate_ <= 0) return 0;
+  const std::lock_guard<std::mutex> lock(mutex_);
+  return wait_for(tokens_now(client, Clock::now()), cost);
+}
+
+double RateLimiter::tokens(const std::string& client) {
+  if (rate_ <= 0) return std::numeric_limits<double>::max();
+  const std::lock_guard<std::mutex> lock(mutex_);
+  return tokens_now(client, Clock::now());
 }
 
 void RateLimiter::charge(const std::string& client, double amount) {

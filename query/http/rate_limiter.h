@@ -22,6 +22,12 @@ class RateLimiter {
   [[nodiscard]] int admit(const std::string& client, double cost = 1.0);
   // Takes `amount` tokens after the fact; the bucket may go into debt, down to -burst.
   void charge(const std::string& client, double amount);
+  // What admit(client, cost) would answer now, taking nothing (and keeping no bucket for a
+  // client it does not know): the cheap check made when a connection is accepted.
+  [[nodiscard]] int would_wait(const std::string& client, double cost = 1.0);
+  // The tokens the client's bucket holds now: `burst` for a client it does not know, less for
+  // one that spent them; a large number when limiting is off.
+  [[nodiscard]] double tokens(const std::string& client);
 
  private:
   using Clock = std::chrono::steady_clock;
@@ -29,7 +35,9 @@ class RateLimiter {
     double tokens;
     Clock::time_point last;
   };
-  Bucket& refilled(const std::string& client, Clock::time_point now);  // mutex_ held
+  Bucket& refilled(const std::string& client, Clock::time_point now);         // mutex_ held
+  double tokens_now(const std::string& client, Clock::time_point now) const;  // mutex_ held
+  [[nodiscard]] int wait_for(double tokens, double cost) const;
   void forget_idle(Clock::time_point now);
 
   double rate_;

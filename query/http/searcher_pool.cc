@@ -23,13 +23,13 @@ SearcherPool::~SearcherPool() {
   if (warmer_.joinable()) warmer_.join();
 }
 
-std::unique_ptr<Searcher> SearcherPool::open_searcher() {
+std::unique_ptr<Searcher> SearcherPool::open_searcher(const std::string& client) {
   try {
     auto s = std::make_unique<Searcher>(index_dir_, facet_tables_, options_.open);
     wake_warmer();  // the index may have been missing until now
     return s;
   } catch (...) {
-    give_back(nullptr);  // its place is free again
+    give_back(nullptr, client);  // its place is free again
     throw;
   }
 }
@@ -81,23 +81,55 @@ void SearcherPool::warm_once(std::unique_ptr<Searcher>& own, std::string& warmed
   if (options_.on_warm && !stopping_) options_.on_warm(event);
 }
 
-SearcherPool::Lease SearcherPool::acquire() {
+std::size_t SearcherPool::held_by(const std::string& client) const {
+  const auto it = held_.find(client);
+  return it == held_.end() ? 0 : it->second;
+}
+
+bool SearcherPool::within_share(const std::string& client) const {
+  return client.empty() || held_by(client) < (options_.max_searchers + 1) / 2;
+}
+
+void SearcherPool::count_lease(const std::string& client, int delta) {
+  if (client.empty()) return;
+  if (delta > 0) {
+    ++held_[client];
+  } else if (const auto it = held_.find(client); it != held_.end() && --it->second == 0) {
+    held_.erase(it);
+  }
+}
+
+std::deque<SearcherPool::Waiter*>::iterator SearcherPool::next_waiter() {
+  auto best = waiting_.end();
+  for (auto it = waiting_.begin(); it != waiting_.end(); ++it) {
+    if (!within_share((*it)->client)) continue;
+    if (best == waiting_.end() || held_by((*it)->client) < held_by((*best)->client)) best = it;
+  }
+  return best;
+}
+
+SearcherPool::Lease SearcherPool::acquire(const std::string& client) {
   std::unique_ptr<Searcher> s;
   {
     std::unique_lock<std::mutex> lock(mutex_);
-    if (waiting_.empty() && !idle_.empty()) {
-      s = std::move(idle_.back());
-      idle_.pop_back();
-    } else if (waiting_.empty() && live_ < options_.max_searchers) {
-      ++live_;
+    // A free searcher or place means no waiter could take it (give_back hands them on).
+    const bool free = !idle_.empty() || live_ < options_.max_searchers;
+    if (free && within_share(client) && next_waiter() == waiting_.end()) {
+      if (!idle_.empty()) {
+        s = std::move(idle_.back());
+        idle_.pop_back();
+      } else {
+        ++live_;
+      }
+      count_lease(client, +1);
     } else {
-      Waiter me;
+      Waiter me{client, {}, nullptr, false};
       waiting_.push_back(&me);
       me.served.wait(lock, [&] { return me.ready; });
       s = std::move(me.searcher);  // null: a place to open one in (live_ already counts it)
     }
   }
-  if (!s) return Lease(*this, open_searcher());
+  if (!s) return Lease(*this, open_searcher(client), client);
   try {
     if (s->refresh()) {
       {
@@ -111,9 +143,9 @@ SearcherPool::Lease SearcherPool::acquire() {
     // Xapian::Error, which is not a std::exception): start from scratch. The place stays
     // counted in live_ and goes to the new searcher, or is freed if that cannot open.
     s.reset();
-    return Lease(*this, open_searcher());
+    return Lease(*this, open_searcher(client), client);
   }
-  return Lease(*this, std::move(s));
+  return Lease(*this, std::move(s), client);
 }
 
 std::size_t SearcherPool::reopen_count() const {
@@ -126,14 +158,16 @@ std::size_t SearcherPool::waiting() const {
   return waiting_.size();
 }
 
-void SearcherPool::give_back(std::unique_ptr<Searcher> searcher) {
+void SearcherPool::give_back(std::unique_ptr<Searcher> searcher, const std::string& client) {
   const bool usable = searcher && !searcher->broken();
   std::unique_ptr<Searcher> dropped;  // destroyed outside the lock
   const std::lock_guard<std::mutex> lock(mutex_);
+  count_lease(client, -1);
   if (!usable) dropped = std::move(searcher);
-  if (!waiting_.empty()) {
-    Waiter* next = waiting_.front();
-    waiting_.pop_front();
+  if (const auto it = next_waiter(); it != waiting_.end()) {
+    Waiter* next = *it;
+    waiting_.erase(it);
+    count_lease(next->client, +1);         // here, so that the next give_back sees it
     next->searcher = std::move(searcher);  // null when dropped: the waiter opens a new one
     next->ready = true;
     next->served.notify_one();  // under the lock: `next` lives on its thread's stack

@@ -4,10 +4,17 @@
 // and memory), so a request waits for one while that many are busy. Connection threads
 // can outnumber searchers many times over. Each searcher is refreshed when it is leased;
 // one that fails (or reports itself broken()) is dropped, so that the next request opens
-// the index anew. Waiting requests are served first come, first served: a searcher given
-// back goes straight to the oldest waiter, so a request that has waited longest is never
-// overtaken by one that just arrived (a condition variable's wake-ups are unordered, and
-// that disorder was the service's latency tail under load).
+// the index anew.
+//
+// Leases are shared fairly between clients (the address a request comes from): one client
+// holds at most half the searchers at once (rounded up), and a searcher given back goes to
+// the waiting request whose client holds the fewest searchers now, the one that has waited
+// longest among equals; so a client running many costly searches at once cannot make every
+// other client wait behind all of them. Requests without a client name (the empty string)
+// are neither limited nor counted. Among equals a searcher given back goes straight to the
+// oldest waiter, so a request that has waited longest is never overtaken by one that just
+// arrived (a condition variable's wake-ups are unordered, and that disorder was the
+// service's latency tail under load).
 //
 // With `warm` set, a thread of the pool's own fills the memos of each revision the pool
 // opens (Searcher::warm) with a searcher of its own, outside the `max_searchers` count:
@@ -27,6 +34,7 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -61,15 +69,17 @@ class SearcherPool {
 
   class Lease {
    public:
-    Lease(SearcherPool& pool, std::unique_ptr<Searcher> searcher)
-        : pool_(&pool), searcher_(std::move(searcher)) {}
+    Lease(SearcherPool& pool, std::unique_ptr<Searcher> searcher, std::string client)
+        : pool_(&pool), searcher_(std::move(searcher)), client_(std::move(client)) {}
     ~Lease() {
-      if (pool_ != nullptr) pool_->give_back(std::move(searcher_));
+      if (pool_ != nullptr) pool_->give_back(std::move(searcher_), client_);
     }
     Lease(const Lease&) = delete;
     Lease& operator=(const Lease&) = delete;
     Lease(Lease&& other) noexcept
-        : pool_(std::exchange(other.pool_, nullptr)), searcher_(std::move(other.searcher_)) {}
+        : pool_(std::exchange(other.pool_, nullptr)),
+          searcher_(std::move(other.searcher_)),
+          client_(std::move(other.client_)) {}
     Lease& operator=(Lease&&) = delete;
     Searcher& operator*() { return *searcher_; }
     Searcher* operator->() { return searcher_.get(); }
@@ -77,11 +87,13 @@ class SearcherPool {
    private:
     SearcherPool* pool_;  // null once moved from
     std::unique_ptr<Searcher> searcher_;
+    std::string client_;
   };
 
-  // A refreshed searcher; waits while max_searchers are in use. Throws (std::runtime_error
-  // or Xapian::Error) when no index can be opened.
-  [[nodiscard]] Lease acquire();
+  // A refreshed searcher for `client`; waits while max_searchers are in use, or while the
+  // client holds its share (see above). Throws (std::runtime_error or Xapian::Error) when no
+  // index can be opened.
+  [[nodiscard]] Lease acquire(const std::string& client = "");
 
   // Counts reopen() calls that saw a change, for /metrics.
   [[nodiscard]] std::size_t reopen_count() const;
@@ -96,14 +108,22 @@ class SearcherPool {
   // A request waiting in line: give_back() hands it a searcher, or (null) the place of one
   // that was dropped, which it then opens itself.
   struct Waiter {
+    const std::string& client;
     std::condition_variable served;
     std::unique_ptr<Searcher> searcher;
     bool ready = false;
   };
 
-  // Returns a searcher to the idle list, or (null or broken) frees its place.
-  void give_back(std::unique_ptr<Searcher> searcher);
-  [[nodiscard]] std::unique_ptr<Searcher> open_searcher();
+  // Returns a searcher to the idle list or the next waiter, or (null or broken) frees its
+  // place.
+  void give_back(std::unique_ptr<Searcher> searcher, const std::string& client);
+  // mutex_ held: searchers `client` holds now, and whether it may take one more.
+  [[nodiscard]] std::size_t held_by(const std::string& client) const;
+  [[nodiscard]] bool within_share(const std::string& client) const;
+  void count_lease(const std::string& client, int delta);
+  // mutex_ held: the waiter to serve next (fewest searchers held, then oldest), or end.
+  std::deque<Waiter*>::iterator next_waiter();
+  [[nodiscard]] std::unique_ptr<Searcher> open_searcher(const std::string& client);
   void wake_warmer();
   void warm_revisions();  // the warmer thread's loop
   void warm_once(std::unique_ptr<Searcher>& own, std::string& warmed);
@@ -115,6 +135,8 @@ class SearcherPool {
   std::deque<Waiter*> waiting_;  // oldest first
   std::vector<std::unique_ptr<Searcher>> idle_;
   std::size_t live_ = 0;  // searchers in existence, leased or idle
+  // Searchers each named client holds (no entry: none), bounded by the connections served.
+  std::unordered_map<std::string, std::size_t> held_;
   std::size_t reopens_ = 0;
   // The warmer: woken by wake_warmer(), stopped by the destructor.
   std::mutex warm_mutex_;

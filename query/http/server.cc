@@ -52,6 +52,11 @@ constexpr std::uint64_t kMaxWebFileBytes = 4ULL * 1024 * 1024;
 constexpr std::size_t kMaxRefusedOrigins = 64;
 // A beacon is three short values; anything longer is not one.
 constexpr std::size_t kMaxBeaconBytes = 1024;
+// Paths longer than this are answered 414 before any route's regular expression sees them:
+// libstdc++'s regex recurses once per character (an 8 KB path touched 4.5 MB of a thread's
+// stack). The longest real path, /api/related/ID, is far shorter (an id is at most a Xapian
+// term, 245 bytes).
+constexpr std::size_t kMaxPathBytes = 512;
 
 // The route table: the one place that lists what the service answers.
 struct Route {
@@ -181,6 +186,8 @@ ConnectionLimits connection_limits(const ServerOptions& o) {
   ConnectionLimits c;
   c.max_head_bytes = o.max_head_bytes;
   c.max_body_bytes = o.max_body_bytes;
+  // "Range: bytes=" and, per range, two 20-digit offsets with their separators.
+  c.max_range_bytes = 64 + 48 * std::size_t{std::max(1U, o.max_ranges)};
   c.request_timeout_ms = o.request_timeout_ms;
   c.read_timeout_ms = o.timeout_seconds * 1000;
   c.write_timeout_ms = o.timeout_seconds * 1000;
@@ -222,7 +229,9 @@ class Server::Impl {
     bound_port_ = port;
     return port;
   }
-  void run() { server_.listen_after_bind(); }
+  void run() {
+    if (!server_.run()) throw std::runtime_error("cannot accept connections any more");
+  }
   void stop() { server_.stop(); }
   void update(const ServerOptions& o) {
     const std::lock_guard<std::mutex> lock(settings_mutex_);
@@ -264,6 +273,7 @@ class Server::Impl {
     return std::make_shared<RateLimiter>(o.rate_limit > 0 ? o.cpu_limit : 0.0, o.cpu_burst);
   }
   void configure();
+  std::optional<Turnaway> screen(const std::string& client);
   void screen_ranges(httplib::Request& req) const;
   struct Rejection {
     int status;
@@ -284,7 +294,9 @@ class Server::Impl {
   bool not_modified(const httplib::Request& req, httplib::Response& res,
                     SearcherPool::Lease& searcher);
 
-  SearcherPool::Lease acquire();
+  // A searcher for the request's client (its share: searcher_pool.h); readyz and metrics,
+  // which are not a client's searches, pass none.
+  SearcherPool::Lease acquire(const httplib::Request* req = nullptr);
   void search(const httplib::Request& req, httplib::Response& res, const SearchParse& parsed);
   void suggest(const httplib::Request& req, httplib::Response& res);
   void related(const httplib::Request& req, httplib::Response& res);
@@ -321,6 +333,12 @@ class Server::Impl {
   std::shared_ptr<RateLimiter> limiter_;
   std::shared_ptr<RateLimiter> cpu_;               // CPU seconds of searches per client
   std::unique_ptr<analytics::Recorder> recorder_;  // null: analytics off
+  // The bodies of the 429s answered when a connection is accepted (screen()).
+  const std::string over_rate_body_ = dump_json(
+      error_json("rate_limited", "too many requests; retry after the seconds in Retry-After", ""));
+  const std::string over_cpu_body_ = dump_json(error_json(
+      "rate_limited",
+      "this client's searches used their CPU budget; retry after the seconds in Retry-After", ""));
   std::atomic<int> bound_port_{0};
   // Origins refused and logged once each (at most kMaxRefusedOrigins), under log_mutex_.
   std::set<std::string> refused_origins_;
@@ -329,6 +347,7 @@ class Server::Impl {
 };
 
 std::string Server::Impl::route_of(const std::string& path) const {
+  if (path.size() > kMaxPathBytes) return "other";
   for (const auto& [route, re] : routes_) {
     if (std::regex_match(path, re)) return route.name;
   }
@@ -343,6 +362,7 @@ bool Server::Impl::path_known_with_other_method(const std::string& path,
 
 std::string Server::Impl::allowed_methods(const std::string& path) const {
   std::string allowed;
+  if (path.size() > kMaxPathBytes) return allowed;
   for (const auto& [route, re] : routes_) {
     if (!std::regex_match(path, re) || allowed.find(route.method) != std::string::npos) continue;
     allowed += std::string(allowed.empty() ? "" : ", ") + route.method;
@@ -359,8 +379,29 @@ void Server::Impl::screen_ranges(httplib::Request& req) const {
   }
 }
 
+// A new connection from an address that is over its request rate or CPU budget is answered
+// 429 as it is accepted, before anything is read: what before() would answer its first
+// request, without a worker thread. Behind a trusted proxy every connection comes from the
+// proxy, so only requests are limited (by X-Forwarded-For).
+std::optional<Turnaway> Server::Impl::screen(const std::string& client) {
+  std::shared_ptr<RateLimiter> rate;
+  std::shared_ptr<RateLimiter> cpu;
+  {
+    const std::lock_guard<std::mutex> lock(settings_mutex_);
+    if (options_.trust_proxy) return std::nullopt;
+    rate = limiter_;
+    cpu = cpu_;
+  }
+  if (const int wait = rate->would_wait(client); wait > 0) return Turnaway{wait, over_rate_body_};
+  if (const int wait = cpu->would_wait(client, 0); wait > 0) return Turnaway{wait, over_cpu_body_};
+  return std::nullopt;
+}
+
 // What is refused before routing, whatever the route: nothing here reads the body.
 std::optional<Server::Impl::Rejection> Server::Impl::rejection(const httplib::Request& req) const {
+  if (req.path.size() > kMaxPathBytes) {
+    return Rejection{414, "the path is longer than " + std::to_string(kMaxPathBytes) + " bytes"};
+  }
   if (req.method != "OPTIONS") {
     const std::string allowed = allowed_methods(req.path);
     const std::string method = req.method == "HEAD" ? "GET" : req.method;
@@ -394,9 +435,17 @@ void Server::Impl::configure() {
   server_.set_keep_alive_max_count(ConnectionLimits{}.keep_alive_requests);
   server_.set_payload_max_length(options_.max_body_bytes);
   server_.on_request = [this](httplib::Request& req) { screen_ranges(req); };
+  server_.screen = [this](const std::string& client) { return screen(client); };
   server_.on_refusal = [this](const Refusal& r) {
     metrics_.record("other", r.status, 0);
-    if (!settings().access_log) return;
+    // A flood of refused connections (429) is counted, not logged line by line.
+    if (r.status == 429) return;
+    const Settings s = settings();
+    // A request the connection layer answered itself (408, 416, 431) counts against the
+    // client's request rate like a routed one, so that one repeating it is soon refused as it
+    // connects. Behind a trusted proxy the address is the proxy's, not a client's.
+    if (!s.trust_proxy) s.limiter->charge(r.client, 1);
+    if (!s.access_log) return;
     const std::lock_guard<std::mutex> lock(log_mutex_);
     log_ << "query serve: " << r.client << " refused with " << r.status << "\n";
   };
@@ -651,9 +700,9 @@ bool Server::Impl::not_modified(const httplib::Request& req, httplib::Response& 
   return false;
 }
 
-SearcherPool::Lease Server::Impl::acquire() {
+SearcherPool::Lease Server::Impl::acquire(const httplib::Request* req) {
   try {
-    return pool_.acquire();
+    return pool_.acquire(req != nullptr ? client_of(*req, settings()) : std::string());
   } catch (const Xapian::Error& e) {
     throw IndexUnavailable("the index cannot be opened: " + e.get_msg());
   } catch (const std::runtime_error& e) {
@@ -669,7 +718,7 @@ void Server::Impl::search(const httplib::Request& req, httplib::Response& res,
   }
   std::optional<SearchResponse> answer;
   {
-    auto searcher = acquire();
+    auto searcher = acquire(&req);
     if (not_modified(req, res, searcher)) return;
     answer = searcher->search(std::get<SearchRequest>(parsed));
   }  // the searcher goes back before the answer is written out, to the next request in line
@@ -683,7 +732,7 @@ void Server::Impl::suggest(const httplib::Request& req, httplib::Response& res) 
   if (q.size() > 256) return send_error(res, 400, "q: longer than 256 bytes", "q");
   const auto langs = requested_langs(req, res);
   if (!langs) return;
-  auto searcher = acquire();
+  auto searcher = acquire(&req);
   if (not_modified(req, res, searcher)) return;
   const SuggestResponse r = searcher->suggest(q, 8, *langs);
   if (req.get_param_value("format") == "opensearch") {
@@ -710,7 +759,7 @@ void Server::Impl::related(const httplib::Request& req, httplib::Response& res) 
   }
   const auto langs = requested_langs(req, res);
   if (!langs) return;
-  auto searcher = acquire();
+  auto searcher = acquire(&req);
   if (not_modified(req, res, searcher)) return;
   const auto hits = searcher->related(id, count, *langs);
   if (!hits) return send_error(res, 404, "no post with id " + text::truncate_utf8(id, 200), "id");
@@ -719,7 +768,7 @@ void Server::Impl::related(const httplib::Request& req, httplib::Response& res) 
 
 void Server::Impl::post(const httplib::Request& req, httplib::Response& res) {
   const std::string id = req.matches[1];
-  auto searcher = acquire();
+  auto searcher = acquire(&req);
   if (not_modified(req, res, searcher)) return;
   const auto p = searcher->post(id);
   if (!p) return send_error(res, 404, "no post with id " + text::truncate_utf8(id, 200), "id");
@@ -807,7 +856,7 @@ void Server::Impl::feed(const httplib::Request& req, httplib::Response& res) {
   if (const auto* e = std::get_if<ParamError>(&parsed)) {
     return send_error(res, 400, e->param + ": " + e->message, e->param);
   }
-  auto searcher = acquire();
+  auto searcher = acquire(&req);
   if (not_modified(req, res, searcher)) return;
   const Settings s = settings();
   const std::string query =
@@ -854,7 +903,7 @@ void Server::Impl::page(const httplib::Request& req, httplib::Response& res) {
       if (name == "tag" || name == "author" || name == "category" || name == "year")
         ctx.filters.emplace_back(name, value);
     }
-    auto searcher = acquire();
+    auto searcher = acquire(&req);
     SearchRequest r = std::get<SearchRequest>(parsed);
     r.facets = true;  // the language facet's links
     response = searcher->search(r);

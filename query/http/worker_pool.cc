@@ -5,12 +5,22 @@
 
 namespace postsearch::http {
 
-WorkerPool::WorkerPool(std::size_t max_threads)
-    : max_threads_(std::max<std::size_t>(1, max_threads)) {}
+WorkerPool::WorkerPool(std::size_t max_threads, std::chrono::milliseconds idle_timeout)
+    : max_threads_(std::max<std::size_t>(1, max_threads)), idle_timeout_(idle_timeout) {}
 
 WorkerPool::~WorkerPool() { shutdown(); }
 
+void WorkerPool::join_retired() {
+  std::vector<std::unique_ptr<Worker>> retired;
+  {
+    const std::lock_guard<std::mutex> lock(mutex_);
+    retired.swap(retired_);
+  }
+  for (auto& w : retired) w->thread.join();  // each has left run() or is about to
+}
+
 void WorkerPool::enqueue(std::function<void()> fn) {
+  join_retired();
   std::unique_lock<std::mutex> lock(mutex_);
   if (!idle_.empty()) {
     Worker* w = idle_.back();
@@ -39,7 +49,18 @@ void WorkerPool::run(Worker& self, std::function<void()> job) {
     }
     if (stopping_) return;
     idle_.push_back(&self);
-    self.wake.wait(lock, [&] { return self.job != nullptr || stopping_; });
+    const bool woken =
+        self.wake.wait_for(lock, idle_timeout_, [&] { return self.job != nullptr || stopping_; });
+    if (!woken) {  // idle too long: this thread ends, and enqueue() or shutdown() joins it
+      idle_.erase(std::remove(idle_.begin(), idle_.end(), &self), idle_.end());
+      const auto mine = std::find_if(workers_.begin(), workers_.end(),
+                                     [&](const auto& w) { return w.get() == &self; });
+      if (mine != workers_.end()) {  // always: shutdown() takes workers_ only once stopping_
+        retired_.push_back(std::move(*mine));
+        workers_.erase(mine);
+      }
+      return;
+    }
     if (self.job == nullptr) {  // stopping, nothing handed over
       idle_.erase(std::remove(idle_.begin(), idle_.end(), &self), idle_.end());
       if (queued_.empty()) return;
@@ -66,6 +87,7 @@ void WorkerPool::shutdown() {
   for (auto& w : workers) {
     if (w->thread.joinable()) w->thread.join();
   }
+  join_retired();
 }
 
 std::size_t WorkerPool::started() const {

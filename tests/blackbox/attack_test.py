@@ -471,6 +471,85 @@ class Limits(SiteTestCase):
                   b"GET /api/search?q=bread HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
         self.assertEqual(read_answers(s, 3), [200, 404, 200])
 
+    def test_long_range_headers_and_paths_do_not_pin_thread_stacks(self):
+        """cpp-httplib's Range parser and the route table's regular expressions recurse once per
+        character: a 2,600-part Range touched 3.7 MB of a thread's stack, an 8 KB path 4.5 MB,
+        and a thread keeps what it touched. 32 connections at once, each on a thread of its
+        own, would pin over 100 MB."""
+        svc = self.serve("--rate-limit", "0", "--max-connections-per-client", "64")
+        evil_range = "bytes=" + ",".join(["0-"] * 2600)
+        requests = [f"GET /assets/postsearch.js HTTP/1.1\r\nHost: x\r\nRange: {evil_range}\r\n\r\n",
+                    f"GET /api/related/{'a' * 8000} HTTP/1.1\r\nHost: x\r\n\r\n"]
+        for request, status in zip(requests, (416, 414)):
+            before = rss_kib(svc.proc.pid)
+            socks = [socket.create_connection(("127.0.0.1", svc.port), timeout=10) for _ in range(32)]
+            try:
+                for s in socks:  # all sent before any is answered: each holds a thread meanwhile
+                    s.sendall(request.encode())
+                for s in socks:
+                    self.assertEqual(read_answers(s, 1, seconds=10), [status], request[:40])
+            finally:
+                for s in socks:
+                    s.close()
+            self.assertLess(rss_kib(svc.proc.pid) - before, 24 * 1024, request[:40])
+        self.assertEqual(svc.request("GET", "/assets/postsearch.js", headers={"Range": "bytes=0-9"})[0], 206)
+
+    def test_a_client_over_its_rate_is_answered_as_it_connects(self):
+        """A client over its budget is refused on the accepting thread, before it sends anything:
+        its flood of connections takes no worker thread."""
+        svc = self.serve("--rate-limit", "1", "--rate-burst", "2")
+        request = b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+        self.assertEqual([status_of(raw(svc.port, request)) for _ in range(2)], [200, 200])
+        s = socket.create_connection(("127.0.0.1", svc.port), timeout=5)
+        self.addCleanup(s.close)
+        answer = s.recv(4096)  # nothing sent: without the screening the server waits for a request
+        self.assertEqual(status_of(answer), 429, answer[:200])
+        self.assertIn(b"Retry-After: ", answer)
+        self.assertIn(b"Connection: close", answer)
+        self.assertEqual(json.loads(answer.split(b"\r\n\r\n", 1)[1])["error"]["code"], "rate_limited")
+        # Another address is served.
+        self.assertEqual(status_of(raw(svc.port, request, source="127.0.0.2")), 200)
+
+    def test_requests_refused_before_routing_count_against_the_rate(self):
+        """A Range header too long to parse is answered 416 by the connection layer, before the
+        rate limiter sees the request; it still takes from the client's budget, so a client
+        repeating it is soon refused as it connects."""
+        svc = self.serve("--rate-limit", "1", "--rate-burst", "3")
+        evil = ("GET /assets/postsearch.js HTTP/1.1\r\nHost: x\r\nRange: bytes="
+                + ",".join(["0-"] * 500) + "\r\n\r\n").encode()
+        self.assertEqual([status_of(raw(svc.port, evil)) for _ in range(3)], [416] * 3)
+        s = socket.create_connection(("127.0.0.1", svc.port), timeout=5)
+        self.addCleanup(s.close)
+        answer = s.recv(4096)
+        self.assertEqual(status_of(answer), 429, answer[:200])
+
+    def test_threads_of_a_burst_of_connections_end_when_idle(self):
+        """Each connection runs on a thread of its own; after a burst, the threads it started end
+        once idle (10 s), and with them the stack memory they touched."""
+        svc = self.serve("--rate-limit", "0", "--keep-alive-ms", "1000", "--max-connections-per-client", "64")
+
+        def threads():
+            with open(f"/proc/{svc.proc.pid}/status") as f:
+                return next(int(line.split()[1]) for line in f if line.startswith("Threads:"))
+
+        quiet = threads()
+        socks = [socket.create_connection(("127.0.0.1", svc.port), timeout=10) for _ in range(40)]
+        try:
+            for s in socks:
+                s.sendall(b"GET /api/search?q=bread HTTP/1.1\r\nHost: x\r\n\r\n")
+            for s in socks:
+                self.assertEqual(read_answers(s, 1, seconds=10), [200])
+            busy = threads()
+        finally:
+            for s in socks:
+                s.close()
+        self.assertGreaterEqual(busy, quiet + 30)
+        deadline = time.monotonic() + 60
+        while threads() > quiet + 4 and time.monotonic() < deadline:
+            time.sleep(1)
+        self.assertLessEqual(threads(), quiet + 4, (quiet, busy))
+        self.assertEqual(svc.request("GET", "/healthz")[0], 200)
+
     def test_impossible_months_and_dates_name_their_parameter(self):
         svc = self.serve("--rate-limit", "0")
         for query, param in (("month=13", "month"), ("month=2023-13", "month"), ("after=2023-02-30", "after"),

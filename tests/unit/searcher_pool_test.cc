@@ -11,6 +11,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -49,6 +50,41 @@ TEST_CASE("searcher pool: bounded, and a waiting request gets the searcher given
   REQUIRE(third.wait_for(std::chrono::seconds(10)) == std::future_status::ready);
   CHECK(third.get() == first);  // the same searcher, not a new one
   CHECK((*b)->info().documents > 0);
+}
+
+TEST_CASE(
+    "searcher pool: one client holds at most half the searchers, and the client holding "
+    "fewest is served first",
+    "[searcher_pool]") {
+  SearcherPool pool(testing::example_index(), searchers(4));
+  std::optional<SearcherPool::Lease> a1(pool.acquire("heavy"));
+  std::optional<SearcherPool::Lease> a2(pool.acquire("heavy"));
+  // Two places are free, but "heavy" holds its share: its third search waits.
+  auto a3 = std::async(std::launch::async, [&] { SearcherPool::Lease l = pool.acquire("heavy"); });
+  for (int spin = 0; pool.waiting() < 1 && spin < 10000; ++spin)
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  REQUIRE(pool.waiting() == 1);
+  // Others are not held up by it.
+  std::optional<SearcherPool::Lease> b(pool.acquire("light"));
+  std::optional<SearcherPool::Lease> c(pool.acquire("other"));
+  // All four are out; "light" asks again after "heavy" did, and still goes first: it holds
+  // fewer searchers.
+  std::mutex order_mutex;
+  std::vector<std::string> order;
+  auto b2 = std::async(std::launch::async, [&] {
+    SearcherPool::Lease l = pool.acquire("light");
+    const std::lock_guard<std::mutex> lock(order_mutex);
+    order.emplace_back("light");
+  });
+  for (int spin = 0; pool.waiting() < 2 && spin < 10000; ++spin)
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  REQUIRE(pool.waiting() == 2);
+  c.reset();  // one comes back: "heavy" is at its share, "light" is not
+  REQUIRE(b2.wait_for(std::chrono::seconds(10)) == std::future_status::ready);
+  CHECK(a3.wait_for(std::chrono::milliseconds(100)) == std::future_status::timeout);
+  a1.reset();  // now "heavy" is under its share again
+  REQUIRE(a3.wait_for(std::chrono::seconds(10)) == std::future_status::ready);
+  CHECK(order == std::vector<std::string>{"light"});
 }
 
 TEST_CASE("searcher pool: waiting requests are served in the order they came", "[searcher_pool]") {
