@@ -4,7 +4,8 @@ behaviour, writes a TREC run, and scores it against a qrels.tsv.
 
     bench/relevance.py CORPUS_DIR [--queries Q.tsv --qrels R.tsv] [--out run.trec]
     bench/relevance.py --titles CORPUS_DIR...   (known-item title queries, as
-                                                 ../shared/peers/make-title-queries.py makes)
+                                                 ../shared/peers/make-title-queries.py makes;
+                                                 $PEERS_DIR names that folder elsewhere)
     bench/relevance.py --titles --by-lang CORPUS_DIR...
                                                 (every eligible title, scored per language
                                                  of the post as the index has it)
@@ -123,12 +124,13 @@ def by_language(corpus, tmp):
 def title_queries(corpus, tmp, n=200):
     """The same sample as ../shared/peers/make-title-queries.py, without its YAML dependency
     when that script is not at hand."""
-    peers = os.path.join(HERE, "..", "..", "shared", "peers", "make-title-queries.py")
+    peers = os.path.join(os.environ.get("PEERS_DIR", os.path.join(HERE, "..", "..", "shared", "peers")),
+                         "make-title-queries.py")
     out = os.path.join(tmp, "titles")
     if os.path.exists(peers):
         subprocess.run(["/usr/bin/python3", peers, corpus, out, str(n)], check=True, stdout=subprocess.DEVNULL)
         return os.path.join(out, "queries.tsv"), os.path.join(out, "qrels.tsv")
-    raise SystemExit("needs ../shared/peers/make-title-queries.py")
+    raise SystemExit("needs ../shared/peers/make-title-queries.py (or $PEERS_DIR/make-title-queries.py)")
 
 
 def main():

@@ -709,7 +709,12 @@ Xapian::Query QueryBuilder::title_query(std::string_view input) {
   if (all.empty()) return {};
   const Xapian::Query words(Xapian::Query::OP_AND, all.begin(), all.end());
   const Xapian::Query exact(schema::exact_title_term(input));
-  return {Xapian::Query::OP_OR, words, Xapian::Query(Xapian::Query::OP_SCALE_WEIGHT, exact, 2.0)};
+  // The whole title outweighs a long post that repeats the title's words (BM25's k1 lets
+  // repetition count): "February Project Goals Update" is that post, not a report that names
+  // February, projects and updates throughout.
+  constexpr double kExactTitleScale = 4.0;
+  return {Xapian::Query::OP_OR, words,
+          Xapian::Query(Xapian::Query::OP_SCALE_WEIGHT, exact, kExactTitleScale)};
 }
 
 // Tries the text as typed, then with CJK runs grouped, then its bare words; a query that

@@ -260,7 +260,7 @@ TEST_CASE("query language: versions find longer versions, themselves first", "[q
   // The title lift: the title's own version terms beside its words, and the exact title
   // with versions written canonically.
   CHECK(qb.title_query("ruby 3.3 released").get_description() ==
-        "Query(((XVS3.3 AND (ZSrubi@1 AND ZSreleas@2)) OR 2 * XEruby 3 3 released))");
+        "Query(((XVS3.3 AND (ZSrubi@1 AND ZSreleas@2)) OR 4 * XEruby 3 3 released))");
 }
 
 TEST_CASE("query language: phrases and whole values in fields", "[query_builder]") {
