@@ -914,11 +914,14 @@ Matches Searcher::match(const SearchRequest& request, QueryBuilder& builder,
       (request.sort == SortOrder::kRelevance && !parsed.has_words))
     enquire.set_sort_by_value_then_relevance(schema::kSlotDate, true);
   // Oldest first, and documents without a date (pages) after every dated one, as newest
-  // first has them.
+  // first has them. Xapian 1.4 cannot send a KeyMaker to a remote shard: there, by the
+  // value alone (undated first).
   Xapian::MultiValueKeyMaker undated_last;
   undated_last.add_value(schema::kSlotDate, false, std::string(9, '\xff'));
-  if (request.sort == SortOrder::kDateAscending)
+  if (request.sort == SortOrder::kDateAscending && !remote_)
     enquire.set_sort_by_key_then_relevance(&undated_last, false);
+  if (request.sort == SortOrder::kDateAscending && remote_)
+    enquire.set_sort_by_value_then_relevance(schema::kSlotDate, false);
   // Equal scores (a query of filters only, say): newest first, so that the order does not
   // depend on document ids, which interleave differently in a sharded index.
   const bool ties_by_date = request.sort == SortOrder::kRelevance && parsed.has_words;

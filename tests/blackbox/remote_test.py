@@ -78,6 +78,12 @@ class RemoteShards(ShardServers):
             with self.subTest(q=q):
                 self.assertEqual(without_timing(query_json(self.one, "--", q, check=0)),
                                  without_timing(query_json(self.mixed, "--", q, check=0)))
+        # Oldest first: the same posts, in the same order, as one database has them (remote
+        # shards cannot place the undated pages last: they come first there).
+        a = query_json(self.one, "--sort", "date", "--type", "post", "--per-page", "100", check=0)["hits"]
+        b = query_json(self.mixed, "--sort", "date", "--type", "post", "--per-page", "100", check=0)["hits"]
+        self.assertEqual([h["id"] for h in a], [h["id"] for h in b])
+        self.assertEqual(len(query_json(self.mixed, "--sort", "date", "--per-page", "100", check=0)["hits"]), 50)
         for q in PREFIX_QUERIES:
             with self.subTest(q=q):
                 a = query_json(self.one, "--per-page", "50", "--", q, check=0)
