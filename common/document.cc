@@ -158,6 +158,8 @@ void DocumentBuilder::add_filters_and_values(const Post& post, Xapian::Document&
     doc.add_boolean_term(schema::filter_term(Filter::kCategory, c));
   }
   doc.add_boolean_term(schema::filter_term(Filter::kLang, post.lang));
+  doc.add_boolean_term(schema::filter_term(Filter::kType, post.type));
+  doc.add_value(schema::kSlotType, post.type);
   doc.add_value(schema::kSlotLang, schema::normalise_filter_value(Filter::kLang, post.lang));
   if (post.date) {
     doc.add_value(schema::kSlotDate, Xapian::sortable_serialise(static_cast<double>(*post.date)));
@@ -213,6 +215,9 @@ std::string encode_facets(const Post& post) {
       case schema::Filter::kLang:
         out += schema::normalise_filter_value(schema::Filter::kLang, post.lang);
         break;
+      case schema::Filter::kType:
+        out += post.type;
+        break;
       case schema::Filter::kId:
       case schema::Filter::kUrl:
         break;
@@ -238,7 +243,7 @@ std::string encode_stored(const Post& post) {
   const nlohmann::json j = {
       {"i", post.id},          {"u", post.url},        {"t", post.title},     {"a", post.authors},
       {"k", post.tags},        {"c", post.categories}, {"d", post.date_text}, {"l", post.lang},
-      {"e", post.description}, {"s", sections},
+      {"e", post.description}, {"s", sections},        {"y", post.type},
   };
   const std::vector<std::uint8_t> bytes = nlohmann::json::to_msgpack(j);
   return {bytes.begin(), bytes.end()};
@@ -391,6 +396,9 @@ StoredPost decode_stored(const std::string& data) {
         break;
       case 's':
         read_sections(r, p.sections);
+        break;
+      case 'y':
+        p.type = r.string();
         break;
       default:
         r.skip();

@@ -34,6 +34,9 @@ struct Post {
   std::string code;      // text of code blocks, indexed at a lower weight and never shown
   std::string alt_text;  // image alt texts
   double boost = 0.0;    // from front-matter weight/pinned; 0 means none
+  // What the document is: "post" (Jekyll _posts, Hugo's main sections), "page" (a page of
+  // its own), or the collection (Jekyll) or type (Hugo) it belongs to. Never empty.
+  std::string type = "post";
   // Posts with the same key translate one another (Hugo translationKey, a file at the same
   // path under another language's folder); empty: the post is in no group.
   std::string translation_key;
@@ -51,6 +54,7 @@ struct StoredPost {
   std::string lang;
   std::string description;
   std::vector<Section> sections;
+  std::string type = "post";  // Post::type
 };
 
 }  // namespace postsearch

@@ -15,8 +15,9 @@
 
 namespace postsearch::schema {
 
-inline constexpr int kSchemaVersion = 3;  // 2: url terms (U); 3: translation groups (XT),
-                                          // version terms, positions in field copies
+inline constexpr int kSchemaVersion = 4;  // 2: url terms (U); 3: translation groups (XT),
+                                          // version terms, positions in field copies;
+                                          // 4: document types (T, slot 10)
 
 // Index metadata keys.
 inline constexpr std::string_view kMetaSchemaVersion = "postsearch.schema_version";
@@ -83,7 +84,7 @@ inline constexpr std::string_view kTitleVersionPrefix = "XVS";
 inline constexpr std::string_view kVersionField = "version";
 
 // Exact-match filter fields, stored as boolean terms prefix + normalised value.
-enum class Filter { kAuthor, kTag, kCategory, kLang, kYear, kMonth, kId, kUrl };
+enum class Filter { kAuthor, kTag, kCategory, kLang, kYear, kMonth, kId, kUrl, kType };
 
 struct FilterField {
   Filter filter;
@@ -92,8 +93,9 @@ struct FilterField {
 };
 
 // `url` holds a post's URL path and its former ones (Hugo aliases, Jekyll redirect_from),
-// so that `url:/2019/old-name/` finds the post an old link points to.
-inline constexpr std::array<FilterField, 8> kFilterFields{{
+// so that `url:/2019/old-name/` finds the post an old link points to. `type` is what a
+// document is: "post", "page", or the name of the collection (Jekyll) or type (Hugo) it is in.
+inline constexpr std::array<FilterField, 9> kFilterFields{{
     {Filter::kAuthor, "author", "A"},
     {Filter::kTag, "tag", "K"},
     {Filter::kCategory, "category", "XC"},
@@ -102,6 +104,7 @@ inline constexpr std::array<FilterField, 8> kFilterFields{{
     {Filter::kMonth, "month", "XM"},
     {Filter::kId, "id", "Q"},
     {Filter::kUrl, "url", "U"},
+    {Filter::kType, "type", "T"},
 }};
 
 // Value slots.
@@ -116,6 +119,7 @@ enum Slot : Xapian::valueno {
   kSlotBoost = 7,        // Xapian::sortable_serialise(boost) when the post has one
   kSlotFacets = 8,       // every facet field's values in one value: see encode_facets()
   kSlotTranslation = 9,  // the post's translation group key; the search's collapse key
+  kSlotType = 10,        // "post", "page", a collection's name: Post::type as written
 };
 
 // One boolean term per post in a translation group (posts that translate one another):
@@ -134,13 +138,14 @@ struct FacetField {
   bool multi_valued;  // slot holds a kListSeparator-joined list
 };
 
-inline constexpr std::array<FacetField, 6> kFacetFields{{
+inline constexpr std::array<FacetField, 7> kFacetFields{{
     {"tags", Filter::kTag, kSlotTags, true},
     {"authors", Filter::kAuthor, kSlotAuthors, true},
     {"categories", Filter::kCategory, kSlotCategories, true},
     {"years", Filter::kYear, kSlotYear, false},
     {"months", Filter::kMonth, kSlotMonth, false},
     {"langs", Filter::kLang, kSlotLang, false},
+    {"types", Filter::kType, kSlotType, false},
 }};
 
 [[nodiscard]] const FilterField& filter_field(Filter filter);

@@ -24,8 +24,10 @@ void apply_key(const std::filesystem::path& file, const std::string& key, const 
     paths.index = relative_to(file, v.as<std::string>());
   else if (key == "drafts")
     o.site.drafts = v.as<bool>();
-  else if (key == "pages")
-    o.site.pages = v.as<bool>();
+  else if (key == "posts_only")
+    o.site.posts_only = v.as<bool>();
+  else if (key == "pages")  // the older spelling: pages: false is posts_only: true
+    o.site.posts_only = !v.as<bool>();
   else if (key == "future")
     o.future = v.as<bool>();
   else if (key == "unpublished")

@@ -1,7 +1,7 @@
 // The indexer's optional YAML configuration file, for publish steps that prefer a file to
 // flags: the same settings as the command line (flags given as well win).
 //   site: path/to/site        index: /var/lib/postsearch/index
-//   drafts: false  future: false  pages: false  unpublished: false
+//   drafts: false  future: false  posts_only: false  unpublished: false
 //   generator: auto|jekyll|hugo|plain   threads: 0   site_output: path/to/site/_site
 //   site_url: https://example.org/blog
 // Relative paths are relative to the file's folder. Errors throw ConfigError naming the

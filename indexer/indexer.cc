@@ -209,6 +209,14 @@ void add_spelling_from_vocabulary(Xapian::WritableDatabase& db) {
   }
 }
 
+// Adds the number of documents of each type (post, page, a collection) in `db` to `counts`:
+// the frequencies of the type terms, so no document is read.
+void count_types(const Xapian::Database& db, std::map<std::string, std::size_t>& counts) {
+  const std::string prefix = schema::filter_term(schema::Filter::kType, "");
+  for (auto t = db.allterms_begin(prefix); t != db.allterms_end(prefix); ++t)
+    counts[(*t).substr(prefix.size())] += t.get_termfreq();
+}
+
 // Unpublished work is dropped at once when a run fails: on a full disk it is what fills it.
 struct DropUnpublished {
   const IndexLayout& layout;
@@ -337,7 +345,7 @@ unsigned Run::thread_count() const {
 std::string Run::options_hash() const {
   std::ostringstream key;
   key << schema::kSchemaVersion << '|' << generator_name(site_.generator) << '|'
-      << options_.site.drafts << options_.site.pages << options_.future << options_.unpublished
+      << options_.site.drafts << options_.site.posts_only << options_.future << options_.unpublished
       << '|' << site_.time_zone.name() << '|';
   key << site_.config_bytes << '|' << site_.authors.dump() << '|' << synonyms_.file << '|'
       << synonyms_.content;
@@ -716,8 +724,12 @@ void Run::remote_run() {
     reset_for_rebuild();
     remote_full_sync();
   }
-  for (unsigned k = 0; k < shards_; ++k)
-    on_remote(k, [&] { summary_.documents += remote_dbs_[k].get_doccount(); });
+  for (unsigned k = 0; k < shards_; ++k) {
+    on_remote(k, [&] {
+      summary_.documents += remote_dbs_[k].get_doccount();
+      count_types(remote_dbs_[k], summary_.documents_by_type);
+    });
+  }
   if (options_.dry_run) return;
   // The list, so that later runs need only --index. Whether posts must be routed again is
   // read from the shards themselves (another count: the settings differ; another order:
@@ -928,6 +940,7 @@ IndexSummary Run::execute() {
     summary_.index_bytes = directory_bytes(*live);
     const Xapian::Database db(options_.index_dir.string());
     summary_.documents = db.get_doccount();
+    count_types(db, summary_.documents_by_type);
     if (!options_.dry_run) report_duplicate_urls(db);
     summary_.shards = layout_.live_shards().size();
   }
@@ -940,6 +953,14 @@ IndexSummary Run::execute() {
 std::size_t IndexSummary::skipped_total() const {
   std::size_t n = 0;
   for (const auto& [reason, count] : skipped) n += count;
+  return n;
+}
+
+std::size_t IndexSummary::listing_pages_skipped() const {
+  std::size_t n = 0;
+  for (const auto& [reason, count] : skipped) {
+    if (reason.rfind("listing page", 0) == 0) n += count;
+  }
   return n;
 }
 

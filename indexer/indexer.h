@@ -38,7 +38,7 @@ struct IndexProgress {
 struct IndexerOptions {
   fs::path site_dir;
   fs::path index_dir;
-  SiteOptions site;                    // drafts, pages
+  SiteOptions site;                    // drafts, posts only
   std::optional<Generator> generator;  // force jekyll, hugo or plain; default: detect
   // The TZ variable the generator builds with (Jekyll places dates in the machine's zone
   // when the site names none); empty: unset, the zone of /etc/localtime.
@@ -81,7 +81,8 @@ struct IndexSummary {
   double seconds = 0;
   std::uint64_t index_bytes = 0;
   std::uint64_t source_bytes = 0;  // bytes of the sources parsed in this run
-  std::size_t documents = 0;       // posts in the index after the run
+  std::size_t documents = 0;       // documents (posts and pages) in the index after the run
+  std::map<std::string, std::size_t> documents_by_type;  // "post", "page", ... -> documents
   std::string generator;
   std::string generation;          // directory name of the live generation
   std::size_t shards = 0;          // shard databases of the live index (1: not sharded)
@@ -90,6 +91,9 @@ struct IndexSummary {
   std::vector<std::pair<std::string, double>> phases;  // where the time went, in order
 
   [[nodiscard]] std::size_t skipped_total() const;
+  // Skipped as generated listings (reasons starting "listing page"): archives, pagination,
+  // pages that loop over posts, Hugo's list pages.
+  [[nodiscard]] std::size_t listing_pages_skipped() const;
 };
 
 class ConfigError : public std::runtime_error {

@@ -41,8 +41,12 @@ int main(int argc, char** argv) {
   app.add_flag("--drafts", options.site.drafts, "Also index drafts (_drafts/, draft: true)");
   app.add_flag("--future", options.future, "Also index posts dated in the future");
   app.add_flag("--unpublished", options.unpublished, "Also index posts marked published: false");
-  app.add_flag("--pages", options.site.pages,
-               "Also index Markdown pages outside _posts (Hugo: _index.md)");
+  app.add_flag("--posts-only", options.site.posts_only,
+               "Index posts only (and Jekyll's output collections), not the site's pages "
+               "(Hugo: only the main sections)");
+  bool pages = false;  // pages are indexed by default; the flag is accepted for old scripts
+  app.add_flag("--pages", pages, "Index pages too (the default; see --posts-only)")
+      ->excludes("--posts-only");
   app.add_flag("--rebuild", options.rebuild, "Ignore recorded state and build a fresh index");
   app.add_flag("--dry-run", options.dry_run, "Show what would change; write nothing");
   app.add_option("--site-url", options.site_url,
@@ -91,7 +95,7 @@ int main(int argc, char** argv) {
       if (site_dir.empty()) site_dir = paths.site.string();
       if (index_dir.empty()) index_dir = paths.index.string();
       options.site.drafts = options.site.drafts || from_file.site.drafts;
-      options.site.pages = options.site.pages || from_file.site.pages;
+      if (!pages) options.site.posts_only = options.site.posts_only || from_file.site.posts_only;
       options.future = options.future || from_file.future;
       options.unpublished = options.unpublished || from_file.unpublished;
       if (options.threads == 0) options.threads = from_file.threads;

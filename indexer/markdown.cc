@@ -198,6 +198,9 @@ class Walker {
     out_.sections.emplace_back();
   }
 
+  // A source that is HTML throughout (MarkdownOptions::html).
+  void add_html(const std::string& html) { add_html_block(html.c_str()); }
+
   void enter(cmark_node* node) {
     switch (cmark_node_get_type(node)) {
       case CMARK_NODE_HEADING:
@@ -517,9 +520,13 @@ std::string html_to_text(std::string_view html) {
 MarkdownText markdown_to_text(std::string_view markdown, const MarkdownOptions& options) {
   const std::string source = options.liquid != nullptr ? render_liquid(markdown, *options.liquid)
                                                        : strip_template_tags(markdown);
+  Walker walker(options, source);
+  if (options.html) {
+    walker.add_html(source);
+    return walker.finish();
+  }
   std::unique_ptr<cmark_node, decltype(&cmark_node_free)> doc(
       cmark_parse_document(source.data(), source.size(), CMARK_OPT_DEFAULT), &cmark_node_free);
-  Walker walker(options, source);
   std::unique_ptr<cmark_iter, decltype(&cmark_iter_free)> iter(cmark_iter_new(doc.get()),
                                                                &cmark_iter_free);
   cmark_event_type ev = CMARK_EVENT_NONE;

@@ -19,6 +19,9 @@ struct MarkdownOptions {
   AnchorOptions anchors;  // how the site's engine writes heading ids
   // Jekyll: render Liquid with this data first; null: strip template tags instead.
   const LiquidData* liquid = nullptr;
+  // The source is HTML (a Jekyll page written in HTML), not Markdown: its text and <h1>-<h6>
+  // sections are read as raw HTML is.
+  bool html = false;
 };
 
 struct MarkdownText {

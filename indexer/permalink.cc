@@ -156,6 +156,43 @@ std::string jekyll_url(const JekyllUrlInput& input) {
   return escape_url_path(squeeze_slashes(url));
 }
 
+std::string jekyll_permalink_suffix(std::string url_template, std::string_view style) {
+  const auto ends_with = [&](std::string_view end) {
+    return style.size() >= end.size() && style.substr(style.size() - end.size()) == end;
+  };
+  if (style == "pretty") return url_template + "/";
+  if (style == "date" || style == "ordinal" || style == "none") return url_template + ":output_ext";
+  if (ends_with("/")) url_template += "/";
+  if (ends_with(":output_ext")) url_template += ":output_ext";
+  return url_template;
+}
+
+std::string jekyll_page_url(const JekyllPageUrlInput& in) {
+  std::string url = in.permalink;
+  if (url.empty()) {
+    url = in.basename == "index"
+              ? std::string("/:path/")
+              : jekyll_permalink_suffix("/:path/:basename", in.style.empty() ? "date" : in.style);
+  }
+  // URL#generate_url_from_hash: each placeholder in turn, every occurrence.
+  const std::pair<std::string_view, const std::string*> values[] = {
+      {":path", &in.dir}, {":basename", &in.basename}, {":output_ext", &in.output_ext}};
+  for (const auto& [key, value] : values) {
+    if (url.find(':') == std::string::npos) break;
+    for (std::size_t at = url.find(key); at != std::string::npos;
+         at = url.find(key, at + value->size())) {
+      url.replace(at, key.size(), *value);
+    }
+  }
+  // URL#sanitize_url: "/" in front, ".." to "/", "./" dropped, runs of "/" squeezed.
+  url.insert(url.begin(), '/');
+  for (std::size_t at = url.find(".."); at != std::string::npos; at = url.find("..", at + 1))
+    url.replace(at, 2, "/");
+  for (std::size_t at = url.find("./"); at != std::string::npos; at = url.find("./", at))
+    url.erase(at, 2);
+  return escape_url_path(squeeze_slashes(url));
+}
+
 std::string join_url(std::string_view base, std::string_view path) {
   std::string b(base);
   while (!b.empty() && b.back() == '/') b.pop_back();

@@ -32,6 +32,24 @@ struct JekyllUrlInput {
 // The URL path ("/2024/01/02/my-post.html"); the baseurl is not included.
 [[nodiscard]] std::string jekyll_url(const JekyllUrlInput& input);
 
+// Jekyll's Utils.add_permalink_suffix: the site's permalink style decides how a page or a
+// collection's URL ends: "/" (pretty, a pattern ending in "/"), the output extension (date,
+// ordinal, none, a pattern ending in ":output_ext"), or neither.
+[[nodiscard]] std::string jekyll_permalink_suffix(std::string url_template, std::string_view style);
+
+struct JekyllPageUrlInput {
+  std::string permalink;  // the page's front-matter permalink; empty: none
+  std::string style;      // the site's permalink setting ("date" when unset)
+  std::string dir;        // the page's folder under the site root ("docs/guide"; "" at the top)
+  std::string basename;   // the file name without its extension ("about", "index")
+  std::string output_ext = ".html";
+};
+
+// A page's URL as Jekyll's Page#url makes it: the permalink, else "/:path/" for an index
+// page and "/:path/:basename" with the style's suffix for others; :path, :basename and
+// :output_ext are its only placeholders. The baseurl is not included.
+[[nodiscard]] std::string jekyll_page_url(const JekyllPageUrlInput& input);
+
 // Jekyll's Utils.slugify: mode "default" (non-alphanumerics to '-', lower case) or "pretty"
 // (keeps ._~!$&'()+,;=@), `cased` keeps the case.
 enum class SlugMode { kDefault, kPretty };

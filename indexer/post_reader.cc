@@ -3,12 +3,15 @@
 #include <xxhash.h>
 #include <nlohmann/json.hpp>
 
+#include <fnmatch.h>
+
 #include <algorithm>
 #include <cstdio>
 
 #include "common/text.h"
 #include "indexer/dates.h"
 #include "indexer/front_matter.h"
+#include "indexer/listing.h"
 #include "indexer/markdown.h"
 #include "indexer/permalink.h"
 #include "indexer/source_text.h"
@@ -158,7 +161,18 @@ void read_front_matter_date(Context& c, const FileNameDate& from_name) {
   }
 }
 
+// A Jekyll page: a file of its own outside _posts and the collections, with no date.
+bool jekyll_page(const Context& c) {
+  return c.site.generator == Generator::kJekyll && c.file.kind == SourceKind::kPage;
+}
+
 void read_date(Context& c) {
+  if (jekyll_page(c)) {
+    // Page#process: the name without its extension, trailing dots dropped; no date.
+    c.basename = c.file.path.stem().string();
+    while (!c.basename.empty() && c.basename.back() == '.') c.basename.pop_back();
+    return;
+  }
   const FileNameDate from_name = parse_file_name_date(c.file.path.stem().string());
   c.basename =
       c.site.generator == Generator::kJekyll ? from_name.rest : c.file.path.stem().string();
@@ -213,8 +227,52 @@ bool hugo_never_rendered(Context& c) {
          (render.is_string() && (render == "never" || render == "false"));
 }
 
+// The layout a Jekyll page is rendered with: its own `layout:`, else the most specific of
+// the configuration's `defaults:` for pages at its path.
+std::string page_layout(const Context& c) {
+  if (const json* own = c.get({"layout"}); own != nullptr) {
+    return own->is_string() ? own->get<std::string>() : "";
+  }
+  std::string layout;
+  std::size_t best = 0;
+  for (const auto& d : c.site.layout_defaults) {
+    if (!d.type.empty() && d.type != "pages") continue;
+    const bool under = d.path.empty() || c.file.rel == d.path ||
+                       c.file.rel.rfind(d.path + "/", 0) == 0 ||
+                       fnmatch(d.path.c_str(), c.file.rel.c_str(), 0) == 0;
+    if (!under || d.path.size() + 1 < best) continue;
+    best = d.path.size() + 1;
+    layout = d.layout;
+  }
+  return layout;
+}
+
+// Why a page is a generated listing (listing.h), or an empty string.
+std::string listing_reason(const Context& c) {
+  if (c.file.kind == SourceKind::kListing) return "listing page (Hugo list page, _index.md)";
+  if (!jekyll_page(c)) return "";
+  // jekyll-paginate-v2's `pagination: {enabled: true}`.
+  const json* pagination = c.get({"pagination"});
+  if (pagination != nullptr && pagination->is_object() && truthy(&(*pagination)["enabled"]))
+    return "listing page (paginated)";
+  if (loops_over_posts(c.fm.body, c.site.collection_names) ||
+      !c.site.layouts.listing_layout(page_layout(c)).empty()) {
+    return "listing page (loops over posts)";
+  }
+  return "";
+}
+
 // Why the generator would not publish this post, or an empty string.
 std::string skip_reason(Context& c) {
+  if (std::string listing = listing_reason(c); !listing.empty()) return listing;
+  if (c.site.generator == Generator::kJekyll &&
+      (c.file.kind == SourceKind::kPage || c.file.kind == SourceKind::kDocument) &&
+      c.fm.format != FrontMatterFormat::kYaml) {
+    return "no front matter (Jekyll copies the file as it is)";
+  }
+  // The page a server shows for a missing one (GitHub Pages' convention): not content.
+  if (jekyll_page(c) && c.file.rel.find('/') == std::string::npos && c.basename == "404")
+    return "error page (404)";
   if (c.site.generator == Generator::kJekyll && c.file.kind == SourceKind::kPost &&
       !c.name_has_date) {
     return "not a post file name (Jekyll publishes only YYYY-MM-DD-title files from _posts)";
@@ -266,6 +324,15 @@ std::string jekyll_url_of(Context& c, const Post& post) {
   for (const auto& cat : list_field(c, "category", false)) in.categories.push_back(cat);
   if (c.date) in.date = c.date->local;
   in.collection = c.file.collection;
+  if (c.file.kind == SourceKind::kPage) {
+    JekyllPageUrlInput page;
+    page.permalink = text_field(c, {"permalink"});
+    page.style = c.site.permalink;
+    page.dir = fs::path(c.file.rel).parent_path().generic_string();
+    page.basename = c.basename;
+    page.output_ext = is_html_file(c.file.path) ? c.file.path.extension().string() : ".html";
+    return join_url(c.site.baseurl, jekyll_page_url(page));
+  }
   std::string rel_in_collection = c.file.rel;
   const std::string marker = "_" + c.file.collection + "/";
   if (const auto p = rel_in_collection.find(marker); p != std::string::npos) {
@@ -277,10 +344,9 @@ std::string jekyll_url_of(Context& c, const Post& post) {
     in.pattern = own;
   } else if (c.file.kind == SourceKind::kDocument) {
     in.pattern = c.site.collections.at(c.file.collection);
-  } else if (c.file.kind == SourceKind::kPage) {
-    std::string p = "/" + fs::path(c.file.rel).replace_extension().generic_string();
-    if (p.size() >= 6 && p.compare(p.size() - 6, 6, "/index") == 0) p.resize(p.size() - 5);
-    in.pattern = p.back() == '/' ? p : p + ".html";
+    // Collection#url_template's default.
+    if (in.pattern.empty())
+      in.pattern = jekyll_permalink_suffix("/:collection/:path", c.site.permalink);
   } else {
     in.pattern = c.site.permalink;
   }
@@ -422,6 +488,11 @@ void fill_fields(Context& c, Post& post) {
     post.date = c.date->epoch;
     post.date_text = c.date->iso8601();
   }
+  post.type = c.file.type;
+  // Hugo's `type` front matter, outside the main sections (whose pages are the posts).
+  if (c.site.generator == Generator::kHugo && post.type != "post") {
+    if (const std::string own = text_field(c, {"type"}); !own.empty()) post.type = own;
+  }
   if (truthy(c.get({"pinned"}))) post.boost = 1.0;
   if (const json* w = c.get({"search_boost"}); w != nullptr && w->is_number()) {
     post.boost = std::max(0.0, w->get<double>());
@@ -439,6 +510,7 @@ void fill_text(Context& c, Post& post) {
   }
   MarkdownOptions mo;
   mo.anchors = c.site.anchors;
+  mo.html = is_html_file(c.file.path);
   // Jekyll renders a post's Liquid before its Markdown: `page` is the front matter.
   nlohmann::json page = c.fm.fields;
   if (c.date) page["date"] = c.date->iso8601();
@@ -530,6 +602,15 @@ void bound_fields(Context& c, Post& post) {
   }
 }
 
+// Whether a page says anything once its Liquid and markup are gone (a redirect, a search
+// form or an empty shell does not).
+bool has_own_text(const Post& post) {
+  for (const auto& s : post.sections) {
+    if (s.text.find_first_not_of(" \t\n") != std::string::npos || !s.heading.empty()) return true;
+  }
+  return !post.code.empty();
+}
+
 UrlOrigin url_origin(const Context& c) {
   for (const char* key : {"permalink", "url", "slug"}) {
     if (c.get({key}) != nullptr) return {key, c.fm.line_of(key)};
@@ -564,6 +645,11 @@ ReadResult read_post(const SiteConfig& site, const SourceFile& file, std::string
   Post post;
   fill_fields(c, post);
   fill_text(c, post);
+  if (post.type != "post" && !has_own_text(post)) {
+    c.result.status = ReadStatus::kSkipped;
+    c.result.skip_reason = "no text of its own";
+    return std::move(c.result);
+  }
   switch (site.generator) {
     case Generator::kJekyll:
       post.url = jekyll_url_of(c, post);

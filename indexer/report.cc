@@ -72,6 +72,8 @@ nlohmann::json summary_json(const IndexSummary& s) {
       {"dry_run", s.dry_run},
       {"seconds", s.seconds},
       {"documents", s.documents},
+      {"documents_by_type", s.documents_by_type},
+      {"listing_pages_skipped", s.listing_pages_skipped()},
       {"index_bytes", s.index_bytes},
       {"source_bytes", s.source_bytes},
       {"generator", s.generator},
@@ -89,12 +91,16 @@ void print_summary(std::ostream& out, const IndexSummary& s) {
       << s.skipped_total() << " skipped, " << s.failed << " failed\n";
   for (const auto& [reason, count] : s.skipped)
     out << "  skipped " << count << ": " << reason << "\n";
+  std::string types;
+  for (const auto& [type, count] : s.documents_by_type)
+    types += (types.empty() ? "" : ", ") + std::to_string(count) + " " + type;
   char line[200];
-  std::snprintf(line, sizeof line, "%s site, %zu posts in the index (%s), %s in %.2fs\n",
+  std::snprintf(line, sizeof line, "%s site, %zu documents in the index (%s), %s in %.2fs\n",
                 s.generator.c_str(), s.documents,
                 s.remote ? "remote shards" : human_bytes(s.index_bytes).c_str(),
                 s.rebuilt ? "full build" : "incremental", s.seconds);
   out << line;
+  if (!types.empty()) out << "  by type: " << types << "\n";
   if (s.shards > 1) {
     out << "  " << s.shards << " shards";
     if (!s.rebuilt && s.shards_written > 0) out << ", " << s.shards_written << " rewritten";

@@ -205,6 +205,48 @@ json load_data_dir(const SiteConfig& c, const fs::path& dir, Diagnostics& diagno
   return data;
 }
 
+// The `defaults:` entries that give a layout: {scope: {path, type}, values: {layout}}.
+void load_layout_defaults(SiteConfig& c, const json& j) {
+  if (!j.contains("defaults") || !j["defaults"].is_array()) return;
+  for (const auto& d : j["defaults"]) {
+    if (!d.is_object() || !d.contains("values") || !d["values"].is_object()) continue;
+    const std::string layout = string_of(d["values"], "layout", "");
+    if (layout.empty()) continue;
+    const json scope = d.contains("scope") && d["scope"].is_object() ? d["scope"] : json::object();
+    std::string path = string_of(scope, "path", "");
+    while (!path.empty() && path.back() == '/') path.pop_back();
+    c.layout_defaults.push_back({path, string_of(scope, "type", ""), layout});
+  }
+}
+
+// Jekyll's layouts (`_layouts/NAME.html`): each one's parent and whether it loops over
+// posts (listing.h). A layout that cannot be read is left out: pages using it are indexed.
+void load_layouts(SiteConfig& c, const std::string& dir_name) {
+  const fs::path dir = c.root / dir_name;
+  std::error_code ec;
+  if (dir.lexically_normal().lexically_relative(c.root).string().rfind("..", 0) == 0 ||
+      !fs::is_directory(fs::symlink_status(dir, ec))) {
+    return;
+  }
+  for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+    const fs::path& path = it->path();
+    if (path.filename().string()[0] == '.' || !it->is_regular_file(ec)) continue;
+    ContainedRead read = read_contained_file(c.root, path, kMaxSiteDataBytes);
+    if (!read.bytes) continue;
+    const std::string rel = path.lexically_relative(c.root).generic_string();
+    const FrontMatterResult fm = parse_front_matter(*read.bytes, rel, {YamlDialect::kRuby});
+    JekyllLayout layout;
+    if (fm.front_matter) layout.parent = string_of(fm.front_matter->fields, "layout", "");
+    layout.loops = loops_over_posts(*read.bytes, c.collection_names);
+    c.layouts.by_name[path.stem().string()] = std::move(layout);
+  }
+  std::vector<std::string> post_layouts{"post"};
+  for (const auto& d : c.layout_defaults) {
+    if (d.type == "posts") post_layouts.push_back(d.layout);
+  }
+  c.layouts.mark_used_by_posts(post_layouts);
+}
+
 void load_jekyll(SiteConfig& c, const json& j, Diagnostics& diagnostics) {
   load_search_settings(c, j);
   c.permalink = string_of(j, "permalink", "date");
@@ -216,18 +258,31 @@ void load_jekyll(SiteConfig& c, const json& j, Diagnostics& diagnostics) {
       if (e.is_string()) c.exclude.push_back(e.get<std::string>());
     }
   }
-  if (j.contains("collections") && j["collections"].is_object()) {
-    for (const auto& [name, spec] : j["collections"].items()) {
-      if (name == "posts" || !spec.is_object() || !spec.value("output", false)) continue;
-      c.collections[name] = string_of(spec, "permalink", "/:collection/:path:output_ext");
+  if (j.contains("include") && j["include"].is_array()) {
+    for (const auto& e : j["include"]) {
+      if (e.is_string()) c.include.push_back(e.get<std::string>());
     }
   }
+  if (j.contains("collections") && j["collections"].is_object()) {
+    for (const auto& [name, spec] : j["collections"].items()) {
+      if (name == "posts") continue;
+      c.collection_names.push_back(name);
+      if (!spec.is_object() || !spec.value("output", false)) continue;
+      c.collections[name] = string_of(spec, "permalink", "");
+    }
+  } else if (j.contains("collections") && j["collections"].is_array()) {
+    for (const auto& name : j["collections"]) {
+      if (name.is_string() && name != "posts") c.collection_names.push_back(name);
+    }
+  }
+  load_layout_defaults(c, j);
   if (j.contains("kramdown") && j["kramdown"].is_object()) load_kramdown(c.anchors, j["kramdown"]);
   std::error_code ec;
   if (fs::exists(fs::symlink_status(c.root / "_data" / "authors.yml", ec)))
     c.authors = parse_config(c, "_data/authors.yml", YamlDialect::kRuby, diagnostics);
   c.site_url = site_url_of(string_of(j, "url", ""), c.baseurl);
   c.liquid_site = j.is_object() ? j : json::object();
+  load_layouts(c, string_of(j, "layouts_dir", "_layouts"));
   const fs::path data = c.root / string_of(j, "data_dir", "_data");
   if (data.lexically_normal().lexically_relative(c.root).string().rfind("..", 0) != 0 &&
       !fs::is_symlink(data)) {
@@ -271,6 +326,15 @@ void load_hugo(SiteConfig& c, const json& j, Diagnostics& diagnostics) {
   c.content_dir = string_of(j, "contentDir", "content");
   c.output_dir = string_of(j, "publishDir", "public");
   c.default_lang = string_of(j, "defaultContentLanguage", string_of(j, "languageCode", "en"));
+  const json* main_sections = hugo_key(j, {"params", "mainSections"});
+  if (main_sections == nullptr) main_sections = hugo_key(j, {"mainSections"});
+  if (main_sections != nullptr && main_sections->is_array()) {
+    for (const auto& s : *main_sections) {
+      if (s.is_string()) c.main_sections.push_back(s.get<std::string>());
+    }
+  } else if (main_sections != nullptr && main_sections->is_string()) {
+    c.main_sections.push_back(main_sections->get<std::string>());
+  }
   if (j.contains("permalinks") && j["permalinks"].is_object()) {
     for (const auto& [section, pattern] : j["permalinks"].items()) {
       if (pattern.is_string()) c.hugo_permalinks[section] = pattern.get<std::string>();
@@ -335,7 +399,9 @@ void walk_dir(const SiteConfig& c, const fs::path& dir, SourceListing& listing,
         walk_dir(c, entry.path(), listing, diagnostics, visit);
       continue;
     }
-    if (name[0] == '.' || is_excluded(c, rel) || !is_markdown_file(entry.path())) continue;
+    const bool html = c.generator == Generator::kJekyll && is_html_file(entry.path());
+    if (name[0] == '.' || is_excluded(c, rel) || !(html || is_markdown_file(entry.path())))
+      continue;
     visit(entry.path(), rel);
   }
 }
@@ -381,6 +447,24 @@ std::vector<std::string> language_folders_of(const fs::path& root) {
   return language_folders;
 }
 
+// Whether Jekyll leaves `parts` (a page's folders and file name) out of the site: a name
+// starting with '_', '.' or '#' or ending with '~', unless the `include:` setting names it.
+bool jekyll_hidden(const SiteConfig& c, const std::vector<std::string>& parts) {
+  std::string path;
+  for (const std::string& part : parts) {
+    path += path.empty() ? part : "/" + part;
+    const bool special =
+        part.empty() || part[0] == '_' || part[0] == '.' || part[0] == '#' || part.back() == '~';
+    if (!special) continue;
+    const auto named = [&](std::string include) {
+      while (!include.empty() && include.back() == '/') include.pop_back();
+      return include == part || include == path;
+    };
+    if (std::none_of(c.include.begin(), c.include.end(), named)) return true;
+  }
+  return false;
+}
+
 void list_jekyll(const SiteConfig& c, const SiteOptions& o, Diagnostics& d,
                  SourceListing& listing) {
   std::vector<SourceFile>& out = listing.files;
@@ -392,21 +476,28 @@ void list_jekyll(const SiteConfig& c, const SiteOptions& o, Diagnostics& d,
     // "de/news/_posts/x.md": the German x.md, as the i18n plugins lay sites out.
     const bool by_folder = parts.size() > 1 && std::find(languages.begin(), languages.end(),
                                                          parts.front()) != languages.end();
-    SourceFile f{path, rel, SourceKind::kPost, "posts", {}, by_folder ? parts.front() : "", ""};
+    SourceFile f{path, rel,   SourceKind::kPost, "posts", {}, by_folder ? parts.front() : "",
+                 "",   "post"};
+    const bool markdown = is_markdown_file(path);
+    const std::string label =
+        parts.size() > 1 && parts[0].size() > 1 && parts[0][0] == '_' ? parts[0].substr(1) : "";
     if (posts != parts.end()) {
+      if (!markdown) return;
       f.folder_categories.assign(parts.begin(), posts);
     } else if (drafts != parts.end()) {
-      if (!o.drafts) return;
+      if (!o.drafts || !markdown) return;
       f.kind = SourceKind::kDraft;
       f.folder_categories.assign(parts.begin(), drafts);
-    } else if (parts.size() > 1 && parts[0].size() > 1 && parts[0][0] == '_') {
-      const std::string label = parts[0].substr(1);
-      if (c.collections.count(label) == 0) return;  // _layouts, _includes, non-output collections
+    } else if (c.collections.count(label) != 0) {
+      if (!markdown) return;
       f.kind = SourceKind::kDocument;
       f.collection = label;
+      f.type = label;
     } else {
-      if (!o.pages || parts.front().rfind('_', 0) == 0) return;
+      // _layouts, _includes, non-output collections, and what Jekyll hides.
+      if (o.posts_only || jekyll_hidden(c, parts)) return;
       f.kind = SourceKind::kPage;
+      f.type = "page";
     }
     out.push_back(std::move(f));
   });
@@ -422,7 +513,7 @@ void list_hugo_dir(const SiteConfig& c, const SiteOptions& o, const std::string&
     for (const auto& [other, other_dir] : c.language_dirs) {
       if (other != lang && other_dir != dir && rel.rfind(other_dir + "/", 0) == 0) return;
     }
-    SourceFile f{path, rel, SourceKind::kPost, "posts", {}, lang, dir};
+    SourceFile f{path, rel, SourceKind::kPost, "posts", {}, lang, dir, "post"};
     // Hugo's translation by file name: "post.de.md" is the German "post.md".
     const std::string stem = path.stem().string();
     if (const auto dot = stem.rfind('.'); dot != std::string::npos) {
@@ -431,11 +522,50 @@ void list_hugo_dir(const SiteConfig& c, const SiteOptions& o, const std::string&
         f.lang = suffix;
     }
     if (name.rfind("_index.", 0) == 0) {
-      if (!o.pages) return;
-      f.kind = SourceKind::kPage;
+      if (o.posts_only) return;
+      f.kind = SourceKind::kListing;
     }
     out.push_back(std::move(f));
   });
+}
+
+// Hugo's section of a page: the top folder of its content folder, unless the page is a leaf
+// bundle there ("about/index.md" is the page "about", in no section).
+std::string hugo_section(const SourceFile& f) {
+  const std::vector<std::string> parts =
+      text::split(fs::path(f.rel).lexically_relative(f.content_root).generic_string(), '/');
+  if (parts.size() < 2) return "";
+  if (parts.size() == 2 && parts[1].rfind("index.", 0) == 0) return "";
+  return parts[0];
+}
+
+// Types Hugo's pages: those of the main sections are posts, the others are of their
+// section's type ("page" outside any section). The main sections are the configured ones,
+// else the section with the most pages, as Hugo chooses them.
+void type_hugo_pages(const SiteConfig& c, const SiteOptions& o, std::vector<SourceFile>& files) {
+  std::vector<std::string> main = c.main_sections;
+  if (main.empty()) {
+    std::map<std::string, std::size_t> pages;
+    for (const auto& f : files) {
+      if (f.kind != SourceKind::kListing) ++pages[hugo_section(f)];
+    }
+    std::size_t most = 0;
+    for (const auto& [section, n] : pages) {
+      if (!section.empty() && n > most) {
+        most = n;
+        main = {section};
+      }
+    }
+  }
+  for (auto& f : files) {
+    const std::string section = hugo_section(f);
+    const bool is_main = std::find(main.begin(), main.end(), section) != main.end();
+    f.type = is_main ? "post" : section.empty() ? "page" : section;
+  }
+  if (!o.posts_only) return;
+  files.erase(std::remove_if(files.begin(), files.end(),
+                             [](const SourceFile& f) { return f.type != "post"; }),
+              files.end());
 }
 
 void list_hugo(const SiteConfig& c, const SiteOptions& o, Diagnostics& d, SourceListing& listing) {
@@ -443,6 +573,7 @@ void list_hugo(const SiteConfig& c, const SiteOptions& o, Diagnostics& d, Source
   for (const auto& [lang, dir] : c.language_dirs) {
     if (dir != c.content_dir) list_hugo_dir(c, o, dir, lang, d, listing);
   }
+  type_hugo_pages(c, o, listing.files);
 }
 
 void list_plain(const SiteConfig& c, Diagnostics& d, SourceListing& listing) {
@@ -453,7 +584,7 @@ void list_plain(const SiteConfig& c, Diagnostics& d, SourceListing& listing) {
     const bool by_folder =
         top.size() < rel.size() &&
         std::find(language_folders.begin(), language_folders.end(), top) != language_folders.end();
-    out.push_back({path, rel, SourceKind::kPost, "posts", {}, by_folder ? top : "", ""});
+    out.push_back({path, rel, SourceKind::kPost, "posts", {}, by_folder ? top : "", "", "post"});
   });
 }
 
@@ -477,6 +608,13 @@ bool is_markdown_file(const fs::path& path) {
                  [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
   return ext == ".md" || ext == ".markdown" || ext == ".mkd" || ext == ".mkdn" || ext == ".mdown" ||
          ext == ".mkdown";
+}
+
+bool is_html_file(const fs::path& path) {
+  std::string ext = path.extension().string();
+  std::transform(ext.begin(), ext.end(), ext.begin(),
+                 [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
+  return ext == ".html" || ext == ".htm";
 }
 
 std::optional<Generator> generator_by_name(std::string_view name) {

@@ -16,6 +16,7 @@
 #include "common/diagnostic.h"
 #include "indexer/anchors.h"
 #include "indexer/front_matter.h"
+#include "indexer/listing.h"
 #include "indexer/time_zone.h"
 
 namespace postsearch {
@@ -42,12 +43,27 @@ struct SiteConfig {
   std::string default_lang = "en";
   std::string fallback_lang;  // search.fallback: searched for languages without posts or stemmer
   std::vector<std::string> exclude;  // Jekyll exclude: paths or globs relative to root
-  std::map<std::string, std::string> collections;      // Jekyll output collections -> permalink
+  std::vector<std::string> include;  // Jekyll include: "_pages", ".well-known" read after all
+  // Jekyll output collections -> their permalink setting; empty: Jekyll's default for the
+  // site's permalink style ("/:collection/:path" with its suffix).
+  std::map<std::string, std::string> collections;
+  std::vector<std::string> collection_names;  // every declared collection, output or not
+  // Jekyll `defaults:` entries that set a layout, in the configuration's order.
+  struct LayoutDefault {
+    std::string path;  // scope path ("" for all)
+    std::string type;  // scope type ("pages", "posts", a collection; "" for all)
+    std::string layout;
+  };
+  std::vector<LayoutDefault> layout_defaults;
+  JekyllLayouts layouts;                               // Jekyll _layouts/
   nlohmann::json authors = nlohmann::json::object();   // Jekyll _data/authors.yml
   std::string content_dir = "content";                 // Hugo
   std::map<std::string, std::string> hugo_permalinks;  // Hugo: section -> pattern
   std::vector<std::string> languages;                  // Hugo: configured language codes
   std::map<std::string, std::string> language_dirs;    // Hugo: language -> its own contentDir
+  // Hugo: the sections whose pages are the posts (params.mainSections; else, as Hugo has it,
+  // the section with the most pages, found when the sources are listed).
+  std::vector<std::string> main_sections;
   // Heading ids as the site's Markdown engine makes them: Jekyll's `kramdown:` keys, Hugo's
   // `markup.goldmark` keys.
   AnchorOptions anchors;
@@ -63,10 +79,13 @@ inline constexpr std::size_t kMaxDataBytes = 8 * 1024 * 1024;
 
 struct SiteOptions {
   bool drafts = false;  // Jekyll _drafts/, Hugo draft: true
-  bool pages = false;   // Markdown pages outside _posts (Jekyll) or _index.md lists (Hugo)
+  // Only posts (and Jekyll's output collections): no pages. Jekyll: none of the Markdown and
+  // front-matter HTML pages outside _posts; Hugo: only the pages of the main sections.
+  bool posts_only = false;
 };
 
-enum class SourceKind { kPost, kDraft, kPage, kDocument };
+// kListing: a Hugo list page (_index.md), listed so that the summary counts it as skipped.
+enum class SourceKind { kPost, kDraft, kPage, kDocument, kListing };
 
 struct SourceFile {
   fs::path path;    // absolute
@@ -76,6 +95,9 @@ struct SourceFile {
   std::vector<std::string> folder_categories;  // Jekyll: folders above _posts
   std::string lang;  // Hugo: from folder or file name; Jekyll, plain: from a language folder
   std::string content_root;  // Hugo: the content folder it came from (rel)
+  // "post", "page", or the Jekyll collection's label or Hugo section's name (Post::type);
+  // Hugo front matter's `type` overrides it.
+  std::string type = "post";
 };
 
 struct SiteLoad {
@@ -104,12 +126,15 @@ struct SourceListing {
   [[nodiscard]] bool under_unreadable(const std::string& rel) const;
 };
 
-// Every Markdown source under the site that the generator would render. A folder that
+// Every source under the site that the generator would render as a post or page
+// (Markdown; for Jekyll pages, HTML too), with its type. A folder that
 // cannot be listed is an error diagnostic and is named in unreadable_dirs; directory
 // symlinks are not followed.
 [[nodiscard]] SourceListing list_sources(const SiteConfig& config, const SiteOptions& options,
                                          Diagnostics& diagnostics);
 
 [[nodiscard]] bool is_markdown_file(const fs::path& path);
+// .html or .htm: a Jekyll page when it starts with front matter.
+[[nodiscard]] bool is_html_file(const fs::path& path);
 
 }  // namespace postsearch

@@ -29,6 +29,7 @@ constexpr const char* kQueryLanguage = R"(Query language:
                            title:"a phrase" those words next to each other in the title
   tag:cpp                  posts with a tag (exact, any case); also category:news, lang:de,
                            tag:"static sites", author:"Shugo Maeda" (the whole name)
+  type:page                pages only (type:post posts; a collection's name its documents)
   after:2023-01            posts dated from January 2023 on; before:2024 before 2024
   year:2022                posts from 2022; a range: year:2020..2022
   url:/2019/old-name/      the post at a URL, or that a former URL (alias) redirects to
@@ -122,6 +123,9 @@ void add_flags(CLI::App& app, CliOptions& o) {
   app.add_option("--lang", r.langs,
                  "Only posts in this language (repeatable; * for all; --related: default the "
                  "post's own)")
+      ->allow_extra_args(false);
+  app.add_option("--type", r.types,
+                 "Only documents of this type: post, page, or a collection's name (repeatable)")
       ->allow_extra_args(false);
   app.add_option("--after", r.after, "Posts dated on or after: 2023, 2023-04, 2023-04-05");
   app.add_option("--before", r.before, "Posts dated before: 2024, 2024-01, 2024-01-31");

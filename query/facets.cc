@@ -105,7 +105,13 @@ class FacetSpy : public Xapian::MatchSpy {
   std::vector<FastCounts> counts_;
   const FacetTable* table_;          // null: read each match's facets value
   std::vector<std::uint32_t> flat_;  // with a table: counts of every field's values (base())
-  std::array<int, schema::kFacetFields.size()> index_of_{-1, -1, -1, -1, -1, -1};
+  std::array<int, schema::kFacetFields.size()> index_of_ = none();
+
+  static std::array<int, schema::kFacetFields.size()> none() {
+    std::array<int, schema::kFacetFields.size()> out{};
+    out.fill(-1);
+    return out;
+  }
 };
 
 // The spies of one matcher run, and the counts they saw per field.

@@ -8,7 +8,8 @@ namespace {
 using schema::Filter;
 
 constexpr Filter kRequestFilters[] = {Filter::kTag,  Filter::kAuthor, Filter::kCategory,
-                                      Filter::kYear, Filter::kMonth,  Filter::kLang};
+                                      Filter::kYear, Filter::kMonth,  Filter::kLang,
+                                      Filter::kType};
 
 const std::vector<std::string>* request_values(const SearchRequest& r, Filter f) {
   switch (f) {
@@ -24,6 +25,8 @@ const std::vector<std::string>* request_values(const SearchRequest& r, Filter f)
       return &r.months;
     case Filter::kLang:
       return &r.langs;
+    case Filter::kType:
+      return &r.types;
     case Filter::kId:
     case Filter::kUrl:
       break;

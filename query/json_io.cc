@@ -161,6 +161,7 @@ void put(std::string& out, const Hit& h) {
   o.field("title", h.title);
   o.field("title_html", h.title_html);
   o.field("translations", h.translations);
+  o.field("type", h.type);
   o.field("url", h.url);
 }
 
@@ -275,6 +276,7 @@ json to_json(const StoredPost& p) {
       {"categories", p.categories},
       {"description", p.description},
       {"lang", p.lang},
+      {"type", p.type},
       {"sections", std::move(sections)},
   };
 }

@@ -255,7 +255,7 @@ void warn_about_fields(const std::string& s, std::vector<std::string>& warnings)
     if (!is_field_name(name)) {
       warnings.push_back("`" + std::string(name) +
                          ":` is not a field (title, heading, description, author, tag, "
-                         "category, lang, id, url, version); searched as words");
+                         "category, lang, type, id, url, version); searched as words");
     } else if (value.empty() || value == "\"\"") {
       warnings.push_back("`" + std::string(name) + ":` has no value; searched as a word");
     }

@@ -24,8 +24,9 @@ struct SearchRequest {
   std::vector<std::string> years;   // "2023"
   std::vector<std::string> months;  // "2023-04"
   std::vector<std::string> langs;
-  std::string after;   // "2023", "2023-04", "2023-04-05": inclusive
-  std::string before;  // exclusive
+  std::vector<std::string> types;  // "post", "page", a collection's name
+  std::string after;               // "2023", "2023-04", "2023-04-05": inclusive
+  std::string before;              // exclusive
   SortOrder sort = SortOrder::kRelevance;
   int page = 1;       // 1-based
   int per_page = 10;  // capped at kMaxPerPage
@@ -80,6 +81,7 @@ struct Hit {
   std::vector<std::string> categories;
   std::string description;
   std::string lang;
+  std::string type;          // "post", "page", a collection's name
   std::string title_html;    // HTML-escaped title with <mark> around matches
   std::string snippet_html;  // HTML-escaped body excerpt with <mark> around matches
   std::vector<SectionHit> sections;
@@ -95,7 +97,7 @@ struct FacetValue {
 };
 
 struct Facet {
-  std::string name;  // "tags", "authors", "categories", "years", "months", "langs"
+  std::string name;  // "tags", "authors", "categories", "years", "months", "langs", "types"
   std::vector<FacetValue> values;
   std::size_t other_values = 0;  // values left out by facet_limit
 };

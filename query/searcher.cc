@@ -332,6 +332,7 @@ Hit hit_from(const StoredPost& post) {
   h.categories = post.categories;
   h.description = post.description;
   h.lang = post.lang;
+  h.type = post.type;
   h.title_html = text::html_escape(post.title);
   return h;
 }
@@ -921,7 +922,14 @@ Matches Searcher::match(const SearchRequest& request, QueryBuilder& builder,
   if (request.sort == SortOrder::kDateDescending ||
       (request.sort == SortOrder::kRelevance && !parsed.has_words))
     enquire.set_sort_by_value_then_relevance(schema::kSlotDate, true);
-  if (request.sort == SortOrder::kDateAscending)
+  // Oldest first, and documents without a date (pages) after every dated one, as newest
+  // first has them. Xapian 1.4 cannot send a KeyMaker to a remote shard: there, by the
+  // value alone (undated first).
+  Xapian::MultiValueKeyMaker undated_last;
+  undated_last.add_value(schema::kSlotDate, false, std::string(9, '\xff'));
+  if (request.sort == SortOrder::kDateAscending && !remote_)
+    enquire.set_sort_by_key_then_relevance(&undated_last, false);
+  if (request.sort == SortOrder::kDateAscending && remote_)
     enquire.set_sort_by_value_then_relevance(schema::kSlotDate, false);
   // Equal scores (a query of filters only, say): newest first, so that the order does not
   // depend on document ids, which interleave differently in a sharded index.
@@ -1096,6 +1104,9 @@ std::optional<std::vector<Hit>> Searcher::related(const std::string& id, int cou
     if (const std::string key = db_.get_document(docid).get_value(schema::kSlotTranslation);
         !key.empty())
       excluded.emplace_back(std::string(schema::kTranslationPrefix) + key);
+    // Of its own type: a post's related posts, not the site's About page.
+    excluded.emplace_back(Xapian::Query::OP_AND_NOT, Xapian::Query::MatchAll,
+                          Xapian::Query(schema::filter_term(Filter::kType, self.type)));
     const std::vector<std::string> in =
         langs.empty() ? std::vector{self.lang} : resolve_langs(langs);
     std::vector<Xapian::Query> lang_terms;

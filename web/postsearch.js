@@ -15,10 +15,10 @@
 })(this, function () {
   'use strict';
   var FILTERS = [['tag', 'tags', 'Tags'], ['author', 'authors', 'Authors'], ['year', 'years', 'Years'],
-    ['lang', 'langs', 'Languages']];
+    ['lang', 'langs', 'Languages'], ['type', 'types', 'Type']];
   var uid = 0;
 
-  function emptyState(lang) { return { q: '', tag: [], author: [], year: [], lang: lang ? [lang] : [], page: 1 }; }
+  function emptyState(lang) { return { q: '', tag: [], author: [], year: [], lang: lang ? [lang] : [], type: [], page: 1 }; }
 
   // A page's language as the index spells languages: "pt_BR" -> "pt-br"; "*" or none: all.
   function pageLang(tag) {

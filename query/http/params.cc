@@ -25,7 +25,7 @@ constexpr Field kFields[] = {
     {"sort", Field::kSort},      {"page", Field::kInt},        {"per_page", Field::kInt},
     {"facets", Field::kBool},    {"facet_limit", Field::kInt}, {"explain", Field::kBool},
     {"recency", Field::kNumber}, {"query_lang", Field::kText}, {"partial", Field::kBool},
-    {"collapse", Field::kBool},
+    {"collapse", Field::kBool},  {"type", Field::kList},
 };
 
 std::optional<ParamError> set_text(SearchRequest& r, const std::string& name,
@@ -47,6 +47,7 @@ std::optional<ParamError> add_list(SearchRequest& r, const std::string& name,
                                    : name == "category" ? &r.categories
                                    : name == "year"     ? &r.years
                                    : name == "month"    ? &r.months
+                                   : name == "type"     ? &r.types
                                                         : &r.langs;
   if (list->size() >= 20) return ParamError{name, "more than 20 values"};
   list->push_back(v);

@@ -850,6 +850,8 @@ void Server::Impl::feed(const httplib::Request& req, httplib::Response& res) {
   Params p(req.params.begin(), req.params.end());
   if (p.find("sort") == p.end()) p.emplace("sort", "-date");
   if (p.find("per_page") == p.end()) p.emplace("per_page", "20");
+  // A feed lists posts: pages have no date to be new by.
+  if (p.find("type") == p.end()) p.emplace("type", "post");
   p.erase("facets");
   p.emplace("facets", "false");
   const SearchParse parsed = search_request_from_params(p);
@@ -900,7 +902,8 @@ void Server::Impl::page(const httplib::Request& req, httplib::Response& res) {
       return send_error(res, 400, e->param + ": " + e->message, e->param);
     }
     for (const auto& [name, value] : p) {
-      if (name == "tag" || name == "author" || name == "category" || name == "year")
+      if (name == "tag" || name == "author" || name == "category" || name == "year" ||
+          name == "type")
         ctx.filters.emplace_back(name, value);
     }
     auto searcher = acquire(&req);

@@ -13,7 +13,7 @@ BOMB = "---\na: &a [x,x,x,x,x,x,x,x,x]\n" + "".join(
     f"{n}: &{n} [{', '.join(['*' + p] * 9)}]\n" for p, n in zip("abcdef", "bcdefg")
 ) + "title: bomb\n---\nbody\n"
 
-# file name -> contents; the example site's 47 posts sit beside them.
+# file name -> contents; the example site's 47 posts and 3 pages sit beside them.
 BROKEN = {
     "2024-01-01-empty.md": b"",
     "2024-01-02-unclosed.md": b"---\ntitle: never closed\nbody\n",
@@ -86,8 +86,8 @@ class BrokenPosts(SiteTestCase):
             self.assertIn(expected, lines)
         failed = {os.path.basename(f) for f in summary["failed_files"]}
         self.assertEqual(failed, FAILED | {"2024-01-11-loop-b.md"})
-        # 47 example posts + 20 broken ones, minus the 6 that cannot be read as posts.
-        self.assertEqual(summary["added"], 47 + len(BROKEN) - len(FAILED) + 1)
+        # 47 example posts and 3 pages + 20 broken ones, minus the 6 that cannot be read as posts.
+        self.assertEqual(summary["added"], 50 + len(BROKEN) - len(FAILED) + 1)
         self.assertEqual(summary["documents"], summary["added"])
         self.assertEqual(run(["xapian-check", live_generation(self.idx)]).returncode, 0)
 

@@ -119,11 +119,11 @@ class DiskFull(SiteTestCase):
                 self.assertEqual(run(["xapian-check", live_generation(self.idx)]).returncode, 0)
                 status, _, body = svc.get_json("/api/search?q=bread")
                 self.assertEqual(status, 200)
-                self.assertEqual(svc.get_json("/readyz")[2]["documents"], 47)
+                self.assertEqual(svc.get_json("/readyz")[2]["documents"], 50)
                 self.assertEqual(svc.get_json("/api/search?q=fillword")[2]["total"]["estimate"], 0)
             run(["mount", "-o", "remount,size=200m", self.mnt], check=0)
             summary, _ = index(self.site, self.idx)
-            self.assertEqual(summary["documents"], 447)
+            self.assertEqual(summary["documents"], 450)
             self.assertEqual(run(["xapian-check", live_generation(self.idx)]).returncode, 0)
             self.assertEqual(svc.get_json("/api/search?q=fillword")[2]["total"]["estimate"], 400)
         finally:

@@ -127,10 +127,10 @@ def site_problems(idx, dest):
 
 def anchor_problems(idx, hit, page):
     """Each section anchor the index gives the post of `hit` that is not an id in `page`,
-    the file the generator wrote for it."""
+    the file the generator wrote for it (a heading the page gives no id has no anchor)."""
     parser = _Ids()
     with open(page, encoding="utf-8") as f:
         parser.feed(f.read())
     post = query_json(idx, "--post", hit["id"], check=0)
     return [f"{hit['id']}: #{s['anchor']} ({s['heading']!r}) is not an id in {hit['url']}"
-            for s in post["sections"] if s["anchor"] not in parser.ids]
+            for s in post["sections"] if s["anchor"] and s["anchor"] not in parser.ids]

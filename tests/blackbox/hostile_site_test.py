@@ -49,8 +49,8 @@ class SymlinksAndSpecialFiles(HostileSite):
         self.assertEqual(self.ids("nologin"), [])  # a word of /etc/passwd
 
     def test_symlink_that_stays_inside_the_site_is_indexed(self):
-        self.write("notes/inside.md", post("Inside the site", "a kumquatword lives here"))
-        os.symlink("../notes/inside.md", os.path.join(self.site, "_posts", "2024-01-03-inside.md"))
+        self.write("_notes/inside.md", post("Inside the site", "a kumquatword lives here"))
+        os.symlink("../_notes/inside.md", os.path.join(self.site, "_posts", "2024-01-03-inside.md"))
         p, _ = self.run_indexer()
         self.assertEqual(p.returncode, 0, p.stderr)
         self.assertEqual(self.ids("kumquatword"), ["_posts/2024-01-03-inside.md"])

@@ -115,8 +115,8 @@ class Endpoints(HttpTestCase):
         status, _, body = self.svc.get_json("/readyz")
         self.assertEqual(status, 200)
         self.assertTrue(body["ready"])
-        self.assertEqual(body["documents"], 47)
-        self.assertEqual(body["schema_version"], 3)
+        self.assertEqual(body["documents"], 50)
+        self.assertEqual(body["schema_version"], 4)
         self.assertRegex(body["revision"], r"^gen-\d+:\d+:[0-9a-f]{8}$")
         self.svc.get_json("/api/search?q=x")
         # The access logger records a request just after its answer is sent.
@@ -127,7 +127,7 @@ class Endpoints(HttpTestCase):
             time.sleep(0.02)
         self.assertIn('postsearch_http_requests_total{route="search",status="200"}', text)
         self.assertIn("postsearch_http_request_duration_seconds_bucket", text)
-        self.assertIn("postsearch_index_documents 47", text)
+        self.assertIn("postsearch_index_documents 50", text)
         self.assertIn("postsearch_index_age_seconds", text)
         self.assertIn("postsearch_index_reopens_total", text)
 
@@ -374,7 +374,7 @@ class Behaviour(SiteTestCase):
         try:
             # Every post decoded at start, before any search asked for one.
             text = metrics_until(svc, "postsearch_warms_total 1")
-            self.assertIn('postsearch_cache_entries{cache="posts"} 47', text.splitlines())
+            self.assertIn('postsearch_cache_entries{cache="posts"} 50', text.splitlines())
             self.assertRegex(text, r"postsearch_cache_bytes\{cache=\"posts\"\} [1-9]")
             self.assertRegex(text, r"postsearch_last_warm_seconds [0-9.e-]+")
             # A publish: the first search to see it wakes the warmer for the new revision.
@@ -382,7 +382,7 @@ class Behaviour(SiteTestCase):
             index(self.site, self.idx)
             self.assertEqual(len(svc.get_json("/api/search?q=warmword")[2]["hits"]), 1)
             text = metrics_until(svc, "postsearch_warms_total 2")
-            self.assertIn('postsearch_cache_entries{cache="posts"} 48', text.splitlines())
+            self.assertIn('postsearch_cache_entries{cache="posts"} 51', text.splitlines())
         finally:
             svc.stop()
         svc = Service(self.idx, "--rate-limit", "0", "--no-warm")

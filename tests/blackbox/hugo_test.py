@@ -72,23 +72,26 @@ class HugoBuild(unittest.TestCase):
         self.assertIn("<mark>", ja[0]["snippet_html"])
 
 
-    def test_list_pages_with_pages_flag(self):
+    def test_list_pages_are_listings_and_other_sections_are_typed(self):
         dest = self.build()
-        summary, _ = index(self.site, self.idx, "--pages")
-        problems, checked = site_problems(self.idx, dest)
-        self.assertEqual(problems, [])
-        self.assertEqual(checked, 8)
-        hits = query_json(self.idx, "listpageonly", check=0)["hits"]
-        self.assertEqual([(h["id"], h["url"]) for h in hits], [("content/posts/_index.md", "/posts/")])
-        index(self.site, self.idx)  # without --pages the list page leaves the index
+        summary, _ = index(self.site, self.idx)
+        self.assertTrue(os.path.exists(os.path.join(dest, "posts", "index.html")))
         self.assertEqual(query_json(self.idx, "listpageonly", check=1)["hits"], [])
+        self.assertEqual(summary["listing_pages_skipped"], 1)
+        # posts is the main section; notes/ is a section of its own type.
+        hits = query_json(self.idx, "ibex", check=0)["hits"]
+        self.assertEqual([(h["url"], h["type"]) for h in hits], [("/notes/2021/field-note/", "notes")])
+        summary, _ = index(self.site, self.idx, "--posts-only")
+        self.assertEqual(set(summary["documents_by_type"]), {"post"})
+        self.assertEqual(query_json(self.idx, "ibex", check=1)["hits"], [])
 
     def test_skip_rules_match_what_hugo_writes(self):
         dest = self.build()
         summary, _ = index(self.site, self.idx)
         self.assertEqual(summary["skipped_by_reason"], {
             "draft: true": 1, "dated in the future": 1, "expired (expiryDate)": 1,
-            "headless: true": 1, "not rendered (build render: never)": 1})
+            "headless: true": 1, "not rendered (build render: never)": 1,
+            "listing page (Hugo list page, _index.md)": 1})
         for word, page in [("publishlaterword", "posts/coming-soon"), ("expiredofferword", "posts/old-offer"),
                            ("headlessword", "snippets/footer"), ("neverrenderedword", "posts/not-rendered")]:
             self.assertFalse(os.path.exists(os.path.join(dest, page, "index.html")), page)

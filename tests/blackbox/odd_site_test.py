@@ -93,7 +93,8 @@ class OddSite(SiteTestCase):
         self.assertEqual(self.hit("recipeword")["url"], "/blog/recipes/bread/sourdough/")
         for word in ("keptword", "htmlword", "kiteword", "codeword", "sectionword"):
             self.assertIsNotNone(self.hit(word), word)
-        for word in ("scriptword", "futureword", "draftword", "noteword", "pageword", "secretword", "globword"):
+        self.assertEqual((self.hit("pageword")["url"], self.hit("pageword")["type"]), ("/blog/about.html", "page"))
+        for word in ("scriptword", "futureword", "draftword", "noteword", "secretword", "globword"):
             self.assertIsNone(self.hit(word), word)
         self.assertEqual(self.hit("sectionword")["sections"][0]["url"],
                          "/blog/2022/02/08/markup.html#deep-section")

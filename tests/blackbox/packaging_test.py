@@ -43,14 +43,14 @@ class JekyllPlugin(unittest.TestCase):
         p = self.build()
         self.assertEqual(p.returncode, 0, p.stderr)
         first = query_json(self.idx, "--info", check=0)
-        self.assertEqual(first["documents"], 47)
+        self.assertEqual(first["documents"], 50)  # 47 posts, 3 pages
         with open(os.path.join(self.site, "_posts", "2026-11-20-plugin-test.md"), "w") as f:
             f.write("---\ntitle: Added after the first build\n---\nA pluginfreshword appears.\n")
         p = self.build()
         self.assertEqual(p.returncode, 0, p.stderr)
         hits = query_json(self.idx, "pluginfreshword", check=0)["hits"]
         self.assertEqual([h["id"] for h in hits], ["_posts/2026-11-20-plugin-test.md"])
-        self.assertEqual(query_json(self.idx, "--info", check=0)["documents"], 48)
+        self.assertEqual(query_json(self.idx, "--info", check=0)["documents"], 51)
 
     def test_a_missing_indexer_fails_the_build_with_a_clear_message(self):
         self.configure(os.path.join(self.tmp, "no-such-indexer"))
@@ -117,7 +117,7 @@ class DebianPackage(unittest.TestCase):
     def test_installed_programs_index_and_serve_the_example_site(self):
         idx = os.path.join(self.tmp, "idx")
         p = run([self.path("/usr/bin/indexer"), EXAMPLE_SITE, "--index", idx, "--json", "-q"], check=0)
-        self.assertEqual(json.loads(p.stdout)["documents"], 47)
+        self.assertEqual(json.loads(p.stdout)["documents"], 50)
         p = run([self.path("/usr/bin/query"), "--index", idx, "--json", "sourdough"], check=0)
         self.assertEqual(json.loads(p.stdout)["hits"][0]["id"], "_posts/2019-11-30-sourdough-for-programmers.md")
         serve = subprocess.Popen([self.path("/usr/bin/query"), "serve", "--index", idx, "--listen", "127.0.0.1:0",
@@ -130,7 +130,7 @@ class DebianPackage(unittest.TestCase):
             with open(self.path("/usr/share/postsearch/web/postsearch.js")) as f:
                 self.assertEqual(js, f.read())
             ready = json.loads(run(["curl", "-sf", url + "/readyz"], check=0).stdout)
-            self.assertEqual(ready["documents"], 47)
+            self.assertEqual(ready["documents"], 50)
         finally:
             serve.terminate()
             serve.wait(timeout=20)

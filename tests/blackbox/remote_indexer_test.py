@@ -78,20 +78,20 @@ class RemoteIndexer(SiteTestCase):
         summary, p = self.remote_run(*args)
         self.assertTrue(summary["remote"])
         self.assertTrue(summary["rebuilt"])
-        self.assertEqual((summary["shards"], summary["documents"], summary["added"]), (3, 47, 47))
+        self.assertEqual((summary["shards"], summary["documents"], summary["added"]), (3, 50, 50))
         self.assertIn("3 shards", run([INDEXER, self.site, "--index", self.idx], check=0).stdout)
         with open(os.path.join(self.idx, "XAPIANDB")) as f:
             self.assertEqual(f.read(), "".join(f"remote {a}\n" for a in self.addresses(3)))
         index(self.site, self.local, "--shards", "3")
         stub = self.search_stub(3)
-        self.assertEqual(query_json(stub, "--info")["documents"], 47)
+        self.assertEqual(query_json(stub, "--info")["documents"], 50)
         self.assert_same_answers(stub, self.local)
 
         # The stub remembers the shards: a plain re-run is incremental and writes nothing.
         summary, _ = self.remote_run()
         self.assertFalse(summary["rebuilt"])
         self.assertEqual((summary["added"], summary["updated"], summary["deleted"]), (0, 0, 0))
-        self.assertEqual(summary["documents"], 47)
+        self.assertEqual(summary["documents"], 50)
 
         # One post changed: its shard and shard 0 (the index-wide settings) commit, not the third.
         with open(os.path.join(self.site, POST), "a") as f:
@@ -113,7 +113,7 @@ class RemoteIndexer(SiteTestCase):
         index(self.site, self.local)
         self.assertFalse(summary["rebuilt"])
         self.assertEqual((summary["added"], summary["updated"], summary["deleted"]), (1, 0, 1))
-        self.assertEqual(summary["documents"], 47)
+        self.assertEqual(summary["documents"], 50)
         self.assertEqual(len(query_json(stub, "zebrafish")["hits"]), 1)
         self.assert_same_answers(stub, self.local)
 
@@ -121,10 +121,10 @@ class RemoteIndexer(SiteTestCase):
         self.remote_run(*[a for address in self.addresses(2) for a in ("--remote-shard", address)])
         summary, _ = self.remote_run(*[a for address in self.addresses(3) for a in ("--remote-shard", address)])
         self.assertTrue(summary["rebuilt"])
-        self.assertEqual((summary["shards"], summary["documents"]), (3, 47))
+        self.assertEqual((summary["shards"], summary["documents"]), (3, 50))
         index(self.site, self.local, "--shards", "3")
         stub = self.search_stub(3)
-        self.assertEqual(query_json(stub, "--info")["documents"], 47)  # none left behind twice
+        self.assertEqual(query_json(stub, "--info")["documents"], 50)  # none left behind twice
         self.assert_same_answers(stub, self.local)
         # --shards must agree with the list.
         p = run([INDEXER, self.site, "--index", self.idx, "--shards", "2"], check=2)
@@ -143,12 +143,12 @@ class RemoteIndexer(SiteTestCase):
         summary, _ = self.remote_run(*args)
         self.assertFalse(summary["rebuilt"])
         self.assertEqual((summary["added"], summary["updated"], summary["deleted"], summary["documents"]),
-                         (0, 0, 0, 47))
+                         (0, 0, 0, 50))
         # Listed the other way round, every post is recorded outside its shard: all are sent
         # again, and none is left behind twice.
         summary, _ = self.remote_run(*[a for address in reversed(self.addresses(2)) for a in ("--remote-shard", address)])
         self.assertTrue(summary["rebuilt"])
-        self.assertEqual(summary["documents"], 47)
+        self.assertEqual(summary["documents"], 50)
         summary, _ = self.remote_run()
         self.assertFalse(summary["rebuilt"])
         stub = os.path.join(self.tmp, "reversed")
@@ -158,7 +158,7 @@ class RemoteIndexer(SiteTestCase):
             self.addCleanup(r.stop)
         with open(os.path.join(stub, "XAPIANDB"), "w") as f:
             f.writelines(f"remote 127.0.0.1:{r.port}\n" for r in readers)
-        self.assertEqual(query_json(stub, "--info")["documents"], 47)
+        self.assertEqual(query_json(stub, "--info")["documents"], 50)
         self.assert_same_answers(stub, self.local)
 
     def test_a_dead_shard_server_fails_the_run_and_the_next_run_completes_it(self):
@@ -175,7 +175,7 @@ class RemoteIndexer(SiteTestCase):
         dead.start()
         summary, _ = self.remote_run()
         index(self.site, self.local)
-        self.assertEqual(summary["documents"], 60)
+        self.assertEqual(summary["documents"], 63)
         self.assert_same_answers(self.search_stub(2), self.local)
         self.assertEqual(len(query_json(self.search_stub(2), "walrus", "--per-page", "50")["hits"]), 12)
 

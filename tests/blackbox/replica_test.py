@@ -50,17 +50,17 @@ class Replica(SiteTestCase):
         self.assertEqual(os.readlink(os.path.join(self.idx, "live")), "gen-000001")
         out = self.replicate()
         self.assertIn("1 copies", out)
-        self.assertEqual(query_json(self.replica, "--info", check=0)["documents"], 47)
+        self.assertEqual(query_json(self.replica, "--info", check=0)["documents"], 50)
         svc = Service(self.replica, "--rate-limit", "0", "-q")
         self.addCleanup(svc.stop)
-        self.assertEqual(svc.get_json("/readyz")[2]["documents"], 47)
+        self.assertEqual(svc.get_json("/readyz")[2]["documents"], 50)
 
         # Publish 1: an incremental run, shipped as a changeset.
         self.write("_posts/2026-01-02-zanzibar.md", "---\ntitle: Zanzibar\n---\nzanzibarword spice.\n")
         self.index()
         out = self.replicate()
         self.assertIn("0 copies, 1 changesets", out)
-        self.assert_service_sees(svc, "zanzibarword", 48)
+        self.assert_service_sees(svc, "zanzibarword", 51)
 
         # Publish 2: a rebuild writes a new generation; `live` follows it and the replica gets
         # a full copy (another directory behind its own stub), which the service opens anew.
@@ -69,8 +69,8 @@ class Replica(SiteTestCase):
         self.assertEqual(os.readlink(os.path.join(self.idx, "live")), "gen-000002")
         out = self.replicate()
         self.assertIn("1 copies", out)
-        self.assert_service_sees(svc, "quokkaword", 49)
-        self.assert_service_sees(svc, "zanzibarword", 49)
+        self.assert_service_sees(svc, "quokkaword", 52)
+        self.assert_service_sees(svc, "zanzibarword", 52)
         with open(os.path.join(self.replica, "XAPIANDB")) as f:  # xapian-replicate's own stub
             live = [line.split()[1] for line in f if line.strip() and not line.startswith("#")][0]
         p = run(["xapian-check", os.path.join(self.replica, live)])
@@ -124,10 +124,10 @@ class ShardedReplica(Replica):
         self.assertEqual(os.readlink(os.path.join(self.idx, "live")), "gen-000001")
         out = self.replicate()
         self.assertEqual(out.count("1 copies"), self.SHARDS, out)
-        self.assertEqual(query_json(self.replica, "--info", check=0)["documents"], 47)
+        self.assertEqual(query_json(self.replica, "--info", check=0)["documents"], 50)
         svc = Service(self.replica, "--rate-limit", "0", "-q")
         self.addCleanup(svc.stop)
-        self.assertEqual(svc.get_json("/readyz")[2]["documents"], 47)
+        self.assertEqual(svc.get_json("/readyz")[2]["documents"], 50)
 
         # Publish 1: an incremental run writes a new generation in which the changed shard
         # and shard 0 are copies, changed; both arrive as changesets, the rest as nothing.
@@ -138,7 +138,7 @@ class ShardedReplica(Replica):
         out = self.replicate()
         self.assertNotIn("1 copies", out)
         self.assertIn("0 copies, 1 changesets", out)
-        self.assert_service_sees(svc, "zanzibarword", 48)
+        self.assert_service_sees(svc, "zanzibarword", 51)
         # The facet counts follow too (they are cached per publish).
         facets = svc.get_json("/api/search?q=zanzibarword")[2]["facets"]
         self.assertEqual([(v["value"], v["count"]) for v in facets["tags"]["values"]], [("zanzibartag", 1)])
@@ -149,8 +149,8 @@ class ShardedReplica(Replica):
         self.index("--rebuild")
         out = self.replicate()
         self.assertEqual(out.count("1 copies"), self.SHARDS, out)
-        self.assert_service_sees(svc, "quokkaword", 49)
-        self.assert_service_sees(svc, "zanzibarword", 49)
+        self.assert_service_sees(svc, "quokkaword", 52)
+        self.assert_service_sees(svc, "zanzibarword", 52)
         for k in range(self.SHARDS):
             shard = os.path.join(self.replica_dir, f"shard-{k}")
             with open(os.path.join(shard, "XAPIANDB")) as f:

@@ -52,7 +52,7 @@ class Shards(SiteTestCase):
 
     def test_stub_lists_the_shards_and_xapian_opens_them_as_one(self):
         self.assertEqual(self.summary["shards"], 3)
-        self.assertEqual(self.summary["documents"], 47)
+        self.assertEqual(self.summary["documents"], 50)
         lines = stub_lines(self.idx)
         self.assertEqual(lines, [f"glass gen-000001/shard-{k}" for k in range(3)])
         counts = []
@@ -61,11 +61,11 @@ class Shards(SiteTestCase):
             self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
             delve = run(["xapian-delve", d], check=0).stdout
             counts.append(int(delve.split("number of documents = ")[1].split()[0]))
-        self.assertEqual(sum(counts), 47)
+        self.assertEqual(sum(counts), 50)
         self.assertTrue(all(c > 0 for c in counts), counts)  # the hash spreads the posts
         whole = run(["xapian-delve", self.idx], check=0).stdout
-        self.assertIn("number of documents = 47", whole)
-        self.assertEqual(query_json(self.idx, "--info", check=0)["documents"], 47)
+        self.assertIn("number of documents = 50", whole)
+        self.assertEqual(query_json(self.idx, "--info", check=0)["documents"], 50)
 
     def test_searches_equal_one_database(self):
         for q in SAME_QUERIES:
@@ -108,7 +108,7 @@ class Shards(SiteTestCase):
         summary, _ = index(self.site, self.idx)  # no --shards: the index keeps its 3
         self.assertFalse(summary["rebuilt"])
         self.assertEqual(summary["shards"], 3)
-        self.assertEqual(summary["documents"], 48)
+        self.assertEqual(summary["documents"], 51)
         self.assertLessEqual(summary["shards_written"], 2)  # the post's shard, and shard 0
         after = self.shard_dirs()
         self.assertEqual(stub_lines(self.idx), [f"glass gen-000002/shard-{k}" for k in range(3)])
@@ -132,17 +132,17 @@ class Shards(SiteTestCase):
         # Deleting a post works the same way.
         os.remove(os.path.join(self.site, "_posts/2026-01-02-zanzibar.md"))
         summary, _ = index(self.site, self.idx)
-        self.assertEqual((summary["deleted"], summary["documents"]), (1, 47))
+        self.assertEqual((summary["deleted"], summary["documents"]), (1, 50))
         self.assertEqual(query_json(self.idx, "zanzibarword ")["hits"], [])  # exit 1: no hits
 
     def test_a_different_shard_count_rebuilds(self):
         summary, _ = index(self.site, self.idx, "--shards", "2")
         self.assertTrue(summary["rebuilt"])
         self.assertEqual(len(stub_lines(self.idx)), 2)
-        self.assertEqual(summary["documents"], 47)
+        self.assertEqual(summary["documents"], 50)
         summary, _ = index(self.site, self.idx, "--shards", "1")
         self.assertEqual(stub_lines(self.idx), ["glass gen-000003"])  # one database, as before
-        self.assertEqual(summary["documents"], 47)
+        self.assertEqual(summary["documents"], 50)
         p = run([INDEXER, self.site, "--index", self.idx, "--shards", "0"])
         self.assertEqual(p.returncode, 2)
         self.assertIn("--shards", p.stderr)

@@ -130,7 +130,8 @@ TEST_CASE("search JSON is the text nlohmann prints for it, with every field", "[
                                      {"snippet_html", as_nlohmann(h.sections[0].snippet_html)}});
     }
     CHECK(j["translations"] == json::array());
-    CHECK(j.size() == (h.explain ? 17U : 16U));
+    CHECK(j["type"] == as_nlohmann(h.type));
+    CHECK(j.size() == (h.explain ? 18U : 17U));
   }
   CHECK(parsed.size() == 12);
 }

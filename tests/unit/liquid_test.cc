@@ -3,6 +3,7 @@
 #include <string>
 
 #include "indexer/liquid.h"
+#include "indexer/listing.h"
 
 namespace postsearch {
 namespace {
@@ -108,6 +109,44 @@ TEST_CASE("liquid: a hostile post is bounded", "[liquid]") {
   CHECK(f.render(deep) == "core");
   // A very long tag is left out.
   CHECK(f.render("{{ " + std::string(10000, 'a') + " }}").empty());
+}
+
+}  // namespace postsearch
+
+namespace postsearch {
+
+TEST_CASE("listing: Liquid tags that loop over posts", "[listing]") {
+  const std::vector<std::string> collections{"recipes"};
+  CHECK(loops_over_posts("{% for post in site.posts %}{{ post.title }}{% endfor %}", {}));
+  CHECK(loops_over_posts("{%- for post in paginator.posts -%}", {}));
+  CHECK(loops_over_posts("{% for tag in site.tags %}", {}));
+  CHECK(loops_over_posts("{% assign sorted = site.categories | sort %}", {}));
+  CHECK(loops_over_posts("{% include list.html items=site.recipes %}", collections));
+  CHECK_FALSE(loops_over_posts("{% include list.html items=site.recipes %}", {}));
+  // Output tags, look-alike names and text are not loops.
+  CHECK_FALSE(loops_over_posts("We have {{ site.posts | size }} posts.", {}));
+  CHECK_FALSE(loops_over_posts("{% if site.posts_per_page %}{% endif %}", {}));
+  CHECK_FALSE(loops_over_posts("{% for x in mysite.posts %}", {}));
+  CHECK_FALSE(loops_over_posts("site.posts in prose", {}));
+}
+
+TEST_CASE("listing: a layout loop counts unless posts share the layout", "[listing]") {
+  JekyllLayouts layouts;
+  layouts.by_name["default"] = {"", true};  // a sidebar of recent posts
+  layouts.by_name["post"] = {"default", false};
+  layouts.by_name["home"] = {"default", true};
+  layouts.by_name["page"] = {"default", false};
+  layouts.by_name["loop-a"] = {"loop-b", false};
+  layouts.by_name["loop-b"] = {"loop-a", false};
+  layouts.mark_used_by_posts({"post"});
+  CHECK(layouts.listing_layout("home") == "home");
+  CHECK(layouts.listing_layout("page").empty());
+  CHECK(layouts.listing_layout("default").empty());
+  CHECK(layouts.listing_layout("none").empty());
+  CHECK(layouts.listing_layout("loop-a").empty());  // a cycle ends
+  JekyllLayouts no_posts_layout = layouts;
+  no_posts_layout.used_by_posts.clear();
+  CHECK(no_posts_layout.listing_layout("page") == "default");
 }
 
 }  // namespace postsearch

@@ -63,6 +63,7 @@ TEST_CASE("schema: the indexer writes the pinned prefixes and slots", "[schema]"
                         "Len",
                         "XY2024",
                         "XM202403",
+                        "Tpost",
                         "Q_posts/2024-03-05-sample.md",
                         "U/2024/03/05/sample.html",
                         "U/old/sample",
@@ -89,7 +90,9 @@ TEST_CASE("schema: the indexer writes the pinned prefixes and slots", "[schema]"
         "Nature Notes\x1e"
         "2024\x1e"
         "2024-03\x1e"
-        "en");
+        "en\x1e"
+        "post");
+  CHECK(doc.get_value(10) == "post");
   CHECK(terms.count("XEzebras crossing") == 1);
 }
 
@@ -109,6 +112,7 @@ TEST_CASE("schema: the query parser maps each field to the pinned prefix", "[sch
   CHECK(desc("tag:Wildlife") == "Query(0 * Kwildlife)");
   CHECK(desc("category:\"Nature Notes\"") == "Query(0 * XCnature notes)");
   CHECK(desc("lang:EN") == "Query(0 * Len)");
+  CHECK(desc("type:Page") == "Query(0 * Tpage)");
   CHECK(desc("id:_posts/x.md") == "Query(0 * Q_posts/x.md)");
   CHECK(desc("url:https://example.org/a/b/") == "Query(0 * U/a/b)");
 }

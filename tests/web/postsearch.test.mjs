@@ -12,8 +12,8 @@ const web = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 
 const ps = require(path.join(web, 'postsearch.js'));
 
 test('state round-trips through the query string', () => {
-  const s = ps.stateFromSearch('?q=cold+water&tag=swimming&tag=safety&author=Tom%C3%A1s&page=3');
-  assert.deepEqual(s, { q: 'cold water', tag: ['swimming', 'safety'], author: ['Tomás'], year: [], lang: [], page: 3 });
+  const s = ps.stateFromSearch('?q=cold+water&tag=swimming&tag=safety&author=Tom%C3%A1s&type=page&page=3');
+  assert.deepEqual(s, { q: 'cold water', tag: ['swimming', 'safety'], author: ['Tomás'], year: [], lang: [], type: ['page'], page: 3 });
   assert.deepEqual(ps.stateFromSearch(ps.stateToSearch(s)), s);
 });
 
@@ -28,7 +28,7 @@ test("the page's language is searched unless the URL says otherwise", () => {
   assert.deepEqual(ps.stateFromSearch('?q=x&lang=*', 'de').lang, []);
   assert.deepEqual(ps.stateFromSearch('?q=x').lang, []);
   // All languages on a German page: the URL says so, and reading it back gives the same.
-  const all = { q: 'x', tag: [], author: [], year: [], lang: [], page: 1 };
+  const all = { q: 'x', tag: [], author: [], year: [], lang: [], type: [], page: 1 };
   assert.equal(ps.stateToSearch(all, 'de'), '?q=x&lang=*');
   assert.deepEqual(ps.stateFromSearch(ps.stateToSearch(all, 'de'), 'de'), all);
   assert.equal(ps.stateToSearch({ ...all, lang: ['de'] }, 'de'), '?q=x&lang=de');
