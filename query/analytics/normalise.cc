@@ -35,6 +35,7 @@ std::string filters_key(const SearchRequest& request) {
   add("category", request.categories);
   add("year", request.years);
   add("month", request.months);
+  add("type", request.types);
   if (!request.after.empty()) add("after", {request.after});
   if (!request.before.empty()) add("before", {request.before});
   std::sort(parts.begin(), parts.end());

@@ -45,12 +45,14 @@ TEST_CASE("languages and filters are keys in a fixed order", "[analytics]") {
   SearchRequest a;
   a.tags = {"Rust", "cpp"};
   a.years = {"2021"};
+  a.types = {"Page"};
   a.langs = {"en", "DE"};
   SearchRequest b;
   b.years = {"2021"};
   b.tags = {"cpp", "rust"};
+  b.types = {"page"};
   b.langs = {"de", "en"};
-  CHECK(filters_key(a) == "tag=cpp tag=rust year=2021");
+  CHECK(filters_key(a) == "tag=cpp tag=rust type=page year=2021");
   CHECK(filters_key(a) == filters_key(b));
   CHECK(langs_key(a) == "de,en");
   CHECK(filters_key(SearchRequest{}).empty());
