@@ -72,8 +72,7 @@ int run_report_cli(const std::vector<std::string>& args, CliStreams io) {
     return app.exit(e, io.out, io.err) == 0 ? 0 : 2;
   }
   try {
-    const std::filesystem::path dir = f.state_dir.empty() ? f.index : f.state_dir;
-    const std::filesystem::path file = dir / analytics::kStoreFileName;
+    const std::filesystem::path file = analytics::store_path(f.index, f.state_dir);
     if (!std::filesystem::exists(file)) {
       io.err << "query report: " << file.string()
              << ": no analytics yet (query serve keeps them there; see --state-dir)\n";

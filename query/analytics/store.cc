@@ -121,6 +121,11 @@ class DayRows {
 
 }  // namespace
 
+std::filesystem::path store_path(const std::filesystem::path& index_dir,
+                                 const std::filesystem::path& state_dir) {
+  return (state_dir.empty() ? index_dir : state_dir) / kStoreFileName;
+}
+
 Day today() { return static_cast<Day>(std::time(nullptr) / 86400); }
 
 std::string day_text(Day day) {

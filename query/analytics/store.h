@@ -24,6 +24,11 @@ namespace postsearch::analytics {
 // The store's file name in the service's state directory (the index directory by default).
 inline constexpr const char* kStoreFileName = "analytics.sqlite";
 
+// Where the store of an index lives: state_dir/analytics.sqlite, or the index directory's
+// when state_dir is empty. `query serve` writes there and `query report` reads there.
+[[nodiscard]] std::filesystem::path store_path(const std::filesystem::path& index_dir,
+                                               const std::filesystem::path& state_dir);
+
 // Days since 1970-01-01 (UTC).
 using Day = int;
 [[nodiscard]] Day today();

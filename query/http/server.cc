@@ -931,8 +931,6 @@ void Server::Impl::asset(const httplib::Request& req, httplib::Response& res) {
 
 std::unique_ptr<analytics::Recorder> Server::Impl::open_recorder() {
   if (!options_.analytics) return nullptr;
-  const std::filesystem::path dir =
-      options_.state_dir.empty() ? options_.index_dir : options_.state_dir;
   analytics::StoreOptions store;
   store.retention_days = options_.analytics_retention_days;
   store.max_queries_per_day = options_.analytics_max_queries;
@@ -941,8 +939,9 @@ std::unique_ptr<analytics::Recorder> Server::Impl::open_recorder() {
   recorder.max_pending = options_.analytics_max_queries;
   try {
     return std::make_unique<analytics::Recorder>(
-        std::make_unique<analytics::Store>(dir / analytics::kStoreFileName, store), recorder,
-        [this](const std::string& error) {
+        std::make_unique<analytics::Store>(
+            analytics::store_path(options_.index_dir, options_.state_dir), store),
+        recorder, [this](const std::string& error) {
           const std::lock_guard<std::mutex> lock(log_mutex_);
           log_ << "query serve: search analytics not written: " << error << "\n";
         });
