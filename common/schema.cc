@@ -52,6 +52,13 @@ std::string filter_term(Filter filter, std::string_view value) {
   return text::truncate_utf8(term, kMaxTermBytes);
 }
 
+double bm25_k1() {
+  for (const auto& f : kTextFields) {
+    if (f.source == TextSource::kBody) return kBm25K1PerBodyWord * f.weight;
+  }
+  return kBm25K1PerBodyWord;
+}
+
 std::string exact_title_term(std::string_view title) {
   const std::string folded = text::fold_case(version::canonical_text(title));
   std::string words;

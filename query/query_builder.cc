@@ -1,6 +1,7 @@
 #include "query/query_builder.h"
 
 #include <utf8proc.h>
+#include <cmath>
 
 #include <algorithm>
 #include <cstring>
@@ -708,13 +709,27 @@ Xapian::Query QueryBuilder::title_query(std::string_view input) {
   }
   if (all.empty()) return {};
   const Xapian::Query words(Xapian::Query::OP_AND, all.begin(), all.end());
-  const Xapian::Query exact(schema::exact_title_term(input));
-  // The whole title outweighs a long post that repeats the title's words (BM25's k1 lets
-  // repetition count): "February Project Goals Update" is that post, not a report that names
-  // February, projects and updates throughout.
+  return {Xapian::Query::OP_OR, words, exact_title_lift(schema::exact_title_term(input))};
+}
+
+// The whole title outweighs a long post that repeats the title's words (BM25's k1 lets
+// repetition count): "February Project Goals Update" is that post, not a report that names
+// February, projects and updates throughout. The lift weighs the same on every post whose
+// title it is: kExactTitleScale times the most BM25 gives one term in any post (its idf,
+// with Xapian's floor for common terms, times k1 + 1). Under BM25 itself the term was scaled
+// down by the post's length, and a long reference page whose title is the query ("MFC
+// Classes", a list of hundreds of classes) fell below short posts that merely name its words
+// in their titles. The statistics are the whole index's, so shards agree.
+Xapian::Query QueryBuilder::exact_title_lift(const std::string& term) const {
   constexpr double kExactTitleScale = 4.0;
-  return {Xapian::Query::OP_OR, words,
-          Xapian::Query(Xapian::Query::OP_SCALE_WEIGHT, exact, kExactTitleScale)};
+  const double n = db_.get_doccount();
+  const double tf = db_.get_termfreq(term);
+  if (tf == 0) return Xapian::Query(term);  // no post has this title: nothing to lift
+  double ratio = (n - tf + 0.5) / (tf + 0.5);
+  if (ratio < 2) ratio = ratio * 0.5 + 1;  // Xapian's BM25 keeps a common term's idf positive
+  const double most = std::log(ratio) * (schema::bm25_k1() + 1);
+  auto* lift = new Xapian::FixedWeightPostingSource(kExactTitleScale * most);
+  return {Xapian::Query::OP_FILTER, Xapian::Query(lift->release()), Xapian::Query(term)};
 }
 
 // Tries the text as typed, then with CJK runs grouped, then its bare words; a query that

@@ -93,6 +93,9 @@ class QueryBuilder {
   // Posts whose title has every word of `text`, and the post whose title is exactly
   // `text`: the known-item part of ranking. Empty when `text` has no plain words.
   [[nodiscard]] Xapian::Query title_query(std::string_view text);
+  // The lift of a post whose whole title is the query (`term`: schema::exact_title_term),
+  // the same weight whatever the post's length.
+  [[nodiscard]] Xapian::Query exact_title_lift(const std::string& term) const;
 
   // The query with each word the index lacks replaced by the index's closest spelling (the
   // rest of the text as typed), or empty when no word changes. A word the index has is

@@ -43,22 +43,8 @@ constexpr const char* kMarkClose = "</mark>";
 // Related posts: the weight of each tag shared with the post, beside BM25 of its key words.
 constexpr double kRelatedTagWeight = 1.0;
 
-// BM25's k1 per occurrence of a word in the body: 1.8, at the top of the usual 1.2 to 2.0,
-// so that a word repeated through a post counts for more before it saturates. On the judged
-// collections of bench/README.md (Cranfield, MEDLINE, LISA) 1.8 raised nDCG@10 on the two
-// whose long questions have many relevant abstracts and left Cranfield as it was; 1.2 lost
-// to the plain BM25 of SQLite FTS5 and Sphinx on questions of many words.
-constexpr double kBm25K1 = 1.8;
-
-// BM25 with k1 scaled by the body's within-document weight: every wdf is multiplied by
-// its field's weight, so k1 must be too for term frequency to saturate as usual.
-Xapian::BM25Weight ranking() {
-  Xapian::termcount body_weight = 1;
-  for (const auto& f : schema::kTextFields) {
-    if (f.source == schema::TextSource::kBody) body_weight = f.weight;
-  }
-  return Xapian::BM25Weight(kBm25K1 * body_weight, 0, 1, 0.75, 0.5);
-}
+// BM25 with the schema's k1 (schema::bm25_k1).
+Xapian::BM25Weight ranking() { return Xapian::BM25Weight(schema::bm25_k1(), 0, 1, 0.75, 0.5); }
 
 // A recency boost: weight halves every half_life seconds of a post's age.
 class RecencySource : public Xapian::ValuePostingSource {

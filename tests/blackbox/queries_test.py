@@ -62,6 +62,17 @@ class Queries(unittest.TestCase):
         self.assertEqual(self.titles("Ruby 2.3 desteği sona erdi")[0], "Ruby 2.3 desteği sona erdi")
         self.assertEqual(self.titles("Ruby 3.0 Released")[0], "Ruby 3.0.0 Released")
 
+    def test_a_long_page_whose_title_is_the_query_comes_first(self):
+        # "Download Mirrors" is a list of 300 servers (4,900 words); two short posts have both
+        # words in their titles and bodies. BM25 scales every term of the long page down by
+        # its length; the whole-title lift does not depend on it.
+        for q in ("download mirrors", "Download Mirrors"):
+            titles = self.titles(q)
+            self.assertEqual(titles[0], "Download Mirrors", q)
+            self.assertEqual(set(titles[1:3]), {"New download mirrors in Japan", "Two download mirrors retired"})
+        # Words of the title, not the whole of it: the short posts that have them all lead.
+        self.assertNotEqual(self.titles("new download mirrors")[0], "Download Mirrors")
+
     # One decision per query.
 
     def test_total_relaxation_and_correction_do_not_depend_on_the_page(self):
