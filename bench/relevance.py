@@ -9,6 +9,9 @@ behaviour, writes a TREC run, and scores it against a qrels.tsv.
     bench/relevance.py --titles --by-lang CORPUS_DIR...
                                                 (every eligible title, scored per language
                                                  of the post as the index has it)
+    bench/relevance.py --titles --longest 300 CORPUS_DIR...
+                                                (the whole titles of the 300 longest posts:
+                                                 where length normalisation weighs most)
 
 Measures: nDCG@10 (linear gains), MAP over the top 100, recall@100, and the per-query
 latency of the in-process loop."""
@@ -133,6 +136,29 @@ def title_queries(corpus, tmp, n=200):
     raise SystemExit("needs ../shared/peers/make-title-queries.py (or $PEERS_DIR/make-title-queries.py)")
 
 
+def longest_title_queries(corpus, tmp, n):
+    """Known-item title queries of the corpus's n longest posts (by body), titles with two
+    words or more that no other post has: the pages where BM25's length normalisation weighs
+    most against a title."""
+    peers = os.environ.get("PEERS_DIR", os.path.join(HERE, "..", "..", "shared", "peers"))
+    sys.path.insert(0, peers)
+    from posts import iter_posts  # noqa: E402  (../shared/peers: the same post reader as the peers)
+    posts = [(len(d["body"]), d["docid"], re.sub(r"\s+", " ", d["title"]).strip()) for d in iter_posts(corpus)]
+    count = defaultdict(int)
+    for _, _, t in posts:
+        count[t.lower()] += 1
+    eligible = [p for p in posts if p[2] and len(re.findall(r"\w+", p[2])) >= 2 and count[p[2].lower()] == 1]
+    eligible.sort(key=lambda p: (-p[0], p[1]))
+    out = os.path.join(tmp, "longest")
+    os.makedirs(out, exist_ok=True)
+    with open(os.path.join(out, "queries.tsv"), "w", encoding="utf-8") as fq, \
+            open(os.path.join(out, "qrels.tsv"), "w", encoding="utf-8") as fr:
+        for i, (_, docid, title) in enumerate(eligible[:n], 1):
+            fq.write(f"l{i:04d}\t{title}\n")
+            fr.write(f"l{i:04d}\t{docid}\t1\n")
+    return os.path.join(out, "queries.tsv"), os.path.join(out, "qrels.tsv")
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("corpora", nargs="+")
@@ -141,6 +167,8 @@ def main():
     ap.add_argument("--out")
     ap.add_argument("--titles", action="store_true", help="known-item title queries")
     ap.add_argument("--by-lang", action="store_true", help="with --titles: every eligible title, per language")
+    ap.add_argument("--longest", type=int, metavar="N",
+                    help="with --titles: the titles of the N longest posts instead of a sample")
     a = ap.parse_args()
     print(f"machine: {benchlib.machine()}")
     print(f"command: bench/relevance.py {' '.join(sys.argv[1:])}\n")
@@ -154,7 +182,9 @@ def main():
                     print(f"| {name} [{lang}] | {n} | {nd:.3f} | {mp:.3f} | {rc:.3f} | {mean:.2f} | {p95:.2f} |",
                           flush=True)
                 continue
-            if a.titles:
+            if a.titles and a.longest:
+                queries, qrels = longest_title_queries(corpus, tmp, a.longest)
+            elif a.titles:
                 queries, qrels = title_queries(corpus, tmp)
             else:
                 queries = a.queries or os.path.join(corpus, "queries.tsv")
