@@ -554,7 +554,7 @@ def main():
             report_interval(time.time() - start, lat, fails, status, tallies, last)
             all_ok += lat
             all_failed += fails
-        cpu = {name: cpu_seconds(pids) - cpu_start[name] for name, pids in parties.items()}
+        cpu = {name: max(0.0, cpu_seconds(pids) - cpu_start[name]) for name, pids in parties.items()}  # 0: it ended
         cpu["wall"] = time.time() - start
     finally:
         stop.set()
@@ -596,7 +596,7 @@ def rss_verdicts(a, samples):
         verdicts[f"RSS plateau (second half at most {100 * a.rss_plateau_slack:.0f} % above the first)"] = \
             late_max <= max(early) * (1 + a.rss_plateau_slack)
     else:
-        line += "; no plateau verdict (run longer than 3 minutes)"
+        line += "; no plateau verdict (run 90 s or longer)"
     return verdicts, line
 
 
