@@ -38,7 +38,7 @@ void render_memos(std::ostream& out, const IndexGauges& index) {
 
 }  // namespace
 
-std::string Metrics::render(const IndexGauges& index) const {
+std::string Metrics::render(const IndexGauges& index, const LoadGauges& load) const {
   std::ostringstream out;
   const std::lock_guard<std::mutex> lock(mutex_);
   out << "# HELP postsearch_http_requests_total HTTP requests by route and status.\n"
@@ -80,6 +80,10 @@ std::string Metrics::render(const IndexGauges& index) const {
       << "# TYPE postsearch_index_reopens_total counter\npostsearch_index_reopens_total "
       << index.reopens << "\n";
   render_memos(out, index);
+  out << "# HELP postsearch_low_priority_requests_total Requests of clients spending their CPU "
+         "budget fast, run at low priority.\n"
+      << "# TYPE postsearch_low_priority_requests_total counter\n"
+      << "postsearch_low_priority_requests_total " << load.low_priority_requests << "\n";
   return out.str();
 }
 

@@ -23,10 +23,15 @@ struct IndexGauges {
   double last_warm_seconds = 0;  // how long the last one took
 };
 
+// How the service shares its work out (server.h, low_priority_lane.h).
+struct LoadGauges {
+  std::size_t low_priority_requests = 0;  // requests run in the low-priority lane
+};
+
 class Metrics {
  public:
   void record(const std::string& route, int status, double seconds);
-  [[nodiscard]] std::string render(const IndexGauges& index) const;
+  [[nodiscard]] std::string render(const IndexGauges& index, const LoadGauges& load) const;
 
  private:
   static constexpr std::array<double, 12> kBuckets{0.0005, 0.001, 0.002, 0.005, 0.01, 0.02,

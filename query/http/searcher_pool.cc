@@ -86,8 +86,14 @@ std::size_t SearcherPool::held_by(const std::string& client) const {
   return it == held_.end() ? 0 : it->second;
 }
 
-bool SearcherPool::within_share(const std::string& client) const {
-  return client.empty() || held_by(client) < (options_.max_searchers + 1) / 2;
+std::size_t SearcherPool::free_now() const {
+  return idle_.size() + (options_.max_searchers - live_);
+}
+
+bool SearcherPool::within_share(const std::string& client, std::size_t free) const {
+  if (client.empty()) return true;
+  const std::size_t held = held_by(client);
+  return held < (options_.max_searchers + 1) / 2 && (held == 0 || free > 1);
 }
 
 void SearcherPool::count_lease(const std::string& client, int delta) {
@@ -99,10 +105,10 @@ void SearcherPool::count_lease(const std::string& client, int delta) {
   }
 }
 
-std::deque<SearcherPool::Waiter*>::iterator SearcherPool::next_waiter() {
+std::deque<SearcherPool::Waiter*>::iterator SearcherPool::next_waiter(std::size_t free) {
   auto best = waiting_.end();
   for (auto it = waiting_.begin(); it != waiting_.end(); ++it) {
-    if (!within_share((*it)->client)) continue;
+    if (!within_share((*it)->client, free)) continue;
     if (best == waiting_.end() || held_by((*it)->client) < held_by((*best)->client)) best = it;
   }
   return best;
@@ -113,8 +119,8 @@ SearcherPool::Lease SearcherPool::acquire(const std::string& client) {
   {
     std::unique_lock<std::mutex> lock(mutex_);
     // A free searcher or place means no waiter could take it (give_back hands them on).
-    const bool free = !idle_.empty() || live_ < options_.max_searchers;
-    if (free && within_share(client) && next_waiter() == waiting_.end()) {
+    const std::size_t free = free_now();
+    if (free > 0 && within_share(client, free) && next_waiter(free) == waiting_.end()) {
       if (!idle_.empty()) {
         s = std::move(idle_.back());
         idle_.pop_back();
@@ -164,7 +170,8 @@ void SearcherPool::give_back(std::unique_ptr<Searcher> searcher, const std::stri
   const std::lock_guard<std::mutex> lock(mutex_);
   count_lease(client, -1);
   if (!usable) dropped = std::move(searcher);
-  if (const auto it = next_waiter(); it != waiting_.end()) {
+  // The searcher (or, dropped, its place) is free besides those free already.
+  if (const auto it = next_waiter(free_now() + 1); it != waiting_.end()) {
     Waiter* next = *it;
     waiting_.erase(it);
     count_lease(next->client, +1);         // here, so that the next give_back sees it

@@ -7,11 +7,12 @@
 // the index anew.
 //
 // Leases are shared fairly between clients (the address a request comes from): one client
-// holds at most half the searchers at once (rounded up), and a searcher given back goes to
-// the waiting request whose client holds the fewest searchers now, the one that has waited
-// longest among equals; so a client running many costly searches at once cannot make every
-// other client wait behind all of them. Requests without a client name (the empty string)
-// are neither limited nor counted. Among equals a searcher given back goes straight to the
+// holds at most half the searchers at once (rounded up), a client that holds one already
+// never takes the last free one (it stays for a client that holds none), and a searcher
+// given back goes to the waiting request whose client holds the fewest searchers now, the
+// one that has waited longest among equals; so a client running many costly searches at once cannot
+// make every other client wait behind all of them. Requests without a client name (the empty
+// string) are neither limited nor counted. Among equals a searcher given back goes straight to the
 // oldest waiter, so a request that has waited longest is never overtaken by one that just
 // arrived (a condition variable's wake-ups are unordered, and that disorder was the
 // service's latency tail under load).
@@ -117,12 +118,15 @@ class SearcherPool {
   // Returns a searcher to the idle list or the next waiter, or (null or broken) frees its
   // place.
   void give_back(std::unique_ptr<Searcher> searcher, const std::string& client);
-  // mutex_ held: searchers `client` holds now, and whether it may take one more.
+  // mutex_ held: searchers `client` holds now, and whether it may take one more while
+  // `free` searchers (or places for one) are free.
   [[nodiscard]] std::size_t held_by(const std::string& client) const;
-  [[nodiscard]] bool within_share(const std::string& client) const;
+  [[nodiscard]] bool within_share(const std::string& client, std::size_t free) const;
+  [[nodiscard]] std::size_t free_now() const;  // mutex_ held: idle searchers and free places
   void count_lease(const std::string& client, int delta);
-  // mutex_ held: the waiter to serve next (fewest searchers held, then oldest), or end.
-  std::deque<Waiter*>::iterator next_waiter();
+  // mutex_ held: the waiter to serve next while `free` are free (fewest searchers held, then
+  // oldest), or end.
+  std::deque<Waiter*>::iterator next_waiter(std::size_t free);
   [[nodiscard]] std::unique_ptr<Searcher> open_searcher(const std::string& client);
   void wake_warmer();
   void warm_revisions();  // the warmer thread's loop

@@ -26,6 +26,7 @@
 #include "query/analytics/recorder.h"
 #include "query/analytics/report.h"
 #include "query/http/connection.h"
+#include "query/http/low_priority_lane.h"
 #include "query/http/metrics.h"
 #include "query/http/pages.h"
 #include "query/http/params.h"
@@ -57,6 +58,13 @@ constexpr std::size_t kMaxBeaconBytes = 1024;
 // stack). The longest real path, /api/related/ID, is far shorter (an id is at most a Xapian
 // term, 245 bytes).
 constexpr std::size_t kMaxPathBytes = 512;
+// A client whose searches use more than this share of its CPU budget (--cpu-limit), on
+// average after a burst of kLaneBurstShare of --cpu-burst, has its requests run in the
+// low-priority lane (low_priority_lane.h). A reader (a few searches a second of a few
+// milliseconds each: about a hundredth of a core) stays far below; a client running costly
+// searches one after another is there within seconds, long before its budget runs out.
+constexpr double kLaneRateShare = 0.2;
+constexpr double kLaneBurstShare = 0.1;
 
 // The route table: the one place that lists what the service answers.
 struct Route {
@@ -207,6 +215,7 @@ class Server::Impl {
         pool_(options_.index_dir, pool_options()),
         limiter_(std::make_shared<RateLimiter>(options_.rate_limit, options_.rate_burst)),
         cpu_(cpu_limiter(options_)),
+        fast_(fast_spender(options_)),
         recorder_(open_recorder()) {
     for (const auto& r : kRoutes) routes_.emplace_back(r, std::regex(r.pattern));
     configure();
@@ -244,6 +253,7 @@ class Server::Impl {
     options_.stats_token = o.stats_token;
     limiter_ = std::make_shared<RateLimiter>(o.rate_limit, o.rate_burst);
     cpu_ = cpu_limiter(o);
+    fast_ = fast_spender(o);
   }
 
  private:
@@ -256,6 +266,7 @@ class Server::Impl {
     bool trust_proxy;
     std::shared_ptr<RateLimiter> limiter;
     std::shared_ptr<RateLimiter> cpu;
+    std::shared_ptr<RateLimiter> fast;
   };
   Settings settings() {
     const std::lock_guard<std::mutex> lock(settings_mutex_);
@@ -266,11 +277,17 @@ class Server::Impl {
             options_.cache_max_age,
             options_.trust_proxy,
             limiter_,
-            cpu_};
+            cpu_,
+            fast_};
   }
 
   static std::shared_ptr<RateLimiter> cpu_limiter(const ServerOptions& o) {
     return std::make_shared<RateLimiter>(o.rate_limit > 0 ? o.cpu_limit : 0.0, o.cpu_burst);
+  }
+  // The CPU a client may use before its requests go to the low-priority lane.
+  static std::shared_ptr<RateLimiter> fast_spender(const ServerOptions& o) {
+    return std::make_shared<RateLimiter>(o.rate_limit > 0 ? o.cpu_limit * kLaneRateShare : 0.0,
+                                         o.cpu_burst * kLaneBurstShare);
   }
   void configure();
   std::optional<Turnaway> screen(const std::string& client);
@@ -284,6 +301,9 @@ class Server::Impl {
   void add_routes();
   template <typename F>
   httplib::Server::Handler guarded(F f);
+  // Whether the request's client spends CPU fast enough to be served in the low-priority
+  // lane (kLaneRateShare).
+  bool spends_fast(const httplib::Request& req);
   httplib::Server::HandlerResponse before(const httplib::Request& req, httplib::Response& res);
   void after(const httplib::Request& req, httplib::Response& res);
   void log_request(const httplib::Request& req, const httplib::Response& res);
@@ -327,11 +347,14 @@ class Server::Impl {
   std::atomic<std::size_t> warms_{0};  // before pool_: its warmer reports here
   std::atomic<double> last_warm_seconds_{0};
   SearcherPool pool_;
+  // Clients that spend their CPU budget fastest: half the searchers at most, at low priority.
+  LowPriorityLane lane_{LaneOptions{std::max(1U, searchers_or_default(options_) / 2)}};
   Metrics metrics_;
   std::mutex settings_mutex_;
   int listen_fd_ = -1;  // the listening socket, once bound
   std::shared_ptr<RateLimiter> limiter_;
   std::shared_ptr<RateLimiter> cpu_;               // CPU seconds of searches per client
+  std::shared_ptr<RateLimiter> fast_;              // the same, against the lane's threshold
   std::unique_ptr<analytics::Recorder> recorder_;  // null: analytics off
   // The bodies of the 429s answered when a connection is accepted (screen()).
   const std::string over_rate_body_ = dump_json(
@@ -508,13 +531,21 @@ httplib::Server::Handler Server::Impl::guarded(F f) {
       Impl& impl;
       const httplib::Request& req;
       double start = thread_cpu_seconds();
+      double elsewhere = 0;  // on a lane thread
       ~CpuCharge() {
         const Settings s = impl.settings();
-        s.cpu->charge(impl.client_of(req, s), thread_cpu_seconds() - start);
+        const std::string client = impl.client_of(req, s);
+        const double used = thread_cpu_seconds() - start + elsewhere;
+        s.cpu->charge(client, used);
+        s.fast->charge(client, used);
       }
     } cpu{*this, req};
     try {
-      f(req, res);
+      if (spends_fast(req)) {
+        cpu.elsewhere = lane_.run([&] { f(req, res); });
+      } else {
+        f(req, res);
+      }
     } catch (const IndexUnavailable& e) {
       send_error(res, 503, e.what());
     } catch (const Xapian::DatabaseOpeningError& e) {
@@ -564,6 +595,11 @@ void Server::Impl::add_routes() {
   server_.Get("/assets/([A-Za-z0-9_-][A-Za-z0-9._-]*)",
               [this](const auto& req, auto& res) { asset(req, res); });
   server_.Options(".*", [](const auto&, auto& res) { res.status = 204; });
+}
+
+bool Server::Impl::spends_fast(const httplib::Request& req) {
+  const Settings s = settings();
+  return s.fast->would_wait(client_of(req, s), 0) > 0;
 }
 
 std::string Server::Impl::client_of(const httplib::Request& req, const Settings& s) const {
@@ -843,7 +879,8 @@ void Server::Impl::metrics(httplib::Response& res) {
   } catch (const Xapian::Error&) {
     g.ready = false;
   }
-  res.set_content(metrics_.render(g), "text/plain; version=0.0.4; charset=utf-8");
+  const LoadGauges load{lane_.jobs_run()};
+  res.set_content(metrics_.render(g, load), "text/plain; version=0.0.4; charset=utf-8");
 }
 
 void Server::Impl::feed(const httplib::Request& req, httplib::Response& res) {

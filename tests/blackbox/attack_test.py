@@ -4,6 +4,7 @@ clients, floods, invalid UTF-8, and expensive query shapes."""
 import http.client
 import json
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -395,7 +396,36 @@ class Limits(SiteTestCase):
         self.assertIn(b"Retry-After: ", answer)
         self.assertEqual(status_of(raw(svc.port, request, source="127.0.0.2")), 200)
 
-    def test_a_trickled_head_is_cut_at_the_request_deadline(self):
+    def test_a_client_spending_cpu_fast_is_served_at_low_priority(self):
+        # The lane takes a client over a fifth of --cpu-limit after a tenth of --cpu-burst:
+        # here 0.01 CPU second a second after 0.05 s, far inside the budget itself.
+        svc = self.serve("--rate-limit", "1000", "--rate-burst", "1000", "--cpu-limit", "0.05", "--cpu-burst", "0.5")
+        threads = [int(open(f"/proc/{svc.proc.pid}/task/{t}/stat").read().rsplit(")", 1)[1].split()[16])
+                   for t in os.listdir(f"/proc/{svc.proc.pid}/task")]
+        self.assertIn(19, threads, "no thread of the service runs at niceness 19")
+
+        def lane_requests():
+            metrics = raw(svc.port, b"GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+                          source="127.0.0.3")
+            return int(re.search(rb"\npostsearch_low_priority_requests_total (\d+)", metrics).group(1))
+
+        def search(q, source):
+            return status_of(raw(svc.port, f"GET /api/search?q={q} HTTP/1.1\r\nHost: x\r\n"
+                                            f"Connection: close\r\n\r\n".encode(), source=source))
+        for _ in range(5):
+            self.assertEqual(search("bread", "127.0.0.2"), 200)
+        self.assertEqual(lane_requests(), 0, "a reader's searches went to the lane")
+        costly = urllib.parse.quote(" ".join(f"{c}*" for c in "abcdefghijklmnopqrstuvwxyz"))
+        for _ in range(300):
+            if search(costly, "127.0.0.1") != 200 or lane_requests() > 0:
+                break  # a 429: the budget itself ran out first
+        self.assertGreater(lane_requests(), 0, "the costly client never went to the lane")
+        before = lane_requests()
+        self.assertEqual(search(costly, "127.0.0.1"), 200)  # still answered, from the lane
+        self.assertEqual(search("bread", "127.0.0.2"), 200)
+        self.assertEqual(lane_requests(), before + 1)
+
+
         svc = self.serve("--rate-limit", "0", "--request-timeout-ms", "1000")
         s = socket.create_connection(("127.0.0.1", svc.port), timeout=5)
         self.addCleanup(s.close)

@@ -53,38 +53,42 @@ TEST_CASE("searcher pool: bounded, and a waiting request gets the searcher given
 }
 
 TEST_CASE(
-    "searcher pool: one client holds at most half the searchers, and the client holding "
-    "fewest is served first",
+    "searcher pool: one client holds at most half the searchers, never the last free one "
+    "once it holds one, and a client holding none is served first",
     "[searcher_pool]") {
   SearcherPool pool(testing::example_index(), searchers(4));
+  // Declared before the leases, so that a failed REQUIRE gives the leases back before it
+  // waits for the requests still in line.
+  std::future<void> a3;
+  std::future<void> x2;
+  std::future<void> light;
+  auto waiting_reaches = [&](std::size_t n) {
+    for (int spin = 0; pool.waiting() < n && spin < 10000; ++spin)
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    return pool.waiting() == n;
+  };
   std::optional<SearcherPool::Lease> a1(pool.acquire("heavy"));
   std::optional<SearcherPool::Lease> a2(pool.acquire("heavy"));
   // Two places are free, but "heavy" holds its share: its third search waits.
-  auto a3 = std::async(std::launch::async, [&] { SearcherPool::Lease l = pool.acquire("heavy"); });
-  for (int spin = 0; pool.waiting() < 1 && spin < 10000; ++spin)
-    std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  REQUIRE(pool.waiting() == 1);
-  // Others are not held up by it.
-  std::optional<SearcherPool::Lease> b(pool.acquire("light"));
-  std::optional<SearcherPool::Lease> c(pool.acquire("other"));
-  // All four are out; "light" asks again after "heavy" did, and still goes first: it holds
-  // fewer searchers.
-  std::mutex order_mutex;
-  std::vector<std::string> order;
-  auto b2 = std::async(std::launch::async, [&] {
-    SearcherPool::Lease l = pool.acquire("light");
-    const std::lock_guard<std::mutex> lock(order_mutex);
-    order.emplace_back("light");
-  });
-  for (int spin = 0; pool.waiting() < 2 && spin < 10000; ++spin)
-    std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  REQUIRE(pool.waiting() == 2);
-  c.reset();  // one comes back: "heavy" is at its share, "light" is not
-  REQUIRE(b2.wait_for(std::chrono::seconds(10)) == std::future_status::ready);
+  a3 = std::async(std::launch::async, [&] { SearcherPool::Lease l = pool.acquire("heavy"); });
+  REQUIRE(waiting_reaches(1));
+  std::optional<SearcherPool::Lease> x(pool.acquire("x"));
+  // One is free, and "x" holds one already: the last stays for a client that holds none.
+  x2 = std::async(std::launch::async, [&] { SearcherPool::Lease l = pool.acquire("x"); });
+  REQUIRE(waiting_reaches(2));
+  std::optional<SearcherPool::Lease> y(pool.acquire("y"));  // holds none: served at once
+  light = std::async(std::launch::async, [&] { SearcherPool::Lease l = pool.acquire("light"); });
+  REQUIRE(waiting_reaches(3));
+  // One comes back: "light", which holds none, takes it (and gives it back); "heavy" is at
+  // its share, and "x" may not take the last free one.
+  y.reset();
+  REQUIRE(light.wait_for(std::chrono::seconds(10)) == std::future_status::ready);
   CHECK(a3.wait_for(std::chrono::milliseconds(100)) == std::future_status::timeout);
-  a1.reset();  // now "heavy" is under its share again
+  CHECK(x2.wait_for(std::chrono::milliseconds(1)) == std::future_status::timeout);
+  a1.reset();  // two free now: both may go
   REQUIRE(a3.wait_for(std::chrono::seconds(10)) == std::future_status::ready);
-  CHECK(order == std::vector<std::string>{"light"});
+  REQUIRE(x2.wait_for(std::chrono::seconds(10)) == std::future_status::ready);
+  CHECK(pool.waiting() == 0);
 }
 
 TEST_CASE("searcher pool: waiting requests are served in the order they came", "[searcher_pool]") {
