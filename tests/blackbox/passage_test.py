@@ -13,7 +13,7 @@ import unittest
 import urllib.parse
 
 sys.path.insert(0, os.path.dirname(__file__))
-from harness import SiteTestCase, index, page_path, query_json, run  # noqa: E402
+from harness import SOURCE, SiteTestCase, index, page_path, query_json, run  # noqa: E402
 
 QUERIES = [
     "xapian", "tutorial", "rust ownership", "sourdough", "bm25", "trail running", "camping",
@@ -186,12 +186,12 @@ class PassageLinks(SiteTestCase):
                         f"{url}\n selects {selected!r}\n snippet {snippet_html!r}")
         return True
 
-    def test_every_passage_of_30_queries_is_found_on_the_built_page(self):
-        dest = self.build()
-        index(self.site, self.idx)
+    def check_queries(self, dest, queries):
+        """Checks every link of every hit of `queries`; returns the links from a passage of
+        the text and how many of them carry a fragment."""
         links = fragments = 0
-        for q in QUERIES:
-            for h in query_json(self.idx, q, "--no-facets", check=0)["hits"]:
+        for q in queries:
+            for h in (query_json(self.idx, q, "--no-facets") or {}).get("hits", []):
                 first = h["passage_url"].split("#", 1)[0]
                 self.assertEqual(first, h["url"])
                 section = h["passage_url"].split(":~:", 1)[0]
@@ -205,6 +205,12 @@ class PassageLinks(SiteTestCase):
                         continue
                     links += 1
                     fragments += has_fragment
+        return links, fragments
+
+    def test_every_passage_of_30_queries_is_found_on_the_built_page(self):
+        dest = self.build()
+        index(self.site, self.idx)
+        links, fragments = self.check_queries(dest, QUERIES)
         self.assertGreater(links, 120)
         self.assertEqual(fragments, links)
 
@@ -238,6 +244,34 @@ class PassageLinks(SiteTestCase):
             self.assertNotIn(":~:", h["passage_url"])
             for s in h["sections"]:
                 self.assertEqual(s["passage_url"], s["url"])
+
+
+@unittest.skipUnless(shutil.which("hugo"), "hugo is not installed (scripts/install-deps installs it)")
+class HugoPassageLinks(PassageLinks):
+    """The same on examples/hugo-site built by the real Hugo (Goldmark's typographer)."""
+
+    def setUp(self):
+        super().setUp()
+        shutil.rmtree(self.site)
+        shutil.copytree(os.path.join(SOURCE, "examples", "hugo-site"), self.site,
+                        ignore=shutil.ignore_patterns("public", "resources"))
+
+    def build(self):
+        dest = os.path.join(self.site, "public")
+        p = run(["hugo", "--quiet", "--source", self.site, "--destination", dest], timeout=300)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        return dest
+
+    def test_every_passage_of_30_queries_is_found_on_the_built_page(self):
+        dest = self.build()
+        index(self.site, self.idx)
+        links, fragments = self.check_queries(dest, QUERIES + ["hugo", "shortcode", "theme", "post"])
+        self.assertGreater(links, 10)
+        self.assertEqual(fragments, links)
+
+    test_smart_quotes_come_from_the_page = None
+    test_text_not_on_the_page_falls_back_to_the_anchor = None
+    test_without_the_build_links_are_anchors = None
 
 
 if __name__ == "__main__":
