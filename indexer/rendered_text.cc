@@ -225,6 +225,12 @@ class GramIndex {
 // the like in between), in page units.
 constexpr std::size_t kMaxSkip = 4000;
 constexpr std::size_t kResyncUnits = 3;
+// Bounds on the work and the stored data a page may cause: larger pages are not mapped
+// (their links are anchors); earlier occurrences looked at per unit; marked starts kept per
+// section (a section with more is not mapped).
+constexpr std::size_t kMaxPageUnits = 200000;
+constexpr std::size_t kMaxCandidates = 64;
+constexpr std::size_t kMaxMarkedStarts = 256;
 
 struct Alignment {
   std::vector<long> page_unit;  // per section unit: its page unit, or -1
@@ -312,11 +318,14 @@ PassageMap edits_of(std::string_view text, const std::vector<PassageUnit>& units
 
 // Whether the gram of `len` page units at `at` (in one block) occurs on the page before
 // `at`; with `prefix` > 0, whether it does so with the same `prefix` units before it.
+// Past kMaxCandidates earlier occurrences of the gram alone, the answer is yes.
 bool occurs_earlier(const GramIndex& grams, std::size_t at, std::size_t len, std::size_t prefix) {
   std::vector<std::uint64_t> keys;
   for (std::size_t i = 0; i < len; ++i) keys.push_back(grams.unit_hash(at + i));
+  std::size_t looked = 0;
   for (const std::size_t k : grams.where(len, GramIndex::hash_of(keys))) {
     if (k >= at) break;
+    if (++looked > kMaxCandidates) return true;
     if (!grams.same(k, at, len)) continue;
     if (prefix == 0 || (k >= prefix && grams.same(k - prefix, at - prefix, prefix + len))) {
       return true;
@@ -384,6 +393,10 @@ RenderedPage read_rendered_page(std::string_view html) {
 }
 
 void map_sections(const RenderedPage& page, std::vector<Section>& sections) {
+  if (page.units.size() > kMaxPageUnits) {
+    for (auto& s : sections) s.passage_map.clear();
+    return;
+  }
   const GramIndex grams(page);
   std::size_t from = 0;
   for (auto& s : sections) {
@@ -397,6 +410,7 @@ void map_sections(const RenderedPage& page, std::vector<Section>& sections) {
     if (a.matched * 2 < units.size()) continue;
     PassageMap map = edits_of(s.text, units, a, page);
     mark_ambiguous_starts(units, a, grams, map);
+    if (map.needs_prefix.size() + map.no_start.size() > kMaxMarkedStarts) continue;
     s.passage_map = encode_passage_map(map);
     for (auto it = a.page_unit.rbegin(); it != a.page_unit.rend(); ++it) {
       if (*it >= 0) {

@@ -32,7 +32,9 @@ struct RenderedPage {
 [[nodiscard]] RenderedPage read_rendered_page(std::string_view html);
 
 // Aligns each section's text with the page and sets its passage_map; a section found on
-// the page for less than half of its words gets none (its links fall back to its anchor).
+// the page for less than half of its words gets none (its links fall back to its anchor),
+// and so does every section of a page of more than 200,000 words and a section with more
+// than 256 words whose start term occurs earlier (the work and the data stay bounded).
 void map_sections(const RenderedPage& page, std::vector<Section>& sections);
 
 // Reads the page `built` holds for `post.url` and maps the post's sections; leaves them

@@ -1,5 +1,7 @@
 #include <catch2/catch.hpp>
 
+#include <chrono>
+
 #include "common/passage_map.h"
 #include "indexer/rendered_text.h"
 #include "query/passage.h"
@@ -109,6 +111,15 @@ TEST_CASE("text not on the page falls back to the section's URL", "[passage]") {
   CHECK(passage_url("/p/#a", s, "Completely different words") == "/p/#a");
   Section unknown{"", "", 0, "Some text.", ""};
   CHECK(passage_url("/p/", unknown, "Some text.") == "/p/");
+}
+
+TEST_CASE("a page of one word repeated is mapped in bounded time and space", "[passage]") {
+  std::string words;
+  for (int i = 0; i < 20000; ++i) words += "a ";
+  const auto start = std::chrono::steady_clock::now();
+  const Section s = mapped("", words, "<body><p>" + words + "</p><p>" + words + "</p></body>");
+  CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(5));
+  CHECK(s.passage_map.empty());  // every start is ambiguous: no map rather than a huge one
 }
 
 TEST_CASE("text directive terms are percent-encoded", "[passage]") {
