@@ -22,10 +22,10 @@ const kTargetStyle = '<style>::target-text { background-color: rgb(255, 0, 255);
 
 let tmp, built, service, api, site, siteBase, browser;
 
-function startService(index) {
+function startService(index, origin) {
   return new Promise((resolve, reject) => {
     const proc = spawn(path.join(bin, 'query', 'query'),
-      ['serve', '--index', index, '--listen', '127.0.0.1:0', '--rate-limit', '0', '-q']);
+      ['serve', '--index', index, '--listen', '127.0.0.1:0', '--rate-limit', '0', '-q', '--cors-origin', origin]);
     proc.stdout.on('data', (d) => {
       const m = /http:\/\/127\.0\.0\.1:(\d+)\//.exec(String(d));
       if (m) resolve({ proc, url: `http://127.0.0.1:${m[1]}` });
@@ -37,6 +37,14 @@ function startService(index) {
 // The built site, as a static host serves it, with the test's highlight colour added.
 function serveSite(root) {
   return createServer((req, res) => {
+    const box = /^\/__box\?links=(on|off)/.exec(req.url);
+    if (box) {  // a page of the site that embeds the search box
+      res.setHeader('Content-Type', 'text/html; charset=utf-8');
+      res.end(`<!doctype html><html lang="en"><head><title>Box</title></head><body><main>
+        <div id="search"></div></main><script src="${api}/assets/postsearch.js" data-endpoint="${api}"
+        data-mount="#search" data-analytics="off" data-passage-links="${box[1]}"></script></body></html>`);
+      return;
+    }
     let file = path.join(root, decodeURIComponent(new URL(req.url, 'http://x').pathname));
     try {
       if (statSync(file).isDirectory()) file = path.join(file, 'index.html');
@@ -113,10 +121,10 @@ before(async () => {
     /<p>Long documents contain[^]*?<\/p>/, '<p>This paragraph says something else now.</p>'));
   const index = path.join(tmp, 'index');
   execFileSync(path.join(bin, 'indexer', 'indexer'), [site, '--index', index, '-q']);
-  ({ proc: service, url: api } = await startService(index));
   const server = serveSite(built);
   await new Promise((r) => server.listen(0, '127.0.0.1', r));
   siteBase = `http://127.0.0.1:${server.address().port}`;
+  ({ proc: service, url: api } = await startService(index, siteBase));
   site = server;
   browser = await chromium.launch({
     executablePath: chromiumPath,
@@ -208,6 +216,21 @@ test('the landing script leaves a page not opened from a result alone', async ()
     const before = await page.evaluate(() => document.body.innerHTML);
     assert.equal(await page.evaluate(() => document.querySelectorAll('mark').length), 0, hash);
     assert.equal(await page.evaluate(() => document.body.innerHTML), before);
+    await page.close();
+  }
+});
+
+test('the box opens passages, or plain URLs with data-passage-links="off"', async () => {
+  const hit = (await search('xapian tutorial'))[0];
+  for (const [links, expected] of [['on', `${hit.passage_url}&ps-q=xapian%20tutorial`], ['off', hit.url]]) {
+    const page = await openPage();
+    await page.goto(`${siteBase}/__box?links=${links}`);
+    await page.locator('.ps-input').fill('xapian tutorial');
+    await page.waitForFunction(() => {
+      const list = document.querySelector('.ps-results');
+      return list && !list.hasAttribute('aria-busy') && list.querySelector('.ps-hit');
+    });
+    assert.equal(await page.locator('.ps-hit').first().getAttribute('data-url'), expected, links);
     await page.close();
   }
 });
