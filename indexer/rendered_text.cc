@@ -3,13 +3,14 @@
 #include <gumbo.h>
 
 #include <algorithm>
+#include <cstddef>
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
 #include <functional>
 #include <iterator>
+#include <span>
 #include <sstream>
-#include <unordered_map>
 
 namespace postsearch {
 namespace {
@@ -166,22 +167,30 @@ void collect(const GumboNode* root, TextCollector& out, std::map<std::string, st
 }
 
 // Grams of page units that lie in one block, by length and hash of their keys: where each
-// occurs, in page order.
+// occurs, in page order. One sorted array per length (a page has thousands of grams: a
+// hash map of vectors spent more time allocating than the rest of the alignment).
 class GramIndex {
  public:
   static constexpr std::size_t kMaxLength = kTermUnits;
+  struct Entry {
+    std::uint64_t hash;
+    std::size_t at;  // the gram's first page unit
+    bool operator<(const Entry& o) const { return hash != o.hash ? hash < o.hash : at < o.at; }
+  };
 
   explicit GramIndex(const RenderedPage& page) : page_(page) {
     hashes_.reserve(page.units.size());
     for (const auto& u : page.units) hashes_.push_back(std::hash<std::string>()(u.key));
+    for (auto& grams : at_) grams.reserve(page.units.size());
     for (std::size_t k = 0; k < page.units.size(); ++k) {
       std::uint64_t h = kSeed;
       for (std::size_t len = 1; len <= kMaxLength && k + len <= page.units.size(); ++len) {
         if (page.block_of[k + len - 1] != page.block_of[k]) break;
         h = combine(h, hashes_[k + len - 1]);
-        at_[len - 1][h].push_back(k);
+        at_[len - 1].push_back({h, k});
       }
     }
+    for (auto& grams : at_) std::sort(grams.begin(), grams.end());
   }
 
   // The hash of the keys of `keys` (a gram of at most kMaxLength).
@@ -192,12 +201,14 @@ class GramIndex {
   }
   [[nodiscard]] std::uint64_t unit_hash(std::size_t k) const { return hashes_[k]; }
 
-  // Page positions where the gram of `len` units hashed `h` starts (empty when none).
-  [[nodiscard]] const std::vector<std::size_t>& where(std::size_t len, std::uint64_t h) const {
-    static const std::vector<std::size_t> kNone;
-    const auto& m = at_[len - 1];
-    const auto it = m.find(h);
-    return it == m.end() ? kNone : it->second;
+  // Where the gram of `len` units hashed `h` starts, from page position `from` on, in page
+  // order (empty when nowhere).
+  [[nodiscard]] std::span<const Entry> where(std::size_t len, std::uint64_t h,
+                                             std::size_t from = 0) const {
+    const auto& grams = at_[len - 1];
+    const auto first = std::lower_bound(grams.begin(), grams.end(), Entry{h, from});
+    const auto last = std::upper_bound(first, grams.end(), Entry{h, SIZE_MAX});
+    return {first, last};
   }
 
   // Whether page units [a, a+len) and [b, b+len) have the same keys, in one block each.
@@ -218,7 +229,7 @@ class GramIndex {
 
   const RenderedPage& page_;
   std::vector<std::uint64_t> hashes_;
-  std::unordered_map<std::uint64_t, std::vector<std::size_t>> at_[kMaxLength];
+  std::vector<Entry> at_[kMaxLength];
 };
 
 // How far past the last matched unit a section's text may resume (code blocks, figures and
@@ -255,11 +266,10 @@ Alignment align(const std::vector<PassageUnit>& units, const RenderedPage& page,
     std::vector<std::uint64_t> keys;
     for (std::size_t i = 0; i < len; ++i)
       keys.push_back(std::hash<std::string>()(units[j + i].key));
-    const auto& at = grams.where(len, GramIndex::hash_of(keys));
-    const auto next = std::lower_bound(at.begin(), at.end(), p);
-    if (next == at.end() || (a.matched > 0 && *next - p > kMaxSkip)) continue;
-    a.page_unit[j] = static_cast<long>(*next);
-    p = *next + 1;
+    const auto at = grams.where(len, GramIndex::hash_of(keys), p);
+    if (at.empty() || (a.matched > 0 && at.front().at - p > kMaxSkip)) continue;
+    a.page_unit[j] = static_cast<long>(at.front().at);
+    p = at.front().at + 1;
     ++a.matched;
   }
   return a;
@@ -323,7 +333,8 @@ bool occurs_earlier(const GramIndex& grams, std::size_t at, std::size_t len, std
   std::vector<std::uint64_t> keys;
   for (std::size_t i = 0; i < len; ++i) keys.push_back(grams.unit_hash(at + i));
   std::size_t looked = 0;
-  for (const std::size_t k : grams.where(len, GramIndex::hash_of(keys))) {
+  for (const auto& gram : grams.where(len, GramIndex::hash_of(keys))) {
+    const std::size_t k = gram.at;
     if (k >= at) break;
     if (++looked > kMaxCandidates) return true;
     if (!grams.same(k, at, len)) continue;
