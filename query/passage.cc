@@ -104,10 +104,47 @@ struct Directive {
   std::string prefix;
   std::string start;
   std::string end;
+  std::string suffix;
 };
 
+// An end term, units [b, e], with a suffix, units (e, suffix_end] (none when suffix_end == e).
+struct EndTerm {
+  std::size_t b = 0;
+  std::size_t e = 0;
+  std::size_t suffix_end = 0;
+};
+
+// The end term for a passage that ends at unit `e`: the last units of e's run, lengthened
+// backwards while the same words occur between the start term (which ends at unit
+// `start_end`) and them, since the browser takes the first occurrence after the start; else
+// followed by a suffix from the rest of e's run. Nullopt when neither makes them the first.
+std::optional<EndTerm> end_term(const Neighbourhood& n, std::size_t start_end, std::size_t e) {
+  const auto& u = n.units;
+  auto same_run = [&](std::size_t a, std::size_t b) { return n.runs[a] == n.runs[b]; };
+  auto occurs_earlier = [&](std::size_t b, std::size_t last) {  // units [b, last]
+    const std::size_t len = last - b + 1;
+    for (std::size_t k = start_end + 1; k < b && k + len <= u.size(); ++k) {
+      if (same_keys(u, k, b, len)) return true;
+    }
+    return false;
+  };
+  std::size_t b = e;
+  while (e - b + 1 < kTermUnits && b > start_end + 1 && same_run(b - 1, e)) --b;
+  for (;;) {
+    if (!occurs_earlier(b, e)) return EndTerm{b, e, e};
+    if (b == start_end + 1 || !same_run(b - 1, e)) break;
+    --b;
+  }
+  for (std::size_t last = e + 1; last - e <= kPrefixUnits && last < u.size() && same_run(last, e);
+       ++last) {
+    if (!occurs_earlier(b, last)) return EndTerm{b, e, last};
+  }
+  return std::nullopt;
+}
+
 // The terms that select units [first, last] of `n` (see passage_map.h for the rules the
-// indexer applied when it marked the ambiguous starts).
+// indexer applied when it marked the ambiguous starts). Where no end term finds the end
+// of the passage first, the selection ends at an earlier run's end, or with the start term.
 std::optional<Directive> directive(const std::string& text, const PassageMap& map,
                                    const Neighbourhood& n) {
   const auto& u = n.units;
@@ -129,28 +166,25 @@ std::optional<Directive> directive(const std::string& text, const PassageMap& ma
   std::size_t start_end = s;
   while (start_end + 1 - s < kTermUnits && start_end + 1 < u.size() && same_run(start_end + 1, s))
     ++start_end;
-  std::size_t e = n.last;
-  while (e > start_end && n.runs[e] < 0) --e;
-  if (e <= start_end || (same_run(e, s) && e + 1 - s <= 2 * kTermUnits)) {
-    d.start = term(s, std::max(start_end, e));  // one term covers the passage
-    return d;
+  for (std::size_t e = n.last; e > start_end;) {
+    if (n.runs[e] < 0) {
+      --e;
+      continue;
+    }
+    if (same_run(e, s) && e + 1 - s <= 2 * kTermUnits) {
+      d.start = term(s, e);  // one term covers the passage
+      return d;
+    }
+    if (const auto end = end_term(n, start_end, e)) {
+      d.start = term(s, start_end);
+      d.end = term(end->b, end->e);
+      if (end->suffix_end > end->e) d.suffix = term(end->e + 1, end->suffix_end);
+      return d;
+    }
+    while (e > start_end && same_run(e - 1, e)) --e;  // the end of the run before
+    e = e > 0 ? e - 1 : 0;
   }
   d.start = term(s, start_end);
-  // The end term: the passage's last units in their run, lengthened while the same words
-  // occur between the start term and it (the browser takes the first after the start).
-  std::size_t b = e;
-  while (e - b + 1 < kTermUnits && b > start_end + 1 && same_run(b - 1, e)) --b;
-  for (;;) {
-    const std::size_t len = e - b + 1;
-    bool earlier = false;
-    for (std::size_t k = start_end + 1; k + len <= b && !earlier; ++k) {
-      earlier = same_keys(u, k, b, len);
-    }
-    if (!earlier) break;
-    if (b == start_end + 1 || !same_run(b - 1, e)) return d;  // the start term alone
-    --b;
-  }
-  d.end = term(b, e);
   return d;
 }
 
@@ -191,6 +225,7 @@ std::string passage_url(const std::string& section_url, const Section& section,
   if (!d->prefix.empty()) url += encode_text_term(d->prefix) + "-,";
   url += encode_text_term(d->start);
   if (!d->end.empty()) url += "," + encode_text_term(d->end);
+  if (!d->suffix.empty()) url += ",-" + encode_text_term(d->suffix);
   return url;
 }
 

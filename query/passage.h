@@ -1,5 +1,5 @@
 // Links to the exact passage a snippet came from: the section's URL with a text fragment
-// (`#:~:text=[prefix-,]start[,end]`, WICG "URL Fragment Text Directives") written in the
+// (`#:~:text=[prefix-,]start[,end][,-suffix]`, WICG "URL Fragment Text Directives") written in the
 // page's own characters from the section's passage map (common/passage_map.h), so that a
 // browser scrolls to the passage and highlights it. Where the page's text is unknown, or
 // no term can be made that finds the passage first, the link is the section's URL, which

@@ -94,7 +94,14 @@ def find_in_block(block, term, start=0):
     return at
 
 
-def match(blocks, prefix, start, end):
+def followed_by(text, at, suffix):
+    """Whether `suffix` follows text[at:] after white space, as a whole word."""
+    while at < len(text) and text[at] == " ":
+        at += 1
+    return fold(text[at:at + len(suffix)]) == fold(suffix) and bounded(text, at, at + len(suffix))
+
+
+def match(blocks, prefix, start, end, suffix=None):
     """The text a browser selects for the directive: (block index, offset) of the start and the
     selected text; None when it finds nothing."""
     for b, block in enumerate(blocks):
@@ -121,6 +128,8 @@ def match(blocks, prefix, start, end):
             for b2 in range(b, len(blocks)):
                 text = rest if first else blocks[b2]
                 e = find_in_block(text, end)
+                while e >= 0 and suffix and not followed_by(text, e + len(end), suffix):
+                    e = find_in_block(text, end, e + 1)
                 if e >= 0:
                     return (b, s), selected + " " + text[:e + len(end)]
                 selected += " " + text
@@ -175,10 +184,9 @@ class PassageLinks(SiteTestCase):
             self.assertEqual(url, section_url)
             return False
         prefix, start, end, suffix = d
-        self.assertIsNone(suffix)
         self.assertNotRegex(url.split(":~:text=", 1)[1], r"[^A-Za-z0-9!$'()*+./:;=?@_~%,-]")
         blocks = visible_blocks(page_path(dest, url.split("#", 1)[0]))
-        found = match(blocks, prefix, start, end)
+        found = match(blocks, prefix, start, end, suffix)
         self.assertIsNotNone(found, f"{url}: the fragment finds nothing on the page")
         _, selected = found
         expected = snippet_words(snippet_html)

@@ -95,6 +95,23 @@ TEST_CASE("a start term that occurs earlier on the page gets a prefix", "[passag
   CHECK(url == "/p/#c:~:text=pie%20is%20good.%20We%20eat%20it%20daily.");
 }
 
+TEST_CASE("an end term found earlier in the passage gets a suffix or ends sooner", "[passage]") {
+  // "Of" (the passage's last word, alone in its block) occurs between start and end.
+  const std::string text = "one two three four five six of seven. Of of the the.";
+  const Section s = mapped("", text,
+                           "<body><p>one two three four five six of seven.</p>"
+                           "<ul><li>Of of the the.</li></ul></body>");
+  CHECK(passage_url("/p/", s, "one two three four five six of seven. Of") ==
+        "/p/#:~:text=one%20two%20three%20four,Of,-of");
+  // Without room for a suffix, the selection ends with the run before.
+  const std::string short_text = "one two three four five six seven eight of nine. Of";
+  const Section t =
+      mapped("", short_text,
+             "<body><p>one two three four five six seven eight of nine.</p><p>Of</p></body>");
+  CHECK(passage_url("/p/", t, short_text) ==
+        "/p/#:~:text=one%20two%20three%20four,seven%20eight%20of%20nine.");
+}
+
 TEST_CASE("text a code block interrupts is not spanned by a term", "[passage]") {
   const std::string text = "Run this: then that follows here.";
   const Section s = mapped("", text,
