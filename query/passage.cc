@@ -14,6 +14,8 @@ constexpr std::string_view kEllipsis = "…";
 // Text around the passage whose units are read: room for a prefix and a start term that
 // runs past a short passage.
 constexpr std::size_t kContextBytes = 400;
+// A longer directive (terms of long unspaced words, CJK text) gives way to the section URL.
+constexpr std::size_t kMaxDirectiveBytes = 1024;
 
 // The snippet's text as it is in the section: tags dropped, escapes undone, the ellipses
 // at its ends and the white space next to them trimmed.
@@ -220,13 +222,12 @@ std::string passage_url(const std::string& section_url, const Section& section,
   if (!n) return section_url;
   const auto d = directive(section.text, *map, *n);
   if (!d) return section_url;
-  std::string url = section_url;
-  url += url.find('#') == std::string::npos ? "#:~:text=" : ":~:text=";
-  if (!d->prefix.empty()) url += encode_text_term(d->prefix) + "-,";
-  url += encode_text_term(d->start);
-  if (!d->end.empty()) url += "," + encode_text_term(d->end);
-  if (!d->suffix.empty()) url += ",-" + encode_text_term(d->suffix);
-  return url;
+  std::string directive = section_url.find('#') == std::string::npos ? "#:~:text=" : ":~:text=";
+  if (!d->prefix.empty()) directive += encode_text_term(d->prefix) + "-,";
+  directive += encode_text_term(d->start);
+  if (!d->end.empty()) directive += "," + encode_text_term(d->end);
+  if (!d->suffix.empty()) directive += ",-" + encode_text_term(d->suffix);
+  return directive.size() > kMaxDirectiveBytes ? section_url : section_url + directive;
 }
 
 }  // namespace postsearch

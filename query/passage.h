@@ -16,7 +16,8 @@ namespace postsearch {
 
 // `section_url` ("/x/#anchor" or "/x/") with a text fragment selecting the passage shown
 // by `snippet_html` (an excerpt of `section.text`: HTML-escaped, with <mark> tags and "…"
-// where it cuts the text); `section_url` itself when no fragment can be made.
+// where it cuts the text); `section_url` itself when no fragment can be made or the
+// directive would be longer than 1 KiB.
 [[nodiscard]] std::string passage_url(const std::string& section_url, const Section& section,
                                       std::string_view snippet_html);
 

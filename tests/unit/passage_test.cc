@@ -139,6 +139,16 @@ TEST_CASE("a page of one word repeated is mapped in bounded time and space", "[p
   CHECK(s.passage_map.empty());  // every start is ambiguous: no map rather than a huge one
 }
 
+TEST_CASE("a directive of very long words gives way to the section's URL", "[passage]") {
+  const std::string word(400, 'x');
+  const std::string text = word + " " + word + " " + word;
+  const Section s = mapped("a", text, "<body><h2 id='a'>A</h2><p>" + text + "</p></body>");
+  REQUIRE_FALSE(s.passage_map.empty());
+  CHECK(passage_url("/p/#a", s, text) == "/p/#a");
+  const Section t = mapped("a", word, "<body><h2 id='a'>A</h2><p>" + word + "</p></body>");
+  CHECK(passage_url("/p/#a", t, word) == "/p/#a:~:text=" + word);
+}
+
 TEST_CASE("text directive terms are percent-encoded", "[passage]") {
   CHECK(encode_text_term("a-b, c&d") == "a%2Db%2C%20c%26d");
   CHECK(encode_text_term("it's (x)") == "it's%20(x)");
