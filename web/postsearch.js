@@ -72,13 +72,13 @@
   }
 
   // Where a result opens: its passage (a text fragment, query/passage.h) unless
-  // data-passage-links="off", with the search's words in the fragment directive for
+  // data-passage-links="off", with the search's words added to the fragment directive for
   // postsearch-highlight.js (never sent to a server; hidden from pages by browsers that
-  // highlight the passage themselves).
+  // highlight the passage themselves). Links without a text fragment stay as they are.
   function resultLink(item, q, passageLinks) {
     var u = item.passage_url;
     if (passageLinks === 'off' || !u) return item.url;
-    return q ? u + (u.indexOf(':~:') >= 0 ? '&' : u.indexOf('#') >= 0 ? ':~:' : '#:~:') + 'ps-q=' + encodeURIComponent(q) : u;
+    return q && u.indexOf(':~:text=') >= 0 ? u + '&ps-q=' + encodeURIComponent(q) : u;
   }
 
   function toggle(list, value) {

@@ -103,8 +103,10 @@ test('an opened result is reported unless turned off, Do Not Track or Global Pri
 test('a result opens its passage, with the words for the landing script', () => {
   const hit = { url: '/a/', passage_url: '/a/#s:~:text=red%20fox' };
   assert.equal(ps.resultLink(hit, 'red fox'), '/a/#s:~:text=red%20fox&ps-q=red%20fox');
-  assert.equal(ps.resultLink({ url: '/a/', passage_url: '/a/#s' }, 'x&y'), '/a/#s:~:ps-q=x%26y');
-  assert.equal(ps.resultLink({ url: '/a/', passage_url: '/a/' }, 'x'), '/a/#:~:ps-q=x');
+  assert.equal(ps.resultLink(hit, 'x&y'), '/a/#s:~:text=red%20fox&ps-q=x%26y');
+  // Without a text fragment (no built pages, or the passage not on them): as given.
+  assert.equal(ps.resultLink({ url: '/a/', passage_url: '/a/#s' }, 'x'), '/a/#s');
+  assert.equal(ps.resultLink({ url: '/a/', passage_url: '/a/' }, 'x'), '/a/');
   assert.equal(ps.resultLink(hit, ''), hit.passage_url);
   // data-passage-links="off", and a service too old to send passage_url: the plain URL.
   assert.equal(ps.resultLink(hit, 'red fox', 'off'), '/a/');
