@@ -213,7 +213,11 @@ std::string encode_text_term(std::string_view term) {
 std::string passage_url(const std::string& section_url, const Section& section,
                         std::string_view snippet_html) {
   const auto map = decode_passage_map(section.passage_map);
-  if (!map) return section_url;
+  // A map that does not fit the text (an index written by another build) is no map.
+  if (!map || (!map->edits.empty() &&
+               map->edits.back().offset + map->edits.back().length > section.text.size())) {
+    return section_url;
+  }
   const std::string passage = snippet_text(snippet_html);
   if (passage.empty()) return section_url;
   const std::size_t at = section.text.find(passage);

@@ -128,6 +128,10 @@ TEST_CASE("text not on the page falls back to the section's URL", "[passage]") {
   CHECK(passage_url("/p/#a", s, "Completely different words") == "/p/#a");
   Section unknown{"", "", 0, "Some text.", ""};
   CHECK(passage_url("/p/", unknown, "Some text.") == "/p/");
+  Section misfit{"", "", 0, "Some text.", "=r8,40,1:x"};  // edits past the text's end
+  CHECK(passage_url("/p/", misfit, "Some text.") == "/p/");
+  Section garbage{"", "", 0, "Some text.", "=r8,1"};
+  CHECK(passage_url("/p/", garbage, "Some text.") == "/p/");
 }
 
 TEST_CASE("a page of one word repeated is mapped in bounded time and space", "[passage]") {
