@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <cstdint>
 #include <stdexcept>
 #include <string_view>
@@ -240,11 +241,17 @@ std::string encode_stored(const Post& post) {
   for (const auto& s : post.sections) {
     sections.push_back({s.heading, s.anchor, s.level, s.text});
   }
-  const nlohmann::json j = {
+  nlohmann::json j = {
       {"i", post.id},          {"u", post.url},        {"t", post.title},     {"a", post.authors},
       {"k", post.tags},        {"c", post.categories}, {"d", post.date_text}, {"l", post.lang},
       {"e", post.description}, {"s", sections},        {"y", post.type},
   };
+  // Passage maps (common/passage_map.h), one per section, only when the page was read.
+  if (std::any_of(post.sections.begin(), post.sections.end(),
+                  [](const Section& s) { return !s.passage_map.empty(); })) {
+    nlohmann::json& maps = j["p"] = nlohmann::json::array();
+    for (const auto& s : post.sections) maps.push_back(s.passage_map);
+  }
   const std::vector<std::uint8_t> bytes = nlohmann::json::to_msgpack(j);
   return {bytes.begin(), bytes.end()};
 }
@@ -361,6 +368,7 @@ void read_sections(MsgpackReader& r, std::vector<Section>& out) {
 StoredPost decode_stored(const std::string& data) {
   MsgpackReader r(data);
   StoredPost p;
+  std::vector<std::string> passage_maps;  // read before or after the sections
   bool has_id = false;
   for (std::size_t n = r.container(true); n > 0; --n) {
     const std::string key = r.string();
@@ -400,6 +408,9 @@ StoredPost decode_stored(const std::string& data) {
       case 'y':
         p.type = r.string();
         break;
+      case 'p':
+        passage_maps = r.strings();
+        break;
       default:
         r.skip();
         break;
@@ -407,6 +418,9 @@ StoredPost decode_stored(const std::string& data) {
   }
   if (!has_id || !r.done()) {
     throw std::runtime_error("document data is not a postsearch post; re-index");
+  }
+  for (std::size_t i = 0; i < passage_maps.size() && i < p.sections.size(); ++i) {
+    p.sections[i].passage_map = std::move(passage_maps[i]);
   }
   return p;
 }

@@ -15,6 +15,8 @@ struct Section {
   std::string anchor;   // the id the generator gives the heading; empty when heading is empty
   int level = 0;        // 1 to 6; 0 for the part before the first heading
   std::string text;     // plain text of the prose below the heading (code excluded)
+  // How `text` appears on the built page (common/passage_map.h, encoded); empty: unknown.
+  std::string passage_map{};
 };
 
 struct Post {

@@ -149,6 +149,7 @@ BuiltSite BuiltSite::load(const fs::path& dir, const BuiltSiteOptions& options,
             gumbo_parse_with_options(&kGumboDefaultOptions, html->data(), html->size());
         read_page(out->root, page);
         gumbo_destroy_output(&kGumboDefaultOptions, out);
+        page.file = rel;
       } else {
         diagnostics.push_back({Severity::kWarning, rel, 0, 0, "", "cannot read this built page"});
       }

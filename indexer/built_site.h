@@ -24,6 +24,7 @@ struct BuiltPage {
   std::string canonical;            // path of <link rel="canonical" href>; empty when none
   std::vector<std::string> titles;  // the <title> text and each <h1>'s, whitespace collapsed
   std::set<std::string> ids;        // every id attribute of the page
+  std::string file;  // the file under the folder ("x/index.html"); empty when it was not parsed
 };
 
 struct BuiltSiteOptions {

@@ -24,6 +24,7 @@
 #include "common/schema.h"
 #include "common/text.h"
 #include "indexer/post_reader.h"
+#include "indexer/rendered_text.h"
 #include "indexer/synonyms.h"
 #include "indexer/url_check.h"
 
@@ -465,6 +466,8 @@ void Run::parse_one(const Source& source, Parsed& out) const {
   out.post = std::move(r.post);
   // The generator's output is the truth for the URL, so the URL is read after the check.
   if (built_ && out.post) check_post_url(*built_, source.file.rel, *out.post, out.diagnostics);
+  // Passage links (rendered_text.h): how each section's text appears on the built page.
+  if (built_ && out.post) attach_passage_maps(*built_, *out.post);
   if (out.post) out.url = out.post->url;
   out.url_origin = r.url_origin;
 }

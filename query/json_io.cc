@@ -139,6 +139,7 @@ void put(std::string& out, const SectionHit& s) {
   Object o(out);
   o.field("anchor", s.anchor);
   o.field("heading", s.heading);
+  o.field("passage_url", s.passage_url);
   o.field("snippet_html", s.snippet_html);
   o.field("url", s.url);
 }
@@ -153,6 +154,7 @@ void put(std::string& out, const Hit& h) {
   if (h.explain) o.key("explain") += dump_json(*h.explain);
   o.field("id", h.id);
   o.field("lang", h.lang);
+  o.field("passage_url", h.passage_url);
   o.field("rank", h.rank);
   o.field("score", h.score);
   o.field("sections", h.sections);

@@ -54,6 +54,8 @@ struct SectionHit {
   std::string anchor;
   std::string url;           // post URL + "#" + anchor
   std::string snippet_html;  // HTML-escaped text with <mark> around matches
+  // `url` with a text fragment selecting the snippet's passage (query/passage.h), or `url`.
+  std::string passage_url{};
 };
 
 // Where the site is published, as the index records it (common/schema.h kMetaSiteUrl).
@@ -84,6 +86,9 @@ struct Hit {
   std::string type;          // "post", "page", a collection's name
   std::string title_html;    // HTML-escaped title with <mark> around matches
   std::string snippet_html;  // HTML-escaped body excerpt with <mark> around matches
+  // The URL of the snippet's section with a text fragment selecting its passage
+  // (query/passage.h); `url` when there is none.
+  std::string passage_url;
   std::vector<SectionHit> sections;
   std::vector<Translation> translations;  // the other posts of its translation group
   double score = 0;

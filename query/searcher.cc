@@ -21,6 +21,7 @@
 #include "query/facets.h"
 #include "query/filters.h"
 #include "query/highlight.h"
+#include "query/passage.h"
 #include "query/query_builder.h"
 
 namespace postsearch {
@@ -111,6 +112,7 @@ std::string snippet(Highlighter& highlighter, const std::string& text, std::size
 // in heading (counted double) or text become deep links.
 struct Excerpts {
   std::string snippet_html;
+  std::string passage_url;  // the snippet's passage (query/passage.h); empty: the post's URL
   std::vector<SectionHit> sections;
 };
 
@@ -264,9 +266,13 @@ Excerpts excerpts(Highlighter& highlighter, const StoredPost& post,
                       Xapian::MSet::SNIPPET_EMPTY_WITHOUT_MATCH)
             : std::string();
     const int marks = count_marks(body);
+    const std::string section_url = s.anchor.empty() ? post.url : post.url + "#" + s.anchor;
+    // Passage links: the section's URL with a text fragment for the excerpt's passage.
+    const std::string passage = body.empty() ? section_url : passage_url(section_url, s, body);
     if (marks > best_marks) {
       best_marks = marks;
       out.snippet_html = body;
+      out.passage_url = passage;
     }
     if (s.heading.empty() || s.anchor.empty()) continue;
     const std::string heading =
@@ -274,17 +280,23 @@ Excerpts excerpts(Highlighter& highlighter, const StoredPost& post,
     const int score = 2 * count_marks(heading) + marks;
     if (score == 0) continue;
     scored.push_back(
-        {score,
-         i,
-         {s.heading, s.anchor, post.url + "#" + s.anchor, body.empty() ? heading : body}});
+        {score, i, {s.heading, s.anchor, section_url, body.empty() ? heading : body, passage}});
   }
   if (out.snippet_html.empty()) {
     // No match in the text (the title or a tag matched): the description, or the start.
     std::string lead = post.description;
+    const Section* lead_section = nullptr;
     for (std::size_t i = 0; lead.empty() && i < post.sections.size(); ++i) {
       lead = text::truncate_utf8(post.sections[i].text, kExcerptWindow);  // the first with text
+      lead_section = &post.sections[i];
     }
     out.snippet_html = snippet(highlighter, lead, kSnippetLength);
+    out.passage_url.clear();
+    if (lead_section != nullptr) {
+      const std::string section_url =
+          lead_section->anchor.empty() ? post.url : post.url + "#" + lead_section->anchor;
+      out.passage_url = passage_url(section_url, *lead_section, out.snippet_html);
+    }
   }
   std::stable_sort(scored.begin(), scored.end(),
                    [](const Scored& a, const Scored& b) { return a.score > b.score; });
@@ -311,6 +323,7 @@ Hit hit_from(const StoredPost& post) {
   Hit h;
   h.id = post.id;
   h.url = post.url;
+  h.passage_url = post.url;
   h.title = post.title;
   h.date = post.date_text;
   h.authors = post.authors;
@@ -877,6 +890,7 @@ SearchResponse Searcher::search_once(const SearchRequest& asked) {
         h.title_html = snippet(highlighter, post.title, post.title.size() + 8);
       Excerpts ex = excerpts(highlighter, post, needles);
       h.snippet_html = std::move(ex.snippet_html);
+      if (!ex.passage_url.empty()) h.passage_url = std::move(ex.passage_url);
       h.sections = std::move(ex.sections);
     }
     if (request.explain) h.explain = explain_hit(db_, m.text_query, post.id, h.score);
@@ -1182,6 +1196,7 @@ SuggestResponse Searcher::suggest(const std::string& input, int count,
       for (auto& h : s.hits) {
         h.sections.clear();
         h.snippet_html.clear();
+        h.passage_url = h.url;
         resp.titles.push_back(std::move(h));
       }
     }

@@ -71,6 +71,16 @@
       nav.doNotTrack !== '1' && nav.globalPrivacyControl !== true;
   }
 
+  // Where a result opens: its passage (a text fragment, query/passage.h) unless
+  // data-passage-links="off", with the search's words added to the fragment directive for
+  // postsearch-highlight.js (never sent to a server; hidden from pages by browsers that
+  // highlight the passage themselves). Links without a text fragment stay as they are.
+  function resultLink(item, q, passageLinks) {
+    var u = item.passage_url;
+    if (passageLinks === 'off' || !u) return item.url;
+    return q && u.indexOf(':~:text=') >= 0 ? u + '&ps-q=' + encodeURIComponent(q) : u;
+  }
+
   function toggle(list, value) {
     var i = list.indexOf(value);
     return i >= 0 ? list.slice(0, i).concat(list.slice(i + 1)) : list.concat([value]);
@@ -96,12 +106,12 @@
     return e;
   }
 
-  function renderHit(hit, id) {
+  function renderHit(hit, id, link) {
     var li = el('li', 'ps-hit');
     li.id = id;
     li.setAttribute('role', 'option');
     li.setAttribute('aria-selected', 'false');
-    li.dataset.url = hit.url;
+    li.dataset.url = link(hit);
     li.dataset.id = hit.id;
     li.dataset.rank = String(hit.rank);
     // Options hold no links (nested interactive controls confuse assistive technology):
@@ -127,7 +137,7 @@
     if (hit.sections && hit.sections.length) {
       var ul = el('ul', 'ps-sections');
       hit.sections.slice(0, 3).forEach(function (s) {
-        var sa = el('span', 'ps-section', s.heading); sa.dataset.url = s.url;
+        var sa = el('span', 'ps-section', s.heading); sa.dataset.url = link(s);
         var sli = el('li'); sli.appendChild(sa); ul.appendChild(sli);
       });
       li.appendChild(ul);
@@ -340,7 +350,8 @@
     if (res.relaxed) this.status.appendChild(el('span', '', ' Showing posts with some of the words.'));
     if (!append) { this.list.textContent = ''; this.active = -1; this.input.removeAttribute('aria-activedescendant'); }
     var start = this.list.children.length;
-    res.hits.forEach(function (h, i) { self.list.appendChild(renderHit(h, self.id + '-o' + (start + i))); });
+    var link = function (item) { return resultLink(item, self.state.q, self.opts.passageLinks); };
+    res.hits.forEach(function (h, i) { self.list.appendChild(renderHit(h, self.id + '-o' + (start + i), link)); });
     this.more.hidden = !this.page || res.page * res.per_page >= res.total.estimate;
     if (this.facets && res.facets) this.renderFacets(res.facets);
     this.show(true);
@@ -375,7 +386,7 @@
   }
 
   function mount(target, options) {
-    var opts = Object.assign({ endpoint: '', mode: 'box', delay: 120, pageUrl: '', lang: '', analytics: 'on' }, options || {});
+    var opts = Object.assign({ endpoint: '', mode: 'box', delay: 120, pageUrl: '', lang: '', analytics: 'on', passageLinks: 'on' }, options || {});
     var s = new Search(target, opts);
     focusShortcut(s.input);
     return s;
@@ -390,11 +401,12 @@
       var mode = d.mode || target.dataset.mode || 'box';
       var lang = pageLang(d.lang !== undefined ? d.lang : document.documentElement.lang);
       mount(target, { endpoint: endpoint, mode: mode, pageUrl: d.page || (endpoint + '/search'), lang: lang,
-        analytics: d.analytics || 'on' });
+        analytics: d.analytics || 'on', passageLinks: d.passageLinks || 'on' });
     }
     if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', go); else go();
   }
 
   return { stateFromSearch: stateFromSearch, stateToSearch: stateToSearch, apiUrl: apiUrl, toggle: toggle, pageLang: pageLang,
-    networkErrorText: networkErrorText, debounce: debounce, countText: countText, tracked: tracked, mount: mount, autoInit: autoInit };
+    networkErrorText: networkErrorText, debounce: debounce, countText: countText, tracked: tracked, resultLink: resultLink,
+    mount: mount, autoInit: autoInit };
 });

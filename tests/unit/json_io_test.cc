@@ -46,7 +46,10 @@ Hit awkward_hit(const std::string& s, int rank) {
   h.lang = "en";
   h.title_html = "<mark>" + s + "</mark>";
   h.snippet_html = s + "…";
-  if (rank % 2 == 1) h.sections.push_back({"Heading " + s, "anchor", "/p#anchor", s});
+  h.passage_url = "/p#:~:text=" + s;
+  if (rank % 2 == 1) {
+    h.sections.push_back({"Heading " + s, "anchor", "/p#anchor", s, "/p#anchor:~:text=" + s});
+  }
   h.score = rank * 1.37 + 1e-9;
   if (rank == 3) h.explain = json{{"terms", {{"Zword", 1.5}}}, {"score", 1.5}};
   return h;
@@ -119,6 +122,7 @@ TEST_CASE("search JSON is the text nlohmann prints for it, with every field", "[
     CHECK(j["lang"] == "en");
     CHECK(j["title_html"] == as_nlohmann(h.title_html));
     CHECK(j["snippet_html"] == as_nlohmann(h.snippet_html));
+    CHECK(j["passage_url"] == as_nlohmann(h.passage_url));
     CHECK(j["score"].get<double>() == h.score);
     CHECK(j.contains("explain") == h.explain.has_value());
     if (h.explain) CHECK(j["explain"] == *h.explain);
@@ -127,11 +131,12 @@ TEST_CASE("search JSON is the text nlohmann prints for it, with every field", "[
       CHECK(j["sections"][0] == json{{"heading", as_nlohmann(h.sections[0].heading)},
                                      {"anchor", "anchor"},
                                      {"url", "/p#anchor"},
+                                     {"passage_url", as_nlohmann(h.sections[0].passage_url)},
                                      {"snippet_html", as_nlohmann(h.sections[0].snippet_html)}});
     }
     CHECK(j["translations"] == json::array());
     CHECK(j["type"] == as_nlohmann(h.type));
-    CHECK(j.size() == (h.explain ? 18U : 17U));
+    CHECK(j.size() == (h.explain ? 19U : 18U));
   }
   CHECK(parsed.size() == 12);
 }

@@ -99,3 +99,33 @@ test('an opened result is reported unless turned off, Do Not Track or Global Pri
   assert.equal(ps.tracked('on', { ...beacon, globalPrivacyControl: true }), false);
   assert.equal(ps.tracked('on', {}), false); // no sendBeacon: nothing is sent
 });
+
+test('a result opens its passage, with the words for the landing script', () => {
+  const hit = { url: '/a/', passage_url: '/a/#s:~:text=red%20fox' };
+  assert.equal(ps.resultLink(hit, 'red fox'), '/a/#s:~:text=red%20fox&ps-q=red%20fox');
+  assert.equal(ps.resultLink(hit, 'x&y'), '/a/#s:~:text=red%20fox&ps-q=x%26y');
+  // Without a text fragment (no built pages, or the passage not on them): as given.
+  assert.equal(ps.resultLink({ url: '/a/', passage_url: '/a/#s' }, 'x'), '/a/#s');
+  assert.equal(ps.resultLink({ url: '/a/', passage_url: '/a/' }, 'x'), '/a/');
+  assert.equal(ps.resultLink(hit, ''), hit.passage_url);
+  // data-passage-links="off", and a service too old to send passage_url: the plain URL.
+  assert.equal(ps.resultLink(hit, 'red fox', 'off'), '/a/');
+  assert.equal(ps.resultLink({ url: '/a/' }, 'red fox'), '/a/');
+});
+
+const highlighter = readFileSync(path.join(web, 'postsearch-highlight.js'));
+
+test('the landing script stays within 900 bytes gzipped', () => {
+  const size = gzipSync(highlighter, { level: 9 }).length;
+  assert.ok(size <= 900, `${size} bytes gzipped`);
+});
+
+test('the landing script is inert on pages not opened from a result', () => {
+  // A document that fails the test on any use: the script must not touch it.
+  const untouchable = new Proxy({}, { get(_, key) { throw new Error(`document.${String(key)} used`); } });
+  const run = new Function('document', 'location', highlighter.toString());
+  for (const hash of ['', '#', '#section', '#section:~:text=red%20fox', '#:~:ps-q=', '#:~:ps-q=a', '#:~:ps-q=%E0', '#%E0:~:ps-q=ab']) {
+    assert.doesNotThrow(() => run(untouchable, { hash }), hash);
+  }
+  assert.throws(() => run(untouchable, { hash: '#:~:ps-q=red%20fox' }), /document\.\w+ used/);
+});
