@@ -16,7 +16,7 @@
 
 #include "common/document.h"
 #include "common/text.h"
-#include "query/facet_table.h"
+#include "query/revision_memos.h"
 #include "query/searcher.h"
 
 namespace {
@@ -132,7 +132,7 @@ int main(int argc, char** argv) {
   const Sample sample = sample_index(index + "/XAPIANDB", rng);
   // As the service runs it: facet values decoded once per index revision, by a first search
   // before the clock starts.
-  postsearch::Searcher searcher(index, std::make_shared<postsearch::FacetTableCache>());
+  postsearch::Searcher searcher(index, std::make_shared<postsearch::RevisionMemos>());
   (void)searcher.search(postsearch::SearchRequest{});
   const char* shapes[] = {"one common word", "three words",          "phrase",
                           "typing a word",   "filtered, all facets", "long question"};
