@@ -15,9 +15,10 @@
 
 namespace postsearch::schema {
 
-inline constexpr int kSchemaVersion = 4;  // 2: url terms (U); 3: translation groups (XT),
+inline constexpr int kSchemaVersion = 5;  // 2: url terms (U); 3: translation groups (XT),
                                           // version terms, positions in field copies;
-                                          // 4: document types (T, slot 10)
+                                          // 4: document types (T, slot 10);
+                                          // 5: the order keys (slots 11, 12)
 
 // Index metadata keys.
 inline constexpr std::string_view kMetaSchemaVersion = "postsearch.schema_version";
@@ -109,18 +110,30 @@ inline constexpr std::array<FilterField, 9> kFilterFields{{
 
 // Value slots.
 enum Slot : Xapian::valueno {
-  kSlotDate = 0,         // Xapian::sortable_serialise(seconds since epoch, UTC)
-  kSlotYear = 1,         // "2024"
-  kSlotMonth = 2,        // "2024-03"
-  kSlotLang = 3,         // "en"
-  kSlotTags = 4,         // display values joined by kListSeparator
-  kSlotAuthors = 5,      // display values joined by kListSeparator
-  kSlotCategories = 6,   // display values joined by kListSeparator
-  kSlotBoost = 7,        // Xapian::sortable_serialise(boost) when the post has one
-  kSlotFacets = 8,       // every facet field's values in one value: see encode_facets()
-  kSlotTranslation = 9,  // the post's translation group key; the search's collapse key
-  kSlotType = 10,        // "post", "page", a collection's name: Post::type as written
+  kSlotDate = 0,          // Xapian::sortable_serialise(seconds since epoch, UTC)
+  kSlotYear = 1,          // "2024"
+  kSlotMonth = 2,         // "2024-03"
+  kSlotLang = 3,          // "en"
+  kSlotTags = 4,          // display values joined by kListSeparator
+  kSlotAuthors = 5,       // display values joined by kListSeparator
+  kSlotCategories = 6,    // display values joined by kListSeparator
+  kSlotBoost = 7,         // Xapian::sortable_serialise(boost) when the post has one
+  kSlotFacets = 8,        // every facet field's values in one value: see encode_facets()
+  kSlotTranslation = 9,   // the post's translation group key; the search's collapse key
+  kSlotType = 10,         // "post", "page", a collection's name: Post::type as written
+  kSlotOrder = 11,        // order_key(kNewestFirst): equal weights newest first, then by id
+  kSlotOldestOrder = 12,  // order_key(kOldestFirst)
 };
+
+// A post's place in a date order, as one value (Xapian's remote shards sort by one value at
+// most): by date, posts without a date after those with one, and among equal dates by id,
+// ascending. kNewestFirst's key is read in descending order (it also orders posts of equal
+// weight), kOldestFirst's in ascending order. Neither depends on document ids, which differ
+// between one database and any sharded layout of the same posts.
+// `date`: seconds since the epoch, or none.
+enum class KeyOrder { kNewestFirst, kOldestFirst };
+[[nodiscard]] std::string order_key(KeyOrder order, std::optional<double> date,
+                                    std::string_view id);
 
 // One boolean term per post in a translation group (posts that translate one another):
 // prefix + the group key, so that a hit finds its translations.

@@ -65,8 +65,8 @@ std::optional<std::vector<Hit>> related_posts(const Xapian::Database& db, const 
         Xapian::Query(Xapian::Query::OP_FILTER, wanted,
                       Xapian::Query(Xapian::Query::OP_OR, lang_terms.begin(), lang_terms.end()));
   enquire.set_query(wanted);
-  // Equal scores: newest first, so the answer does not depend on document ids.
-  enquire.set_sort_by_relevance_then_value(schema::kSlotDate, true);
+  // Equal scores: by the order key (newest first, then id), never by document ids.
+  enquire.set_sort_by_relevance_then_value(schema::kSlotOrder, true);
   const Xapian::MSet mset =
       enquire.get_mset(0, static_cast<Xapian::doccount>(std::clamp(count, 1, kMaxPerPage)));
   std::vector<Hit> hits;

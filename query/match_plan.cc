@@ -19,6 +19,8 @@ constexpr std::size_t kFeedbackMinWords = 4;   // questions this long get pseudo
 constexpr Xapian::doccount kFeedbackDocs = 5;  // top posts the feedback terms come from
 constexpr Xapian::termcount kFeedbackTerms = 10;
 constexpr double kFeedbackWeight = 0.3;
+// Posts fetched past the last one kept, by relevance, to order a run of equal weights whole.
+constexpr Xapian::doccount kTieWindow = 10;
 // Fewer posts than this with every word: the query is relaxed (a page's worth by default).
 constexpr Xapian::doccount kRelaxBelow = 10;
 
@@ -39,17 +41,17 @@ std::vector<Ranked> ranked_of(const Xapian::MSet& mset, std::size_t limit) {
   return out;
 }
 
-// Posts ranked by relevance alone (equal weights by docid), put in the order of Xapian's
-// relevance-then-date sort (equal weights newest first, then by docid): each run of equal
-// weights is sorted by its date values, compared as Xapian compares sort keys.
-void newest_first_among_equals(std::vector<Ranked>& ranked) {
+// Posts ranked by weight put in the order of a relevance-then-value sort on the order key,
+// weights equal but for rounding (same_weight) counted as equal: each run of such weights
+// is sorted by its order keys, compared as Xapian compares sort keys.
+void by_order_key_among_equals(std::vector<Ranked>& ranked) {
   for (std::size_t i = 0; i < ranked.size();) {
     std::size_t j = i + 1;
-    while (j < ranked.size() && ranked[j].weight == ranked[i].weight) ++j;
+    while (j < ranked.size() && same_weight(ranked[j].weight, ranked[i].weight)) ++j;
     if (j - i > 1) {
       std::vector<std::pair<std::string, Ranked>> run;
       for (std::size_t k = i; k < j; ++k) {
-        run.emplace_back(ranked[k].doc.get_value(schema::kSlotDate), ranked[k]);
+        run.emplace_back(ranked[k].doc.get_value(schema::kSlotOrder), ranked[k]);
       }
       std::stable_sort(run.begin(), run.end(),
                        [](const auto& a, const auto& b) { return a.first > b.first; });
@@ -94,7 +96,7 @@ class Matcher {
 
  private:
   void set_order();
-  void sort_ties_by_date() { enquire_.set_sort_by_relevance_then_value(schema::kSlotDate, true); }
+  void sort_ties_by_key() { enquire_.set_sort_by_relevance_then_value(schema::kSlotOrder, true); }
   Run run_query(const Xapian::Query& query, bool has_words, Xapian::doccount count);
   std::optional<Run> page_by_relevance(Xapian::doccount count, Xapian::doccount check);
   // Known-item lift: every word in the title, or the whole title.
@@ -109,7 +111,6 @@ class Matcher {
   const MatchPlan& plan_;
   const MatchInputs& in_;
   Xapian::Enquire enquire_;
-  Xapian::MultiValueKeyMaker undated_last_;
   Xapian::Query filters_;
   Xapian::Query title_;
   Xapian::doccount needed_ = 0;
@@ -120,34 +121,32 @@ class Matcher {
 void Matcher::set_order() {
   switch (plan_.order) {
     case MatchOrder::kRelevance:
-      sort_ties_by_date();
+      sort_ties_by_key();
       break;
     case MatchOrder::kNewestFirst:
-      enquire_.set_sort_by_value_then_relevance(schema::kSlotDate, true);
-      break;
-    case MatchOrder::kOldestFirstUndatedLast:
-      undated_last_.add_value(schema::kSlotDate, false, std::string(9, '\xff'));
-      enquire_.set_sort_by_key_then_relevance(&undated_last_, false);
+      enquire_.set_sort_by_value_then_relevance(schema::kSlotOrder, true);
       break;
     case MatchOrder::kOldestFirst:
-      enquire_.set_sort_by_value_then_relevance(schema::kSlotDate, false);
+      enquire_.set_sort_by_value_then_relevance(schema::kSlotOldestOrder, false);
       break;
   }
 }
 
-// Xapian's relevance-then-date sort reads the date of every candidate it weighs. By
+// Xapian's relevance-then-value sort reads the key of every candidate it weighs. By
 // relevance alone, one post more than the page shows whether the page's last weight goes on
 // past it; when it does not, the page holds the same posts and only runs of equal weight
-// need their dates. Only where the total is counted exactly (direct facets): the estimates
+// need their keys. Only where the total is counted exactly (direct facets): the estimates
 // of a run with one more post may differ.
 std::optional<Run> Matcher::page_by_relevance(Xapian::doccount count, Xapian::doccount check) {
   enquire_.set_sort_by_relevance();
   Run r{enquire_.get_mset(0, count + 1, check), {}, {}, -1};
-  sort_ties_by_date();
-  if (r.mset.size() > count && r.mset[count].get_weight() >= r.mset[count - 1].get_weight())
+  sort_ties_by_key();
+  const auto past = [&](Xapian::doccount i) { return r.mset[i].get_weight(); };
+  if (r.mset.size() > count &&
+      (past(count) >= past(count - 1) || same_weight(past(count), past(count - 1))))
     return std::nullopt;
   r.ranked = ranked_of(r.mset, count);
-  newest_first_among_equals(r.ranked);
+  by_order_key_among_equals(r.ranked);
   return r;
 }
 
@@ -177,8 +176,13 @@ Run Matcher::run_query(const Xapian::Query& query, bool has_words, Xapian::docco
       return std::move(*r);
     }
   }
-  Xapian::MSet mset = enquire_.get_mset(0, count, check);
-  std::vector<Ranked> ranked = ranked_of(mset, count);
+  // By relevance, a few posts past the last one kept: a run of equal weights that goes on
+  // past it is ordered whole by its keys before the cut.
+  const Xapian::doccount window = plan_.order == MatchOrder::kRelevance ? kTieWindow : 0;
+  Xapian::MSet mset = enquire_.get_mset(0, count + window, check);
+  std::vector<Ranked> ranked = ranked_of(mset, count + window);
+  if (window > 0) by_order_key_among_equals(ranked);
+  if (ranked.size() > count) ranked.resize(count);
   return {std::move(mset), std::move(ranked), enquire_.get_query(), spy};
 }
 
@@ -302,8 +306,7 @@ MatchPlan plan_match(const SearchRequest& request, const ParsedQuery& parsed,
   if (by_relevance && parsed.has_words) {
     plan.order = MatchOrder::kRelevance;
   } else if (request.sort == SortOrder::kDateAscending) {
-    // Xapian 1.4 cannot send a KeyMaker to a remote shard: there, by the value alone.
-    plan.order = traits.remote ? MatchOrder::kOldestFirst : MatchOrder::kOldestFirstUndatedLast;
+    plan.order = MatchOrder::kOldestFirst;
   } else {
     plan.order = MatchOrder::kNewestFirst;  // without words every post weighs the same
   }

@@ -32,12 +32,14 @@ struct IndexTraits {
   bool grouped = false;  // some post is in a translation group
 };
 
-// The order of equal weights and of searches without words.
+// The order of the posts. Every order ends in an order key (schema::order_key: date, then
+// id), never in document ids, so one database and any shard layout of the same posts give
+// the same order. The date orders are by date, then id: Xapian's remote shards sort by one
+// value at most, so weight cannot come between the two.
 enum class MatchOrder {
-  kRelevance,               // by weight; equal weights by the stable order key, newest first
-  kNewestFirst,             // by date, newest first; then by weight
-  kOldestFirstUndatedLast,  // by date, oldest first, posts without a date last; then by weight
-  kOldestFirst,             // the same over remote shards: posts without a date first
+  kRelevance,    // by weight; equal weights newest first, then by id
+  kNewestFirst,  // newest first, posts without a date last
+  kOldestFirst,  // oldest first, posts without a date last
 };
 
 struct MatchPlan {

@@ -72,6 +72,42 @@ class AuthorProcessor : public Xapian::FieldProcessor {
   Xapian::QueryParser words_;
 };
 
+// Terms [begin, end) as a binary tree of ORs, each inner node wrapped so that Xapian keeps
+// it as built (a plain OR inside an OR is merged into it).
+Xapian::Query balanced_or(const std::vector<std::string>& terms, std::size_t begin,
+                          std::size_t end) {
+  if (end - begin == 1) return Xapian::Query(terms[begin]);
+  const std::size_t mid = begin + (end - begin) / 2;
+  auto kept = [](Xapian::Query q) {
+    return q.get_type() == Xapian::Query::LEAF_TERM
+               ? q
+               : Xapian::Query(Xapian::Query::OP_SCALE_WEIGHT, q, 1.0);
+  };
+  return {Xapian::Query::OP_OR, kept(balanced_or(terms, begin, mid)),
+          kept(balanced_or(terms, mid, end))};
+}
+
+}  // namespace
+
+// The completions of a word as one synonym group, whose weight Xapian computes from an
+// estimate of how many posts hold any of them. Xapian 1.4 combines the terms' frequencies
+// into that estimate pairwise, truncating each step to a whole number, in an order it picks
+// from each shard's own term frequencies: a flat group of many terms got estimates that
+// differed by a post or two between one database and its shards, and so scores in the third
+// decimal. A balanced binary tree fixes the order of the steps: every layout computes the
+// same estimate. (The scale factor inside a synonym group is unused: the group's weight
+// comes from its within-document frequencies, not from its members' weights.)
+Xapian::Query completion_group(const std::vector<std::string>& terms) {
+  if (terms.empty()) return {};
+  const Xapian::Query tree = balanced_or(terms, 0, terms.size());
+  if (tree.get_type() == Xapian::Query::LEAF_TERM)
+    return {Xapian::Query::OP_SYNONYM, &tree, &tree + 1};
+  const Xapian::Query parts[] = {tree.get_subquery(0), tree.get_subquery(1)};
+  return {Xapian::Query::OP_SYNONYM, std::begin(parts), std::end(parts)};
+}
+
+namespace {
+
 // Removes control characters and repairs UTF-8; caps the length.
 std::string sanitise(std::string_view input, std::vector<std::string>& warnings) {
   std::string s = text::repair_utf8(input).text;
@@ -543,7 +579,8 @@ ParsedQuery QueryBuilder::parse(std::string_view input, const ParseOptions& opti
 // rule (the kMaxWildcardExpansion most frequent completions, or the word's stem): Xapian 1.4
 // expands a wildcard in each shard of a sharded index on its own, with that shard's
 // statistics, so a sharded index would rank differently from one database; an explicit
-// OP_SYNONYM of terms ranks the same both ways (tests/blackbox/shards_test.py).
+// synonym group of terms (completion_group) ranks the same both ways
+// (tests/blackbox/shards_test.py).
 std::optional<ParsedQuery> QueryBuilder::parse_typing(const std::string& text, unsigned flags,
                                                       Xapian::Query::op op,
                                                       const std::vector<std::string>& warnings) {
@@ -595,7 +632,7 @@ Xapian::Query QueryBuilder::find_completions(const std::string& prefix) const {
     terms = std::make_shared<const std::vector<std::string>>(walk_completions(prefix));
     if (shared_completions_) shared_completions_->insert(prefix, terms);
   }
-  return {Xapian::Query::OP_SYNONYM, terms->begin(), terms->end()};
+  return completion_group(*terms);
 }
 
 std::vector<std::string> QueryBuilder::walk_completions(const std::string& prefix) const {

@@ -75,6 +75,10 @@ struct ParseOptions {
 // first second after the period instead of its first second.
 [[nodiscard]] std::optional<double> parse_date_bound(std::string_view text, bool end_of);
 
+// The completions of a word being typed as one synonym group, built so that its weight is
+// the same in one database and in any shard layout (see query_builder.cc). Empty: none.
+[[nodiscard]] Xapian::Query completion_group(const std::vector<std::string>& terms);
+
 class QueryBuilder {
  public:
   // `db` gives spelling data and wildcard expansion; `lang` picks stemmer and stop words.
