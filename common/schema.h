@@ -87,25 +87,44 @@ inline constexpr std::string_view kVersionField = "version";
 // Exact-match filter fields, stored as boolean terms prefix + normalised value.
 enum class Filter { kAuthor, kTag, kCategory, kLang, kYear, kMonth, kId, kUrl, kType };
 
+// What a value must look like for a request to select it (checked before a search).
+enum class ValueCheck { kAny, kYear, kMonth };
+
+// A filter field drives every place that selects by it: the HTTP parameter and the query
+// language's field (`name`: tag=x, tag:x), the command line's flag (--name, `help`), the
+// Xapian filter (prefix + normalised value), the facet of the same filter (kFacetFields) and
+// the check of a requested value. A field that is not `requested` is only a query-language
+// field (id:, url:).
 struct FilterField {
   Filter filter;
   std::string_view name;    // parameter and query-language field name ("tag", "author", ...)
   std::string_view prefix;  // boolean term prefix
+  bool requested;           // a search request selects values of it (parameter and flag)
+  ValueCheck check;
+  std::string_view help;  // the command line flag's help
 };
 
 // `url` holds a post's URL path and its former ones (Hugo aliases, Jekyll redirect_from),
 // so that `url:/2019/old-name/` finds the post an old link points to. `type` is what a
 // document is: "post", "page", or the name of the collection (Jekyll) or type (Hugo) it is in.
+// The requested fields are listed in the order the command line's help shows them.
 inline constexpr std::array<FilterField, 9> kFilterFields{{
-    {Filter::kAuthor, "author", "A"},
-    {Filter::kTag, "tag", "K"},
-    {Filter::kCategory, "category", "XC"},
-    {Filter::kLang, "lang", "L"},
-    {Filter::kYear, "year", "XY"},
-    {Filter::kMonth, "month", "XM"},
-    {Filter::kId, "id", "Q"},
-    {Filter::kUrl, "url", "U"},
-    {Filter::kType, "type", "T"},
+    {Filter::kTag, "tag", "K", true, ValueCheck::kAny,
+     "Only posts with this tag (repeat for any of several)"},
+    {Filter::kAuthor, "author", "A", true, ValueCheck::kAny,
+     "Only posts by this author (repeatable)"},
+    {Filter::kCategory, "category", "XC", true, ValueCheck::kAny,
+     "Only posts in this category (repeatable)"},
+    {Filter::kYear, "year", "XY", true, ValueCheck::kYear,
+     "Only posts from this year (repeatable)"},
+    {Filter::kMonth, "month", "XM", true, ValueCheck::kMonth,
+     "Only posts from this month, YYYY-MM (repeatable)"},
+    {Filter::kLang, "lang", "L", true, ValueCheck::kAny,
+     "Only posts in this language (repeatable; * for all; --related: default the post's own)"},
+    {Filter::kType, "type", "T", true, ValueCheck::kAny,
+     "Only documents of this type: post, page, or a collection's name (repeatable)"},
+    {Filter::kId, "id", "Q", false, ValueCheck::kAny, ""},
+    {Filter::kUrl, "url", "U", false, ValueCheck::kAny, ""},
 }};
 
 // Value slots.

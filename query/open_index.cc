@@ -76,7 +76,7 @@ std::string IndexLanguages::reader(const SearchRequest& request) const {
     const std::vector<std::string> resolved = resolve({request.lang});
     return resolved.empty() ? default_lang : resolved.front();
   }
-  return request.langs.size() == 1 ? request.langs.front() : default_lang;
+  return request.langs().size() == 1 ? request.langs().front() : default_lang;
 }
 
 std::string IndexLanguages::searched_as(const std::string& reader) const {

@@ -4,10 +4,31 @@
 #include <cctype>
 #include <cmath>
 
+#include "common/schema.h"
 #include "common/text.h"
 #include "query/query_builder.h"
 
 namespace postsearch {
+namespace {
+
+// What a value of a field with `check` should have been, or null when it is well formed.
+const char* malformed(schema::ValueCheck check, const std::string& v) {
+  switch (check) {
+    case schema::ValueCheck::kAny:
+      return nullptr;
+    case schema::ValueCheck::kYear:
+      return v.size() == 4 && std::all_of(v.begin(), v.end(), ::isdigit)
+                 ? nullptr
+                 : "expected a year such as 2023";
+    case schema::ValueCheck::kMonth:
+      return v.size() == 7 && v[4] == '-' && parse_date_bound(v, false)
+                 ? nullptr
+                 : "expected a month such as 2023-04";
+  }
+  return nullptr;
+}
+
+}  // namespace
 
 bool is_language_code(const std::string& lang) {
   if (lang.size() > 35) return false;
@@ -46,13 +67,11 @@ Diagnostics validate_request(const SearchRequest& r) {
     bad("before", "expected a date such as 2023, 2023-04 or 2023-04-05");
   if (r.recency_half_life_days < 0 || !std::isfinite(r.recency_half_life_days))
     bad("recency", "must be a number of days, 0 or more");
-  for (const auto& y : r.years) {
-    if (y.size() != 4 || !std::all_of(y.begin(), y.end(), ::isdigit))
-      bad("year", "expected a year such as 2023, got '" + text::truncate_utf8(y, 40) + "'");
-  }
-  for (const auto& m : r.months) {
-    if (m.size() != 7 || m[4] != '-' || !parse_date_bound(m, false))
-      bad("month", "expected a month such as 2023-04, got '" + text::truncate_utf8(m, 40) + "'");
+  for (const auto& f : schema::kFilterFields) {
+    for (const auto& v : r.values(f.filter)) {
+      if (const char* expected = malformed(f.check, v))
+        bad(f.name.data(), std::string(expected) + ", got '" + text::truncate_utf8(v, 40) + "'");
+    }
   }
   if (!r.lang.empty() && !is_language_code(r.lang))
     bad("query_lang", "expected a language code such as en, de or pt-BR");

@@ -4,6 +4,7 @@
 #include <chrono>
 
 #include "common/document.h"
+#include "common/schema.h"
 #include "common/text.h"
 #include "query/facets.h"
 #include "query/hit_presenter.h"
@@ -82,12 +83,12 @@ SearchResponse Searcher::search_once(const SearchRequest& asked) {
   const auto start = std::chrono::steady_clock::now();
   const IndexLanguages& languages = index_.languages();
   SearchRequest request = asked;
-  request.langs = languages.resolve(asked.langs);
+  request.values(schema::Filter::kLang) = languages.resolve(asked.langs());
   SearchResponse resp;
   resp.query = request.q;
   resp.page = request.page;
   resp.per_page = std::clamp(request.per_page, 1, kMaxPerPage);
-  resp.langs = request.langs;
+  resp.langs = request.langs();
 
   std::vector<std::string> notes;
   for (const auto& shard : index_.missing()) {
@@ -180,7 +181,7 @@ SuggestResponse Searcher::suggest(const std::string& input, int count,
     if (!text::trim(cleaned).empty()) {
       SearchRequest r;
       r.q = cleaned;
-      r.langs = in.empty() ? langs : in;  // "*" stays: every language
+      r.values(schema::Filter::kLang) = in.empty() ? langs : in;  // "*" stays: every language
       r.per_page = static_cast<int>(std::min<std::size_t>(limit, 10));
       r.facets = false;
       r.snippets = true;

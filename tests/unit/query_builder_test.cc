@@ -62,10 +62,12 @@ TEST_CASE("query language: the last word as a prefix while typing", "[query_buil
   }
   QueryBuilder qb(db, "en");
   ParseOptions o;
-  CHECK(qb.parse("static sit", o).query.get_description() ==
-        "Query((Zstatic@1 AND ((1 * (site OR sitemap) SYNONYM 1 * (sit OR situation)) OR Zsit@2)))");
-  CHECK(qb.parse("the static sit", o).query.get_description() ==
-        "Query((Zstatic@2 AND ((1 * (site OR sitemap) SYNONYM 1 * (sit OR situation)) OR Zsit@3)))");
+  CHECK(
+      qb.parse("static sit", o).query.get_description() ==
+      "Query((Zstatic@1 AND ((1 * (site OR sitemap) SYNONYM 1 * (sit OR situation)) OR Zsit@2)))");
+  CHECK(
+      qb.parse("the static sit", o).query.get_description() ==
+      "Query((Zstatic@2 AND ((1 * (site OR sitemap) SYNONYM 1 * (sit OR situation)) OR Zsit@3)))");
   o.op = DefaultOperator::kOr;
   CHECK(qb.parse("static sit", o).query.get_description() ==
         "Query((Zstatic@1 OR ((1 * (site OR sitemap) SYNONYM 1 * (sit OR situation)) OR Zsit@2)))");

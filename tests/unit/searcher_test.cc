@@ -8,8 +8,8 @@
 
 #include "common/document.h"
 #include "indexer/indexer.h"
-#include "query/revision_memos.h"
 #include "query/match_set.h"
+#include "query/revision_memos.h"
 #include "query/searcher.h"
 #include "test_support.h"
 
@@ -152,14 +152,14 @@ TEST_CASE("searcher: did you mean", "[searcher]") {
 TEST_CASE("searcher: filters are OR within a field and AND across fields", "[searcher]") {
   Searcher s(example_index());
   SearchRequest r = req("");
-  r.tags = {"cooking"};
+  r.values(schema::Filter::kTag) = {"cooking"};
   const auto cooking = s.search(r).hits.size();
-  r.tags = {"cooking", "bread"};
+  r.values(schema::Filter::kTag) = {"cooking", "bread"};
   CHECK(s.search(r).hits.size() == cooking);  // every bread post is a cooking post here
-  r.tags = {"rust", "bread"};
+  r.values(schema::Filter::kTag) = {"rust", "bread"};
   const auto either = s.search(r).hits.size();
   CHECK(either > 2);
-  r.authors = {"Priya Raman"};
+  r.values(schema::Filter::kAuthor) = {"Priya Raman"};
   for (const auto& h : s.search(r).hits)
     CHECK(h.authors == std::vector<std::string>{"Priya Raman"});
   SearchRequest dated = req("");
@@ -182,10 +182,10 @@ TEST_CASE("searcher: multi-select facet counts equal a brute-force count", "[sea
     SearchRequest r = req(q);
     r.partial = q == "sourd";
     r.facet_limit = 100;
-    r.tags = {"cooking"};
+    r.values(schema::Filter::kTag) = {"cooking"};
     const SearchResponse resp = s.search(r);
     SearchRequest without_tags = r;
-    without_tags.tags.clear();
+    without_tags.values(schema::Filter::kTag).clear();
     INFO(q);
     SearchRequest no_facets = r;
     no_facets.facets = false;
