@@ -16,14 +16,11 @@ constexpr double kRelatedTagWeight = 1.0;
 
 }  // namespace
 
-std::optional<std::vector<Hit>> related_posts(const Xapian::Database& db, const std::string& id,
-                                              int count,
-                                              const std::optional<std::vector<std::string>>& langs,
-                                              const SiteLink& site) {
-  const std::string idterm = schema::filter_term(Filter::kId, id);
-  Xapian::PostingIterator p = db.postlist_begin(idterm);
-  if (p == db.postlist_end(idterm)) return std::nullopt;
-  const Xapian::docid docid = *p;
+namespace {
+
+// The query for posts like `self` (document `docid`): its key words (BM25) and each tag it
+// has (a fixed weight per tag shared).
+Xapian::Query like_post(const Xapian::Database& db, Xapian::docid docid, const StoredPost& self) {
   Xapian::Enquire enquire(db);
   Xapian::RSet rset;
   rset.add_document(docid);
@@ -34,11 +31,10 @@ std::optional<std::vector<Hit>> related_posts(const Xapian::Database& db, const 
     }
   } words;
   enquire.set_query(Xapian::Query::MatchAll);
-  const Xapian::ESet eset =
-      enquire.get_eset(25, rset, Xapian::Enquire::USE_EXACT_TERMFREQ, &words);  // see above
+  // Exact term frequencies: over shards, the estimate would depend on the layout.
+  const Xapian::ESet eset = enquire.get_eset(25, rset, Xapian::Enquire::USE_EXACT_TERMFREQ, &words);
   std::vector<Xapian::Query> parts;
   for (auto t = eset.begin(); t != eset.end(); ++t) parts.emplace_back(*t);
-  const StoredPost self = decode_stored(db.get_document(docid).get_data());
   // Each shared tag adds a fixed weight (tag terms are boolean: BM25 gives them none).
   for (const auto& tag : self.tags) {
     parts.emplace_back(
@@ -46,25 +42,42 @@ std::optional<std::vector<Hit>> related_posts(const Xapian::Database& db, const 
         Xapian::Query((new Xapian::FixedWeightPostingSource(kRelatedTagWeight))->release()),
         Xapian::Query(schema::filter_term(Filter::kTag, tag)));
   }
-  const Xapian::Query q(Xapian::Query::OP_OR, parts.begin(), parts.end());
-  // Not the post itself, nor its translations; in its language unless others are asked for.
-  std::vector<Xapian::Query> excluded{Xapian::Query(idterm)};
-  if (const std::string key = db.get_document(docid).get_value(schema::kSlotTranslation);
-      !key.empty())
+  return {Xapian::Query::OP_OR, parts.begin(), parts.end()};
+}
+
+// `like` without the post itself and its translations, of its own type (a post's related
+// posts, not the site's About page), in `langs` (empty: any).
+Xapian::Query among_others(const Xapian::Query& like, const Xapian::Document& doc,
+                           const StoredPost& self, const std::vector<std::string>& langs) {
+  std::vector<Xapian::Query> excluded{Xapian::Query(schema::filter_term(Filter::kId, self.id))};
+  if (const std::string key = doc.get_value(schema::kSlotTranslation); !key.empty())
     excluded.emplace_back(std::string(schema::kTranslationPrefix) + key);
-  // Of its own type: a post's related posts, not the site's About page.
   excluded.emplace_back(Xapian::Query::OP_AND_NOT, Xapian::Query::MatchAll,
                         Xapian::Query(schema::filter_term(Filter::kType, self.type)));
-  const std::vector<std::string> in = langs ? *langs : std::vector{self.lang};
-  std::vector<Xapian::Query> lang_terms;
-  for (const auto& l : in) lang_terms.emplace_back(schema::filter_term(Filter::kLang, l));
-  Xapian::Query wanted(Xapian::Query::OP_AND_NOT, q,
+  Xapian::Query wanted(Xapian::Query::OP_AND_NOT, like,
                        Xapian::Query(Xapian::Query::OP_OR, excluded.begin(), excluded.end()));
-  if (!lang_terms.empty())
-    wanted =
-        Xapian::Query(Xapian::Query::OP_FILTER, wanted,
-                      Xapian::Query(Xapian::Query::OP_OR, lang_terms.begin(), lang_terms.end()));
-  enquire.set_query(wanted);
+  std::vector<Xapian::Query> lang_terms;
+  for (const auto& l : langs) lang_terms.emplace_back(schema::filter_term(Filter::kLang, l));
+  if (lang_terms.empty()) return wanted;
+  return {Xapian::Query::OP_FILTER, wanted,
+          Xapian::Query(Xapian::Query::OP_OR, lang_terms.begin(), lang_terms.end())};
+}
+
+}  // namespace
+
+std::optional<std::vector<Hit>> related_posts(const Xapian::Database& db, const std::string& id,
+                                              int count,
+                                              const std::optional<std::vector<std::string>>& langs,
+                                              const SiteLink& site) {
+  const std::string idterm = schema::filter_term(Filter::kId, id);
+  Xapian::PostingIterator p = db.postlist_begin(idterm);
+  if (p == db.postlist_end(idterm)) return std::nullopt;
+  const Xapian::docid docid = *p;
+  const Xapian::Document doc = db.get_document(docid);
+  const StoredPost self = decode_stored(doc.get_data());
+  Xapian::Enquire enquire(db);
+  enquire.set_query(
+      among_others(like_post(db, docid, self), doc, self, langs ? *langs : std::vector{self.lang}));
   // Equal scores: by the order key (newest first, then id), never by document ids.
   enquire.set_sort_by_relevance_then_value(schema::kSlotOrder, true);
   const Xapian::MSet mset =

@@ -77,6 +77,22 @@ SearchResponse Searcher::search(const SearchRequest& request) {
   return response;
 }
 
+Searcher::SearchMemos Searcher::search_memos(bool facets) const {
+  SearchMemos kept;
+  if (memos() == nullptr) return kept;
+  const std::string& revision = index_.revision();
+  // Remote shards take only Xapian's serialisable match spies: no table, no custom spy.
+  // Local shards: a match spy sees the document's docid in its own shard, not the one the
+  // table is indexed by, so their matches' facets are read from the documents.
+  if (facets && index_.db().size() == 1) {
+    kept.table = memos()->facet_table(index_.db(), revision);
+    kept.postings = memos()->postings(revision);
+  }
+  kept.frequencies = memos()->term_frequencies(revision);
+  kept.posts = memos()->posts(revision);
+  return kept;
+}
+
 // One search, top to bottom: the request's languages and parser, the match plan, the facet
 // counter, the run, each hit presented, the facets counted.
 SearchResponse Searcher::search_once(const SearchRequest& asked) {
@@ -107,40 +123,26 @@ SearchResponse Searcher::search_once(const SearchRequest& asked) {
   resp.warnings.insert(resp.warnings.end(), notes.begin(), notes.end());
   resp.warnings.insert(resp.warnings.end(), plan.notes.begin(), plan.notes.end());
 
-  // Remote shards take only Xapian's serialisable match spies: no table, no custom spy.
-  // Local shards: a match spy sees the document's docid in its own shard, not the one the
-  // table is indexed by, so their matches' facets are read from the documents.
-  const bool tabled = request.facets && memos() && index_.db().size() == 1;
-  const std::shared_ptr<const FacetTable> table =
-      tabled ? memos()->facet_table(index_.db(), index_.revision()) : nullptr;
-  const std::shared_ptr<PostingCache> postings =
-      tabled ? memos()->postings(index_.revision()) : nullptr;
+  const SearchMemos kept = search_memos(request.facets);
   std::optional<FacetCounter> facets;
   if (request.facets)
-    facets.emplace(request, parsed, FacetOptions{table.get(), postings.get(), index_.remote()});
-
-  const std::shared_ptr<TermFrequencies> frequencies =
-      memos() ? memos()->term_frequencies(index_.revision()) : nullptr;
+    facets.emplace(request, parsed,
+                   FacetOptions{kept.table.get(), kept.postings.get(), index_.remote()});
   const Matches m = run_match(plan, {index_.db(), builder, request, parsed,
-                                     facets ? &*facets : nullptr, frequencies.get()});
+                                     facets ? &*facets : nullptr, kept.frequencies.get()});
   resp.did_you_mean = m.did_you_mean;
   resp.total = m.total;
   resp.relaxed = m.relaxed;
   resp.corrected = m.corrected;
   resp.every_word = m.every_word;
 
+  PresentOptions show{request.snippets, request.explain,        static_cast<int>(plan.first) + 1,
+                      reader,           languages.default_lang, Xapian::Query(),
+                      kept.posts.get()};
   // Another translation is shown instead of the best match only when it has every word of
   // the query too: a relaxed query (any word) would swap a Japanese title's post for its
   // English translation that shares one word with it.
-  PresentOptions show;
-  show.snippets = request.snippets;
-  show.explain = request.explain;
-  show.first_rank = static_cast<int>(plan.first) + 1;
-  show.reader_lang = reader;
-  show.site_lang = languages.default_lang;
-  show.translations_matching = request.collapse ? parsed.query : Xapian::Query();
-  const std::shared_ptr<PostCache> posts = memos() ? memos()->posts(index_.revision()) : nullptr;
-  show.posts = posts.get();
+  if (request.collapse) show.translations_matching = parsed.query;
   HitPresenter presenter(index_.db(), m, builder, std::move(show));
   for (const Ranked& post : m.docs) resp.hits.push_back(presenter.present(post));
 

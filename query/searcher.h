@@ -32,8 +32,11 @@
 
 namespace postsearch {
 
-// Checks a request's parameters; each problem names its parameter in `field`.
-[[nodiscard]] Diagnostics validate_request(const SearchRequest& request);
+class FacetTable;
+class PostCache;
+class PostingCache;
+class RevisionMemos;
+class TermFrequencies;
 
 class Searcher {
  public:
@@ -105,6 +108,16 @@ class Searcher {
   void open();    // the index from scratch
   void opened();  // what belongs to the revision just opened
   SearchResponse search_once(const SearchRequest& request);
+
+  // What one search uses of the revision's memos (each null when not kept), held for the
+  // search's length.
+  struct SearchMemos {
+    std::shared_ptr<const FacetTable> table;  // with facets, one local database
+    std::shared_ptr<PostingCache> postings;   // the same
+    std::shared_ptr<TermFrequencies> frequencies;
+    std::shared_ptr<PostCache> posts;
+  };
+  [[nodiscard]] SearchMemos search_memos(bool facets) const;
 
   // The service's per-revision memos: for a local index in the service; null for one-off
   // searches and remote shards.
