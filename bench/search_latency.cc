@@ -16,7 +16,7 @@
 
 #include "common/document.h"
 #include "common/text.h"
-#include "query/facet_table.h"
+#include "query/revision_memos.h"
 #include "query/searcher.h"
 
 namespace {
@@ -95,8 +95,8 @@ std::optional<SearchRequest> make(const std::string& shape, const Sample& s, std
   } else if (shape == "filtered, all facets") {
     if (s.tags[i].empty() || s.years.empty()) return std::nullopt;
     r.q = any(s.common);
-    r.tags = {s.tags[i][0]};
-    r.years = {any(s.years)};
+    r.values(postsearch::schema::Filter::kTag) = {s.tags[i][0]};
+    r.values(postsearch::schema::Filter::kYear) = {any(s.years)};
     r.facet_limit = 20;
   } else {
     if (words.size() < 3) return std::nullopt;
@@ -132,7 +132,7 @@ int main(int argc, char** argv) {
   const Sample sample = sample_index(index + "/XAPIANDB", rng);
   // As the service runs it: facet values decoded once per index revision, by a first search
   // before the clock starts.
-  postsearch::Searcher searcher(index, std::make_shared<postsearch::FacetTableCache>());
+  postsearch::Searcher searcher(index, std::make_shared<postsearch::RevisionMemos>());
   (void)searcher.search(postsearch::SearchRequest{});
   const char* shapes[] = {"one common word", "three words",          "phrase",
                           "typing a word",   "filtered, all facets", "long question"};
@@ -146,8 +146,8 @@ int main(int argc, char** argv) {
       auto r = make(shape, sample, rng);
       if (!r) continue;
       std::string key = r->q;
-      for (const auto& t : r->tags) key += "|" + t;
-      for (const auto& y : r->years) key += "|" + y;
+      for (const auto& t : r->values(postsearch::schema::Filter::kTag)) key += "|" + t;
+      for (const auto& y : r->values(postsearch::schema::Filter::kYear)) key += "|" + y;
       if (!seen.insert(key).second) continue;
       r->facets = !no_facets;
       r->snippets = !no_snippets;

@@ -161,6 +161,12 @@ void DocumentBuilder::add_filters_and_values(const Post& post, Xapian::Document&
   doc.add_boolean_term(schema::filter_term(Filter::kLang, post.lang));
   doc.add_boolean_term(schema::filter_term(Filter::kType, post.type));
   doc.add_value(schema::kSlotType, post.type);
+  const std::optional<double> date =
+      post.date ? std::optional<double>(static_cast<double>(*post.date)) : std::nullopt;
+  doc.add_value(schema::kSlotOrder,
+                schema::order_key(schema::KeyOrder::kNewestFirst, date, post.id));
+  doc.add_value(schema::kSlotOldestOrder,
+                schema::order_key(schema::KeyOrder::kOldestFirst, date, post.id));
   doc.add_value(schema::kSlotLang, schema::normalise_filter_value(Filter::kLang, post.lang));
   if (post.date) {
     doc.add_value(schema::kSlotDate, Xapian::sortable_serialise(static_cast<double>(*post.date)));

@@ -59,6 +59,24 @@ double bm25_k1() {
   return kBm25K1PerBodyWord;
 }
 
+std::string order_key(KeyOrder order, std::optional<double> date, std::string_view id) {
+  // sortable_serialise() gives at most 9 bytes and never ends in a zero byte, so padding it
+  // keeps its order. Newest first: zeros, below every date, for a post without one, and
+  // each byte of the id inverted, then 0xff (a byte UTF-8 never holds), so that read in
+  // descending order ids come out ascending ("a", "ab", "b"). Oldest first: 0xff bytes,
+  // above every date, for a post without one, then the id and a zero byte.
+  constexpr std::size_t kDateBytes = 9;
+  const bool newest = order == KeyOrder::kNewestFirst;
+  std::string key = date ? Xapian::sortable_serialise(*date) : std::string();
+  if (!date && !newest) key.assign(kDateBytes, '\xff');
+  key.resize(kDateBytes, '\0');
+  for (const char c : id) {
+    key += newest ? static_cast<char>(0xff - static_cast<unsigned char>(c)) : c;
+  }
+  key += newest ? '\xff' : '\0';
+  return key;
+}
+
 std::string exact_title_term(std::string_view title) {
   const std::string folded = text::fold_case(version::canonical_text(title));
   std::string words;

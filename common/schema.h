@@ -15,9 +15,10 @@
 
 namespace postsearch::schema {
 
-inline constexpr int kSchemaVersion = 4;  // 2: url terms (U); 3: translation groups (XT),
+inline constexpr int kSchemaVersion = 5;  // 2: url terms (U); 3: translation groups (XT),
                                           // version terms, positions in field copies;
-                                          // 4: document types (T, slot 10)
+                                          // 4: document types (T, slot 10);
+                                          // 5: the order keys (slots 11, 12)
 
 // Index metadata keys.
 inline constexpr std::string_view kMetaSchemaVersion = "postsearch.schema_version";
@@ -96,41 +97,72 @@ inline constexpr std::string_view kVersionField = "version";
 // Exact-match filter fields, stored as boolean terms prefix + normalised value.
 enum class Filter { kAuthor, kTag, kCategory, kLang, kYear, kMonth, kId, kUrl, kType };
 
+// What a value must look like for a request to select it (checked before a search).
+enum class ValueCheck { kAny, kYear, kMonth };
+
+// A filter field drives every place that selects by it: the HTTP parameter and the query
+// language's field (`name`: tag=x, tag:x), the command line's flag (--name, `help`), the
+// Xapian filter (prefix + normalised value), the facet of the same filter (kFacetFields) and
+// the check of a requested value. A field that is not `requested` is only a query-language
+// field (id:, url:).
 struct FilterField {
   Filter filter;
   std::string_view name;    // parameter and query-language field name ("tag", "author", ...)
   std::string_view prefix;  // boolean term prefix
+  bool requested;           // a search request selects values of it (parameter and flag)
+  ValueCheck check;
+  std::string_view help;  // the command line flag's help
 };
 
 // `url` holds a post's URL path and its former ones (Hugo aliases, Jekyll redirect_from),
 // so that `url:/2019/old-name/` finds the post an old link points to. `type` is what a
 // document is: "post", "page", or the name of the collection (Jekyll) or type (Hugo) it is in.
+// The requested fields are listed in the order the command line's help shows them.
 inline constexpr std::array<FilterField, 9> kFilterFields{{
-    {Filter::kAuthor, "author", "A"},
-    {Filter::kTag, "tag", "K"},
-    {Filter::kCategory, "category", "XC"},
-    {Filter::kLang, "lang", "L"},
-    {Filter::kYear, "year", "XY"},
-    {Filter::kMonth, "month", "XM"},
-    {Filter::kId, "id", "Q"},
-    {Filter::kUrl, "url", "U"},
-    {Filter::kType, "type", "T"},
+    {Filter::kTag, "tag", "K", true, ValueCheck::kAny,
+     "Only posts with this tag (repeat for any of several)"},
+    {Filter::kAuthor, "author", "A", true, ValueCheck::kAny,
+     "Only posts by this author (repeatable)"},
+    {Filter::kCategory, "category", "XC", true, ValueCheck::kAny,
+     "Only posts in this category (repeatable)"},
+    {Filter::kYear, "year", "XY", true, ValueCheck::kYear,
+     "Only posts from this year (repeatable)"},
+    {Filter::kMonth, "month", "XM", true, ValueCheck::kMonth,
+     "Only posts from this month, YYYY-MM (repeatable)"},
+    {Filter::kLang, "lang", "L", true, ValueCheck::kAny,
+     "Only posts in this language (repeatable; * for all; --related: default the post's own)"},
+    {Filter::kType, "type", "T", true, ValueCheck::kAny,
+     "Only documents of this type: post, page, or a collection's name (repeatable)"},
+    {Filter::kId, "id", "Q", false, ValueCheck::kAny, ""},
+    {Filter::kUrl, "url", "U", false, ValueCheck::kAny, ""},
 }};
 
 // Value slots.
 enum Slot : Xapian::valueno {
-  kSlotDate = 0,         // Xapian::sortable_serialise(seconds since epoch, UTC)
-  kSlotYear = 1,         // "2024"
-  kSlotMonth = 2,        // "2024-03"
-  kSlotLang = 3,         // "en"
-  kSlotTags = 4,         // display values joined by kListSeparator
-  kSlotAuthors = 5,      // display values joined by kListSeparator
-  kSlotCategories = 6,   // display values joined by kListSeparator
-  kSlotBoost = 7,        // Xapian::sortable_serialise(boost) when the post has one
-  kSlotFacets = 8,       // every facet field's values in one value: see encode_facets()
-  kSlotTranslation = 9,  // the post's translation group key; the search's collapse key
-  kSlotType = 10,        // "post", "page", a collection's name: Post::type as written
+  kSlotDate = 0,          // Xapian::sortable_serialise(seconds since epoch, UTC)
+  kSlotYear = 1,          // "2024"
+  kSlotMonth = 2,         // "2024-03"
+  kSlotLang = 3,          // "en"
+  kSlotTags = 4,          // display values joined by kListSeparator
+  kSlotAuthors = 5,       // display values joined by kListSeparator
+  kSlotCategories = 6,    // display values joined by kListSeparator
+  kSlotBoost = 7,         // Xapian::sortable_serialise(boost) when the post has one
+  kSlotFacets = 8,        // every facet field's values in one value: see encode_facets()
+  kSlotTranslation = 9,   // the post's translation group key; the search's collapse key
+  kSlotType = 10,         // "post", "page", a collection's name: Post::type as written
+  kSlotOrder = 11,        // order_key(kNewestFirst): equal weights newest first, then by id
+  kSlotOldestOrder = 12,  // order_key(kOldestFirst)
 };
+
+// A post's place in a date order, as one value (Xapian's remote shards sort by one value at
+// most): by date, posts without a date after those with one, and among equal dates by id,
+// ascending. kNewestFirst's key is read in descending order (it also orders posts of equal
+// weight), kOldestFirst's in ascending order. Neither depends on document ids, which differ
+// between one database and any sharded layout of the same posts.
+// `date`: seconds since the epoch, or none.
+enum class KeyOrder { kNewestFirst, kOldestFirst };
+[[nodiscard]] std::string order_key(KeyOrder order, std::optional<double> date,
+                                    std::string_view id);
 
 // One boolean term per post in a translation group (posts that translate one another):
 // prefix + the group key, so that a hit finds its translations.

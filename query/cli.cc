@@ -8,6 +8,7 @@
 #include <optional>
 
 #include "common/index_layout.h"
+#include "common/schema.h"
 #include "common/text.h"
 #include "query/json_io.h"
 #include "query/searcher.h"
@@ -110,23 +111,11 @@ void add_flags(CLI::App& app, CliOptions& o) {
                  "directory; repeat it for each (docs/SCALING.md)")
       ->allow_extra_args(false);
   app.add_option("WORDS", o.words, "The query (see the query language below)");
-  app.add_option("--tag", r.tags, "Only posts with this tag (repeat for any of several)")
-      ->allow_extra_args(false);
-  app.add_option("--author", r.authors, "Only posts by this author (repeatable)")
-      ->allow_extra_args(false);
-  app.add_option("--category", r.categories, "Only posts in this category (repeatable)")
-      ->allow_extra_args(false);
-  app.add_option("--year", r.years, "Only posts from this year (repeatable)")
-      ->allow_extra_args(false);
-  app.add_option("--month", r.months, "Only posts from this month, YYYY-MM (repeatable)")
-      ->allow_extra_args(false);
-  app.add_option("--lang", r.langs,
-                 "Only posts in this language (repeatable; * for all; --related: default the "
-                 "post's own)")
-      ->allow_extra_args(false);
-  app.add_option("--type", r.types,
-                 "Only documents of this type: post, page, or a collection's name (repeatable)")
-      ->allow_extra_args(false);
+  for (const auto& f : schema::kFilterFields) {  // --tag, --author, ...: repeatable
+    if (f.requested)
+      app.add_option("--" + std::string(f.name), r.values(f.filter), std::string(f.help))
+          ->allow_extra_args(false);
+  }
   app.add_option("--after", r.after, "Posts dated on or after: 2023, 2023-04, 2023-04-05");
   app.add_option("--before", r.before, "Posts dated before: 2024, 2024-01, 2024-01-31");
   app.add_option("--sort", o.sort,
@@ -194,7 +183,7 @@ int run_other(Searcher& s, const CliOptions& o, CliStreams io) {
     return 0;
   }
   if (!o.related.empty()) {
-    const auto hits = s.related(o.related, o.request.per_page, o.request.langs);
+    const auto hits = s.related(o.related, o.request.per_page, o.request.langs());
     if (!hits) {
       io.err << "query: no post with id '" << o.related << "'\n";
       return 2;
@@ -206,7 +195,7 @@ int run_other(Searcher& s, const CliOptions& o, CliStreams io) {
     }
     return hits->empty() ? 1 : 0;
   }
-  const SuggestResponse r = s.suggest(o.suggest, 8, o.request.langs);
+  const SuggestResponse r = s.suggest(o.suggest, 8, o.request.langs());
   if (o.json) {
     io.out << dump_json(to_json(r), 2) << "\n";
   } else {

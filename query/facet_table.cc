@@ -1,9 +1,6 @@
 #include "query/facet_table.h"
 
 #include <unordered_map>
-#include <utility>
-
-#include "query/query_builder.h"
 
 namespace postsearch {
 
@@ -42,62 +39,6 @@ std::shared_ptr<const FacetTable> FacetTable::build(const Xapian::Database& db) 
         table->bases_[field] + static_cast<std::uint32_t>(table->names_[field].size());
   }
   return table;
-}
-
-std::shared_ptr<const FacetTable> FacetTableCache::get(const Xapian::Database& db,
-                                                       const std::string& revision) {
-  std::lock_guard<std::mutex> lock(mutex_);
-  if (!table_ || revision != revision_) {
-    table_ = FacetTable::build(db);
-    revision_ = revision;
-  }
-  return table_;
-}
-
-template <typename T>
-template <typename... Args>
-std::shared_ptr<T> FacetTableCache::Memo<T>::at(const std::string& wanted, Args&&... args) {
-  if (!value || wanted != revision) {
-    value = std::make_shared<T>(std::forward<Args>(args)...);
-    revision = wanted;
-  }
-  return value;
-}
-
-std::shared_ptr<TermFrequencies> FacetTableCache::term_frequencies(const std::string& revision) {
-  std::lock_guard<std::mutex> lock(mutex_);
-  return frequencies_.at(revision);
-}
-
-std::shared_ptr<PostCache> FacetTableCache::posts(const std::string& revision) {
-  if (post_cache_bytes_ == 0) return nullptr;
-  std::lock_guard<std::mutex> lock(mutex_);
-  return posts_.at(revision, post_cache_bytes_);
-}
-
-std::shared_ptr<CompletionMemo> FacetTableCache::completions(const std::string& revision) {
-  std::lock_guard<std::mutex> lock(mutex_);
-  return completions_.at(revision);
-}
-
-}  // namespace postsearch
-
-namespace postsearch {
-
-MemoUsage FacetTableCache::usage() {
-  std::lock_guard<std::mutex> lock(mutex_);
-  MemoUsage u;
-  if (table_) {
-    u.posting_bitmaps = table_->postings().size();
-    u.posting_bitmap_bytes = table_->postings().bytes();
-  }
-  if (posts_.value) {
-    u.posts = posts_.value->size();
-    u.post_bytes = posts_.value->bytes();
-  }
-  if (completions_.value) u.completions = completions_.value->size();
-  if (frequencies_.value) u.term_frequencies = frequencies_.value->size();
-  return u;
 }
 
 }  // namespace postsearch

@@ -203,7 +203,7 @@ std::vector<Counts> count(const Xapian::Database& db, const Xapian::Query& query
                           const std::vector<const FacetField*>& fields, const FacetOptions& options,
                           std::optional<Xapian::doccount>* matches = nullptr) {
   if (direct(options, query) && (!fields.empty() || matches != nullptr)) {
-    const std::optional<DocSet> set = match_set(db, query, &options.table->postings());
+    const std::optional<DocSet> set = match_set(db, query, options.postings);
     if (matches != nullptr) *matches = static_cast<Xapian::doccount>(set->count());
     return count_set(*set, fields, *options.table);
   }

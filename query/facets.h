@@ -24,10 +24,12 @@
 namespace postsearch {
 
 class FacetTable;
+class PostingCache;
 class SpyRun;
 
 struct FacetOptions {
   const FacetTable* table = nullptr;  // the open revision's facet values (faster), or null
+  PostingCache* postings = nullptr;   // the open revision's posting bitmaps, or null
   bool serialisable = false;          // only Xapian's own spies (the index has remote shards)
 };
 

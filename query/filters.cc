@@ -7,33 +7,6 @@ namespace {
 
 using schema::Filter;
 
-constexpr Filter kRequestFilters[] = {Filter::kTag,  Filter::kAuthor, Filter::kCategory,
-                                      Filter::kYear, Filter::kMonth,  Filter::kLang,
-                                      Filter::kType};
-
-const std::vector<std::string>* request_values(const SearchRequest& r, Filter f) {
-  switch (f) {
-    case Filter::kTag:
-      return &r.tags;
-    case Filter::kAuthor:
-      return &r.authors;
-    case Filter::kCategory:
-      return &r.categories;
-    case Filter::kYear:
-      return &r.years;
-    case Filter::kMonth:
-      return &r.months;
-    case Filter::kLang:
-      return &r.langs;
-    case Filter::kType:
-      return &r.types;
-    case Filter::kId:
-    case Filter::kUrl:
-      break;
-  }
-  return nullptr;
-}
-
 Xapian::Query date_query(const SearchRequest& r, const ParsedQuery& parsed) {
   DateRange dates = parsed.dates;
   if (!r.after.empty()) dates.from = parse_date_bound(r.after, false);
@@ -55,8 +28,7 @@ Xapian::Query date_query(const SearchRequest& r, const ParsedQuery& parsed) {
 
 std::vector<std::string> selected_values(const SearchRequest& r, const ParsedQuery& parsed,
                                          Filter f) {
-  const auto* values = request_values(r, f);
-  std::vector<std::string> out = values != nullptr ? *values : std::vector<std::string>{};
+  std::vector<std::string> out = r.values(f);
   if (f == Filter::kYear) out.insert(out.end(), parsed.years.begin(), parsed.years.end());
   return out;
 }
@@ -64,8 +36,9 @@ std::vector<std::string> selected_values(const SearchRequest& r, const ParsedQue
 Xapian::Query filter_query(const SearchRequest& r, const ParsedQuery& parsed,
                            std::optional<Filter> except) {
   std::vector<Xapian::Query> parts;
-  for (const Filter f : kRequestFilters) {
-    if (except && *except == f) continue;
+  for (const auto& field : schema::kFilterFields) {
+    const Filter f = field.filter;
+    if (!field.requested || (except && *except == f)) continue;
     const std::vector<std::string> values = selected_values(r, parsed, f);
     if (values.empty()) continue;
     std::vector<Xapian::Query> terms;

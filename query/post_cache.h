@@ -6,7 +6,7 @@
 //
 // Bounded by bytes (an estimate of each post's strings); when full, the CLOCK policy drops a
 // post not shown since the hand last passed it. The owner drops the whole cache with its
-// revision (FacetTableCache), so a post is never shown as an older revision stored it.
+// revision (RevisionMemos), so a post is never shown as an older revision stored it.
 //
 // Errors: none. Ownership: posts are handed out as shared pointers to const, so a post
 // dropped while a search uses it lives until that search is done. Threads: safe from any

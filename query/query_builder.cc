@@ -441,23 +441,6 @@ std::optional<double> parse_date_bound(std::string_view v, bool end_of) {
   return static_cast<double>(timegm(&t));
 }
 
-CompletionMemo::Terms CompletionMemo::find(const std::string& prefix) const {
-  const std::lock_guard<std::mutex> lock(mutex_);
-  const Terms* found = known_.find(prefix);
-  return found == nullptr ? nullptr : *found;
-}
-
-void CompletionMemo::insert(const std::string& prefix, Terms terms) {
-  if (prefix.empty()) return;  // a DirectMap holds no empty key
-  const std::lock_guard<std::mutex> lock(mutex_);
-  if (known_.put(prefix, std::move(terms))) ++used_;
-}
-
-std::size_t CompletionMemo::size() const {
-  const std::lock_guard<std::mutex> lock(mutex_);
-  return used_;
-}
-
 QueryBuilder::QueryBuilder(const Xapian::Database& db, const std::string& lang,
                            std::shared_ptr<CompletionMemo> completions)
     : db_(db),
@@ -544,7 +527,8 @@ ParsedQuery QueryBuilder::parse(std::string_view input, const ParseOptions& opti
 // rule (the kMaxWildcardExpansion most frequent completions, or the word's stem): Xapian 1.4
 // expands a wildcard in each shard of a sharded index on its own, with that shard's
 // statistics, so a sharded index would rank differently from one database; an explicit
-// OP_SYNONYM of terms ranks the same both ways (tests/blackbox/shards_test.py).
+// synonym group of terms (completion_group) ranks the same both ways
+// (tests/blackbox/shards_test.py).
 std::optional<ParsedQuery> QueryBuilder::parse_typing(const std::string& text, unsigned flags,
                                                       Xapian::Query::op op,
                                                       const std::vector<std::string>& warnings) {
@@ -581,39 +565,6 @@ std::optional<ParsedQuery> QueryBuilder::parse_typing(const std::string& text, u
   out.word_count = count_words(head.empty() ? stem : Xapian::Query(op, head, stem));
   out.has_words = true;
   return out;
-}
-
-Xapian::Query QueryBuilder::completions(const std::string& prefix) {
-  if (const Xapian::Query* known = completions_.find(prefix)) return *known;
-  Xapian::Query found = find_completions(prefix);
-  if (!prefix.empty()) completions_.put(prefix, found);
-  return found;
-}
-
-Xapian::Query QueryBuilder::find_completions(const std::string& prefix) const {
-  CompletionMemo::Terms terms = shared_completions_ ? shared_completions_->find(prefix) : nullptr;
-  if (!terms) {
-    terms = std::make_shared<const std::vector<std::string>>(walk_completions(prefix));
-    if (shared_completions_) shared_completions_->insert(prefix, terms);
-  }
-  return {Xapian::Query::OP_SYNONYM, terms->begin(), terms->end()};
-}
-
-std::vector<std::string> QueryBuilder::walk_completions(const std::string& prefix) const {
-  std::vector<std::pair<Xapian::doccount, std::string>> found;
-  for (auto t = db_.allterms_begin(prefix); t != db_.allterms_end(prefix); ++t) {
-    found.emplace_back(t.get_termfreq(), *t);
-  }
-  const std::size_t keep = std::min<std::size_t>(found.size(), kMaxWildcardExpansion);
-  // Most frequent first; among equals, alphabetical, so that every shard layout agrees.
-  std::partial_sort(found.begin(), found.begin() + static_cast<std::ptrdiff_t>(keep), found.end(),
-                    [](const auto& a, const auto& b) {
-                      return a.first != b.first ? a.first > b.first : a.second < b.second;
-                    });
-  std::vector<std::string> terms;
-  terms.reserve(keep);
-  for (std::size_t i = 0; i < keep; ++i) terms.push_back(std::move(found[i].second));
-  return terms;
 }
 
 std::string QueryBuilder::correction(std::string_view input) {

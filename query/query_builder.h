@@ -45,7 +45,7 @@ enum class DefaultOperator { kAnd, kOr };
 // The completions of typed prefixes (the terms a prefix expands to) for one revision of an
 // index, shared by the builders of the service's searchers: finding them walks every term
 // with that start, and each searcher walked them again for itself. Its owner drops it with
-// the revision (FacetTableCache). A DirectMap of kMaxPrefixes slots (direct_map.h): a new
+// the revision (RevisionMemos). A DirectMap of kMaxPrefixes slots (direct_map.h): a new
 // prefix takes the place of the one in its slot, so that the memo's memory, once it is
 // warm, stays level (emptying it when full made a saw-tooth of some MiB whose peaks set
 // the heap's high water: bench/README.md, session 10).
@@ -74,6 +74,10 @@ struct ParseOptions {
 // Parses "after:"/"before:" values: "2023", "2023-04", "2023-04-05". `end_of` gives the
 // first second after the period instead of its first second.
 [[nodiscard]] std::optional<double> parse_date_bound(std::string_view text, bool end_of);
+
+// The completions of a word being typed as one synonym group, built so that its weight is
+// the same in one database and in any shard layout (see query_builder.cc). Empty: none.
+[[nodiscard]] Xapian::Query completion_group(const std::vector<std::string>& terms);
 
 class QueryBuilder {
  public:

@@ -143,7 +143,7 @@ bool post_exists(Searcher& searcher, const std::string& wanted) {
   if (wanted.find_first_of(" \t\"") != std::string::npos) return false;
   SearchRequest r;
   r.q = "url:" + wanted;
-  r.langs = {"*"};
+  r.values(schema::Filter::kLang) = {"*"};
   r.per_page = 1;
   r.facets = false;
   r.snippets = false;

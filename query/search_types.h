@@ -4,9 +4,12 @@
 
 #include <nlohmann/json.hpp>
 
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
+
+#include "common/schema.h"
 
 namespace postsearch {
 
@@ -18,15 +21,12 @@ inline constexpr int kMaxFacetLimit = 100;
 
 struct SearchRequest {
   std::string q;
-  std::vector<std::string> tags;  // OR within a field, AND across fields
-  std::vector<std::string> authors;
-  std::vector<std::string> categories;
-  std::vector<std::string> years;   // "2023"
-  std::vector<std::string> months;  // "2023-04"
-  std::vector<std::string> langs;
-  std::vector<std::string> types;  // "post", "page", a collection's name
-  std::string after;               // "2023", "2023-04", "2023-04-05": inclusive
-  std::string before;              // exclusive
+  // The values selected for each requested filter field of the schema
+  // (schema::kFilterFields): OR within a field, AND across fields. Langs are as asked ("*":
+  // every language) until the searcher resolves them.
+  std::map<schema::Filter, std::vector<std::string>> filters;
+  std::string after;   // "2023", "2023-04", "2023-04-05": inclusive
+  std::string before;  // exclusive
   SortOrder sort = SortOrder::kRelevance;
   int page = 1;       // 1-based
   int per_page = 10;  // capped at kMaxPerPage
@@ -40,6 +40,17 @@ struct SearchRequest {
   bool partial = true;  // the last word also matches as a prefix
   bool snippets = true;
   bool collapse = true;  // one hit per translation group
+
+  // The values selected for `filter`; empty when none.
+  [[nodiscard]] const std::vector<std::string>& values(schema::Filter filter) const {
+    static const std::vector<std::string> kNone;
+    const auto it = filters.find(filter);
+    return it == filters.end() ? kNone : it->second;
+  }
+  [[nodiscard]] std::vector<std::string>& values(schema::Filter filter) { return filters[filter]; }
+  [[nodiscard]] const std::vector<std::string>& langs() const {
+    return values(schema::Filter::kLang);
+  }
 };
 
 // Another language's version of a hit (the posts of its translation group).

@@ -1,8 +1,10 @@
 #include "query/analytics/normalise.h"
 
 #include <algorithm>
+#include <string_view>
 #include <vector>
 
+#include "common/schema.h"
 #include "common/text.h"
 
 namespace postsearch::analytics {
@@ -18,7 +20,7 @@ std::optional<std::string> normalise_query(std::string_view q) {
 
 std::string langs_key(const SearchRequest& request) {
   std::vector<std::string> langs;
-  for (const auto& l : request.langs) langs.push_back(text::fold_case(l));
+  for (const auto& l : request.langs()) langs.push_back(text::fold_case(l));
   std::sort(langs.begin(), langs.end());
   langs.erase(std::unique(langs.begin(), langs.end()), langs.end());
   return text::truncate_utf8(text::join(langs, ","), kMaxFiltersBytes);
@@ -26,16 +28,13 @@ std::string langs_key(const SearchRequest& request) {
 
 std::string filters_key(const SearchRequest& request) {
   std::vector<std::string> parts;
-  const auto add = [&](const char* name, const std::vector<std::string>& values) {
+  const auto add = [&](std::string_view name, const std::vector<std::string>& values) {
     for (const auto& v : values)
       parts.push_back(std::string(name) + "=" + text::collapse_whitespace(text::fold_case(v)));
   };
-  add("tag", request.tags);
-  add("author", request.authors);
-  add("category", request.categories);
-  add("year", request.years);
-  add("month", request.months);
-  add("type", request.types);
+  for (const auto& f : schema::kFilterFields) {  // languages are a key of their own
+    if (f.requested && f.filter != schema::Filter::kLang) add(f.name, request.values(f.filter));
+  }
   if (!request.after.empty()) add("after", {request.after});
   if (!request.before.empty()) add("before", {request.before});
   std::sort(parts.begin(), parts.end());

@@ -4,6 +4,7 @@
 #include <set>
 #include <sstream>
 
+#include "common/schema.h"
 #include "common/text.h"
 #include "query/searcher.h"
 
@@ -16,17 +17,15 @@ using nlohmann::json;
 SearchRequest request_of(const QueryTotals& q) {
   SearchRequest r;
   r.q = q.query;
-  if (!q.langs.empty()) r.langs = text::split(q.langs, ',');
+  if (!q.langs.empty()) r.values(schema::Filter::kLang) = text::split(q.langs, ',');
   for (const auto& part : text::split(q.filters, ' ')) {
     const auto eq = part.find('=');
     if (eq == std::string::npos) continue;
     const std::string name = part.substr(0, eq);
     const std::string value = part.substr(eq + 1);
-    if (name == "tag") r.tags.push_back(value);
-    if (name == "author") r.authors.push_back(value);
-    if (name == "category") r.categories.push_back(value);
-    if (name == "year") r.years.push_back(value);
-    if (name == "month") r.months.push_back(value);
+    for (const auto& f : schema::kFilterFields) {
+      if (f.requested && f.name == name) r.values(f.filter).push_back(value);
+    }
     if (name == "after") r.after = value;
     if (name == "before") r.before = value;
   }

@@ -8,7 +8,7 @@
 #include <string>
 #include <utility>
 
-#include "query/facet_table.h"
+#include "query/revision_memos.h"
 
 namespace postsearch::http {
 

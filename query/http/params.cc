@@ -3,7 +3,11 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <optional>
+#include <string_view>
+#include <vector>
 
+#include "common/schema.h"
 #include "common/text.h"
 #include "query/json_io.h"
 #include "query/searcher.h"
@@ -14,18 +18,21 @@ namespace {
 using nlohmann::json;
 
 struct Field {
-  const char* name;
+  std::string_view name;
   enum Kind { kText, kList, kInt, kNumber, kBool, kSort } kind;
+  std::optional<schema::Filter> filter;  // kList: the schema's filter field it selects
 };
 
+// The parameters that are not filter fields; each requested filter field of the schema
+// (schema::kFilterFields) is a list parameter of its own name besides these.
 constexpr Field kFields[] = {
-    {"q", Field::kText},         {"tag", Field::kList},        {"author", Field::kList},
-    {"category", Field::kList},  {"year", Field::kList},       {"month", Field::kList},
-    {"lang", Field::kList},      {"after", Field::kText},      {"before", Field::kText},
-    {"sort", Field::kSort},      {"page", Field::kInt},        {"per_page", Field::kInt},
-    {"facets", Field::kBool},    {"facet_limit", Field::kInt}, {"explain", Field::kBool},
-    {"recency", Field::kNumber}, {"query_lang", Field::kText}, {"partial", Field::kBool},
-    {"collapse", Field::kBool},  {"type", Field::kList},
+    {"q", Field::kText, {}},          {"after", Field::kText, {}},
+    {"before", Field::kText, {}},     {"sort", Field::kSort, {}},
+    {"page", Field::kInt, {}},        {"per_page", Field::kInt, {}},
+    {"facets", Field::kBool, {}},     {"facet_limit", Field::kInt, {}},
+    {"explain", Field::kBool, {}},    {"recency", Field::kNumber, {}},
+    {"query_lang", Field::kText, {}}, {"partial", Field::kBool, {}},
+    {"collapse", Field::kBool, {}},
 };
 
 std::optional<ParamError> set_text(SearchRequest& r, const std::string& name,
@@ -38,19 +45,13 @@ std::optional<ParamError> set_text(SearchRequest& r, const std::string& name,
   return std::nullopt;
 }
 
-std::optional<ParamError> add_list(SearchRequest& r, const std::string& name,
-                                   const std::string& v) {
+std::optional<ParamError> add_list(SearchRequest& r, const Field& f, const std::string& v) {
+  const std::string name(f.name);
   if (!text::is_valid_utf8(v)) return ParamError{name, "is not valid UTF-8"};
   if (v.size() > 200) return ParamError{name, "value longer than 200 bytes"};
-  std::vector<std::string>* list = name == "tag"        ? &r.tags
-                                   : name == "author"   ? &r.authors
-                                   : name == "category" ? &r.categories
-                                   : name == "year"     ? &r.years
-                                   : name == "month"    ? &r.months
-                                   : name == "type"     ? &r.types
-                                                        : &r.langs;
-  if (list->size() >= 20) return ParamError{name, "more than 20 values"};
-  list->push_back(v);
+  std::vector<std::string>& list = r.values(*f.filter);
+  if (list.size() >= 20) return ParamError{name, "more than 20 values"};
+  list.push_back(v);
   return std::nullopt;
 }
 
@@ -82,15 +83,16 @@ std::optional<ParamError> set_bool(SearchRequest& r, const std::string& name,
 }
 
 std::optional<ParamError> set_value(SearchRequest& r, const Field& f, const std::string& v) {
+  const std::string name(f.name);
   switch (f.kind) {
     case Field::kText:
-      return set_text(r, f.name, v);
+      return set_text(r, name, v);
     case Field::kList:
-      return add_list(r, f.name, v);
+      return add_list(r, f, v);
     case Field::kInt:
-      return set_int(r, f.name, v);
+      return set_int(r, name, v);
     case Field::kBool:
-      return set_bool(r, f.name, v);
+      return set_bool(r, name, v);
     case Field::kSort: {
       const auto s = sort_by_name(v);
       if (!s) return ParamError{"sort", "expected relevance, date or -date"};
@@ -101,7 +103,7 @@ std::optional<ParamError> set_value(SearchRequest& r, const Field& f, const std:
       char* end = nullptr;
       const double d = std::strtod(v.c_str(), &end);
       if (end == v.c_str() || *end != '\0' || !std::isfinite(d))
-        return ParamError{f.name, "expected a number"};
+        return ParamError{name, "expected a number"};
       r.recency_half_life_days = d;
       return std::nullopt;
     }
@@ -109,8 +111,20 @@ std::optional<ParamError> set_value(SearchRequest& r, const Field& f, const std:
   return std::nullopt;
 }
 
+// Every parameter: the scalar ones, then a list per requested filter field of the schema.
+const std::vector<Field>& all_fields() {
+  static const std::vector<Field> kAll = [] {
+    std::vector<Field> all(std::begin(kFields), std::end(kFields));
+    for (const auto& f : schema::kFilterFields) {
+      if (f.requested) all.push_back({f.name, Field::kList, f.filter});
+    }
+    return all;
+  }();
+  return kAll;
+}
+
 const Field* field_named(const std::string& name) {
-  for (const auto& f : kFields) {
+  for (const auto& f : all_fields()) {
     if (name == f.name) return &f;
   }
   return nullptr;
@@ -127,7 +141,7 @@ SearchParse finish(SearchRequest r) {
 const std::vector<std::string>& search_param_names() {
   static const std::vector<std::string> kNames = [] {
     std::vector<std::string> names;
-    for (const auto& f : kFields) names.emplace_back(f.name);
+    for (const auto& f : all_fields()) names.emplace_back(f.name);
     return names;
   }();
   return kNames;
@@ -164,7 +178,7 @@ SearchParse search_request_from_json(const std::string& body) {
       for (const auto& item : value) {
         if (!item.is_string() && !item.is_number_integer())
           return ParamError{name, "expected an array of strings"};
-        if (auto e = add_list(r, name, item.is_string() ? item.get<std::string>() : item.dump()))
+        if (auto e = add_list(r, *f, item.is_string() ? item.get<std::string>() : item.dump()))
           return *e;
       }
       continue;

@@ -9,7 +9,7 @@ namespace postsearch::http {
 SearcherPool::SearcherPool(std::filesystem::path index_dir, PoolOptions options)
     : index_dir_(std::move(index_dir)),
       options_(std::move(options)),
-      facet_tables_(std::make_shared<FacetTableCache>(options_.post_cache_bytes)) {
+      memos_(std::make_shared<RevisionMemos>(options_.post_cache_bytes)) {
   options_.max_searchers = std::max<std::size_t>(1, options_.max_searchers);
   if (options_.warm) warmer_ = std::thread([this] { warm_revisions(); });
 }
@@ -25,7 +25,7 @@ SearcherPool::~SearcherPool() {
 
 std::unique_ptr<Searcher> SearcherPool::open_searcher(const std::string& client) {
   try {
-    auto s = std::make_unique<Searcher>(index_dir_, facet_tables_, options_.open);
+    auto s = std::make_unique<Searcher>(index_dir_, memos_, options_.open);
     wake_warmer();  // the index may have been missing until now
     return s;
   } catch (...) {
@@ -64,7 +64,7 @@ void SearcherPool::warm_once(std::unique_ptr<Searcher>& own, std::string& warmed
     if (own) {
       own->refresh();
     } else {
-      own = std::make_unique<Searcher>(index_dir_, facet_tables_, options_.open);
+      own = std::make_unique<Searcher>(index_dir_, memos_, options_.open);
     }
     event.revision = own->revision();
     if (event.revision == warmed) return;

@@ -39,7 +39,7 @@
 #include <utility>
 #include <vector>
 
-#include "query/facet_table.h"
+#include "query/revision_memos.h"
 #include "query/searcher.h"
 
 namespace postsearch::http {
@@ -103,7 +103,7 @@ class SearcherPool {
   [[nodiscard]] std::size_t waiting() const;
 
   // What the newest revision's memos hold (for /metrics).
-  [[nodiscard]] MemoUsage memo_usage() const { return facet_tables_->usage(); }
+  [[nodiscard]] MemoUsage memo_usage() const { return memos_->usage(); }
 
  private:
   // A request waiting in line: give_back() hands it a searcher, or (null) the place of one
@@ -134,7 +134,7 @@ class SearcherPool {
 
   std::filesystem::path index_dir_;
   PoolOptions options_;
-  std::shared_ptr<FacetTableCache> facet_tables_;  // one decoded facet table for all searchers
+  std::shared_ptr<RevisionMemos> memos_;  // the per-revision memos all its searchers share
   mutable std::mutex mutex_;
   std::deque<Waiter*> waiting_;  // oldest first
   std::vector<std::unique_ptr<Searcher>> idle_;

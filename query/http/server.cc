@@ -162,7 +162,7 @@ std::optional<std::vector<std::string>> requested_langs(const httplib::Request& 
     send_error(res, 400, e->param + ": " + e->message, e->param);
     return std::nullopt;
   }
-  return std::get<SearchRequest>(parsed).langs;
+  return std::get<SearchRequest>(parsed).langs();
 }
 
 class IndexUnavailable : public std::runtime_error {

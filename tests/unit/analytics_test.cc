@@ -43,15 +43,15 @@ TEST_CASE("queries are folded: case, white space, length; bad input is not a que
 
 TEST_CASE("languages and filters are keys in a fixed order", "[analytics]") {
   SearchRequest a;
-  a.tags = {"Rust", "cpp"};
-  a.years = {"2021"};
-  a.types = {"Page"};
-  a.langs = {"en", "DE"};
+  a.values(schema::Filter::kTag) = {"Rust", "cpp"};
+  a.values(schema::Filter::kYear) = {"2021"};
+  a.values(schema::Filter::kType) = {"Page"};
+  a.values(schema::Filter::kLang) = {"en", "DE"};
   SearchRequest b;
-  b.years = {"2021"};
-  b.tags = {"cpp", "rust"};
-  b.types = {"page"};
-  b.langs = {"de", "en"};
+  b.values(schema::Filter::kYear) = {"2021"};
+  b.values(schema::Filter::kTag) = {"cpp", "rust"};
+  b.values(schema::Filter::kType) = {"page"};
+  b.values(schema::Filter::kLang) = {"de", "en"};
   CHECK(filters_key(a) == "tag=cpp tag=rust type=page year=2021");
   CHECK(filters_key(a) == filters_key(b));
   CHECK(langs_key(a) == "de,en");
@@ -213,8 +213,8 @@ TEST_CASE("a relevance test file: cases, defaults, and problems with their lines
   CHECK(s.cases[0].top == 3);
   CHECK(s.cases[0].expect == std::vector<std::string>{"/a/"});
   CHECK(s.cases[1].top == 5);
-  CHECK(s.cases[1].request.tags == std::vector<std::string>{"rust", "cpp"});
-  CHECK(s.cases[1].request.langs == std::vector<std::string>{"en"});
+  CHECK(s.cases[1].request.values(schema::Filter::kTag) == std::vector<std::string>{"rust", "cpp"});
+  CHECK(s.cases[1].request.langs() == std::vector<std::string>{"en"});
   CHECK(s.cases[1].request.q == "rust");
   CHECK(s.cases[1].must_not == std::vector<std::string>{"z"});
   REQUIRE(s.problems.size() == 4);

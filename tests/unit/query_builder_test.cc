@@ -65,13 +65,15 @@ TEST_CASE("query language: the last word as a prefix while typing", "[query_buil
   }
   QueryBuilder qb(db, "en");
   ParseOptions o;
-  CHECK(qb.parse("static sit", o).query.get_description() ==
-        "Query((Zstatic@1 AND ((site SYNONYM sitemap SYNONYM sit SYNONYM situation) OR Zsit@2)))");
-  CHECK(qb.parse("the static sit", o).query.get_description() ==
-        "Query((Zstatic@2 AND ((site SYNONYM sitemap SYNONYM sit SYNONYM situation) OR Zsit@3)))");
+  CHECK(
+      qb.parse("static sit", o).query.get_description() ==
+      "Query((Zstatic@1 AND ((1 * (site OR sitemap) SYNONYM 1 * (sit OR situation)) OR Zsit@2)))");
+  CHECK(
+      qb.parse("the static sit", o).query.get_description() ==
+      "Query((Zstatic@2 AND ((1 * (site OR sitemap) SYNONYM 1 * (sit OR situation)) OR Zsit@3)))");
   o.op = DefaultOperator::kOr;
   CHECK(qb.parse("static sit", o).query.get_description() ==
-        "Query((Zstatic@1 OR ((site SYNONYM sitemap SYNONYM sit SYNONYM situation) OR Zsit@2)))");
+        "Query((Zstatic@1 OR ((1 * (site OR sitemap) SYNONYM 1 * (sit OR situation)) OR Zsit@2)))");
   // Where the word binds to an operator or a field, Xapian's own FLAG_PARTIAL does it.
   o.op = DefaultOperator::kAnd;
   CHECK(qb.parse("tea OR sit", o).query.get_description() ==
@@ -95,7 +97,7 @@ TEST_CASE("query language: completions shared between builders", "[query_builder
   const Xapian::WritableDatabase empty(std::string(), Xapian::DB_BACKEND_INMEMORY);
   const auto memo = std::make_shared<CompletionMemo>();
   const ParseOptions o;
-  const std::string expected = "Query(((site SYNONYM sitemap SYNONYM situation) OR Zsit@1))";
+  const std::string expected = "Query(((site SYNONYM 1 * (sitemap OR situation)) OR Zsit@1))";
   QueryBuilder filler(db, "en", memo);
   CHECK(filler.parse("sit", o).query.get_description() == expected);
   REQUIRE(memo->find("sit") != nullptr);

@@ -4,7 +4,11 @@
 #include <xapian.h>
 #include <catch2/catch.hpp>
 
+#include <optional>
 #include <set>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include "common/document.h"
 #include "common/schema.h"
@@ -229,6 +233,34 @@ TEST_CASE("stop words keep their exact terms and positions but get no stem", "[s
   CHECK(terms.count("die") == 1);
   CHECK(terms.count("Zdie") == 0);
   CHECK(terms.count("Zhaus") == 1);
+}
+
+}  // namespace postsearch
+
+namespace postsearch {
+
+TEST_CASE("order keys: newest first descending, oldest first ascending, ids ascending both ways",
+          "[schema]") {
+  using schema::KeyOrder;
+  using schema::order_key;
+  // Posts as a date order lists them: (date, id), undated last.
+  const std::vector<std::pair<std::optional<double>, std::string>> oldest_first = {
+      {-86400.0, "z"}, {0.0, "a"},   {1.0, "a"},          {1.0, "ab"},        {1.0, "b"},
+      {1e9, "a"},      {1.7e9, "é"}, {std::nullopt, "a"}, {std::nullopt, "b"}};
+  for (std::size_t i = 0; i + 1 < oldest_first.size(); ++i) {
+    const auto& [d1, id1] = oldest_first[i];
+    const auto& [d2, id2] = oldest_first[i + 1];
+    INFO(i);
+    CHECK(order_key(KeyOrder::kOldestFirst, d1, id1) < order_key(KeyOrder::kOldestFirst, d2, id2));
+    // Newest first: dates the other way, ids still ascending, undated still last.
+    const bool both_dated = d1 && d2;
+    const bool same_date = d1 == d2;
+    const std::string a = order_key(KeyOrder::kNewestFirst, d1, id1);
+    const std::string b = order_key(KeyOrder::kNewestFirst, d2, id2);
+    if (same_date) CHECK(a > b);                 // read descending: id1 first
+    if (both_dated && !same_date) CHECK(a < b);  // read descending: the newer first
+    if (d1 && !d2) CHECK(a > b);                 // dated before undated
+  }
 }
 
 }  // namespace postsearch

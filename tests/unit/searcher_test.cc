@@ -8,8 +8,8 @@
 
 #include "common/document.h"
 #include "indexer/indexer.h"
-#include "query/facet_table.h"
 #include "query/match_set.h"
+#include "query/revision_memos.h"
 #include "query/searcher.h"
 #include "test_support.h"
 
@@ -152,14 +152,14 @@ TEST_CASE("searcher: did you mean", "[searcher]") {
 TEST_CASE("searcher: filters are OR within a field and AND across fields", "[searcher]") {
   Searcher s(example_index());
   SearchRequest r = req("");
-  r.tags = {"cooking"};
+  r.values(schema::Filter::kTag) = {"cooking"};
   const auto cooking = s.search(r).hits.size();
-  r.tags = {"cooking", "bread"};
+  r.values(schema::Filter::kTag) = {"cooking", "bread"};
   CHECK(s.search(r).hits.size() == cooking);  // every bread post is a cooking post here
-  r.tags = {"rust", "bread"};
+  r.values(schema::Filter::kTag) = {"rust", "bread"};
   const auto either = s.search(r).hits.size();
   CHECK(either > 2);
-  r.authors = {"Priya Raman"};
+  r.values(schema::Filter::kAuthor) = {"Priya Raman"};
   for (const auto& h : s.search(r).hits)
     CHECK(h.authors == std::vector<std::string>{"Priya Raman"});
   SearchRequest dated = req("");
@@ -175,17 +175,17 @@ TEST_CASE("searcher: multi-select facet counts equal a brute-force count", "[sea
   // Both ways of counting: each match's facets value, or the table decoded once.
   const bool with_table = GENERATE(false, true);
   INFO("facet table: " << with_table);
-  Searcher s(example_index(), with_table ? std::make_shared<FacetTableCache>() : nullptr);
+  Searcher s(example_index(), with_table ? std::make_shared<RevisionMemos>() : nullptr);
   // Counted from the posting lists with the table (all but the phrase), or by match spies.
   for (const std::string q :
        {"", "search", "mountains OR bread", "bread -sourdough", "sourd", "\"cold water\""}) {
     SearchRequest r = req(q);
     r.partial = q == "sourd";
     r.facet_limit = 100;
-    r.tags = {"cooking"};
+    r.values(schema::Filter::kTag) = {"cooking"};
     const SearchResponse resp = s.search(r);
     SearchRequest without_tags = r;
-    without_tags.tags.clear();
+    without_tags.values(schema::Filter::kTag).clear();
     INFO(q);
     SearchRequest no_facets = r;
     no_facets.facets = false;
@@ -494,11 +494,11 @@ TEST_CASE("searcher: a commit in place is seen by the completions of a word bein
           "[searcher]") {
   // A replica's database changes in place (no new stub): reopen() must not leave the
   // query builder with what it remembered of the old revision, nor the service with the
-  // completions its searchers share (FacetTableCache).
+  // completions its searchers share (RevisionMemos).
   const bool service = GENERATE(false, true);
   testing::TempDir tmp;
   const auto index = index_one_post(tmp, "---\ntitle: Fish\n---\nA zebra and a fish.\n");
-  Searcher s(index, service ? std::make_shared<FacetTableCache>() : nullptr);
+  Searcher s(index, service ? std::make_shared<RevisionMemos>() : nullptr);
   SearchRequest typing;
   typing.q = "quok";  // a prefix of no word yet, and like none
   CHECK(s.search(typing).hits.empty());
@@ -558,8 +558,8 @@ TEST_CASE("posting cache: fill() reads the common terms, most frequent first, in
   CHECK(stopped.size() == 0);
 }
 
-TEST_CASE("facet table cache: term frequencies live as long as their revision", "[searcher]") {
-  FacetTableCache cache;
+TEST_CASE("revision memos: term frequencies live as long as their revision", "[searcher]") {
+  RevisionMemos cache;
   const auto first = cache.term_frequencies("rev-1");
   first->insert("Zword", 3);
   CHECK(cache.term_frequencies("rev-1") == first);  // shared by the service's searchers
@@ -650,7 +650,7 @@ TEST_CASE("searcher: kept posts are the revision's, a commit in place shows the 
           "[searcher]") {
   testing::TempDir tmp;
   const auto index = index_one_post(tmp, "---\ntitle: Fish\n---\nA zebra and a fish.\n");
-  const auto shared = std::make_shared<FacetTableCache>();
+  const auto shared = std::make_shared<RevisionMemos>();
   Searcher s(index, shared);
   SearchRequest r;
   r.q = "zebra";
@@ -711,7 +711,7 @@ TEST_CASE("searcher: equal scores newest first, with or without the facet table"
   testing::TempDir tmp;
   const auto index = index_herons(tmp, same, distinct);
   Searcher plain(index);
-  Searcher service(index, std::make_shared<FacetTableCache>());
+  Searcher service(index, std::make_shared<RevisionMemos>());
   for (const int page : {1, 2}) {
     SearchRequest r = req("heron");
     r.per_page = 10;
