@@ -30,29 +30,34 @@ void PartWriter::rotate() {
 }
 
 void merge_parts(const std::vector<std::unique_ptr<PartWriter>>& writers,
-                 const std::vector<std::filesystem::path>& targets) {
+                 const std::vector<std::filesystem::path>& targets,
+                 const std::filesystem::path& work_dir, const MergeExtras& extras) {
   const std::size_t shards = targets.size();
   each_in_parallel(shards, [&](std::size_t k) {
-    Xapian::Database all;
+    Xapian::Database parts;
     for (std::size_t w = k; w < writers.size(); w += shards) {
-      for (const auto& p : writers[w]->parts()) all.add_database(Xapian::Database(p.string()));
+      for (const auto& p : writers[w]->parts()) parts.add_database(Xapian::Database(p.string()));
     }
-    if (all.size() == 0) {
-      Xapian::WritableDatabase(targets[k].string(), Xapian::DB_CREATE_OR_OVERWRITE).commit();
-    } else {
-      all.compact(targets[k].string(), Xapian::DBCOMPACT_MULTIPASS);
+    const std::filesystem::path extra_dir = work_dir / ("extra-" + std::to_string(k));
+    {
+      Xapian::WritableDatabase extra(extra_dir.string(),
+                                     Xapian::DB_CREATE_OR_OVERWRITE | Xapian::DB_NO_SYNC);
+      extras(k, parts, extra);
+      extra.commit();
     }
+    parts.add_database(Xapian::Database(extra_dir.string()));
+    parts.compact(targets[k].string(), Xapian::DBCOMPACT_MULTIPASS);
   });
 }
 
-void add_spelling_from_vocabulary(Xapian::WritableDatabase& db) {
-  for (auto t = db.allterms_begin(); t != db.allterms_end(); ++t) {
+void add_spelling_from_vocabulary(const Xapian::Database& from, Xapian::WritableDatabase& to) {
+  for (auto t = from.allterms_begin(); t != from.allterms_end(); ++t) {
     const std::string& term = *t;
     if (term.size() < 3 || term.size() > 32) continue;
     const auto first = static_cast<unsigned char>(term[0]);
     if ((first >= 'A' && first <= 'Z') || (first >= '0' && first <= '9'))
       continue;  // prefixed, numbers
-    db.add_spelling(term, t.get_termfreq());
+    to.add_spelling(term, t.get_termfreq());
   }
 }
 

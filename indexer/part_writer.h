@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <vector>
 
@@ -41,13 +42,23 @@ class PartWriter {
   std::vector<std::filesystem::path> parts_;
 };
 
-// Merges the parts of writers[k], writers[k + shards], ... into targets[k] for each of the
-// `shards` targets, in parallel (Xapian::Database::compact); an empty target is created.
-void merge_parts(const std::vector<std::unique_ptr<PartWriter>>& writers,
-                 const std::vector<std::filesystem::path>& targets);
+// What a merged database holds beside the parts' documents: written by the callback into
+// `extra`, an empty database, from `parts` (every part of the target, as one database), and
+// merged with them, so that nothing is written after the compaction (a write to a compacted
+// database splits its full blocks).
+using MergeExtras = std::function<void(std::size_t target, const Xapian::Database& parts,
+                                       Xapian::WritableDatabase& extra)>;
 
-// Spelling data from a merged database's vocabulary: one pass over its words instead of one
-// call per word occurrence while indexing (which cost about a fifth of the time).
-void add_spelling_from_vocabulary(Xapian::WritableDatabase& db);
+// Merges the parts of writers[k], writers[k + shards], ... and the extras written for
+// target k into targets[k], for each of the `shards` targets in parallel
+// (Xapian::Database::compact). `work_dir` holds the extras meanwhile.
+void merge_parts(const std::vector<std::unique_ptr<PartWriter>>& writers,
+                 const std::vector<std::filesystem::path>& targets,
+                 const std::filesystem::path& work_dir, const MergeExtras& extras);
+
+// Spelling data ("did you mean") from the vocabulary of `from` into `to`: one pass over its
+// words instead of one call per word occurrence while indexing (which cost about a fifth of
+// the time).
+void add_spelling_from_vocabulary(const Xapian::Database& from, Xapian::WritableDatabase& to);
 
 }  // namespace postsearch

@@ -23,19 +23,18 @@ void merge_and_publish(RunContext& run, const std::vector<std::unique_ptr<PartWr
                        const fs::path& parts_dir, const fs::path& gen,
                        const std::optional<fs::path>& previous) {
   const std::vector<fs::path> targets = merge_targets(gen, run.shards);
-  merge_parts(writers, targets);
-  fs::remove_all(parts_dir);
-  run.phase("merge parts (compact)");
   const std::vector<std::vector<std::size_t>> items = run.items_by_shard();
-  for (unsigned k = 0; k < run.shards; ++k) {
-    Xapian::WritableDatabase db(targets[k].string(), Xapian::DB_OPEN);
-    add_spelling_from_vocabulary(db);
-    if (k == 0) write_synonyms(db, run.synonyms, stemmer_for(run.site.default_lang));
-    run.write_state(db, items[k]);
-    db.commit();
-    db.close();
-  }
-  run.phase("spelling data and state");
+  // Spelling data, synonyms (shard 0) and recorded state go in with the compaction; the
+  // shards' threads then share the options hash, made here once.
+  (void)run.options_hash();
+  merge_parts(writers, targets, parts_dir,
+              [&](std::size_t k, const Xapian::Database& parts, Xapian::WritableDatabase& extra) {
+                add_spelling_from_vocabulary(parts, extra);
+                if (k == 0) write_synonyms(extra, run.synonyms, stemmer_for(run.site.default_lang));
+                run.write_state(extra, items[k]);
+              });
+  fs::remove_all(parts_dir);
+  run.phase("spelling data, state and merge (compact)");
   run.layout.publish(gen, run.shards);
   run.layout.remove_stale_generations(previous);
   run.phase("publish");
