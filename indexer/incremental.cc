@@ -131,10 +131,10 @@ std::optional<ChangeSet> plan_incremental(RunContext& run) {
     return std::nullopt;
   }
   if (!to_parse.empty()) {
-    run.load_output();
     parallel_for(
         to_parse.size(), run.thread_count(), run.done, [&] { run.report_progress(); },
         [&](unsigned, std::size_t k) { run.parse(to_parse[k]); });
+    run.check_urls(to_parse);
     run.phase("parse changed sources");
   }
   ChangeSet changes;

@@ -209,6 +209,17 @@ void RunContext::choose_output() {
   if (has_error(diagnostics)) throw ConfigError("cannot read the site's output folder");
 }
 
+void RunContext::check_urls(const std::vector<std::size_t>& items) {
+  if (!output_dir || built_) return;
+  for (const std::size_t i : items) {
+    Parsed& p = parsed[i];
+    if (!p.post || BuiltSite::has_page(*output_dir, site.baseurl, p.post->url)) continue;
+    load_output();
+    check_post_url(*built_, sources[i].file.rel, *p.post, p.diagnostics);
+    p.url = p.post->url;
+  }
+}
+
 void RunContext::load_output() {
   if (!output_dir || built_) return;
   Diagnostics diagnostics;

@@ -88,6 +88,10 @@ struct RunContext {
   // Reads sources[i] and sets parsed[i]'s hash and bytes only; false when it cannot be
   // read. Parse workers call it at once, each for its own i.
   [[nodiscard]] bool hash(std::size_t i);
+  // Checks the URLs of the posts parsed from `items` against the output folder when parsing
+  // did not (load_output() not called): a page that exists is a stat(); the folder is read
+  // only for a URL that is not a page. Call after parsing, from the calling thread.
+  void check_urls(const std::vector<std::size_t>& items);
   // Parses sources[i] into parsed[i]; parse workers call it at once, each for its own i.
   void parse(std::size_t i);
   void account(const Parsed& p, bool existed);
@@ -109,8 +113,9 @@ struct RunContext {
   void refuse_rebuild_with_unreadable_folders() const;
   [[nodiscard]] unsigned thread_count() const;
   [[nodiscard]] const std::string& options_hash() const;
-  // Reads the generator's output (output_dir) before sources are parsed: a pass over every
-  // page, so made only by runs that parse. Throws ConfigError when it cannot be read.
+  // Reads the generator's output (output_dir) before sources are parsed, so that parse()
+  // checks each post's URL: a pass over every page, for rebuilds. Throws ConfigError when it
+  // cannot be read.
   void load_output();
   // Ends the phase started at the previous call (or at the start): its name and seconds go
   // to the summary.

@@ -10,6 +10,7 @@ import unittest
 from harness import INDEXER, NOBODY, SiteTestCase, as_nobody, index, live_generation, run
 
 POST = "_posts/2019-03-02-welcome-to-field-notes.md"
+POST_URL = "news/2019/03/02/welcome-to-field-notes/"
 
 
 def phases(summary):
@@ -97,11 +98,20 @@ class OutputFolder(SiteTestCase):
         unreadable = "secret.html: warning: cannot read this built page"
         self.assertIn(unreadable, self.index_as_nobody())
         self.assertNotIn(unreadable, self.index_as_nobody())
+        # A changed post whose page the folder has: that page is looked up, no page is read.
+        page = self.write(f"_site/{POST_URL}index.html", "<html><title>Welcome</title></html>")
+        self.change_post_and_build(page)
+        self.assertNotIn(unreadable, self.index_as_nobody())
+        # One whose page it lacks: the folder is read, to find the page written for it.
+        os.remove(page)
+        self.change_post_and_build(os.path.join(self.site, "_site/index.html"))
+        self.assertIn(unreadable, self.index_as_nobody())
+
+    def change_post_and_build(self, page):
         with open(os.path.join(self.site, POST), "a") as f:
             f.write("\nOne more line.\n")
         later = time.time() + 60
-        os.utime(os.path.join(self.site, "_site/index.html"), (later, later))  # the site built again
-        self.assertIn(unreadable, self.index_as_nobody())
+        os.utime(page, (later, later))  # the site built again
 
 
 if __name__ == "__main__":
