@@ -7,6 +7,7 @@
 #include <xapian.h>
 
 #include <algorithm>
+#include <numeric>
 #include <stdexcept>
 
 #include "common/contained_file.h"
@@ -680,13 +681,20 @@ SourceListing list_sources(const SiteConfig& config, const SiteOptions& options,
       list_plain(config, diagnostics, listing);
       break;
   }
-  std::vector<SourceFile>& out = listing.files;
-  std::sort(out.begin(), out.end(),
-            [](const SourceFile& a, const SourceFile& b) { return a.rel < b.rel; });
+  // Sorted through an index: a SourceFile is costly to move (a path and six strings).
+  std::vector<std::size_t> order(listing.files.size());
+  std::iota(order.begin(), order.end(), std::size_t{0});
+  std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+    return listing.files[a].rel < listing.files[b].rel;
+  });
+  std::vector<SourceFile> out;
+  out.reserve(order.size());
+  for (const std::size_t i : order) out.push_back(std::move(listing.files[i]));
   // One file is one post, however many content folders reach it.
   out.erase(std::unique(out.begin(), out.end(),
                         [](const SourceFile& a, const SourceFile& b) { return a.rel == b.rel; }),
             out.end());
+  listing.files = std::move(out);
   return listing;
 }
 
