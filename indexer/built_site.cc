@@ -3,6 +3,7 @@
 #include <gumbo.h>
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <fstream>
 #include <sstream>
 
@@ -164,28 +165,54 @@ BuiltSite BuiltSite::load(const fs::path& dir, const BuiltSiteOptions& options,
 }
 
 std::optional<std::string> BuiltSite::site_path(std::string_view url) const {
+  return path_in_site(baseurl_, url);
+}
+
+std::optional<std::string> BuiltSite::path_in_site(std::string_view baseurl, std::string_view url) {
+  while (!baseurl.empty() && baseurl.back() == '/') baseurl.remove_suffix(1);
   std::string path = path_of_url(url);
-  if (!baseurl_.empty()) {
-    if (path.rfind(baseurl_, 0) != 0) return std::nullopt;
-    path.erase(0, baseurl_.size());
+  if (!baseurl.empty()) {
+    if (path.rfind(baseurl, 0) != 0) return std::nullopt;
+    path.erase(0, baseurl.size());
   }
   if (path.empty() || path.front() != '/') path.insert(path.begin(), '/');
   return path;
 }
 
+std::vector<std::string> BuiltSite::page_files(const std::string& path) {
+  if (path.back() == '/') return {path + "index.html"};
+  return {path, path + ".html", path + "/index.html"};
+}
+
 const BuiltPage* BuiltSite::find(std::string_view url) const {
   const auto path = site_path(url);
   if (!path) return nullptr;
-  std::vector<std::string> candidates;
-  if (path->back() == '/') {
-    candidates = {*path + "index.html"};
-  } else {
-    candidates = {*path, *path + ".html", *path + "/index.html"};
-  }
-  for (const auto& c : candidates) {
+  for (const auto& c : page_files(*path)) {
     if (const auto it = pages_.find(c); it != pages_.end()) return &it->second;
   }
   return nullptr;
+}
+
+std::optional<fs::path> BuiltSite::page_file(const fs::path& dir, std::string_view baseurl,
+                                             std::string_view url) {
+  const auto path = path_in_site(baseurl, url);
+  if (!path) return std::nullopt;
+  for (const auto& c : page_files(*path)) {
+    // load() keys pages by their path inside `dir`: never "." or ".." or an empty segment.
+    const std::vector<std::string> parts = text::split(c.substr(1), '/');
+    const bool plain = std::none_of(parts.begin(), parts.end(), [](const std::string& part) {
+      return part.empty() || part == "." || part == "..";
+    });
+    if (!plain || c.size() < 5 || c.compare(c.size() - 5, 5, ".html") != 0) continue;
+    std::error_code ec;
+    const fs::path file = dir / c.substr(1);
+    if (fs::is_regular_file(fs::symlink_status(file, ec))) return file;
+  }
+  return std::nullopt;
+}
+
+bool BuiltSite::has_page(const fs::path& dir, std::string_view baseurl, std::string_view url) {
+  return page_file(dir, baseurl, url).has_value();
 }
 
 const BuiltPage* BuiltSite::by_canonical(std::string_view url) const {

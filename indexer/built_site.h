@@ -44,6 +44,14 @@ class BuiltSite {
   // server resolves it: "/x/" is x/index.html, "/x" is x, x.html or x/index.html.
   [[nodiscard]] const BuiltPage* find(std::string_view url) const;
 
+  // The file of the page that load(dir) would give find(url) (a regular .html file inside
+  // `dir`, not a link), asked of the file system without reading any page; nullopt: none.
+  [[nodiscard]] static std::optional<std::filesystem::path> page_file(
+      const std::filesystem::path& dir, std::string_view baseurl, std::string_view url);
+  // Whether there is such a page.
+  [[nodiscard]] static bool has_page(const std::filesystem::path& dir, std::string_view baseurl,
+                                     std::string_view url);
+
   // The one page whose canonical URL or one of whose titles is `title`; nullptr when none
   // or more than one.
   [[nodiscard]] const BuiltPage* by_canonical(std::string_view url) const;
@@ -63,6 +71,11 @@ class BuiltSite {
 
  private:
   [[nodiscard]] std::optional<std::string> site_path(std::string_view url) const;
+  // The URL's path without the base URL ("/x/"); nullopt when outside the base URL.
+  [[nodiscard]] static std::optional<std::string> path_in_site(std::string_view baseurl,
+                                                               std::string_view url);
+  // The page files a URL path is served from, in the order a static server tries them.
+  [[nodiscard]] static std::vector<std::string> page_files(const std::string& path);
 
   std::filesystem::path dir_;
   std::string baseurl_;

@@ -432,10 +432,11 @@ void map_sections(const RenderedPage& page, std::vector<Section>& sections) {
   }
 }
 
-void attach_passage_maps(const BuiltSite& built, Post& post) {
-  const BuiltPage* page = built.find(post.url);
-  if (page == nullptr || page->file.empty()) return;
-  const auto html = read_file(built.dir() / page->file, BuiltSiteOptions{}.max_page_bytes);
+void attach_passage_maps(const std::filesystem::path& output_dir, std::string_view baseurl,
+                         Post& post) {
+  const auto file = BuiltSite::page_file(output_dir, baseurl, post.url);
+  if (!file) return;
+  const auto html = read_file(*file, BuiltSiteOptions{}.max_page_bytes);
   if (!html) return;
   map_sections(read_rendered_page(*html), post.sections);
 }

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstddef>
+#include <filesystem>
 #include <map>
 #include <string>
 #include <string_view>
@@ -37,8 +38,10 @@ struct RenderedPage {
 // than 256 words whose start term occurs earlier (the work and the data stay bounded).
 void map_sections(const RenderedPage& page, std::vector<Section>& sections);
 
-// Reads the page `built` holds for `post.url` and maps the post's sections; leaves them
-// unmapped when there is no such page or it cannot be read (the URL check reports it).
-void attach_passage_maps(const BuiltSite& built, Post& post);
+// Reads the page the built site in `output_dir` has for `post.url` (BuiltSite::page_file:
+// one look-up, no listing of the folder) and maps the post's sections; leaves them unmapped
+// when there is no such page or it cannot be read (the URL check reports it).
+void attach_passage_maps(const std::filesystem::path& output_dir, std::string_view baseurl,
+                         Post& post);
 
 }  // namespace postsearch

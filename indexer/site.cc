@@ -7,6 +7,7 @@
 #include <xapian.h>
 
 #include <algorithm>
+#include <numeric>
 #include <stdexcept>
 
 #include "common/contained_file.h"
@@ -374,8 +375,8 @@ bool hidden_or_special(const std::string& name) {
 // directory symlinks (so loops cannot happen). A folder that cannot be listed is an error
 // recorded in `listing.unreadable_dirs`; the walk goes on with its siblings.
 template <typename Visit>
-void walk_dir(const SiteConfig& c, const fs::path& dir, SourceListing& listing,
-              Diagnostics& diagnostics, Visit& visit) {
+void walk_dir(const SiteConfig& c, const fs::path& dir, const std::string& dir_rel,
+              SourceListing& listing, Diagnostics& diagnostics, Visit& visit) {
   std::error_code ec;
   std::vector<fs::directory_entry> entries;
   for (fs::directory_iterator it(dir, ec); !ec && it != fs::directory_iterator();
@@ -383,20 +384,20 @@ void walk_dir(const SiteConfig& c, const fs::path& dir, SourceListing& listing,
     entries.push_back(*it);
   }
   if (ec) {
-    const std::string rel = dir.lexically_relative(c.root).generic_string();
     diagnostics.push_back(
-        {Severity::kError, rel, 0, 0, "",
+        {Severity::kError, dir_rel, 0, 0, "",
          "cannot read the folder: " + ec.message() + "; the posts indexed from it are kept"});
-    listing.unreadable_dirs.push_back(rel);
+    listing.unreadable_dirs.push_back(dir_rel);
     return;
   }
   for (const auto& entry : entries) {
     const std::string name = entry.path().filename().string();
-    const std::string rel = entry.path().lexically_relative(c.root).generic_string();
+    const std::string rel = dir_rel.empty() || dir_rel == "." ? name : dir_rel + "/" + name;
     std::error_code type_ec;
-    if (fs::is_directory(entry.symlink_status(type_ec))) {
+    // The type the listing read (d_type): no stat() per entry where the file system gives it.
+    if (!entry.is_symlink(type_ec) && entry.is_directory(type_ec)) {
       if (!hidden_or_special(name) && !is_excluded(c, rel))
-        walk_dir(c, entry.path(), listing, diagnostics, visit);
+        walk_dir(c, entry.path(), rel, listing, diagnostics, visit);
       continue;
     }
     const bool html = c.generator == Generator::kJekyll && is_html_file(entry.path());
@@ -411,7 +412,7 @@ void walk(const SiteConfig& c, const fs::path& dir, SourceListing& listing,
           Diagnostics& diagnostics, Visit visit) {
   std::error_code ec;
   if (!fs::exists(dir, ec) && !ec) return;  // a content folder the site does not have
-  walk_dir(c, dir, listing, diagnostics, visit);
+  walk_dir(c, dir, dir.lexically_relative(c.root).generic_string(), listing, diagnostics, visit);
 }
 
 // A folder name that is a language code: "de", "pt-br", "zh-Hans" whose base is a language
@@ -680,13 +681,20 @@ SourceListing list_sources(const SiteConfig& config, const SiteOptions& options,
       list_plain(config, diagnostics, listing);
       break;
   }
-  std::vector<SourceFile>& out = listing.files;
-  std::sort(out.begin(), out.end(),
-            [](const SourceFile& a, const SourceFile& b) { return a.rel < b.rel; });
+  // Sorted through an index: a SourceFile is costly to move (a path and six strings).
+  std::vector<std::size_t> order(listing.files.size());
+  std::iota(order.begin(), order.end(), std::size_t{0});
+  std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+    return listing.files[a].rel < listing.files[b].rel;
+  });
+  std::vector<SourceFile> out;
+  out.reserve(order.size());
+  for (const std::size_t i : order) out.push_back(std::move(listing.files[i]));
   // One file is one post, however many content folders reach it.
   out.erase(std::unique(out.begin(), out.end(),
                         [](const SourceFile& a, const SourceFile& b) { return a.rel == b.rel; }),
             out.end());
+  listing.files = std::move(out);
   return listing;
 }
 

@@ -21,6 +21,13 @@ struct SiteOutputOptions {
   std::int64_t newest_source_ns = 0;         // newest mtime of the sources and config
 };
 
+// The output folder open_site_output() reads, chosen without parsing a page: `options.dir`
+// (an error diagnostic when it is not a folder), else the site's own output folder when it
+// holds an .html page not older than the newest source (an older one is reported); else
+// nothing. Stops at the first such page, so a fresh folder costs a few stat() calls.
+[[nodiscard]] std::optional<std::filesystem::path> choose_site_output(
+    const SiteConfig& site, const SiteOutputOptions& options, Diagnostics& diagnostics);
+
 // The output folder to check against: `options.dir` (a ConfigError-worthy error when it is
 // not a folder), else the site's own output folder when present and not older than the
 // sources (an older one is reported and not used); nothing otherwise.

@@ -1,0 +1,64 @@
+#include "indexer/part_writer.h"
+
+#include <string>
+
+#include "indexer/parallel.h"
+
+namespace postsearch {
+
+PartWriter::PartWriter(std::filesystem::path dir, unsigned worker)
+    : dir_(std::move(dir)), worker_(worker) {}
+
+void PartWriter::add(const Post& post, std::uint64_t source_bytes) {
+  if (!db_ || bytes_ >= kPartSourceBytes) rotate();
+  db_->add_document(builder_.build(post));
+  bytes_ += source_bytes;
+}
+
+void PartWriter::finish() {
+  if (db_) db_->commit();
+  db_.reset();
+}
+
+void PartWriter::rotate() {
+  finish();
+  parts_.push_back(dir_ /
+                   ("part-" + std::to_string(worker_) + "-" + std::to_string(parts_.size())));
+  db_ = std::make_unique<Xapian::WritableDatabase>(
+      parts_.back().string(), Xapian::DB_CREATE_OR_OVERWRITE | Xapian::DB_NO_SYNC);
+  bytes_ = 0;
+}
+
+void merge_parts(const std::vector<std::unique_ptr<PartWriter>>& writers,
+                 const std::vector<std::filesystem::path>& targets,
+                 const std::filesystem::path& work_dir, const MergeExtras& extras) {
+  const std::size_t shards = targets.size();
+  each_in_parallel(shards, [&](std::size_t k) {
+    Xapian::Database parts;
+    for (std::size_t w = k; w < writers.size(); w += shards) {
+      for (const auto& p : writers[w]->parts()) parts.add_database(Xapian::Database(p.string()));
+    }
+    const std::filesystem::path extra_dir = work_dir / ("extra-" + std::to_string(k));
+    {
+      Xapian::WritableDatabase extra(extra_dir.string(),
+                                     Xapian::DB_CREATE_OR_OVERWRITE | Xapian::DB_NO_SYNC);
+      extras(k, parts, extra);
+      extra.commit();
+    }
+    parts.add_database(Xapian::Database(extra_dir.string()));
+    parts.compact(targets[k].string(), Xapian::DBCOMPACT_MULTIPASS);
+  });
+}
+
+void add_spelling_from_vocabulary(const Xapian::Database& from, Xapian::WritableDatabase& to) {
+  for (auto t = from.allterms_begin(); t != from.allterms_end(); ++t) {
+    const std::string& term = *t;
+    if (term.size() < 3 || term.size() > 32) continue;
+    const auto first = static_cast<unsigned char>(term[0]);
+    if ((first >= 'A' && first <= 'Z') || (first >= '0' && first <= '9'))
+      continue;  // prefixed, numbers
+    to.add_spelling(term, t.get_termfreq());
+  }
+}
+
+}  // namespace postsearch

@@ -1,0 +1,64 @@
+// The parallel partial-database writer of a rebuild: each parse worker writes its documents
+// into partial databases of its own (no lock, no shared writer), and merge_parts() then
+// compacts them into the generation's database or shards, so that the writing itself, not
+// only the parsing, uses every core.
+#pragma once
+
+#include <xapian.h>
+
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <vector>
+
+#include "common/document.h"
+#include "common/post.h"
+
+namespace postsearch {
+
+// One worker's partial databases: a fresh one every kPartSourceBytes of source, so that
+// memory stays bounded and every part is written by one bulk commit of a new database.
+// Used by one thread at a time.
+class PartWriter {
+ public:
+  PartWriter(std::filesystem::path dir, unsigned worker);
+
+  void add(const Post& post, std::uint64_t source_bytes);
+  // Commits the open part; call before merging.
+  void finish();
+  [[nodiscard]] const std::vector<std::filesystem::path>& parts() const { return parts_; }
+
+ private:
+  static constexpr std::uint64_t kPartSourceBytes = 16ULL * 1024 * 1024;
+
+  void rotate();
+
+  std::filesystem::path dir_;
+  unsigned worker_;
+  std::unique_ptr<Xapian::WritableDatabase> db_;
+  DocumentBuilder builder_;  // spelling is added once, after the merge
+  std::uint64_t bytes_ = 0;
+  std::vector<std::filesystem::path> parts_;
+};
+
+// What a merged database holds beside the parts' documents: written by the callback into
+// `extra`, an empty database, from `parts` (every part of the target, as one database), and
+// merged with them, so that nothing is written after the compaction (a write to a compacted
+// database splits its full blocks).
+using MergeExtras = std::function<void(std::size_t target, const Xapian::Database& parts,
+                                       Xapian::WritableDatabase& extra)>;
+
+// Merges the parts of writers[k], writers[k + shards], ... and the extras written for
+// target k into targets[k], for each of the `shards` targets in parallel
+// (Xapian::Database::compact). `work_dir` holds the extras meanwhile.
+void merge_parts(const std::vector<std::unique_ptr<PartWriter>>& writers,
+                 const std::vector<std::filesystem::path>& targets,
+                 const std::filesystem::path& work_dir, const MergeExtras& extras);
+
+// Spelling data ("did you mean") from the vocabulary of `from` into `to`: one pass over its
+// words instead of one call per word occurrence while indexing (which cost about a fifth of
+// the time).
+void add_spelling_from_vocabulary(const Xapian::Database& from, Xapian::WritableDatabase& to);
+
+}  // namespace postsearch
