@@ -20,6 +20,7 @@
 
 #include "common/index_layout.h"
 #include "common/text.h"
+#include "query/http/memory_trim.h"
 #include "query/http/server.h"
 
 namespace postsearch::http {
@@ -357,6 +358,8 @@ int run_serve_cli(const std::vector<std::string>& args, std::ostream& out, std::
         << (f.options.host.find(':') != std::string::npos ? "[" + f.options.host + "]"
                                                           : f.options.host)
         << ":" << port << "/" << std::endl;
+    // The allocator's free pages go back every 10 s (memory_trim.h).
+    const PeriodicTask trim(std::chrono::seconds(10), trim_free_memory);
     std::atomic<bool> finished{false};
     std::thread waiter([&] {
       for (;;) {
