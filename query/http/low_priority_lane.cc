@@ -10,12 +10,6 @@
 namespace postsearch::http {
 namespace {
 
-double thread_cpu_seconds() {
-  timespec t{};
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
-  return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_nsec) / 1e9;
-}
-
 // Linux keeps a niceness per thread: PRIO_PROCESS with a thread id sets this thread's only.
 void lower_own_priority(int by) {
   const auto tid = static_cast<id_t>(gettid());
@@ -25,6 +19,12 @@ void lower_own_priority(int by) {
 }
 
 }  // namespace
+
+double thread_cpu_seconds() {
+  timespec t{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+  return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_nsec) / 1e9;
+}
 
 LowPriorityLane::LowPriorityLane(LaneOptions options) {
   const std::size_t n = std::max<std::size_t>(1, options.threads);

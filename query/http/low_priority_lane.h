@@ -21,6 +21,10 @@
 
 namespace postsearch::http {
 
+// CPU seconds the calling thread has used (CLOCK_THREAD_CPUTIME_ID): what a job costs its
+// client, on a lane thread or the caller's own.
+[[nodiscard]] double thread_cpu_seconds();
+
 struct LaneOptions {
   std::size_t threads = 1;  // jobs run at once (at least 1)
   int nice = 19;            // added to the niceness of the thread that creates the lane

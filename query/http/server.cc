@@ -183,13 +183,6 @@ bool ranges_acceptable(const httplib::Ranges& ranges, unsigned max) {
   return true;
 }
 
-// CPU seconds this thread has used.
-double thread_cpu_seconds() {
-  timespec t{};
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
-  return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_nsec) / 1e9;
-}
-
 ConnectionLimits connection_limits(const ServerOptions& o) {
   ConnectionLimits c;
   c.max_head_bytes = o.max_head_bytes;
