@@ -527,7 +527,7 @@ class Limits(SiteTestCase):
     def test_a_client_over_its_rate_is_answered_as_it_connects(self):
         """A client over its budget is refused on the accepting thread, before it sends anything:
         its flood of connections takes no worker thread."""
-        svc = self.serve("--rate-limit", "1", "--rate-burst", "2")
+        svc = self.serve("--rate-limit", "0.05", "--rate-burst", "2")
         request = b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
         self.assertEqual([status_of(raw(svc.port, request)) for _ in range(2)], [200, 200])
         s = socket.create_connection(("127.0.0.1", svc.port), timeout=5)
@@ -543,8 +543,9 @@ class Limits(SiteTestCase):
     def test_requests_refused_before_routing_count_against_the_rate(self):
         """A Range header too long to parse is answered 416 by the connection layer, before the
         rate limiter sees the request; it still takes from the client's budget, so a client
-        repeating it is soon refused as it connects."""
-        svc = self.serve("--rate-limit", "1", "--rate-burst", "3")
+        repeating it is soon refused as it connects. (One request in 20 s: a slow machine does
+        not earn a new one while the test runs.)"""
+        svc = self.serve("--rate-limit", "0.05", "--rate-burst", "3")
         evil = ("GET /assets/postsearch.js HTTP/1.1\r\nHost: x\r\nRange: bytes="
                 + ",".join(["0-"] * 500) + "\r\n\r\n").encode()
         self.assertEqual([status_of(raw(svc.port, evil)) for _ in range(3)], [416] * 3)

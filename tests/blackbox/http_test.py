@@ -259,7 +259,7 @@ class Cors(HttpTestCase):
 class Behaviour(SiteTestCase):
     def test_rate_limit_answers_429_with_retry_after(self):
         index(self.site, self.idx)
-        svc = Service(self.idx, "--rate-limit", "1", "--rate-burst", "3")
+        svc = Service(self.idx, "--rate-limit", "0.2", "--rate-burst", "3")
         try:
             statuses = [svc.request("GET", "/healthz")[0] for _ in range(6)]
             self.assertEqual(statuses[:3], [200, 200, 200])
