@@ -4,6 +4,7 @@
 #include <cctype>
 #include <utility>
 
+#include "common/ascii_search.h"
 #include "common/text.h"
 #include "query/passage.h"
 
@@ -32,14 +33,10 @@ int count_marks(const std::string& html) {
 
 // Where the first needle occurs in `text` (ASCII case-insensitively), or npos.
 std::size_t first_match(std::string_view text, const std::vector<std::string>& needles) {
-  // Lower-cased once, then searched with string_view::find (memchr and memcmp underneath):
-  // a fraction of a character-by-character search per needle.
-  std::string lowered(text);
-  text::ascii_lower(lowered);
   std::size_t first = std::string_view::npos;
   for (const auto& n : needles) {
-    const std::string_view before = std::string_view(lowered).substr(0, first);
-    if (const std::size_t at = before.find(n); at != std::string_view::npos) first = at;
+    if (const std::size_t at = text::ascii_ifind(text, n, first); at != std::string_view::npos)
+      first = at;
   }
   return first;
 }
