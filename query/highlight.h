@@ -79,6 +79,11 @@ class Highlighter {
   [[nodiscard]] bool may_stem_to_query(const std::string& word) const;
   static Index::const_iterator find(const Index& index, const std::bitset<256>& starts,
                                     const std::string& key);
+  struct WordMatch;
+  void start_call();
+  [[nodiscard]] bool ends_phrase(const std::vector<std::string>& terms,
+                                 const std::string& term) const;
+  [[nodiscard]] WordMatch match_word(const std::string& term);
 
   // What snippet() works in, kept from call to call so that its buffers are allocated once.
   struct Scratch;
