@@ -1,7 +1,7 @@
 // A memo that may forget: a fixed number of slots (a power of two), each holding one key and
 // its value; a key's slot is given by its hash, and a key that finds another key in its slot
 // takes the slot. A look-up reads one slot, where a node-based hash map costs several cache
-// misses (bench/README.md, session 8). For values that can be made again when forgotten.
+// misses. For values that can be made again when forgotten.
 //
 // Errors: none. Ownership: the slots are allocated by the first put(), or by allocate().
 // Threads: not thread-safe; a caller that shares one allocates it first and locks around

@@ -44,15 +44,15 @@ enum class DefaultOperator { kAnd, kOr };
 
 // The completions of typed prefixes (the terms a prefix expands to) for one revision of an
 // index, shared by the builders of the service's searchers: finding them walks every term
-// with that start, and each searcher walked them again for itself. Its owner drops it with
+// with that start, once per revision rather than once per searcher. Its owner drops it with
 // the revision (RevisionMemos). A DirectMap of kMaxPrefixes slots (direct_map.h): a new
 // prefix takes the place of the one in its slot, so that the memo's memory, once it is
-// warm, stays level (emptying it when full made a saw-tooth of some MiB whose peaks set
-// the heap's high water: bench/README.md, session 10).
+// warm, stays level (a memo emptied when full would grow and drop some MiB in a saw-tooth
+// whose peaks set the heap's high water).
 // Threads: safe from any thread.
 class CompletionMemo {
  public:
-  static constexpr std::size_t kMaxPrefixes = 4096;  // the four searchers had 1,024 each
+  static constexpr std::size_t kMaxPrefixes = 4096;
   using Terms = std::shared_ptr<const std::vector<std::string>>;
 
   CompletionMemo() { known_.allocate(); }
