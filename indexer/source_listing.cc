@@ -1,0 +1,290 @@
+// The listing half of site.h: which files of a site are its sources, as the generator
+// decides (Jekyll's _posts, collections and pages; Hugo's content folders, sections and
+// languages; a plain folder of Markdown), in a stable order.
+#include "indexer/site.h"
+
+#include <fnmatch.h>
+#include <xapian.h>
+
+#include <algorithm>
+#include <numeric>
+
+#include "common/text.h"
+
+namespace postsearch {
+namespace {
+
+bool is_excluded(const SiteConfig& c, const std::string& rel) {
+  for (const auto& pattern : c.exclude) {
+    std::string p = pattern;
+    while (!p.empty() && p.back() == '/') p.pop_back();
+    if (rel == p || rel.rfind(p + "/", 0) == 0) return true;
+    // As Jekyll's File.fnmatch? without FNM_PATHNAME: "*" matches across folders too.
+    if (fnmatch(p.c_str(), rel.c_str(), 0) == 0) return true;
+  }
+  return false;
+}
+
+bool hidden_or_special(const std::string& name) {
+  return name.empty() || name[0] == '.' || name == "node_modules" || name == "vendor" ||
+         name == "_site" || name == "public" || name == "resources";
+}
+
+// Walks `dir` recursively, calling visit(path, rel) for Markdown files. Does not follow
+// directory symlinks (so loops cannot happen). A folder that cannot be listed is an error
+// recorded in `listing.unreadable_dirs`; the walk goes on with its siblings.
+template <typename Visit>
+void walk_dir(const SiteConfig& c, const fs::path& dir, const std::string& dir_rel,
+              SourceListing& listing, Diagnostics& diagnostics, Visit& visit) {
+  std::error_code ec;
+  std::vector<fs::directory_entry> entries;
+  for (fs::directory_iterator it(dir, ec); !ec && it != fs::directory_iterator();
+       it.increment(ec)) {
+    entries.push_back(*it);
+  }
+  if (ec) {
+    diagnostics.push_back(
+        {Severity::kError, dir_rel, 0, 0, "",
+         "cannot read the folder: " + ec.message() + "; the posts indexed from it are kept"});
+    listing.unreadable_dirs.push_back(dir_rel);
+    return;
+  }
+  for (const auto& entry : entries) {
+    const std::string name = entry.path().filename().string();
+    const std::string rel = dir_rel.empty() || dir_rel == "." ? name : dir_rel + "/" + name;
+    std::error_code type_ec;
+    // The type the listing read (d_type): no stat() per entry where the file system gives it.
+    if (!entry.is_symlink(type_ec) && entry.is_directory(type_ec)) {
+      if (!hidden_or_special(name) && !is_excluded(c, rel))
+        walk_dir(c, entry.path(), rel, listing, diagnostics, visit);
+      continue;
+    }
+    const bool html = c.generator == Generator::kJekyll && is_html_file(entry.path());
+    if (name[0] == '.' || is_excluded(c, rel) || !(html || is_markdown_file(entry.path())))
+      continue;
+    visit(entry.path(), rel);
+  }
+}
+
+template <typename Visit>
+void walk(const SiteConfig& c, const fs::path& dir, SourceListing& listing,
+          Diagnostics& diagnostics, Visit visit) {
+  std::error_code ec;
+  if (!fs::exists(dir, ec) && !ec) return;  // a content folder the site does not have
+  walk_dir(c, dir, dir.lexically_relative(c.root).generic_string(), listing, diagnostics, visit);
+}
+
+// A folder name that is a language code: "de", "pt-br", "zh-Hans" whose base is a language
+// with a Xapian stemmer, CJK, or one of the common languages written without one.
+bool is_language_folder(const std::string& name) {
+  static constexpr std::string_view kWithoutStemmer[] = {"bg", "cs", "el", "fa", "he", "hi", "hr",
+                                                         "ko", "ja", "pl", "sk", "sl", "sr", "th",
+                                                         "uk", "vi", "zh", "ms", "lv", "et"};
+  const std::string base = text::fold_case(name.substr(0, name.find_first_of("-_")));
+  if (base.size() != 2 || name.size() > 10) return false;
+  if (std::find(std::begin(kWithoutStemmer), std::end(kWithoutStemmer), base) !=
+      std::end(kWithoutStemmer)) {
+    return true;
+  }
+  try {
+    Xapian::Stem stem(base);
+    return true;
+  } catch (const Xapian::InvalidArgumentError&) {
+    return false;
+  }
+}
+
+// A site whose top level holds two or more language folders ("en/", "ja/") is laid out by
+// language: each post takes its folder's language. Those folders, or none.
+std::vector<std::string> language_folders_of(const fs::path& root) {
+  std::vector<std::string> language_folders;
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(root, ec)) {
+    const std::string name = entry.path().filename().string();
+    if (entry.is_directory(ec) && is_language_folder(name)) language_folders.push_back(name);
+  }
+  if (language_folders.size() < 2) language_folders.clear();
+  return language_folders;
+}
+
+// Whether Jekyll leaves `parts` (a page's folders and file name) out of the site: a name
+// starting with '_', '.' or '#' or ending with '~', unless the `include:` setting names it.
+bool jekyll_hidden(const SiteConfig& c, const std::vector<std::string>& parts) {
+  std::string path;
+  for (const std::string& part : parts) {
+    path += path.empty() ? part : "/" + part;
+    const bool special =
+        part.empty() || part[0] == '_' || part[0] == '.' || part[0] == '#' || part.back() == '~';
+    if (!special) continue;
+    const auto named = [&](std::string include) {
+      while (!include.empty() && include.back() == '/') include.pop_back();
+      return include == part || include == path;
+    };
+    if (std::none_of(c.include.begin(), c.include.end(), named)) return true;
+  }
+  return false;
+}
+
+void list_jekyll(const SiteConfig& c, const SiteOptions& o, Diagnostics& d,
+                 SourceListing& listing) {
+  std::vector<SourceFile>& out = listing.files;
+  const std::vector<std::string> languages = language_folders_of(c.root);
+  walk(c, c.root, listing, d, [&](const fs::path& path, const std::string& rel) {
+    const std::vector<std::string> parts = text::split(rel, '/');
+    const auto posts = std::find(parts.begin(), parts.end(), "_posts");
+    const auto drafts = std::find(parts.begin(), parts.end(), "_drafts");
+    // "de/news/_posts/x.md": the German x.md, as the i18n plugins lay sites out.
+    const bool by_folder = parts.size() > 1 && std::find(languages.begin(), languages.end(),
+                                                         parts.front()) != languages.end();
+    SourceFile f{path, rel,   SourceKind::kPost, "posts", {}, by_folder ? parts.front() : "",
+                 "",   "post"};
+    const bool markdown = is_markdown_file(path);
+    const std::string label =
+        parts.size() > 1 && parts[0].size() > 1 && parts[0][0] == '_' ? parts[0].substr(1) : "";
+    if (posts != parts.end()) {
+      if (!markdown) return;
+      f.folder_categories.assign(parts.begin(), posts);
+    } else if (drafts != parts.end()) {
+      if (!o.drafts || !markdown) return;
+      f.kind = SourceKind::kDraft;
+      f.folder_categories.assign(parts.begin(), drafts);
+    } else if (c.collections.count(label) != 0) {
+      if (!markdown) return;
+      f.kind = SourceKind::kDocument;
+      f.collection = label;
+      f.type = label;
+    } else {
+      // _layouts, _includes, non-output collections, and what Jekyll hides.
+      if (o.posts_only || jekyll_hidden(c, parts)) return;
+      f.kind = SourceKind::kPage;
+      f.type = "page";
+    }
+    out.push_back(std::move(f));
+  });
+}
+
+// One Hugo content folder; `lang` is its language when it is a language's contentDir.
+void list_hugo_dir(const SiteConfig& c, const SiteOptions& o, const std::string& dir,
+                   const std::string& lang, Diagnostics& d, SourceListing& listing) {
+  std::vector<SourceFile>& out = listing.files;
+  walk(c, c.root / dir, listing, d, [&](const fs::path& path, const std::string& rel) {
+    const std::string name = path.filename().string();
+    // The shared content folder leaves a language's own contentDir inside it to that language.
+    for (const auto& [other, other_dir] : c.language_dirs) {
+      if (other != lang && other_dir != dir && rel.rfind(other_dir + "/", 0) == 0) return;
+    }
+    SourceFile f{path, rel, SourceKind::kPost, "posts", {}, lang, dir, "post"};
+    // Hugo's translation by file name: "post.de.md" is the German "post.md".
+    const std::string stem = path.stem().string();
+    if (const auto dot = stem.rfind('.'); dot != std::string::npos) {
+      const std::string suffix = stem.substr(dot + 1);
+      if (std::find(c.languages.begin(), c.languages.end(), suffix) != c.languages.end())
+        f.lang = suffix;
+    }
+    if (name.rfind("_index.", 0) == 0) {
+      if (o.posts_only) return;
+      f.kind = SourceKind::kListing;
+    }
+    out.push_back(std::move(f));
+  });
+}
+
+// Hugo's section of a page: the top folder of its content folder, unless the page is a leaf
+// bundle there ("about/index.md" is the page "about", in no section).
+std::string hugo_section(const SourceFile& f) {
+  const std::vector<std::string> parts =
+      text::split(fs::path(f.rel).lexically_relative(f.content_root).generic_string(), '/');
+  if (parts.size() < 2) return "";
+  if (parts.size() == 2 && parts[1].rfind("index.", 0) == 0) return "";
+  return parts[0];
+}
+
+// Types Hugo's pages: those of the main sections are posts, the others are of their
+// section's type ("page" outside any section). The main sections are the configured ones,
+// else the section with the most pages, as Hugo chooses them.
+void type_hugo_pages(const SiteConfig& c, const SiteOptions& o, std::vector<SourceFile>& files) {
+  std::vector<std::string> main = c.main_sections;
+  if (main.empty()) {
+    std::map<std::string, std::size_t> pages;
+    for (const auto& f : files) {
+      if (f.kind != SourceKind::kListing) ++pages[hugo_section(f)];
+    }
+    std::size_t most = 0;
+    for (const auto& [section, n] : pages) {
+      if (!section.empty() && n > most) {
+        most = n;
+        main = {section};
+      }
+    }
+  }
+  for (auto& f : files) {
+    const std::string section = hugo_section(f);
+    const bool is_main = std::find(main.begin(), main.end(), section) != main.end();
+    f.type = is_main ? "post" : section.empty() ? "page" : section;
+  }
+  if (!o.posts_only) return;
+  files.erase(std::remove_if(files.begin(), files.end(),
+                             [](const SourceFile& f) { return f.type != "post"; }),
+              files.end());
+}
+
+void list_hugo(const SiteConfig& c, const SiteOptions& o, Diagnostics& d, SourceListing& listing) {
+  list_hugo_dir(c, o, c.content_dir, "", d, listing);
+  for (const auto& [lang, dir] : c.language_dirs) {
+    if (dir != c.content_dir) list_hugo_dir(c, o, dir, lang, d, listing);
+  }
+  type_hugo_pages(c, o, listing.files);
+}
+
+void list_plain(const SiteConfig& c, Diagnostics& d, SourceListing& listing) {
+  std::vector<SourceFile>& out = listing.files;
+  const std::vector<std::string> language_folders = language_folders_of(c.root);
+  walk(c, c.root, listing, d, [&](const fs::path& path, const std::string& rel) {
+    const std::string top = rel.substr(0, rel.find('/'));
+    const bool by_folder =
+        top.size() < rel.size() &&
+        std::find(language_folders.begin(), language_folders.end(), top) != language_folders.end();
+    out.push_back({path, rel, SourceKind::kPost, "posts", {}, by_folder ? top : "", "", "post"});
+  });
+}
+
+}  // namespace
+
+SourceListing list_sources(const SiteConfig& config, const SiteOptions& options,
+                           Diagnostics& diagnostics) {
+  SourceListing listing;
+  switch (config.generator) {
+    case Generator::kJekyll:
+      list_jekyll(config, options, diagnostics, listing);
+      break;
+    case Generator::kHugo:
+      list_hugo(config, options, diagnostics, listing);
+      break;
+    case Generator::kPlain:
+      list_plain(config, diagnostics, listing);
+      break;
+  }
+  // Sorted through an index: a SourceFile is costly to move (a path and six strings).
+  std::vector<std::size_t> order(listing.files.size());
+  std::iota(order.begin(), order.end(), std::size_t{0});
+  std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+    return listing.files[a].rel < listing.files[b].rel;
+  });
+  std::vector<SourceFile> out;
+  out.reserve(order.size());
+  for (const std::size_t i : order) out.push_back(std::move(listing.files[i]));
+  // One file is one post, however many content folders reach it.
+  out.erase(std::unique(out.begin(), out.end(),
+                        [](const SourceFile& a, const SourceFile& b) { return a.rel == b.rel; }),
+            out.end());
+  listing.files = std::move(out);
+  return listing;
+}
+
+bool SourceListing::under_unreadable(const std::string& rel) const {
+  return std::any_of(unreadable_dirs.begin(), unreadable_dirs.end(), [&](const std::string& dir) {
+    return dir.empty() || dir == "." || rel.rfind(dir + "/", 0) == 0;
+  });
+}
+
+}  // namespace postsearch
