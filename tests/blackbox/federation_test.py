@@ -19,6 +19,7 @@ import urllib.request
 sys.path.insert(0, os.path.dirname(__file__))
 from harness import (EXAMPLE_SITE, QUERY, SOURCE, free_port, index, live_generation,  # noqa: E402
                      query_json, run, wait_for_port)
+from remote_test import TCPSRV, ShardServer  # noqa: E402
 
 HUGO_SITE = os.path.join(SOURCE, "examples", "hugo-site")
 HUGO_URL = "https://hugo.example.org"
@@ -127,13 +128,12 @@ class Federation(unittest.TestCase):
             t.start()
         try:
             time.sleep(0.5)
-            post = os.path.join(self.hugo, "content", "posts", "zanzibar-federation.md")
-            with open(post, "w") as f:
-                f.write("---\ntitle: Zanzibar notes\ndate: 2024-05-01\n---\nZanzibarword trail notes.\n")
-            index(self.hugo, self.ih)  # in place
-            time.sleep(0.5)
-            index(self.hugo, self.ih, "--rebuild")  # a new generation
-            time.sleep(0.5)
+            for word, how in [("zanzibarword", ["--rebuild"]), ("quokkaword", [])]:
+                post = os.path.join(self.hugo, "content", "posts", word + ".md")
+                with open(post, "w") as f:
+                    f.write(f"---\ntitle: {word} notes\ndate: 2024-05-01\n---\n{word} trail notes.\n")
+                index(self.hugo, self.ih, *how)  # a new generation, then a commit in place
+                time.sleep(0.5)
         finally:
             stop.set()
             for t in threads:
@@ -141,10 +141,50 @@ class Federation(unittest.TestCase):
         self.assertEqual(failures, [])
         self.assertGreater(len(done), 20)
         self.assertEqual(os.stat(os.path.join(self.ij, "XAPIANDB")).st_mtime_ns, jekyll_stub)
-        hits = self.api(q="zanzibarword")["hits"]
-        self.assertEqual([(h["site"], h["id"]) for h in hits], [("hugo", "content/posts/zanzibar-federation.md")])
-        self.assertTrue(hits[0]["url"].startswith(HUGO_URL + "/"))
+        for word in ["zanzibarword", "quokkaword"]:
+            hits = self.api(q=word)["hits"]
+            self.assertEqual([(h["site"], h["id"]) for h in hits], [("hugo", f"content/posts/{word}.md")])
+            self.assertTrue(hits[0]["url"].startswith(HUGO_URL + "/"))
         self.assertTrue(self.api(q="notes", site="jekyll")["hits"])
+
+    def cli_ids(self, *args):
+        p = run([QUERY, *args, "--json", "--no-facets"], check=None)
+        return [h["id"] for h in json.loads(p.stdout)["hits"]] if p.stdout.strip() else []
+
+    def test_cli_site_filter_ranks_as_that_sites_own_index(self):
+        for q in ["notes", "the"]:
+            for name, idx in [("jekyll", self.ij), ("hugo", self.ih)]:
+                with self.subTest(q=q, site=name):
+                    own = self.cli_ids("--index", idx, q)
+                    self.assertTrue(own)
+                    self.assertEqual(self.cli_ids(*self.sites, "--only-site", name, q), own)
+
+    @unittest.skipUnless(TCPSRV, "xapian-tcpsrv (xapian-tools) is not installed")
+    def test_sites_of_local_and_remote_shards_rank_as_one_index(self):
+        combined = self.combined()
+        sharded_j = os.path.join(self.tmp, "sharded-jekyll")
+        sharded_h = os.path.join(self.tmp, "sharded-hugo")
+        index(self.jekyll, sharded_j, "--shards", "3")
+        index(self.hugo, sharded_h, "--shards", "2")
+        # The Jekyll site: shard 0 on this disk, shards 1 and 2 behind xapian-tcpsrv.
+        gen = os.path.join(sharded_j, "gen-000001")
+        servers = [ShardServer(os.path.join(gen, f"shard-{k}")) for k in (1, 2)]
+        for server in servers:
+            self.addCleanup(server.stop)
+        mixed = os.path.join(self.tmp, "mixed-jekyll")
+        os.makedirs(mixed, exist_ok=True)
+        with open(os.path.join(mixed, "XAPIANDB"), "w") as f:
+            f.write(f"glass {os.path.join(gen, 'shard-0')}\n")
+            f.writelines(f"remote 127.0.0.1:{s.port}\n" for s in servers)
+        sites = ["--site", f"jekyll={mixed}", "--site", f"hugo={sharded_h},url={HUGO_URL}"]
+        for q in QUERIES:
+            with self.subTest(q=q):
+                self.assertEqual(self.cli_ids(*sites, q), self.cli_ids("--shard", combined, q))
+        for name, idx in [("jekyll", self.ij), ("hugo", self.ih)]:
+            self.assertEqual(self.cli_ids(*sites, "--only-site", name, "notes"), self.cli_ids("--index", idx, "notes"))
+        p = run([QUERY, *sites, "--json", "notes", "--per-page", "100"], check=0)
+        for h in json.loads(p.stdout)["hits"]:
+            self.assertTrue(h["url"].startswith({"jekyll": JEKYLL_URL, "hugo": HUGO_URL}[h["site"]] + "/"), h)
 
     def test_bad_site_flags_are_refused_with_their_part(self):
         p = run([QUERY, "--site", f"a={self.ij},boost=-1", "notes"])
