@@ -195,7 +195,7 @@ void OpenIndex::combine() {
 OpenIndex::Refreshed OpenIndex::refresh_sites() {
   Refreshed most = Refreshed::kSame;
   for (auto& site : sites_) most = std::max(most, site->refresh());
-  (void)most;
+  if (most != Refreshed::kSame) combine();
   return most;
 }
 
