@@ -122,13 +122,27 @@ class ShardList {
   fs::path dir_;
 };
 
+// One site of several searched as one (query/federation.h, docs/federation.md): its name in
+// hits, facets and filters, its index directory (one database, local shards or remote ones,
+// as published by its own indexer), the URL its links are made absolute to, and a factor
+// on its posts' scores.
+struct SiteIndex {
+  std::string name;  // [A-Za-z0-9._-], at most 64 bytes
+  fs::path index;
+  std::string url;     // "https://docs.example.org"; empty: the URL its index records
+  double boost = 1.0;  // > 0; 1 ranks as one index of every site's posts would
+};
+
 // How to open an index whose stub lists remote shards ("remote HOST:PORT" lines, served by
-// xapian-tcpsrv; see docs/SCALING.md).
+// xapian-tcpsrv; see docs/SCALING.md), or several sites' indexes as one.
 struct OpenOptions {
   // true: leave out remote shards that cannot be reached (the result says which);
   // false: fail when any shard is unreachable.
   bool partial = false;
   unsigned remote_timeout_ms = 10000;  // per request and for connecting
+  // Not empty: these sites' indexes are searched as one (query/federation.h), and the index
+  // directory a searcher is given is not read.
+  std::vector<SiteIndex> sites;
 };
 
 struct OpenedIndex {

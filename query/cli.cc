@@ -10,6 +10,7 @@
 #include "common/index_layout.h"
 #include "common/schema.h"
 #include "common/text.h"
+#include "query/http/federation_config.h"
 #include "query/json_io.h"
 #include "query/searcher.h"
 
@@ -50,6 +51,7 @@ What readers searched for and did not find: query report --index idx (see query 
 struct CliOptions {
   std::string index;
   std::vector<std::string> shards;  // instead of --index: tcp://HOST:PORT or a database path
+  std::vector<std::string> sites;   // instead of --index: several sites (federation_config.h)
   std::vector<std::string> words;
   SearchRequest request;
   std::string sort = "relevance";
@@ -69,7 +71,8 @@ void print_hit(std::ostream& out, const Hit& h, bool terminal) {
   const char* e = terminal ? "\033[0m" : "";
   const char* dim = terminal ? "\033[2m" : "";
   out << h.rank << ". " << b << html_to_terminal(h.title_html, terminal) << e << "\n";
-  out << "   " << dim << h.url << (h.date.empty() ? "" : "  " + h.date.substr(0, 10));
+  out << "   " << dim << (h.site.empty() ? "" : h.site + "  ") << h.url
+      << (h.date.empty() ? "" : "  " + h.date.substr(0, 10));
   if (!h.authors.empty()) out << "  " << text::join(h.authors, ", ");
   out << e << "\n";
   if (!h.snippet_html.empty()) out << "   " << html_to_terminal(h.snippet_html, terminal) << "\n";
@@ -109,6 +112,9 @@ void add_flags(CLI::App& app, CliOptions& o) {
   app.add_option("--shard", o.shards,
                  "Instead of --index: a shard, tcp://HOST:PORT (xapian-tcpsrv) or a database "
                  "directory; repeat it for each (docs/SCALING.md)")
+      ->allow_extra_args(false);
+  app.add_option("--site", o.sites, http::site_flag_help())->allow_extra_args(false);
+  app.add_option("--only-site", r.sites, "With --site: only this site's posts (repeatable)")
       ->allow_extra_args(false);
   app.add_option("WORDS", o.words, "The query (see the query language below)");
   for (const auto& f : schema::kFilterFields) {  // --tag, --author, ...: repeatable
@@ -254,8 +260,11 @@ int run_query_cli(const std::vector<std::string>& args, CliStreams io) {
     const int rc = app.exit(e, io.out, io.err);
     return rc == 0 ? 0 : 2;
   }
-  if (o.index.empty() == o.shards.empty()) {
-    io.err << "query: give --index INDEX_DIR or --shard for each shard (not both)\n"
+  if (static_cast<int>(!o.index.empty()) + static_cast<int>(!o.shards.empty()) +
+          static_cast<int>(!o.sites.empty()) !=
+      1) {
+    io.err << "query: give --index INDEX_DIR, --shard for each shard or --site for each site "
+              "(one of them)\n"
            << "Run with --help for more information.\n";
     return 2;
   }
@@ -263,6 +272,7 @@ int run_query_cli(const std::vector<std::string>& args, CliStreams io) {
     OpenOptions open;
     open.partial = o.on_shard_down == "partial";
     open.remote_timeout_ms = o.remote_timeout_ms;
+    open.sites = http::sites_from_flags(o.sites);
     std::optional<ShardList> listed;
     if (!o.shards.empty()) listed.emplace(o.shards);
     Searcher searcher(listed ? listed->dir() : std::filesystem::path(o.index), nullptr, open);

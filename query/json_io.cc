@@ -158,6 +158,7 @@ void put(std::string& out, const Hit& h) {
   o.field("rank", h.rank);
   o.field("score", h.score);
   o.field("sections", h.sections);
+  if (!h.site.empty()) o.field("site", h.site);
   o.field("snippet_html", h.snippet_html);
   o.field("tags", h.tags);
   o.field("title", h.title);
@@ -255,6 +256,7 @@ json to_json(const SuggestResponse& r) {
                       {"title", h.title},
                       {"title_html", h.title_html},
                       {"lang", h.lang}});
+    if (!h.site.empty()) titles.back()["site"] = h.site;
   }
   return {{"q", r.q}, {"completions", std::move(completions)}, {"posts", std::move(titles)}};
 }

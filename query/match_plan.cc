@@ -8,6 +8,7 @@
 #include "common/schema.h"
 #include "query/expand.h"
 #include "query/facets.h"
+#include "query/federation.h"
 #include "query/filters.h"
 #include "query/query_builder.h"
 #include "query/ranking.h"
@@ -155,8 +156,8 @@ std::optional<Run> Matcher::page_by_relevance(Xapian::doccount count, Xapian::do
 // (FacetCounter::finish, which also gives the exact total), the page alone.
 Run Matcher::run_query(const Xapian::Query& query, bool has_words, Xapian::doccount count) {
   const Xapian::Query matching = with_filters(query, filters_);
-  enquire_.set_query(
-      with_boosts(matching, has_words, {plan_.pinned, plan_.recency_half_life_days}));
+  enquire_.set_query(with_boosts(in_.sites != nullptr ? in_.sites->boosted(matching) : matching,
+                                 has_words, {plan_.pinned, plan_.recency_half_life_days}));
   enquire_.clear_matchspies();
   FacetCounter* facets = in_.facets;
   const bool direct = facets != nullptr && facets->counts_directly(matching);

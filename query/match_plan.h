@@ -21,6 +21,7 @@
 namespace postsearch {
 
 class FacetCounter;
+class SiteLayout;
 class QueryBuilder;
 class TermFrequencies;
 struct ParsedQuery;
@@ -88,6 +89,7 @@ struct MatchInputs {
   const ParsedQuery& parsed;
   FacetCounter* facets = nullptr;          // counts the matches on the way; null: no facets
   TermFrequencies* frequencies = nullptr;  // the revision's memo for feedback, or null
+  const SiteLayout* sites = nullptr;       // several sites searched as one: their boosts
 };
 
 [[nodiscard]] Matches run_match(const MatchPlan& plan, const MatchInputs& in);

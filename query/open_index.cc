@@ -8,6 +8,7 @@
 
 #include "common/document.h"
 #include "common/schema.h"
+#include "common/text.h"
 #include "query/post_cache.h"
 #include "query/query_builder.h"
 #include "query/revision_memos.h"
@@ -89,6 +90,10 @@ OpenIndex::OpenIndex(std::filesystem::path index_dir, OpenOptions options)
 }
 
 void OpenIndex::open() {
+  if (!options_.sites.empty()) {
+    open_sites();
+    return;
+  }
   std::string identity = index_identity(index_dir_);
   OpenedIndex opened = open_index_for_reading(index_dir_, options_);
   db_ = opened.db;
@@ -106,6 +111,7 @@ void OpenIndex::open() {
 }
 
 OpenIndex::Refreshed OpenIndex::refresh() {
+  if (federated()) return refresh_sites();
   // A shard left out is tried again at every lease; so is a changed stub.
   if (index_identity(index_dir_) != identity_ || !missing_.empty()) {
     open();
@@ -135,7 +141,84 @@ void OpenIndex::note_revision() {
   }
 }
 
+void OpenIndex::open_sites() {
+  check_sites(options_.sites);
+  OpenOptions one = options_;
+  one.sites.clear();
+  sites_.clear();
+  for (const SiteIndex& s : options_.sites)
+    sites_.push_back(std::make_unique<OpenIndex>(s.index, one));
+  combine();
+}
+
+// The sites' databases, as they are open now, added to one: a site that did not change is
+// not reopened, and Xapian shares its open tables with the whole.
+void OpenIndex::combine() {
+  db_ = Xapian::Database();
+  layout_ = SiteLayout();
+  remote_ = false;
+  missing_.clear();
+  std::vector<std::string> generations;
+  for (std::size_t i = 0; i < sites_.size(); ++i) {
+    const OpenIndex& site = *sites_[i];
+    const SiteIndex& spec = options_.sites[i];
+    FederatedSite f;
+    f.name = spec.name;
+    f.link = {spec.url.empty() ? site.site().site_url : spec.url, site.site().baseurl};
+    while (!f.link.site_url.empty() && f.link.site_url.back() == '/') f.link.site_url.pop_back();
+    if (f.link.site_url.empty())
+      throw std::runtime_error("site '" + spec.name +
+                               "': give its url (url=): " + spec.index.string() + " records none");
+    f.boost = spec.boost;
+    f.databases = site.db().size();
+    f.remote = site.remote();
+    // A database made of several reports its databases' UUIDs joined by ':'.
+    const std::string uuids = site.db().get_uuid();
+    for (std::size_t at = 0; at <= uuids.size();) {
+      const std::size_t end = std::min(uuids.find(':', at), uuids.size());
+      f.uuids.push_back(uuids.substr(at, end - at));
+      at = end + 1;
+    }
+    layout_.add(std::move(f));
+    db_.add_database(site.db());
+    remote_ = remote_ || site.remote();
+    for (const auto& m : site.missing()) missing_.push_back(spec.name + ": " + m);
+    generations.push_back(spec.name + "=" + site.generation_);
+  }
+  generation_ = text::join(generations, ",");
+  identity_.clear();
+  languages_ = sites_.front()->languages();
+  site_ = {};
+  note_revision();
+}
+
+OpenIndex::Refreshed OpenIndex::refresh_sites() {
+  Refreshed most = Refreshed::kSame;
+  for (auto& site : sites_) most = std::max(most, site->refresh());
+  if (most != Refreshed::kSame) combine();
+  return most;
+}
+
+Xapian::Database OpenIndex::database_of(const std::vector<std::size_t>& chosen) const {
+  Xapian::Database out;
+  for (const std::size_t i : chosen) out.add_database(sites_[i]->db());
+  return out;
+}
+
+std::vector<Xapian::Database> OpenIndex::site_databases() const {
+  std::vector<Xapian::Database> out;
+  for (const auto& site : sites_) out.push_back(site->db());
+  return out;
+}
+
 std::string OpenIndex::revision_key() const {
+  if (federated()) {
+    // One site's publish changes the whole's revision, and only its own part of it.
+    std::vector<std::string> parts;
+    for (std::size_t i = 0; i < sites_.size(); ++i)
+      parts.push_back(options_.sites[i].name + "=" + sites_[i]->revision());
+    return text::join(parts, ",");
+  }
   // The database's UUID tells apart two indexes built anew under the same generation name.
   // A sharded index has no one revision: every run that changes it writes a new publish id
   // into shard 0, which a replica or a remote shard changes in place.

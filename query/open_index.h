@@ -2,7 +2,9 @@
 // local shards, or remote ones), which published generation and commit it is, its
 // languages, where the site is published, and whether any post is pinned or translated.
 // Knows when the files under it were replaced (a new stub, a live directory made anew) and
-// opens them afresh rather than reopening the old ones.
+// opens them afresh rather than reopening the old ones. Given several sites
+// (OpenOptions::sites, query/federation.h), it opens each site's index as one of its own and
+// searches the database made of theirs; a refresh reopens only the sites that changed.
 //
 // Threads: one per searcher, as its Xapian::Database is. Errors: open() and refresh() throw
 // std::runtime_error when there is no index or it has another schema version, and Xapian's
@@ -13,10 +15,12 @@
 
 #include <atomic>
 #include <filesystem>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "common/index_layout.h"
+#include "query/federation.h"
 #include "query/search_types.h"
 
 namespace postsearch {
@@ -88,9 +92,20 @@ class OpenIndex {
   [[nodiscard]] const IndexLanguages& languages() const { return languages_; }
   [[nodiscard]] const SiteLink& site() const { return site_; }
 
+  // Several sites searched as one (OpenOptions::sites): which site each document is of.
+  [[nodiscard]] bool federated() const { return !sites_.empty(); }
+  [[nodiscard]] const SiteLayout& layout() const { return layout_; }
+  // The database made of the sites `chosen` (SiteLayout indexes, ascending) alone.
+  [[nodiscard]] Xapian::Database database_of(const std::vector<std::size_t>& chosen) const;
+  // Each site's own database, in layout order.
+  [[nodiscard]] std::vector<Xapian::Database> site_databases() const;
+
  private:
   [[nodiscard]] std::string revision_key() const;
   void note_revision();  // reads what is kept per revision
+  void open_sites();     // each site's index, then combine()
+  void combine();        // db_ and the layout from the sites' open databases
+  Refreshed refresh_sites();
 
   std::filesystem::path index_dir_;
   OpenOptions options_;
@@ -104,6 +119,8 @@ class OpenIndex {
   Xapian::Database db_;
   IndexLanguages languages_;
   SiteLink site_;
+  std::vector<std::unique_ptr<OpenIndex>> sites_;  // of a federation, in OpenOptions order
+  SiteLayout layout_;
 };
 
 }  // namespace postsearch

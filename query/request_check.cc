@@ -73,6 +73,13 @@ Diagnostics validate_request(const SearchRequest& r) {
         bad(f.name.data(), std::string(expected) + ", got '" + text::truncate_utf8(v, 40) + "'");
     }
   }
+  for (const auto& site : r.sites) {
+    if (site.empty() || site.size() > 64 || !std::all_of(site.begin(), site.end(), [](char c) {
+          return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-';
+        }))
+      bad("site", "expected a site's name (A-Z a-z 0-9 . _ -), got '" +
+                      text::truncate_utf8(site, 40) + "'");
+  }
   if (!r.lang.empty() && !is_language_code(r.lang))
     bad("query_lang", "expected a language code such as en, de or pt-BR");
   if (r.q.size() > 16 * kMaxQueryBytes)

@@ -25,6 +25,9 @@ struct SearchRequest {
   // (schema::kFilterFields): OR within a field, AND across fields. Langs are as asked ("*":
   // every language) until the searcher resolves them.
   std::map<schema::Filter, std::vector<std::string>> filters;
+  // Of several sites searched as one (query/federation.h): the sites searched, by name; empty:
+  // every site.
+  std::vector<std::string> sites;
   std::string after;   // "2023", "2023-04", "2023-04-05": inclusive
   std::string before;  // exclusive
   SortOrder sort = SortOrder::kRelevance;
@@ -85,6 +88,7 @@ struct SiteLink {
 struct Hit {
   int rank = 0;  // 1-based over the whole result list
   std::string id;
+  std::string site;          // of several sites searched as one: the hit's, by name; else empty
   std::string url;           // the post's URL path on the site
   std::string absolute_url;  // the same, absolute (SiteLink::absolute); empty when unknown
   std::string title;
@@ -113,7 +117,9 @@ struct FacetValue {
 };
 
 struct Facet {
-  std::string name;  // "tags", "authors", "categories", "years", "months", "langs", "types"
+  // "tags", "authors", "categories", "years", "months", "langs", "types"; "sites" when
+  // several sites are searched as one
+  std::string name;
   std::vector<FacetValue> values;
   std::size_t other_values = 0;  // values left out by facet_limit
 };

@@ -7,6 +7,7 @@
 #include "common/schema.h"
 #include "common/text.h"
 #include "query/facets.h"
+#include "query/filters.h"
 #include "query/hit_presenter.h"
 #include "query/lookups.h"
 #include "query/match_plan.h"
@@ -73,8 +74,32 @@ auto Searcher::with_retry(F f) -> decltype(f()) {
 
 SearchResponse Searcher::search(const SearchRequest& request) {
   SearchResponse response = with_retry([&] { return search_once(request); });
-  for (Hit& h : response.hits) h.absolute_url = site().absolute(h.url);
+  for (Hit& h : response.hits) {
+    if (h.site.empty()) h.absolute_url = site().absolute(h.url);  // labelled hits have theirs
+  }
   return response;
+}
+
+Searcher::Searched Searcher::searched(const SearchRequest& request,
+                                      std::vector<std::string>& notes) const {
+  Searched out{index_.db(), {}, false};
+  if (!index_.federated()) {
+    if (!request.sites.empty()) notes.push_back("one index is searched here: `site` is ignored");
+    return out;
+  }
+  const SiteLayout& layout = index_.layout();
+  if (layout.boosts_ignored()) notes.push_back("site boosts are not applied over remote shards");
+  if (request.sites.empty()) {
+    out.sites = layout.all();
+    return out;
+  }
+  std::vector<std::string> unknown;
+  out.sites = layout.choose(request.sites, unknown);
+  for (const auto& name : unknown) notes.push_back("no site is named `" + name + "`");
+  out.none = out.sites.empty();
+  out.db = out.none ? index_.db() : index_.database_of(out.sites);
+  out.subset = !out.none;
+  return out;
 }
 
 Searcher::SearchMemos Searcher::search_memos(bool facets) const {
@@ -123,13 +148,24 @@ SearchResponse Searcher::search_once(const SearchRequest& asked) {
   resp.warnings.insert(resp.warnings.end(), notes.begin(), notes.end());
   resp.warnings.insert(resp.warnings.end(), plan.notes.begin(), plan.notes.end());
 
+  const Searched in = searched(request, resp.warnings);
+  if (in.none) return resp;
   const SearchMemos kept = search_memos(request.facets);
   std::optional<FacetCounter> facets;
   if (request.facets)
     facets.emplace(request, parsed,
-                   FacetOptions{kept.table.get(), kept.postings.get(), index_.remote()});
-  const Matches m = run_match(plan, {index_.db(), builder, request, parsed,
-                                     facets ? &*facets : nullptr, kept.frequencies.get()});
+                   in.subset
+                       ? FacetOptions{nullptr, nullptr, index_.remote()}
+                       : FacetOptions{kept.table.get(), kept.postings.get(), index_.remote()});
+  Matches m =
+      run_match(plan, {in.db, builder, request, parsed, facets ? &*facets : nullptr,
+                       kept.frequencies.get(), index_.federated() ? &index_.layout() : nullptr});
+  std::vector<std::size_t> site_of;  // of each hit, when several sites are searched
+  for (Ranked& post : m.docs) {
+    if (!index_.federated() || in.sites.empty()) continue;
+    site_of.push_back(index_.layout().site_of(post.docid, in.sites));
+    post.docid = index_.layout().whole_docid(post.docid, in.sites);  // the presenter's database
+  }
   resp.did_you_mean = m.did_you_mean;
   resp.total = m.total;
   resp.relaxed = m.relaxed;
@@ -144,10 +180,14 @@ SearchResponse Searcher::search_once(const SearchRequest& asked) {
   // English translation that shares one word with it.
   if (request.collapse) show.translations_matching = parsed.query;
   HitPresenter presenter(index_.db(), m, builder, std::move(show));
-  for (const Ranked& post : m.docs) resp.hits.push_back(presenter.present(post));
+  for (const Ranked& post : m.docs) {
+    resp.hits.push_back(presenter.present(post));
+    if (!site_of.empty()) index_.layout().label(resp.hits.back(), site_of[resp.hits.size() - 1]);
+  }
 
   if (facets) {
-    resp.facets = facets->finish(index_.db(), m.text_query, m.facet_spy);
+    resp.facets = facets->finish(in.db, m.text_query, m.facet_spy);
+    if (index_.federated()) resp.facets.push_back(sites_facet(request, parsed, m.text_query));
     // Counted from the posting lists, translations count apart: with translations collapsed
     // into one hit, the matcher's (collapsed) estimate stands.
     if (const auto n = facets->matches(); n && !(request.collapse && index_.grouped()))
@@ -158,12 +198,39 @@ SearchResponse Searcher::search_once(const SearchRequest& asked) {
   return resp;
 }
 
+// The `sites` facet: each site's matches of the query with every filter but the sites.
+Facet Searcher::sites_facet(const SearchRequest& request, const ParsedQuery& parsed,
+                            const Xapian::Query& text_query) const {
+  Facet f = count_sites(index_.layout(), index_.site_databases(),
+                        with_filters(text_query, filter_query(request, parsed, std::nullopt)),
+                        request.sites);
+  const auto limit = static_cast<std::size_t>(std::max(request.facet_limit, 0));
+  if (f.values.size() > limit) {
+    f.other_values = f.values.size() - limit;
+    f.values.resize(limit);
+  }
+  return f;
+}
+
+void Searcher::label_sites(std::vector<Hit>& hits) const {
+  if (!index_.federated()) return;
+  const Xapian::Database& db = index_.db();
+  for (Hit& h : hits) {
+    const std::string idterm = schema::filter_term(schema::Filter::kId, h.id);
+    const Xapian::PostingIterator p = db.postlist_begin(idterm);
+    if (p != db.postlist_end(idterm))
+      index_.layout().label(h, index_.layout().site_of(*p, index_.layout().all()));
+  }
+}
+
 std::optional<std::vector<Hit>> Searcher::related(const std::string& id, int count,
                                                   const std::vector<std::string>& langs) {
   return with_retry([&] {
     std::optional<std::vector<std::string>> in;
     if (!langs.empty()) in = resolve_langs(langs);
-    return related_posts(index_.db(), id, count, in, site());
+    auto hits = related_posts(index_.db(), id, count, in, site());
+    if (hits) label_sites(*hits);
+    return hits;
   });
 }
 

@@ -33,6 +33,7 @@
 namespace postsearch {
 
 class FacetTable;
+struct ParsedQuery;
 class PostCache;
 class PostingCache;
 class RevisionMemos;
@@ -108,6 +109,21 @@ class Searcher {
   void open();    // the index from scratch
   void opened();  // what belongs to the revision just opened
   SearchResponse search_once(const SearchRequest& request);
+
+  // The database a search runs on: the whole, or the sites a site filter chose alone
+  // (`subset`), with those sites' layout indexes (empty when not federated).
+  struct Searched {
+    Xapian::Database db;
+    std::vector<std::size_t> sites;
+    bool subset = false;
+    bool none = false;  // the filter named no site searched here: nothing matches
+  };
+  [[nodiscard]] Searched searched(const SearchRequest& request,
+                                  std::vector<std::string>& notes) const;
+  [[nodiscard]] Facet sites_facet(const SearchRequest& request, const ParsedQuery& parsed,
+                                  const Xapian::Query& text_query) const;
+  // Several sites: each hit's site, found by its id, and its links made absolute to it.
+  void label_sites(std::vector<Hit>& hits) const;
 
   // What one search uses of the revision's memos (each null when not kept), held for the
   // search's length.

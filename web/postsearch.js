@@ -120,6 +120,7 @@
     a.innerHTML = hit.title_html; /* escaped by the service */
     li.appendChild(a);
     var meta = [];
+    if (hit.site) meta.push(hit.site);
     if (hit.date) meta.push(hit.date.slice(0, 10));
     if (hit.authors && hit.authors.length) meta.push(hit.authors.join(', '));
     var m = el('div', 'ps-meta', meta.join(' · '));

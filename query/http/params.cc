@@ -20,19 +20,26 @@ using nlohmann::json;
 struct Field {
   std::string_view name;
   enum Kind { kText, kList, kInt, kNumber, kBool, kSort } kind;
-  std::optional<schema::Filter> filter;  // kList: the schema's filter field it selects
+  std::optional<schema::Filter> filter;  // kList: the schema's filter field it selects; none: sites
 };
 
 // The parameters that are not filter fields; each requested filter field of the schema
 // (schema::kFilterFields) is a list parameter of its own name besides these.
 constexpr Field kFields[] = {
-    {"q", Field::kText, {}},          {"after", Field::kText, {}},
-    {"before", Field::kText, {}},     {"sort", Field::kSort, {}},
-    {"page", Field::kInt, {}},        {"per_page", Field::kInt, {}},
-    {"facets", Field::kBool, {}},     {"facet_limit", Field::kInt, {}},
-    {"explain", Field::kBool, {}},    {"recency", Field::kNumber, {}},
-    {"query_lang", Field::kText, {}}, {"partial", Field::kBool, {}},
+    {"q", Field::kText, {}},
+    {"after", Field::kText, {}},
+    {"before", Field::kText, {}},
+    {"sort", Field::kSort, {}},
+    {"page", Field::kInt, {}},
+    {"per_page", Field::kInt, {}},
+    {"facets", Field::kBool, {}},
+    {"facet_limit", Field::kInt, {}},
+    {"explain", Field::kBool, {}},
+    {"recency", Field::kNumber, {}},
+    {"query_lang", Field::kText, {}},
+    {"partial", Field::kBool, {}},
     {"collapse", Field::kBool, {}},
+    {"site", Field::kList, {}},  // several sites searched as one: SearchRequest::sites
 };
 
 std::optional<ParamError> set_text(SearchRequest& r, const std::string& name,
@@ -49,7 +56,7 @@ std::optional<ParamError> add_list(SearchRequest& r, const Field& f, const std::
   const std::string name(f.name);
   if (!text::is_valid_utf8(v)) return ParamError{name, "is not valid UTF-8"};
   if (v.size() > 200) return ParamError{name, "value longer than 200 bytes"};
-  std::vector<std::string>& list = r.values(*f.filter);
+  std::vector<std::string>& list = f.filter ? r.values(*f.filter) : r.sites;
   if (list.size() >= 20) return ParamError{name, "more than 20 values"};
   list.push_back(v);
   return std::nullopt;

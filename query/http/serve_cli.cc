@@ -20,6 +20,7 @@
 
 #include "common/index_layout.h"
 #include "common/text.h"
+#include "query/http/federation_config.h"
 #include "query/http/memory_trim.h"
 #include "query/http/server.h"
 
@@ -35,6 +36,7 @@ struct ServeFlags {
   bool no_analytics = false;
   std::string on_shard_down = "fail";
   std::vector<std::string> shards;  // instead of an index directory (ShardList)
+  std::vector<std::string> sites;   // --site: several sites instead (federation_config.h)
 };
 
 // glibc gives each thread that allocates an arena of its own, up to eight per core; with
@@ -206,6 +208,8 @@ void apply_config(const std::string& path, ServeFlags& f) {
         o.cache_max_age = v.as<int>();
       else if (key == "shards")
         f.shards = v.as<std::vector<std::string>>();
+      else if (key == "sites")
+        o.open.sites = sites_from_yaml(v);
       else if (key == "on_shard_down")
         f.on_shard_down = v.as<std::string>();
       else if (key == "remote_timeout_ms")
@@ -235,6 +239,7 @@ void add_flags(CLI::App& app, ServeFlags& f) {
                  "Instead of --index: a shard, tcp://HOST:PORT (xapian-tcpsrv) or a database "
                  "directory; repeat it for each (docs/SCALING.md)")
       ->allow_extra_args(false);
+  app.add_option("--site", f.sites, site_flag_help())->allow_extra_args(false);
   app.add_option("--listen", f.listen,
                  "HOST:PORT to listen on (default 127.0.0.1:8080; port 0 picks one)");
   app.add_option("--config", f.config, "YAML file with the same settings (re-read on SIGHUP)");
@@ -305,19 +310,25 @@ int run_serve_cli(const std::vector<std::string>& args, std::ostream& out, std::
     err << "query serve: " << e.what() << "\n";
     return 2;
   }
-  if (f.options.index_dir.empty() == f.shards.empty()) {
-    err << "query serve: give --index (or index: in the config file) or the shards (--shard, "
-           "shards:), not both\n";
-    return 2;
-  }
   std::optional<ShardList> listed;
   try {
+    if (!f.sites.empty()) f.options.open.sites = sites_from_flags(f.sites);
+    const bool federated = !f.options.open.sites.empty();
+    if (static_cast<int>(!f.options.index_dir.empty()) + static_cast<int>(!f.shards.empty()) +
+            static_cast<int>(federated) !=
+        1) {
+      err << "query serve: give --index (or index: in the config file), the shards (--shard, "
+             "shards:) or the sites (--site, sites:): one of them\n";
+      return 2;
+    }
     if (!f.shards.empty()) listed.emplace(f.shards);
   } catch (const std::runtime_error& e) {
     err << "query serve: " << e.what() << "\n";
     return 2;
   }
-  const std::string serving = listed ? text::join(f.shards, " + ") : f.options.index_dir.string();
+  std::string serving = listed ? text::join(f.shards, " + ") : f.options.index_dir.string();
+  for (const SiteIndex& s : f.options.open.sites)
+    serving += (serving.empty() ? "" : " + ") + s.name + " (" + s.index.string() + ")";
   if (listed) f.options.index_dir = listed->dir();
   if (!parse_listen(f.listen, f.options)) {
     err << "query serve: --listen: expected HOST:PORT, got '" << f.listen << "'\n";
@@ -326,9 +337,10 @@ int run_serve_cli(const std::vector<std::string>& args, std::ostream& out, std::
   f.options.access_log = f.options.access_log && !f.quiet;
   f.options.warm = f.options.warm && !f.no_warm;
   f.options.analytics = f.options.analytics && !f.no_analytics;
-  if (listed && f.options.state_dir.empty() && f.options.analytics) {
-    err << "query serve: search analytics off: shards have no index directory to keep them in; "
-           "give --state-dir\n";
+  if ((listed || !f.options.open.sites.empty()) && f.options.state_dir.empty() &&
+      f.options.analytics) {
+    err << "query serve: search analytics off: shards and sites have no index directory to keep "
+           "them in; give --state-dir\n";
     f.options.analytics = false;
   }
   if (f.options.analytics_retention_days < 1 || f.options.analytics_flush_ms < 1 ||

@@ -133,7 +133,7 @@ class RemoteShards(ShardServers):
         p = run([QUERY, "--json", "--shard", "tcp://127.0.0.1:http", "bread"], check=2)
         self.assertIn("--shard tcp://127.0.0.1:http: a remote shard is written HOST:PORT", p.stderr)
         p = run([QUERY, "--json", "--index", self.idx, *flags, "bread"], check=2)
-        self.assertIn("give --index INDEX_DIR or --shard for each shard (not both)", p.stderr)
+        self.assertIn("give --index INDEX_DIR, --shard for each shard or --site for each site (one of them)", p.stderr)
         p = run([QUERY, "serve", "--shard", os.path.join(self.tmp, "nothing")], check=2)
         self.assertIn("neither tcp://HOST:PORT nor an existing database directory", p.stderr)
 
