@@ -18,6 +18,7 @@
 #include <yaml-cpp/yaml.h>
 #include <CLI/CLI.hpp>
 
+#include <algorithm>
 #include <filesystem>
 #include <functional>
 #include <optional>
@@ -124,6 +125,7 @@ class OptionTable {
     std::function<void(CLI::App&, Settings&)> add_flag;
     std::function<void(const YAML::Node&, const ConfigSource&, Settings&)> read_value;
     std::function<void(const Settings& from, Settings& to)> copy;
+    std::function<std::string(const Settings&)> shown_default;  // " [default]", or ""
   };
 
   explicit OptionTable(TableOptions options = {}) : options_(options) {}
@@ -134,7 +136,10 @@ class OptionTable {
   template <typename At, typename T = std::remove_cvref_t<std::invoke_result_t<At, Settings&>>>
   OptionTable& value(OptionInfo info, At at,
                      std::function<std::string(const Item<T>&)> check = nullptr) {
-    Entry e{info, nullptr, nullptr, copier(at)};
+    Entry e{info, nullptr, nullptr, copier(at), [info, at](const Settings& s) {
+              const std::string text = info.show_default ? default_text(at(s)) : "";
+              return text.empty() ? text : " [" + text + "]";
+            }};
     if (!info.flag.empty()) {
       e.add_flag = [info, at, check](CLI::App& app, Settings& s) {
         add_value_flag<T>(app, info, at(s), check);
@@ -152,7 +157,7 @@ class OptionTable {
   // A boolean flag (it takes no value on the command line; the file gives true or false).
   template <typename At>
   OptionTable& flag(OptionInfo info, At at, Flag kind = Flag::kSets) {
-    Entry e{info, nullptr, nullptr, copier(at)};
+    Entry e{info, nullptr, nullptr, copier(at), [](const Settings&) { return std::string(); }};
     if (!info.flag.empty()) {
       e.add_flag = [info, at, kind](CLI::App& app, Settings& s) {
         bool& field = at(s);
@@ -176,6 +181,20 @@ class OptionTable {
     for (const auto& e : entries_) {
       if (e.add_flag) e.add_flag(app, settings);
     }
+  }
+
+  // The options only the config file sets, one line each with its default, for --help:
+  // "Config file only:\n  key  help [default]\n"; empty when there are none.
+  [[nodiscard]] std::string file_only_help(const Settings& defaults) const {
+    std::string out;
+    for (const auto& e : entries_) {
+      if (!e.info.flag.empty() || e.info.key.empty()) continue;
+      std::string line = "  " + std::string(e.info.key);
+      line.resize(std::max<std::size_t>(line.size() + 1, 30), ' ');
+      out +=
+          line + std::string(e.info.help) + reload_note(e.info) + e.shown_default(defaults) + "\n";
+    }
+    return out.empty() ? out : "Config file only:\n" + out;
   }
 
   // Applies the config file's keys to `settings`; throws ConfigFileError.

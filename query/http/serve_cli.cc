@@ -280,7 +280,7 @@ std::optional<int> parse(const std::vector<std::string>& args, ServeSettings& s,
   CLI::App app{"Serves search over HTTP: the JSON API, the search page and its assets.",
                "query serve"};
   serve_option_table().add_to(app, s);
-  app.footer("\n" + endpoint_help());
+  app.footer("\n" + serve_option_table().file_only_help(s) + "\n" + endpoint_help());
   const std::vector<std::string> reversed(args.rbegin(), args.rend());
   try {
     app.parse(std::vector<std::string>(reversed));

@@ -32,15 +32,14 @@ struct ServeSettings {
                                      const std::filesystem::path& file);
 
 // glibc keeps in every thread a cache of up to seven freed chunks of each small size (the
-// tcache). The connection threads' caches fill slowly, as each meets more shapes of request:
-// under a steady load the service's RSS rose about 0.25 MiB a minute for ten minutes with
-// every other cache of it full (bench/README.md, session 10). One chunk per size keeps the
-// fast path (a chunk freed is the next of its size given out) and holds RSS at the level of
-// the first minute. The size is a glibc tunable, read only when a program starts, so this
-// starts `query serve` again (same process, same arguments) with
-// glibc.malloc.tcache_count=1 added to GLIBC_TUNABLES, unless that tunable is set already
-// (yours wins). Returns when there was nothing to do or the restart failed (glibc's
-// default then). Call it first thing, before any thread exists.
+// tcache). The connection threads' caches fill slowly, as each meets more shapes of request,
+// so with the default size a service under steady load keeps growing after every other cache
+// of it is full. One chunk per size keeps the fast path (a chunk freed is the next of its size
+// given out) and holds RSS at the level of the first minutes of load. The size is a glibc tunable,
+// read only when a program starts, so this starts `query serve` again (same process, same
+// arguments) with glibc.malloc.tcache_count=1 added to GLIBC_TUNABLES, unless that tunable is set
+// already (yours wins). Returns when there was nothing to do or the restart failed (glibc's default
+// then). Call it first thing, before any thread exists.
 void bound_thread_caches(char** argv);
 
 // args: the arguments after "serve".

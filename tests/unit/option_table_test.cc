@@ -241,6 +241,16 @@ TEST_CASE("query serve: a reload applies only the reloadable settings of the fil
                                                "cache_max_age", "access_log"});
 }
 
+TEST_CASE("query serve: --help lists the settings only the config file sets") {
+  const http::ServeSettings defaults;
+  const std::string help = http::serve_option_table().file_only_help(defaults);
+  CHECK(help.find("Config file only:\n") == 0);
+  CHECK(help.find("cache_max_age") != std::string::npos);
+  CHECK(help.find("seconds (SIGHUP applies it) [10]") != std::string::npos);
+  CHECK(help.find("stats_token") != std::string::npos);
+  CHECK(help.find("rate_limit") == std::string::npos);  // it has a flag
+}
+
 TEST_CASE("query serve: the shared source options and a bad listen address") {
   const fs::path file =
       file_with("serve-bad.yml", "shards: [tcp://h:1]\non_shard_down: sometimes\n");
