@@ -155,17 +155,22 @@ void IndexLayout::remove_stale_generations(const std::optional<fs::path>& keep) 
   }
 }
 
-RemoteAddress parse_remote_address(const std::string& where, const std::string& context) {
+std::optional<std::string> remote_address_problem(const std::string& where) {
   const std::size_t colon = where.rfind(':');
   const std::string port = colon == std::string::npos ? "" : where.substr(colon + 1);
   const bool digits =
       !port.empty() && port.size() <= 5 &&
       std::all_of(port.begin(), port.end(), [](char c) { return c >= '0' && c <= '9'; });
-  if (colon == 0 || !digits || std::stoul(port) == 0 || std::stoul(port) > 65535) {
-    throw std::runtime_error(context + ": a remote shard is written HOST:PORT (`" + where +
-                             "` is not)");
-  }
-  return {where.substr(0, colon), static_cast<unsigned>(std::stoul(port))};
+  if (colon == 0 || !digits || std::stoul(port) == 0 || std::stoul(port) > 65535)
+    return "a remote shard is written HOST:PORT (`" + where + "` is not)";
+  return std::nullopt;
+}
+
+RemoteAddress parse_remote_address(const std::string& where, const std::string& context) {
+  if (const auto problem = remote_address_problem(where))
+    throw std::runtime_error(context + ": " + *problem);
+  const std::size_t colon = where.rfind(':');
+  return {where.substr(0, colon), static_cast<unsigned>(std::stoul(where.substr(colon + 1)))};
 }
 
 fs::path shard_dir(const fs::path& generation, unsigned k) {

@@ -82,6 +82,8 @@ struct RemoteAddress {
   std::string host;
   unsigned port = 0;
 };
+// What is wrong with a remote shard's address, or nullopt when it is "HOST:PORT".
+[[nodiscard]] std::optional<std::string> remote_address_problem(const std::string& where);
 // Splits "HOST:PORT"; throws std::runtime_error starting with `context` when it is not one.
 [[nodiscard]] RemoteAddress parse_remote_address(const std::string& where,
                                                  const std::string& context);

@@ -8,11 +8,12 @@
 #include <optional>
 
 #include "common/index_layout.h"
+#include "common/option_table.h"
 #include "common/schema.h"
 #include "common/text.h"
-#include "query/http/federation_config.h"
 #include "query/json_io.h"
 #include "query/searcher.h"
+#include "query/source_options.h"
 
 namespace postsearch {
 namespace {
@@ -49,9 +50,7 @@ What readers searched for and did not find: query report --index idx (see query 
 )";
 
 struct CliOptions {
-  std::string index;
-  std::vector<std::string> shards;  // instead of --index: tcp://HOST:PORT or a database path
-  std::vector<std::string> sites;   // instead of --index: several sites (federation_config.h)
+  IndexSource source;
   std::vector<std::string> words;
   SearchRequest request;
   std::string sort = "relevance";
@@ -60,10 +59,6 @@ struct CliOptions {
   std::string suggest;
   std::string post;
   bool info = false;
-  bool no_facets = false;
-  bool no_collapse = false;
-  std::string on_shard_down = "fail";
-  unsigned remote_timeout_ms = 10000;
 };
 
 void print_hit(std::ostream& out, const Hit& h, bool terminal) {
@@ -106,48 +101,75 @@ void print_search(std::ostream& out, const SearchResponse& r, bool terminal) {
   }
 }
 
+template <typename T>
+auto request(T SearchRequest::*field) {
+  return options::member(&CliOptions::request, field);
+}
+
+// What to search for, and how the results are shown.
+void add_search_options(options::OptionTable<CliOptions>& t) {
+  using options::member;
+  t.value({.flag = "WORDS", .help = "The query (see the query language below)"},
+          member(&CliOptions::words));
+  t.value({.flag = "--only-site", .help = "With --site: only this site's posts (repeatable)"},
+          request(&SearchRequest::sites));
+  t.value({.flag = "--after", .help = "Posts dated on or after: 2023, 2023-04, 2023-04-05"},
+          request(&SearchRequest::after));
+  t.value({.flag = "--before", .help = "Posts dated before: 2024, 2024-01, 2024-01-31"},
+          request(&SearchRequest::before));
+  t.value({.flag = "--sort", .help = "relevance, date (oldest first) or -date (newest first)"},
+          member(&CliOptions::sort));
+  t.value({.flag = "--page", .help = "Result page, from 1"}, request(&SearchRequest::page));
+  t.value({.flag = "--per-page", .help = "Hits per page (1 to 100)"},
+          request(&SearchRequest::per_page));
+  t.value({.flag = "--facet-limit", .help = "Values per facet"},
+          request(&SearchRequest::facet_limit));
+  t.flag({.flag = "--no-facets", .help = "Do not count facets"}, request(&SearchRequest::facets),
+         options::Flag::kClears);
+  t.flag({.flag = "--explain", .help = "Show the parts of each hit's score"},
+         request(&SearchRequest::explain));
+  t.value({.flag = "--recency", .help = "Boost recent posts: half-life in days; 0: no boost"},
+          request(&SearchRequest::recency_half_life_days));
+  t.value({.flag = "--query-lang",
+           .help = "The reader's language: the query's stemmer, the translation shown (default: "
+                   "--lang when one, else the index's)"},
+          request(&SearchRequest::lang));
+  t.flag({.flag = "--no-collapse", .help = "Show every translation of a post, not one hit"},
+         request(&SearchRequest::collapse), options::Flag::kClears);
+}
+
+// The other questions: a post, its related posts, completions, the index.
+void add_lookup_options(options::OptionTable<CliOptions>& t) {
+  using options::member;
+  t.value({.flag = "--related", .help = "Posts related to the post with this id"},
+          member(&CliOptions::related));
+  t.value({.flag = "--suggest",
+           .help = "Completions for a prefix, as the search box asks while typing"},
+          member(&CliOptions::suggest));
+  t.value({.flag = "--post", .help = "Show the stored post with this id"},
+          member(&CliOptions::post));
+  t.flag({.flag = "--info", .help = "Show facts about the index"}, member(&CliOptions::info));
+  t.flag({.flag = "--json", .help = "Print the HTTP API's JSON"}, member(&CliOptions::json));
+}
+
+const options::OptionTable<CliOptions>& query_option_table() {
+  static const options::OptionTable<CliOptions> table = [] {
+    options::OptionTable<CliOptions> t;
+    add_source_options(t, options::member(&CliOptions::source));
+    add_search_options(t);
+    add_lookup_options(t);
+    return t;
+  }();
+  return table;
+}
+
 void add_flags(CLI::App& app, CliOptions& o) {
-  SearchRequest& r = o.request;
-  app.add_option("--index", o.index, "Index directory (built by indexer)");
-  app.add_option("--shard", o.shards,
-                 "Instead of --index: a shard, tcp://HOST:PORT (xapian-tcpsrv) or a database "
-                 "directory; repeat it for each (docs/SCALING.md)")
-      ->allow_extra_args(false);
-  app.add_option("--site", o.sites, http::site_flag_help())->allow_extra_args(false);
-  app.add_option("--only-site", r.sites, "With --site: only this site's posts (repeatable)")
-      ->allow_extra_args(false);
-  app.add_option("WORDS", o.words, "The query (see the query language below)");
+  query_option_table().add_to(app, o);
   for (const auto& f : schema::kFilterFields) {  // --tag, --author, ...: repeatable
     if (f.requested)
-      app.add_option("--" + std::string(f.name), r.values(f.filter), std::string(f.help))
+      app.add_option("--" + std::string(f.name), o.request.values(f.filter), std::string(f.help))
           ->allow_extra_args(false);
   }
-  app.add_option("--after", r.after, "Posts dated on or after: 2023, 2023-04, 2023-04-05");
-  app.add_option("--before", r.before, "Posts dated before: 2024, 2024-01, 2024-01-31");
-  app.add_option("--sort", o.sort,
-                 "relevance (default), date (oldest first) or -date (newest first)");
-  app.add_option("--page", r.page, "Result page, from 1");
-  app.add_option("--per-page", r.per_page, "Hits per page (1 to 100, default 10)");
-  app.add_option("--facet-limit", r.facet_limit, "Values per facet (default 10)");
-  app.add_flag("--no-facets", o.no_facets, "Do not count facets");
-  app.add_flag("--explain", r.explain, "Show the parts of each hit's score");
-  app.add_option("--recency", r.recency_half_life_days, "Boost recent posts: half-life in days");
-  app.add_option("--query-lang", r.lang,
-                 "The reader's language: the query's stemmer, the translation shown (default: "
-                 "--lang when one, else the index's)");
-  app.add_flag("--no-collapse", o.no_collapse, "Show every translation of a post, not one hit");
-  app.add_option("--related", o.related, "Posts related to the post with this id");
-  app.add_option("--suggest", o.suggest,
-                 "Completions for a prefix, as the search box asks while typing");
-  app.add_option("--post", o.post, "Show the stored post with this id");
-  app.add_flag("--info", o.info, "Show facts about the index");
-  app.add_option("--on-shard-down", o.on_shard_down,
-                 "Remote shards (docs/SCALING.md): fail (default) or partial (answer from the "
-                 "others and say which are missing)")
-      ->check(CLI::IsMember({"fail", "partial"}));
-  app.add_option("--remote-timeout", o.remote_timeout_ms,
-                 "Remote shards: milliseconds to connect and per request (default 10000)");
-  app.add_flag("--json", o.json, "Print the HTTP API's JSON");
 }
 
 int run_search(Searcher& s, CliOptions& o, CliStreams io) {
@@ -158,8 +180,6 @@ int run_search(Searcher& s, CliOptions& o, CliStreams io) {
     return 2;
   }
   o.request.sort = *sort;
-  o.request.facets = !o.no_facets;
-  o.request.collapse = !o.no_collapse;
   const Diagnostics problems = validate_request(o.request);
   if (!problems.empty()) {
     for (const auto& p : problems) io.err << "query: --" << p.field << ": " << p.message << "\n";
@@ -260,22 +280,14 @@ int run_query_cli(const std::vector<std::string>& args, CliStreams io) {
     const int rc = app.exit(e, io.out, io.err);
     return rc == 0 ? 0 : 2;
   }
-  if (static_cast<int>(!o.index.empty()) + static_cast<int>(!o.shards.empty()) +
-          static_cast<int>(!o.sites.empty()) !=
-      1) {
-    io.err << "query: give --index INDEX_DIR, --shard for each shard or --site for each site "
-              "(one of them)\n"
+  if (const auto problem = source_problem(o.source)) {
+    io.err << "query: " << *problem << "\n"
            << "Run with --help for more information.\n";
     return 2;
   }
   try {
-    OpenOptions open;
-    open.partial = o.on_shard_down == "partial";
-    open.remote_timeout_ms = o.remote_timeout_ms;
-    open.sites = http::sites_from_flags(o.sites);
     std::optional<ShardList> listed;
-    if (!o.shards.empty()) listed.emplace(o.shards);
-    Searcher searcher(listed ? listed->dir() : std::filesystem::path(o.index), nullptr, open);
+    Searcher searcher(index_dir(o.source, listed), nullptr, open_options(o.source));
     if (o.info || !o.post.empty() || !o.related.empty() || !o.suggest.empty())
       return run_other(searcher, o, io);
     return run_search(searcher, o, io);

@@ -31,7 +31,8 @@ struct ServerOptions {
   unsigned post_cache_mb = PostCache::kDefaultBytes >> 20;  // decoded posts kept; 0: none
   bool warm = true;  // fill each index revision's caches when it opens, off the request path
   // Limits on what one client may make the service hold or do; `query serve` declares a flag
-  // and a config key for each (serve_cli.cc), docs/configuration.md and SECURITY.md say why.
+  // and a config key for each in its option table (serve_cli.cc); docs/configuration.md and
+  // SECURITY.md say why.
   std::size_t max_body_bytes = 64 * 1024;    // request body, before and after decoding: 413
   std::size_t max_head_bytes = 32 * 1024;    // request line and headers: 431
   unsigned max_ranges = 1;                   // byte ranges in one request, without overlap: 416
@@ -81,8 +82,11 @@ class Server {
   // Serves until stop(); requests in flight finish first.
   void run();
   void stop();
-  // Applies the settings that can change while running (CORS, rate limits, logging,
-  // titles, cache age); the others need a restart.
+  // Applies the settings that can change while running: those `query serve`'s option table
+  // marks reloadable (serve_cli.cc), which the server reads per request from one snapshot;
+  // requests in flight finish with the snapshot they took. The request and CPU budgets
+  // start afresh. Every other field must equal its value at construction (reloaded()
+  // keeps them so); the server goes on with those.
   void update(const ServerOptions& options);
 
  private:

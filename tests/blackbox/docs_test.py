@@ -83,6 +83,31 @@ class HttpApiDocs(unittest.TestCase):
         self.assertIsNotNone(mismatch({"a": "x"}, {"a": "y"}))
 
 
+class ConfigurationDocs(unittest.TestCase):
+    """docs/configuration.md's tables name each flag with the default its --help shows (the
+    option tables' defaults): a 0 that means "decided at run time" is documented in words."""
+
+    def rows(self, heading):
+        with open(os.path.join(SOURCE, "docs", "configuration.md")) as f:
+            doc = f.read()
+        part = doc[doc.index(heading):]
+        part = part[:part.index("\n## ", len(heading))]
+        return re.findall(r"^\| (?:`-\w`, )?`(--[a-z-]+)[^|]*\|([^|]*)\|([^|]*)\|", part, re.M)
+
+    def test_defaults_match_help(self):
+        for heading, args in [("## indexer", ["indexer/indexer", "--help"]),
+                              ("## query serve", ["query/query", "serve", "--help"])]:
+            helped = run([os.path.join(BIN, args[0]), *args[1:]], check=0).stdout
+            shown = dict(re.findall(r"(--[a-z-]+) [A-Z]+(?: \.\.\.)?=(\S+)", helped))
+            documented = {flag for flag, _, _ in self.rows(heading)}
+            for flag in re.findall(r"^\s+(?:-\w,)?(--[a-z-]+)", helped, re.M):
+                if flag not in ("--help", "--version", "--config", "--pages"):
+                    self.assertIn(flag, documented, f"{heading}: {flag} is not documented")
+            for flag, _, default in self.rows(heading):
+                if shown.get(flag, "0") != "0":
+                    self.assertEqual(default.strip().strip("`"), shown[flag], f"{heading}: {flag}")
+
+
 @unittest.skipUnless(shutil.which("man") and os.path.isdir(os.path.join(BIN, "man")),
                      "man pages not built (help2man missing)")
 class ManPages(unittest.TestCase):

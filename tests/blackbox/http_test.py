@@ -294,16 +294,24 @@ class Behaviour(SiteTestCase):
         self.assertEqual(svc.stop(signal.SIGINT), 0)
 
     def test_sighup_reloads_the_config(self):
+        # A reload applies the reloadable settings (CORS origins, the site's title) and
+        # keeps the others (the body limit) as the service started with them.
         index(self.site, self.idx)
         cfg = os.path.join(self.tmp, "serve.yml")
+        body = json.dumps({"q": "bread", "per_page": 1, "tag": ["x" * 50]})
         with open(cfg, "w") as f:
-            f.write(f"index: {self.idx}\ncors_origins: [http://one.example]\nrate_limit: 0\n")
+            f.write(f"index: {self.idx}\ncors_origins: [http://one.example]\nrate_limit: 0\n"
+                    "site_title: Before\nmax_body_bytes: 65536\n")
         svc = Service(self.idx, "--config", cfg)
         try:
             hdrs = svc.request("GET", "/healthz", headers={"Origin": "http://two.example"})[1]
             self.assertNotIn("access-control-allow-origin", hdrs)
+            self.assertIn(b"Before", svc.request("GET", "/opensearch.xml")[2])
+            self.assertEqual(svc.request("POST", "/api/search", body=body,
+                                         headers={"Content-Type": "application/json"})[0], 200)
             with open(cfg, "w") as f:
-                f.write(f"index: {self.idx}\ncors_origins: [http://two.example]\nrate_limit: 0\n")
+                f.write(f"index: {self.idx}\ncors_origins: [http://two.example]\nrate_limit: 0\n"
+                        "site_title: After\nmax_body_bytes: 10\n")
             svc.proc.send_signal(signal.SIGHUP)
             deadline = time.time() + 10
             while time.time() < deadline:
@@ -312,6 +320,9 @@ class Behaviour(SiteTestCase):
                     break
                 time.sleep(0.1)
             self.assertEqual(hdrs.get("access-control-allow-origin"), "http://two.example")
+            self.assertIn(b"After", svc.request("GET", "/opensearch.xml")[2])
+            self.assertEqual(svc.request("POST", "/api/search", body=body,
+                                         headers={"Content-Type": "application/json"})[0], 200)
         finally:
             svc.stop()
 
