@@ -174,7 +174,7 @@ class SerialisableRun : public SpyRun {
 std::unique_ptr<SpyRun> make_run(const std::vector<const FacetField*>& fields,
                                  const FacetOptions& options) {
   if (options.serialisable) return std::make_unique<SerialisableRun>(fields);
-  return std::make_unique<LocalRun>(fields, options.table);
+  return std::make_unique<LocalRun>(fields, options.spies_use_table ? options.table : nullptr);
 }
 
 bool wanted(const FacetField& f, const SearchRequest& r, const ParsedQuery& parsed) {

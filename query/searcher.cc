@@ -81,10 +81,11 @@ Searcher::SearchMemos Searcher::search_memos(bool facets) const {
   SearchMemos kept;
   if (memos() == nullptr) return kept;
   const std::string& revision = index_.revision();
-  // Remote shards take only Xapian's serialisable match spies: no table, no custom spy.
-  // Local shards: a match spy sees the document's docid in its own shard, not the one the
-  // table is indexed by, so their matches' facets are read from the documents.
-  if (facets && index_.db().size() == 1) {
+  // Remote shards take only Xapian's serialisable match spies: no table, no custom spy
+  // (memos() is null for them). Local shards have the table too: the posting lists of the
+  // combined database, which counting from the posting lists reads, number documents as
+  // the table does.
+  if (facets) {
     kept.table = memos()->facet_table(index_.db(), revision);
     kept.postings = memos()->postings(revision);
   }
@@ -127,7 +128,8 @@ SearchResponse Searcher::search_once(const SearchRequest& asked) {
   std::optional<FacetCounter> facets;
   if (request.facets)
     facets.emplace(request, parsed,
-                   FacetOptions{kept.table.get(), kept.postings.get(), index_.remote()});
+                   FacetOptions{kept.table.get(), kept.postings.get(), index_.remote(),
+                                index_.db().size() == 1});
   const Matches m = run_match(plan, {index_.db(), builder, request, parsed,
                                      facets ? &*facets : nullptr, kept.frequencies.get()});
   resp.did_you_mean = m.did_you_mean;

@@ -112,7 +112,7 @@ class Searcher {
   // What one search uses of the revision's memos (each null when not kept), held for the
   // search's length.
   struct SearchMemos {
-    std::shared_ptr<const FacetTable> table;  // with facets, one local database
+    std::shared_ptr<const FacetTable> table;  // with facets, a local index (shards too)
     std::shared_ptr<PostingCache> postings;   // the same
     std::shared_ptr<TermFrequencies> frequencies;
     std::shared_ptr<PostCache> posts;
