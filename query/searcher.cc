@@ -79,8 +79,12 @@ SearchResponse Searcher::search(const SearchRequest& request) {
 
 Searcher::SearchMemos Searcher::search_memos(bool facets) const {
   SearchMemos kept;
-  if (memos() == nullptr) return kept;
+  if (memos_ == nullptr) return kept;
   const std::string& revision = index_.revision();
+  // Term frequencies are index-wide numbers, remote shards or not; over remote shards each
+  // one feedback looks up is a round trip to every shard.
+  kept.frequencies = memos_->term_frequencies(revision);
+  if (memos() == nullptr) return kept;
   // Remote shards take only Xapian's serialisable match spies: no table, no custom spy
   // (memos() is null for them). Local shards have the table too: the posting lists of the
   // combined database, which counting from the posting lists reads, number documents as
@@ -89,7 +93,6 @@ Searcher::SearchMemos Searcher::search_memos(bool facets) const {
     kept.table = memos()->facet_table(index_.db(), revision);
     kept.postings = memos()->postings(revision);
   }
-  kept.frequencies = memos()->term_frequencies(revision);
   kept.posts = memos()->posts(revision);
   return kept;
 }

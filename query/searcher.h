@@ -120,7 +120,7 @@ class Searcher {
   [[nodiscard]] SearchMemos search_memos(bool facets) const;
 
   // The service's per-revision memos: for a local index in the service; null for one-off
-  // searches and remote shards.
+  // searches and remote shards (which keep only the term frequencies, search_memos()).
   [[nodiscard]] RevisionMemos* memos() const { return index_.remote() ? nullptr : memos_.get(); }
 
   std::shared_ptr<RevisionMemos> memos_;
