@@ -7,6 +7,7 @@
 #include <CLI/CLI.hpp>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <iostream>
 #include <map>
@@ -130,9 +131,11 @@ int main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
   std::mt19937 rng(seed);
   const Sample sample = sample_index(index + "/XAPIANDB", rng);
-  // As the service runs it: facet values decoded once per index revision, by a first search
-  // before the clock starts.
+  // As the service runs it: the revision's memos (facet table, posting bitmaps of the
+  // common terms, posts) warmed before the clock starts, as the service warms a revision.
   postsearch::Searcher searcher(index, std::make_shared<postsearch::RevisionMemos>());
+  const std::atomic<bool> stop{false};
+  (void)searcher.warm(stop);
   (void)searcher.search(postsearch::SearchRequest{});
   const char* shapes[] = {"one common word", "three words",          "phrase",
                           "typing a word",   "filtered, all facets", "long question"};

@@ -38,6 +38,8 @@ std::shared_ptr<const FacetTable> FacetTable::build(const Xapian::Database& db) 
     table->bases_[field + 1] =
         table->bases_[field] + static_cast<std::uint32_t>(table->names_[field].size());
   }
+  table->all_.assign(table->total_values(), 0);
+  for (Xapian::docid d = 1; d <= last; ++d) table->count(d, table->all_.data());
   return table;
 }
 

@@ -38,6 +38,19 @@ class FacetTable {
       ++counts[bases_[ids_[i] >> kIdBits] + (ids_[i] & kIdMask)];
     }
   }
+  // Subtracts what count() adds.
+  void uncount(Xapian::docid docid, std::uint32_t* counts) const {
+    if (docid + 1 >= offsets_.size()) return;
+    for (std::uint32_t i = offsets_[docid]; i < offsets_[docid + 1]; ++i) {
+      --counts[bases_[ids_[i] >> kIdBits] + (ids_[i] & kIdMask)];
+    }
+  }
+  // What count() gives over every document of the index (total_values() entries): a match
+  // set holding most documents is counted as these less its absent documents.
+  [[nodiscard]] const std::vector<std::uint32_t>& every_document() const { return all_; }
+  [[nodiscard]] Xapian::docid last_docid() const {
+    return static_cast<Xapian::docid>(offsets_.size() - 2);
+  }
   [[nodiscard]] std::size_t total_values() const { return bases_[kFields]; }
   [[nodiscard]] std::size_t base(std::size_t field) const { return bases_[field]; }
   [[nodiscard]] std::size_t value_count(std::size_t field) const { return names_[field].size(); }
@@ -52,6 +65,7 @@ class FacetTable {
   std::vector<std::uint32_t> ids_;      // field << kIdBits | value id
   std::vector<std::string> names_[kFields];
   std::array<std::uint32_t, kFields + 1> bases_{};  // where each field's counts start
+  std::vector<std::uint32_t> all_;                  // count() over every document
 };
 
 }  // namespace postsearch

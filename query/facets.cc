@@ -74,6 +74,12 @@ class FacetSpy : public Xapian::MatchSpy {
   }
   // With a table: counts document `docid`'s values.
   void count(Xapian::docid docid) { table_->count(docid, flat_.data()); }
+  // With a table: counts every document of the index but those `absent` visits.
+  template <typename Absent>
+  void count_all_but(Absent&& absent) {
+    flat_ = table_->every_document();
+    absent([&](Xapian::docid d) { table_->uncount(d, flat_.data()); });
+  }
   [[nodiscard]] Counts counts(std::size_t i) const {
     if (table_ == nullptr) return owned(counts_[i]);
     Counts out;
@@ -174,7 +180,7 @@ class SerialisableRun : public SpyRun {
 std::unique_ptr<SpyRun> make_run(const std::vector<const FacetField*>& fields,
                                  const FacetOptions& options) {
   if (options.serialisable) return std::make_unique<SerialisableRun>(fields);
-  return std::make_unique<LocalRun>(fields, options.table);
+  return std::make_unique<LocalRun>(fields, options.spies_use_table ? options.table : nullptr);
 }
 
 bool wanted(const FacetField& f, const SearchRequest& r, const ParsedQuery& parsed) {
@@ -190,7 +196,14 @@ bool direct(const FacetOptions& options, const Xapian::Query& query) {
 std::vector<Counts> count_set(const DocSet& matches, const std::vector<const FacetField*>& fields,
                               const FacetTable& table) {
   FacetSpy spy(fields, &table);
-  matches.for_each([&](Xapian::docid d) { spy.count(d); });
+  // The same counts from whichever side of the set is smaller: a common word matches most
+  // of the index, and its facets are then every document's less the few it lacks.
+  const Xapian::docid last = table.last_docid();
+  if (matches.count() * 2 > last) {
+    spy.count_all_but([&](auto&& f) { matches.for_each_absent(last, f); });
+  } else {
+    matches.for_each([&](Xapian::docid d) { spy.count(d); });
+  }
   std::vector<Counts> out;
   for (std::size_t i = 0; i < fields.size(); ++i) out.push_back(spy.counts(i));
   return out;

@@ -31,6 +31,10 @@ struct FacetOptions {
   const FacetTable* table = nullptr;  // the open revision's facet values (faster), or null
   PostingCache* postings = nullptr;   // the open revision's posting bitmaps, or null
   bool serialisable = false;          // only Xapian's own spies (the index has remote shards)
+  // Whether a match spy's documents carry the table's docids. Over local shards a spy sees
+  // each document's docid in its own shard: it then reads the documents' facets values,
+  // and the table serves only counting from the posting lists (counts_directly()).
+  bool spies_use_table = true;
 };
 
 // Counts for one search. With a facet table and a query of the operators match_set.h

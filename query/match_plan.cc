@@ -34,9 +34,34 @@ struct Run {
   int spy = -1;
 };
 
-std::vector<Ranked> ranked_of(const Xapian::MSet& mset, std::size_t limit) {
+// How many of `mset`'s first `limit` posts can reach the first `count` once each run of
+// equal weights is ordered by its keys (by_order_key_among_equals): the first `count`, and
+// the rest of the run the count-th post's weight is in. Posts of later runs only lengthen
+// the window that is cut off.
+std::size_t reachable(const Xapian::MSet& mset, std::size_t count, std::size_t limit) {
+  const std::size_t size = std::min<std::size_t>(mset.size(), limit);
+  if (size <= count) return size;
+  std::size_t i = 0;
+  while (i < count) {  // run starts, as by_order_key_among_equals finds them
+    std::size_t j = i + 1;
+    const auto weight = [&](std::size_t k) {
+      return mset[static_cast<Xapian::doccount>(k)].get_weight();
+    };
+    while (j < size && same_weight(weight(j), weight(i))) ++j;
+    if (j >= count) return j;
+    i = j;
+  }
+  return count;
+}
+
+// The first `count` posts of `mset` and, up to `limit`, the rest of a run of equal weights
+// that goes on past them. Only these documents are opened: over remote shards each is a
+// round trip of its own (Xapian 1.4 does not pipeline them, MSet::fetch() included).
+std::vector<Ranked> ranked_of(const Xapian::MSet& mset, std::size_t count, std::size_t limit) {
+  const std::size_t n = reachable(mset, count, limit);
   std::vector<Ranked> out;
-  for (auto it = mset.begin(); it != mset.end() && out.size() < limit; ++it) {
+  out.reserve(n);
+  for (auto it = mset.begin(); out.size() < n; ++it) {
     out.push_back({it.get_document(), it.get_weight(), *it});
   }
   return out;
@@ -146,7 +171,7 @@ std::optional<Run> Matcher::page_by_relevance(Xapian::doccount count, Xapian::do
   if (r.mset.size() > count &&
       (past(count) >= past(count - 1) || same_weight(past(count), past(count - 1))))
     return std::nullopt;
-  r.ranked = ranked_of(r.mset, count);
+  r.ranked = ranked_of(r.mset, count, count);
   by_order_key_among_equals(r.ranked);
   return r;
 }
@@ -181,7 +206,7 @@ Run Matcher::run_query(const Xapian::Query& query, bool has_words, Xapian::docco
   // past it is ordered whole by its keys before the cut.
   const Xapian::doccount window = plan_.order == MatchOrder::kRelevance ? kTieWindow : 0;
   Xapian::MSet mset = enquire_.get_mset(0, count + window, check);
-  std::vector<Ranked> ranked = ranked_of(mset, count + window);
+  std::vector<Ranked> ranked = ranked_of(mset, count, count + window);
   if (window > 0) by_order_key_among_equals(ranked);
   if (ranked.size() > count) ranked.resize(count);
   return {std::move(mset), std::move(ranked), enquire_.get_query(), spy};

@@ -57,6 +57,21 @@ class DocSet {
     }
   }
 
+  // Calls f(docid) for each document id from 1 to `last` not in the set, in increasing order.
+  template <typename F>
+  void for_each_absent(Xapian::docid last, F&& f) const {
+    for (std::size_t w = 0; w * 64 <= last; ++w) {
+      std::uint64_t bits = w < words_.size() ? ~words_[w] : ~std::uint64_t{0};
+      if (w == 0) bits &= ~std::uint64_t{1};  // there is no document 0
+      for (; bits != 0; bits &= bits - 1) {
+        const auto d =
+            static_cast<Xapian::docid>(w * 64 + static_cast<unsigned>(__builtin_ctzll(bits)));
+        if (d > last) return;
+        f(d);
+      }
+    }
+  }
+
  private:
   std::vector<std::uint64_t> words_;
 };

@@ -232,7 +232,7 @@ std::string OpenIndex::revision_key() const {
 WarmReport OpenIndex::warm(RevisionMemos& memos, const std::atomic<bool>& stop) {
   WarmReport report;
   try {
-    if (db_.size() == 1) {
+    if (!remote_) {
       (void)memos.facet_table(db_, revision_);
       report.bitmaps = memos.postings(revision_)->fill(db_, stop);
     }

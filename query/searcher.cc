@@ -104,16 +104,20 @@ Searcher::Searched Searcher::searched(const SearchRequest& request,
 
 Searcher::SearchMemos Searcher::search_memos(bool facets) const {
   SearchMemos kept;
-  if (memos() == nullptr) return kept;
+  if (memos_ == nullptr) return kept;
   const std::string& revision = index_.revision();
-  // Remote shards take only Xapian's serialisable match spies: no table, no custom spy.
-  // Local shards: a match spy sees the document's docid in its own shard, not the one the
-  // table is indexed by, so their matches' facets are read from the documents.
-  if (facets && index_.db().size() == 1) {
+  // Term frequencies are index-wide numbers, remote shards or not; over remote shards each
+  // one feedback looks up is a round trip to every shard.
+  kept.frequencies = memos_->term_frequencies(revision);
+  if (memos() == nullptr) return kept;
+  // Remote shards take only Xapian's serialisable match spies: no table, no custom spy
+  // (memos() is null for them). Local shards have the table too: the posting lists of the
+  // combined database, which counting from the posting lists reads, number documents as
+  // the table does.
+  if (facets) {
     kept.table = memos()->facet_table(index_.db(), revision);
     kept.postings = memos()->postings(revision);
   }
-  kept.frequencies = memos()->term_frequencies(revision);
   kept.posts = memos()->posts(revision);
   return kept;
 }
@@ -154,9 +158,9 @@ SearchResponse Searcher::search_once(const SearchRequest& asked) {
   std::optional<FacetCounter> facets;
   if (request.facets)
     facets.emplace(request, parsed,
-                   in.subset
-                       ? FacetOptions{nullptr, nullptr, index_.remote()}
-                       : FacetOptions{kept.table.get(), kept.postings.get(), index_.remote()});
+                   in.subset ? FacetOptions{nullptr, nullptr, index_.remote(), false}
+                             : FacetOptions{kept.table.get(), kept.postings.get(), index_.remote(),
+                                            index_.db().size() == 1});
   Matches m =
       run_match(plan, {in.db, builder, request, parsed, facets ? &*facets : nullptr,
                        kept.frequencies.get(), index_.federated() ? &index_.layout() : nullptr});

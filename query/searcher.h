@@ -128,7 +128,7 @@ class Searcher {
   // What one search uses of the revision's memos (each null when not kept), held for the
   // search's length.
   struct SearchMemos {
-    std::shared_ptr<const FacetTable> table;  // with facets, one local database
+    std::shared_ptr<const FacetTable> table;  // with facets, a local index (shards too)
     std::shared_ptr<PostingCache> postings;   // the same
     std::shared_ptr<TermFrequencies> frequencies;
     std::shared_ptr<PostCache> posts;
@@ -136,7 +136,7 @@ class Searcher {
   [[nodiscard]] SearchMemos search_memos(bool facets) const;
 
   // The service's per-revision memos: for a local index in the service; null for one-off
-  // searches and remote shards.
+  // searches and remote shards (which keep only the term frequencies, search_memos()).
   [[nodiscard]] RevisionMemos* memos() const { return index_.remote() ? nullptr : memos_.get(); }
 
   std::shared_ptr<RevisionMemos> memos_;

@@ -513,3 +513,27 @@ TEST_CASE("searcher: query languages a client names do not grow the searcher", "
 }
 
 }  // namespace postsearch
+
+namespace postsearch {
+
+// A match holding most posts has its facets counted from the table as every post's counts
+// less those of the posts it lacks: the same counts as reading each match's document.
+TEST_CASE("searcher: facets of a match holding most posts equal a count of its documents",
+          "[searcher]") {
+  Searcher plain(example_index());
+  Searcher service(example_index(), std::make_shared<RevisionMemos>());
+  SearchRequest r = req("one OR you OR first OR time OR can");  // 32 of the 50 posts
+  r.partial = false;  // no wildcard: counted from the posting lists
+  r.facet_limit = 100;
+  const SearchResponse a = plain.search(r);
+  const SearchResponse b = service.search(r);
+  REQUIRE(a.total.estimate * 2 > 50);
+  REQUIRE(a.total.estimate < 50);
+  REQUIRE(a.facets.size() == b.facets.size());
+  for (const Facet& f : a.facets) {
+    INFO(f.name);
+    CHECK(facet_counts(a, f.name) == facet_counts(b, f.name));
+  }
+}
+
+}  // namespace postsearch
