@@ -15,10 +15,11 @@
 
 namespace postsearch::schema {
 
-inline constexpr int kSchemaVersion = 5;  // 2: url terms (U); 3: translation groups (XT),
+inline constexpr int kSchemaVersion = 6;  // 2: url terms (U); 3: translation groups (XT),
                                           // version terms, positions in field copies;
                                           // 4: document types (T, slot 10);
-                                          // 5: the order keys (slots 11, 12)
+                                          // 5: the order keys (slots 11, 12);
+                                          // 6: no tag copy (XK)
 
 // Index metadata keys.
 inline constexpr std::string_view kMetaSchemaVersion = "postsearch.schema_version";
@@ -56,7 +57,7 @@ struct TextField {
 inline constexpr std::array<TextField, 8> kTextFields{{
     {"title", "S", TextSource::kTitle, 8, true},
     {"author", "XA", TextSource::kAuthors, 2, true},
-    {"", "XK", TextSource::kTags, 4, true},
+    {"", "", TextSource::kTags, 4, true},  // no field copy: no field of the query language
     {"heading", "XH", TextSource::kHeadings, 4, true},
     {"description", "XD", TextSource::kDescription, 3, true},
     {"", "", TextSource::kBody, 2, true},
@@ -137,7 +138,8 @@ inline constexpr std::array<FilterField, 9> kFilterFields{{
     {Filter::kUrl, "url", "U", false, ValueCheck::kAny, ""},
 }};
 
-// Value slots.
+// Value slots. The facet slots (1 to 6, 10) are read by facet counts over remote shards
+// (Xapian's ValueCountMatchSpy, one per slot); a local search counts kSlotFacets alone.
 enum Slot : Xapian::valueno {
   kSlotDate = 0,          // Xapian::sortable_serialise(seconds since epoch, UTC)
   kSlotYear = 1,          // "2024"

@@ -10,7 +10,12 @@ PartWriter::PartWriter(std::filesystem::path dir, unsigned worker)
     : dir_(std::move(dir)), worker_(worker) {}
 
 void PartWriter::add(const Post& post, std::uint64_t source_bytes) {
-  if (!db_ || bytes_ >= kPartSourceBytes) rotate();
+  if (!db_) {
+    open();
+  } else if (bytes_ >= kCommitSourceBytes) {
+    db_->commit();
+    bytes_ = 0;
+  }
   db_->add_document(builder_.build(post));
   bytes_ += source_bytes;
 }
@@ -20,12 +25,10 @@ void PartWriter::finish() {
   db_.reset();
 }
 
-void PartWriter::rotate() {
-  finish();
-  parts_.push_back(dir_ /
-                   ("part-" + std::to_string(worker_) + "-" + std::to_string(parts_.size())));
+void PartWriter::open() {
+  part_ = dir_ / ("part-" + std::to_string(worker_));
   db_ = std::make_unique<Xapian::WritableDatabase>(
-      parts_.back().string(), Xapian::DB_CREATE_OR_OVERWRITE | Xapian::DB_NO_SYNC);
+      part_->string(), Xapian::DB_CREATE_OR_OVERWRITE | Xapian::DB_NO_SYNC);
   bytes_ = 0;
 }
 
@@ -36,7 +39,7 @@ void merge_parts(const std::vector<std::unique_ptr<PartWriter>>& writers,
   each_in_parallel(shards, [&](std::size_t k) {
     Xapian::Database parts;
     for (std::size_t w = k; w < writers.size(); w += shards) {
-      for (const auto& p : writers[w]->parts()) parts.add_database(Xapian::Database(p.string()));
+      if (const auto& p = writers[w]->part()) parts.add_database(Xapian::Database(p->string()));
     }
     const std::filesystem::path extra_dir = work_dir / ("extra-" + std::to_string(k));
     {

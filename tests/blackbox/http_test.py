@@ -116,7 +116,7 @@ class Endpoints(HttpTestCase):
         self.assertEqual(status, 200)
         self.assertTrue(body["ready"])
         self.assertEqual(body["documents"], 50)
-        self.assertEqual(body["schema_version"], 5)
+        self.assertEqual(body["schema_version"], 6)
         self.assertRegex(body["revision"], r"^gen-\d+:\d+:[0-9a-f]{8}$")
         self.svc.get_json("/api/search?q=x")
         # The access logger records a request just after its answer is sent.
