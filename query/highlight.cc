@@ -6,6 +6,8 @@
 #include <optional>
 #include <utility>
 
+#include "common/text.h"
+
 namespace postsearch {
 namespace {
 
@@ -277,21 +279,7 @@ bool trailing_punctuation(unsigned ch) {
 bool is_sentence_end(unsigned ch) { return ch == '.' || ch == '?' || ch == '!'; }
 
 void append_escaped(std::string& out, std::string_view text) {
-  for (const char c : text) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      default:
-        out += c;
-    }
-  }
+  text::append_html_escaped(out, text, text::HtmlEscape::kText);
 }
 
 // One word in the window: its relevance (null for none), where it ends, and how many words
