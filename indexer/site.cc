@@ -19,11 +19,18 @@ namespace {
 
 using nlohmann::json;
 
+// A configuration file of the site (relative to its root) and the YAML reader it is for.
+struct ConfigSource {
+  std::string rel;
+  YamlDialect dialect;
+};
+
 // Parses a YAML, TOML or JSON configuration file of the site into JSON as the generator's
-// YAML reader (`dialect`) reads it, reporting errors (a symlink out of the site among them).
-// `bytes` receives the file as read.
-json parse_config(const SiteConfig& c, const std::string& rel, YamlDialect dialect,
-                  Diagnostics& diagnostics, std::string* bytes = nullptr) {
+// YAML reader reads it, reporting errors (a symlink out of the site among them). `bytes`
+// receives the file as read.
+json parse_config(const SiteConfig& c, const ConfigSource& source, Diagnostics& diagnostics,
+                  std::string* bytes = nullptr) {
+  const auto& [rel, dialect] = source;
   const fs::path path = c.root / rel;
   ContainedRead read = read_contained_file(c.root, path, kMaxSiteDataBytes);
   if (!read.bytes) {
@@ -147,7 +154,7 @@ json parse_data_file(const SiteConfig& c, const fs::path& path, const std::strin
   Diagnostics found;
   json value;
   if (path.extension() == ".json") {
-    value = parse_config(c, rel, YamlDialect::kRuby, found);
+    value = parse_config(c, {rel, YamlDialect::kRuby}, found);
   } else {
     // The front-matter parser reads mappings: the file becomes the value of one key.
     ContainedRead read = read_contained_file(c.root, path, kMaxSiteDataBytes);
@@ -280,7 +287,7 @@ void load_jekyll(SiteConfig& c, const json& j, Diagnostics& diagnostics) {
   if (j.contains("kramdown") && j["kramdown"].is_object()) load_kramdown(c.anchors, j["kramdown"]);
   std::error_code ec;
   if (fs::exists(fs::symlink_status(c.root / "_data" / "authors.yml", ec)))
-    c.authors = parse_config(c, "_data/authors.yml", YamlDialect::kRuby, diagnostics);
+    c.authors = parse_config(c, {"_data/authors.yml", YamlDialect::kRuby}, diagnostics);
   c.site_url = site_url_of(string_of(j, "url", ""), c.baseurl);
   c.liquid_site = j.is_object() ? j : json::object();
   load_layouts(c, string_of(j, "layouts_dir", "_layouts"));
@@ -291,10 +298,17 @@ void load_jekyll(SiteConfig& c, const json& j, Diagnostics& diagnostics) {
   }
 }
 
-// The zone a site's dates are placed in: `key` of its configuration, else `fallback`.
-void load_time_zone(SiteConfig& c, const json& j, const char* key, const TimeZone& fallback,
+// A configuration key naming a time zone, and the zone when it names none.
+struct ZoneSetting {
+  const char* key;
+  TimeZone fallback;
+};
+
+// The zone a site's dates are placed in: `setting.key` of its configuration, else the fallback.
+void load_time_zone(SiteConfig& c, const json& j, const ZoneSetting& setting,
                     Diagnostics& diagnostics) {
-  c.time_zone = fallback;
+  const char* key = setting.key;
+  c.time_zone = setting.fallback;
   const std::string name = string_of(j, key, "");
   if (name.empty()) return;
   if (const auto zone = TimeZone::named(name)) {
@@ -320,7 +334,7 @@ void load_hugo(SiteConfig& c, const json& j, Diagnostics& diagnostics) {
   load_search_settings(c, j);
   load_goldmark(c.anchors, j, c.config_file, diagnostics);
   c.yaml = YamlDialect::kGo;
-  load_time_zone(c, j, "timeZone", TimeZone{}, diagnostics);
+  load_time_zone(c, j, {"timeZone", TimeZone{}}, diagnostics);
   const std::string base_url = string_of(j, "baseURL", string_of(j, "baseurl", ""));
   c.baseurl = url_path_of(base_url);
   c.site_url = site_url_of(base_url, "");
@@ -371,12 +385,19 @@ bool hidden_or_special(const std::string& name) {
          name == "_site" || name == "public" || name == "resources";
 }
 
+// A site being listed: its configuration, and where the files and problems found go.
+struct Lister {
+  const SiteConfig& c;
+  Diagnostics& diagnostics;
+  SourceListing& listing;
+};
+
 // Walks `dir` recursively, calling visit(path, rel) for Markdown files. Does not follow
 // directory symlinks (so loops cannot happen). A folder that cannot be listed is an error
 // recorded in `listing.unreadable_dirs`; the walk goes on with its siblings.
 template <typename Visit>
-void walk_dir(const SiteConfig& c, const fs::path& dir, const std::string& dir_rel,
-              SourceListing& listing, Diagnostics& diagnostics, Visit& visit) {
+void walk_dir(const Lister& l, const fs::path& dir, const std::string& dir_rel, Visit& visit) {
+  const SiteConfig& c = l.c;
   std::error_code ec;
   std::vector<fs::directory_entry> entries;
   for (fs::directory_iterator it(dir, ec); !ec && it != fs::directory_iterator();
@@ -384,10 +405,10 @@ void walk_dir(const SiteConfig& c, const fs::path& dir, const std::string& dir_r
     entries.push_back(*it);
   }
   if (ec) {
-    diagnostics.push_back(
+    l.diagnostics.push_back(
         {Severity::kError, dir_rel, 0, 0, "",
          "cannot read the folder: " + ec.message() + "; the posts indexed from it are kept"});
-    listing.unreadable_dirs.push_back(dir_rel);
+    l.listing.unreadable_dirs.push_back(dir_rel);
     return;
   }
   for (const auto& entry : entries) {
@@ -396,8 +417,7 @@ void walk_dir(const SiteConfig& c, const fs::path& dir, const std::string& dir_r
     std::error_code type_ec;
     // The type the listing read (d_type): no stat() per entry where the file system gives it.
     if (!entry.is_symlink(type_ec) && entry.is_directory(type_ec)) {
-      if (!hidden_or_special(name) && !is_excluded(c, rel))
-        walk_dir(c, entry.path(), rel, listing, diagnostics, visit);
+      if (!hidden_or_special(name) && !is_excluded(c, rel)) walk_dir(l, entry.path(), rel, visit);
       continue;
     }
     const bool html = c.generator == Generator::kJekyll && is_html_file(entry.path());
@@ -408,11 +428,10 @@ void walk_dir(const SiteConfig& c, const fs::path& dir, const std::string& dir_r
 }
 
 template <typename Visit>
-void walk(const SiteConfig& c, const fs::path& dir, SourceListing& listing,
-          Diagnostics& diagnostics, Visit visit) {
+void walk(const Lister& l, const fs::path& dir, Visit visit) {
   std::error_code ec;
   if (!fs::exists(dir, ec) && !ec) return;  // a content folder the site does not have
-  walk_dir(c, dir, dir.lexically_relative(c.root).generic_string(), listing, diagnostics, visit);
+  walk_dir(l, dir, dir.lexically_relative(l.c.root).generic_string(), visit);
 }
 
 // A folder name that is a language code: "de", "pt-br", "zh-Hans" whose base is a language
@@ -470,7 +489,7 @@ void list_jekyll(const SiteConfig& c, const SiteOptions& o, Diagnostics& d,
                  SourceListing& listing) {
   std::vector<SourceFile>& out = listing.files;
   const std::vector<std::string> languages = language_folders_of(c.root);
-  walk(c, c.root, listing, d, [&](const fs::path& path, const std::string& rel) {
+  walk(Lister{c, d, listing}, c.root, [&](const fs::path& path, const std::string& rel) {
     const std::vector<std::string> parts = text::split(rel, '/');
     const auto posts = std::find(parts.begin(), parts.end(), "_posts");
     const auto drafts = std::find(parts.begin(), parts.end(), "_drafts");
@@ -505,10 +524,11 @@ void list_jekyll(const SiteConfig& c, const SiteOptions& o, Diagnostics& d,
 }
 
 // One Hugo content folder; `lang` is its language when it is a language's contentDir.
-void list_hugo_dir(const SiteConfig& c, const SiteOptions& o, const std::string& dir,
-                   const std::string& lang, Diagnostics& d, SourceListing& listing) {
-  std::vector<SourceFile>& out = listing.files;
-  walk(c, c.root / dir, listing, d, [&](const fs::path& path, const std::string& rel) {
+void list_hugo_dir(const Lister& l, const SiteOptions& o, const std::string& dir,
+                   const std::string& lang) {
+  const SiteConfig& c = l.c;
+  std::vector<SourceFile>& out = l.listing.files;
+  walk(l, c.root / dir, [&](const fs::path& path, const std::string& rel) {
     const std::string name = path.filename().string();
     // The shared content folder leaves a language's own contentDir inside it to that language.
     for (const auto& [other, other_dir] : c.language_dirs) {
@@ -570,9 +590,10 @@ void type_hugo_pages(const SiteConfig& c, const SiteOptions& o, std::vector<Sour
 }
 
 void list_hugo(const SiteConfig& c, const SiteOptions& o, Diagnostics& d, SourceListing& listing) {
-  list_hugo_dir(c, o, c.content_dir, "", d, listing);
+  const Lister l{c, d, listing};
+  list_hugo_dir(l, o, c.content_dir, "");
   for (const auto& [lang, dir] : c.language_dirs) {
-    if (dir != c.content_dir) list_hugo_dir(c, o, dir, lang, d, listing);
+    if (dir != c.content_dir) list_hugo_dir(l, o, dir, lang);
   }
   type_hugo_pages(c, o, listing.files);
 }
@@ -580,7 +601,7 @@ void list_hugo(const SiteConfig& c, const SiteOptions& o, Diagnostics& d, Source
 void list_plain(const SiteConfig& c, Diagnostics& d, SourceListing& listing) {
   std::vector<SourceFile>& out = listing.files;
   const std::vector<std::string> language_folders = language_folders_of(c.root);
-  walk(c, c.root, listing, d, [&](const fs::path& path, const std::string& rel) {
+  walk(Lister{c, d, listing}, c.root, [&](const fs::path& path, const std::string& rel) {
     const std::string top = rel.substr(0, rel.find('/'));
     const bool by_folder =
         top.size() < rel.size() &&
@@ -636,16 +657,16 @@ SiteLoad load_site(const fs::path& root, const SiteLoadOptions& options) {
     if (generator == Generator::kHugo || !fs::exists(c.root / name)) continue;
     c.generator = Generator::kJekyll;
     c.config_file = name;
-    const json j = parse_config(c, name, YamlDialect::kRuby, load.diagnostics, &c.config_bytes);
+    const json j = parse_config(c, {name, YamlDialect::kRuby}, load.diagnostics, &c.config_bytes);
     load_jekyll(c, j, load.diagnostics);
-    load_time_zone(c, j, "timezone", machine_zone(options, load.diagnostics), load.diagnostics);
+    load_time_zone(c, j, {"timezone", machine_zone(options, load.diagnostics)}, load.diagnostics);
     return load;
   }
   for (const char* name : kHugoConfigs) {
     if (generator == Generator::kJekyll || !fs::exists(c.root / name)) continue;
     c.generator = Generator::kHugo;
     c.config_file = name;
-    load_hugo(c, parse_config(c, name, YamlDialect::kGo, load.diagnostics, &c.config_bytes),
+    load_hugo(c, parse_config(c, {name, YamlDialect::kGo}, load.diagnostics, &c.config_bytes),
               load.diagnostics);
     return load;
   }
