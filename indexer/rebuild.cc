@@ -71,7 +71,7 @@ void rebuild_local(RunContext& run) {
   for (unsigned w = 0; w < threads * run.shards; ++w)
     writers.push_back(std::make_unique<PartWriter>(parts_dir, w));
   parallel_for(
-      run.sources.size(), threads, run.done, [&] { run.report_progress(); },
+      {run.sources.size(), threads, run.done}, [&] { run.report_progress(); },
       [&](unsigned w, std::size_t i) {
         run.parse(i);
         Parsed& p = run.parsed[i];
