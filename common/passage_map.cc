@@ -53,7 +53,8 @@ std::string key_of(std::string_view word) {
     utf8proc_int32_t cp = 0;
     const auto len = utf8proc_iterate(mapped + i, n - i, &cp);
     if (len <= 0) break;
-    if (is_letter_or_digit(cp)) key.append(reinterpret_cast<const char*>(mapped + i), len);
+    if (is_letter_or_digit(cp))
+      key.append(reinterpret_cast<const char*>(mapped + i), static_cast<std::size_t>(len));
     i += len;
   }
   return key;

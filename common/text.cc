@@ -206,9 +206,8 @@ std::string escape_control(std::string_view input) {
   return out;
 }
 
-std::string html_escape(std::string_view input) {
-  std::string out;
-  out.reserve(input.size() + input.size() / 8);
+void append_html_escaped(std::string& out, std::string_view input, HtmlEscape what) {
+  const bool quotes = what == HtmlEscape::kAttribute;
   for (const char c : input) {
     switch (c) {
       case '&':
@@ -221,15 +220,21 @@ std::string html_escape(std::string_view input) {
         out += "&gt;";
         break;
       case '"':
-        out += "&quot;";
+        out += quotes ? "&quot;" : "\"";
         break;
       case '\'':
-        out += "&#39;";
+        out += quotes ? "&#39;" : "'";
         break;
       default:
         out += c;
     }
   }
+}
+
+std::string html_escape(std::string_view input, HtmlEscape what) {
+  std::string out;
+  out.reserve(input.size() + input.size() / 8);
+  append_html_escaped(out, input, what);
   return out;
 }
 

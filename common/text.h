@@ -49,8 +49,21 @@ void ascii_lower(std::string& text);
 // or forge a second line.
 [[nodiscard]] std::string escape_control(std::string_view input);
 
-// Escapes & < > " ' for HTML text and attribute values.
-[[nodiscard]] std::string html_escape(std::string_view input);
+// What an HTML escape must make safe. kAttribute is the default and the rule: an escaped value
+// is then safe in element text and in a quoted attribute value (either quote), wherever a
+// renderer later puts it (titles reach `title=` attributes). kText is for excerpts only: the
+// highlighter's output must equal Xapian's MSet::snippet(), which it falls back to for some
+// texts and which escapes & < > alone; excerpts only ever land in element text.
+enum class HtmlEscape { kAttribute, kText };
+
+// The one HTML escaper: & < > become &amp; &lt; &gt;, and for kAttribute " and ' become
+// &quot; and &#39;; every other byte is copied (UTF-8 is not checked: text bound for XML
+// also needs repair_utf8 and strip_control, as query/http/pages.h's xml_escape does).
+[[nodiscard]] std::string html_escape(std::string_view input,
+                                      HtmlEscape what = HtmlEscape::kAttribute);
+// The same, appended to `out` (the highlighter escapes an excerpt piece by piece).
+void append_html_escaped(std::string& out, std::string_view input,
+                         HtmlEscape what = HtmlEscape::kAttribute);
 
 [[nodiscard]] std::vector<std::string> split(std::string_view input, char separator);
 [[nodiscard]] std::string join(const std::vector<std::string>& parts, std::string_view separator);

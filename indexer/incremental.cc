@@ -96,7 +96,7 @@ std::vector<std::size_t> content_changes(RunContext& run, const std::vector<std:
   std::vector<char> same(differ.size(), 0);
   std::atomic<std::size_t> hashed{0};  // run.done counts these once they are known unchanged
   parallel_for(
-      differ.size(), run.thread_count(), hashed, [&] { run.report_progress(); },
+      {differ.size(), run.thread_count(), hashed}, [&] { run.report_progress(); },
       [&](unsigned, std::size_t k) {
         const std::size_t i = differ[k];
         const auto old = run.old_state.find(run.sources[i].file.rel);
@@ -132,7 +132,7 @@ std::optional<ChangeSet> plan_incremental(RunContext& run) {
   }
   if (!to_parse.empty()) {
     parallel_for(
-        to_parse.size(), run.thread_count(), run.done, [&] { run.report_progress(); },
+        {to_parse.size(), run.thread_count(), run.done}, [&] { run.report_progress(); },
         [&](unsigned, std::size_t k) { run.parse(to_parse[k]); });
     run.check_urls(to_parse);
     run.phase("parse changed sources");

@@ -86,6 +86,49 @@ Value kept_elements(RenderBudget& r, const Value& v, Keep keep) {
   return Value::own(std::move(out));
 }
 
+// join: the elements as text, between separators (default " ").
+Value join_filter(RenderBudget& r, const Value& v, const Args& a) {
+  const json& j = v.get();
+  if (!j.is_array()) return v;
+  const std::string sep = arg_text(a, 0, " ");
+  std::string out;
+  for (std::size_t k = 0; k < j.size() && r.spend(1); ++k) {
+    if (k > 0) out += sep;
+    append_text(j[k], out);
+    if (!r.produce(sep.size())) break;
+  }
+  return r.produce(out.size()) ? Value::own(std::move(out)) : Value{};
+}
+
+// map: each element's value of a key (null where it has none).
+Value map_filter(RenderBudget& r, const Value& v, const Args& a) {
+  const json& j = v.get();
+  if (!j.is_array()) return Value{};
+  const std::string key = arg_text(a, 0);
+  json out = json::array();
+  for (const auto& e : j) {
+    if (!r.spend(1)) break;
+    const bool has = e.is_object() && e.contains(key);
+    if (has && !r.charge_copy(e[key])) break;
+    out.push_back(has ? e[key] : json());
+  }
+  return Value::own(std::move(out));
+}
+
+// sort: stable, by the elements or by a key of theirs (null first).
+Value sort_filter(RenderBudget& r, const Value& v, const Args& a) {
+  if (!v.get().is_array() || !r.charge_copy(v.get())) return Value{};
+  json out = v.get();
+  const std::string key = arg_text(a, 0);
+  const auto field = [&](const json& e) -> const json& {
+    static const json kNull;
+    return key.empty() ? e : e.is_object() && e.contains(key) ? e[key] : kNull;
+  };
+  std::stable_sort(out.begin(), out.end(),
+                   [&](const json& x, const json& y) { return field(x) < field(y); });
+  return Value::own(std::move(out));
+}
+
 using ArrayFilter = Value (*)(RenderBudget&, const Value&, const Args&);
 
 const std::map<std::string, ArrayFilter>& array_filters() {
@@ -106,38 +149,13 @@ const std::map<std::string, ArrayFilter>& array_filters() {
          if (j.is_string()) return Value::own(char_count(j.get_ref<const std::string&>()));
          return Value::own(j.is_structured() ? j.size() : 0);
        }},
-      {"join",
-       [](RenderBudget& r, const Value& v, const Args& a) {
-         const json& j = v.get();
-         if (!j.is_array()) return v;
-         const std::string sep = arg_text(a, 0, " ");
-         std::string out;
-         for (std::size_t k = 0; k < j.size() && r.spend(1); ++k) {
-           if (k > 0) out += sep;
-           append_text(j[k], out);
-           if (!r.produce(sep.size())) break;
-         }
-         return r.produce(out.size()) ? Value::own(std::move(out)) : Value{};
-       }},
       {"where",
        [](RenderBudget& r, const Value& v, const Args& a) {
          if (!v.get().is_array() && !v.get().is_object()) return Value{};
          return Value::own(where(r, v.get(), arg_text(a, 0), arg_text(a, 1)));
        }},
-      {"map",
-       [](RenderBudget& r, const Value& v, const Args& a) {
-         const json& j = v.get();
-         if (!j.is_array()) return Value{};
-         const std::string key = arg_text(a, 0);
-         json out = json::array();
-         for (const auto& e : j) {
-           if (!r.spend(1)) break;
-           const bool has = e.is_object() && e.contains(key);
-           if (has && !r.charge_copy(e[key])) break;
-           out.push_back(has ? e[key] : json());
-         }
-         return Value::own(std::move(out));
-       }},
+      {"join", join_filter},
+      {"map", map_filter},
       {"reverse",
        [](RenderBudget& r, const Value& v, const Args&) {
          if (!v.get().is_array() || !r.charge_copy(v.get())) return Value{};
@@ -145,19 +163,7 @@ const std::map<std::string, ArrayFilter>& array_filters() {
          std::reverse(out.begin(), out.end());
          return Value::own(std::move(out));
        }},
-      {"sort",
-       [](RenderBudget& r, const Value& v, const Args& a) {
-         if (!v.get().is_array() || !r.charge_copy(v.get())) return Value{};
-         json out = v.get();
-         const std::string key = arg_text(a, 0);
-         const auto field = [&](const json& e) -> const json& {
-           static const json kNull;
-           return key.empty() ? e : e.is_object() && e.contains(key) ? e[key] : kNull;
-         };
-         std::stable_sort(out.begin(), out.end(),
-                          [&](const json& x, const json& y) { return field(x) < field(y); });
-         return Value::own(std::move(out));
-       }},
+      {"sort", sort_filter},
       {"uniq",
        [](RenderBudget& r, const Value& v, const Args&) {
          return kept_elements(r, v, [&r](const json& kept, const json& e) {

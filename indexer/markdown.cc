@@ -175,10 +175,17 @@ std::string_view atx_content(std::string_view line, bool kramdown) {
   return trim_blanks(line.substr(0, end));
 }
 
+// The first and last lines of a heading's content (they differ in setext headings).
+struct ContentLines {
+  int first;
+  int last;
+};
+
 // Heading source as the engine reads it: kramdown the heading's line, Goldmark the last line
-// of its content (`first` and `last` content lines, for setext headings).
-std::string_view heading_source(cmark_node* node, const SourceLines& lines, int first, int last,
+// of its content.
+std::string_view heading_source(cmark_node* node, const SourceLines& lines, ContentLines content,
                                 AnchorStyle style) {
+  const auto [first, last] = content;
   const int start = cmark_node_get_start_line(node);
   const std::string_view line = lines.at(start, cmark_node_get_start_column(node));
   const bool kramdown = style == AnchorStyle::kKramdown || style == AnchorStyle::kGfm;
@@ -357,7 +364,8 @@ class Walker {
     HeadingId h;
     h.start_line = cmark_node_get_start_line(node);
     h.end_line = cmark_node_get_end_line(node);
-    std::string_view source = heading_source(node, lines_, first_line_, last_line_, options_.style);
+    std::string_view source =
+        heading_source(node, lines_, {first_line_, last_line_}, options_.style);
     const bool setext =
         cmark_node_get_heading_level(node) <= 2 &&
         lines_.at(h.start_line, cmark_node_get_start_column(node)).substr(0, 1) != "#";

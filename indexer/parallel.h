@@ -14,13 +14,23 @@
 
 namespace postsearch {
 
-// Runs work(worker, item) for item in [0, count) on `threads` threads, incrementing `done`
-// after each; the calling thread calls progress() every ~100 ms meanwhile and returns as
-// soon as the workers are done. The first exception thrown by a worker stops the others
-// from taking items and is rethrown here.
+// What parallel_for runs over: items [0, count) on `threads` threads, counting each item
+// finished in `done` (which the caller's progress report reads).
+struct ParallelLoop {
+  std::size_t count;
+  unsigned threads;
+  std::atomic<std::size_t>& done;
+};
+
+// Runs work(worker, item) for each of loop's items on loop.threads threads, incrementing
+// loop.done after each; the calling thread calls progress() every ~100 ms meanwhile and
+// returns as soon as the workers are done. The first exception thrown by a worker stops the
+// others from taking items and is rethrown here.
 template <typename Work, typename Progress>
-void parallel_for(std::size_t count, unsigned threads, std::atomic<std::size_t>& done,
-                  Progress progress, Work work) {
+void parallel_for(ParallelLoop loop, Progress progress, Work work) {
+  const std::size_t count = loop.count;
+  const unsigned threads = loop.threads;
+  std::atomic<std::size_t>& done = loop.done;
   std::atomic<std::size_t> next{0};
   std::mutex mutex;  // guards failure and finished, which `wake` signals
   std::condition_variable wake;

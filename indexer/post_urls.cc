@@ -70,10 +70,18 @@ std::string jekyll_url_of(Context& c, const Post& post) {
 
 namespace {
 
+// Where a post lies in Hugo's content tree: its section ("notes"), its file name without
+// the extension (a bundle's directory name) and its front-matter slug (empty: none).
+struct HugoPlace {
+  const std::string& section;
+  const std::string& leaf;
+  const std::string& slug;
+};
+
 // Hugo's permalink placeholders for a section pattern ("/notes/:year/:slug/").
 std::string expand_hugo_permalink(const Context& c, const Post& post, std::string pattern,
-                                  const std::string& section, const std::string& leaf,
-                                  const std::string& slug) {
+                                  const HugoPlace& place) {
+  const auto& [section, leaf, slug] = place;
   const LocalDate d = c.date ? c.date->local : LocalDate{};
   char y[8];
   char m[4];
@@ -132,7 +140,7 @@ std::string hugo_url_of(Context& c, const Post& post) {
   const std::string slug = text_field(c, {"slug"});
   std::string path;
   if (permalink != c.site.hugo_permalinks.end() && leaf != "_index") {
-    path = expand_hugo_permalink(c, post, permalink->second, section, leaf, slug);
+    path = expand_hugo_permalink(c, post, permalink->second, {section, leaf, slug});
   } else {
     for (const auto& p : parts) path += "/" + p;
     path += leaf == "_index" ? "/" : "/" + (slug.empty() ? leaf : slug) + "/";

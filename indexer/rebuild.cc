@@ -19,9 +19,17 @@ std::vector<fs::path> merge_targets(const fs::path& gen, unsigned shards) {
   return targets;
 }
 
+// The generation a rebuild writes: its directory, the folder of its partial databases and
+// the live generation it replaces (none on a first run).
+struct NewGeneration {
+  fs::path dir;
+  fs::path parts_dir;
+  std::optional<fs::path> previous;
+};
+
 void merge_and_publish(RunContext& run, const std::vector<std::unique_ptr<PartWriter>>& writers,
-                       const fs::path& parts_dir, const fs::path& gen,
-                       const std::optional<fs::path>& previous) {
+                       const NewGeneration& generation) {
+  const auto& [gen, parts_dir, previous] = generation;
   const std::vector<fs::path> targets = merge_targets(gen, run.shards);
   const std::vector<std::vector<std::size_t>> items = run.items_by_shard();
   // Spelling data, synonyms (shard 0) and recorded state go in with the compaction; the
@@ -63,7 +71,7 @@ void rebuild_local(RunContext& run) {
   for (unsigned w = 0; w < threads * run.shards; ++w)
     writers.push_back(std::make_unique<PartWriter>(parts_dir, w));
   parallel_for(
-      run.sources.size(), threads, run.done, [&] { run.report_progress(); },
+      {run.sources.size(), threads, run.done}, [&] { run.report_progress(); },
       [&](unsigned w, std::size_t i) {
         run.parse(i);
         Parsed& p = run.parsed[i];
@@ -77,7 +85,7 @@ void rebuild_local(RunContext& run) {
   run.phase("parse and write parts");
   each_in_parallel(writers.size(), [&](std::size_t w) { writers[w]->finish(); });
   run.phase("commit parts");
-  merge_and_publish(run, writers, parts_dir, gen, previous);
+  merge_and_publish(run, writers, {gen, parts_dir, previous});
 }
 
 }  // namespace postsearch

@@ -107,7 +107,7 @@ void RemoteShards::send_all() {
   std::vector<DocumentBuilder> builders(threads);
   std::vector<std::mutex> locks(run_.shards);
   parallel_for(
-      run_.sources.size(), threads, run_.done, [&] { run_.report_progress(); },
+      {run_.sources.size(), threads, run_.done}, [&] { run_.report_progress(); },
       [&](unsigned w, std::size_t i) {
         run_.parse(i);
         Parsed& p = run_.parsed[i];

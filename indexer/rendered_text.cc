@@ -275,16 +275,23 @@ Alignment align(const std::vector<PassageUnit>& units, const RenderedPage& page,
   return a;
 }
 
-void add_edit(PassageMap& map, std::size_t offset, std::size_t length, bool gap,
-              std::string text = {}) {
-  if (length == 0 && (gap || text.empty())) return;
-  if (gap && !map.edits.empty() && map.edits.back().gap &&
+// A stretch of the section's text not shown on the page: dropped, joined to a gap before it.
+void add_gap(PassageMap& map, std::size_t offset, std::size_t length) {
+  if (length == 0) return;
+  if (!map.edits.empty() && map.edits.back().gap &&
       map.edits.back().offset + map.edits.back().length == offset) {
     map.edits.back().length += static_cast<std::uint32_t>(length);
     return;
   }
-  map.edits.push_back({static_cast<std::uint32_t>(offset), static_cast<std::uint32_t>(length), gap,
-                       std::move(text)});
+  map.edits.push_back(
+      {static_cast<std::uint32_t>(offset), static_cast<std::uint32_t>(length), true, {}});
+}
+
+// A stretch of the section's text shown on the page as `text`.
+void add_replacement(PassageMap& map, std::size_t offset, std::size_t length, std::string text) {
+  if (length == 0 && text.empty()) return;
+  map.edits.push_back({static_cast<std::uint32_t>(offset), static_cast<std::uint32_t>(length),
+                       false, std::move(text)});
 }
 
 // The edits that turn the section's text into the page's, unit by unit and gap by gap.
@@ -303,24 +310,24 @@ PassageMap edits_of(std::string_view text, const std::vector<PassageUnit>& units
                         page.block_of[static_cast<std::size_t>(a.page_unit[j])] ==
                             page.block_of[static_cast<std::size_t>(a.page_unit[j - 1])];
     if (!joined) {
-      add_edit(map, from, to - from, true);
+      add_gap(map, from, to - from);
     } else {
       const auto& prev = page.units[static_cast<std::size_t>(a.page_unit[j - 1])];
       const auto& next = page.units[static_cast<std::size_t>(a.page_unit[j])];
       const std::string_view on_page = page_slice(prev.end, next.begin);
       if (on_page != text.substr(from, to - from)) {
-        add_edit(map, from, to - from, false, std::string(on_page));
+        add_replacement(map, from, to - from, std::string(on_page));
       }
     }
     if (j == units.size()) break;
     if (a.page_unit[j] < 0) {
-      add_edit(map, units[j].begin, units[j].end - units[j].begin, true);
+      add_gap(map, units[j].begin, units[j].end - units[j].begin);
       continue;
     }
     const auto& u = page.units[static_cast<std::size_t>(a.page_unit[j])];
     const std::string_view on_page = page_slice(u.begin, u.end);
     if (on_page != text.substr(units[j].begin, units[j].end - units[j].begin)) {
-      add_edit(map, units[j].begin, units[j].end - units[j].begin, false, std::string(on_page));
+      add_replacement(map, units[j].begin, units[j].end - units[j].begin, std::string(on_page));
     }
   }
   return map;

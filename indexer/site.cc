@@ -16,11 +16,18 @@ namespace {
 
 using nlohmann::json;
 
+// A configuration file of the site (relative to its root) and the YAML reader it is for.
+struct ConfigSource {
+  std::string rel;
+  YamlDialect dialect;
+};
+
 // Parses a YAML, TOML or JSON configuration file of the site into JSON as the generator's
-// YAML reader (`dialect`) reads it, reporting errors (a symlink out of the site among them).
-// `bytes` receives the file as read.
-json parse_config(const SiteConfig& c, const std::string& rel, YamlDialect dialect,
-                  Diagnostics& diagnostics, std::string* bytes = nullptr) {
+// YAML reader reads it, reporting errors (a symlink out of the site among them). `bytes`
+// receives the file as read.
+json parse_config(const SiteConfig& c, const ConfigSource& source, Diagnostics& diagnostics,
+                  std::string* bytes = nullptr) {
+  const auto& [rel, dialect] = source;
   const fs::path path = c.root / rel;
   ContainedRead read = read_contained_file(c.root, path, kMaxSiteDataBytes);
   if (!read.bytes) {
@@ -144,7 +151,7 @@ json parse_data_file(const SiteConfig& c, const fs::path& path, const std::strin
   Diagnostics found;
   json value;
   if (path.extension() == ".json") {
-    value = parse_config(c, rel, YamlDialect::kRuby, found);
+    value = parse_config(c, {rel, YamlDialect::kRuby}, found);
   } else {
     // The front-matter parser reads mappings: the file becomes the value of one key.
     ContainedRead read = read_contained_file(c.root, path, kMaxSiteDataBytes);
@@ -277,7 +284,7 @@ void load_jekyll(SiteConfig& c, const json& j, Diagnostics& diagnostics) {
   if (j.contains("kramdown") && j["kramdown"].is_object()) load_kramdown(c.anchors, j["kramdown"]);
   std::error_code ec;
   if (fs::exists(fs::symlink_status(c.root / "_data" / "authors.yml", ec)))
-    c.authors = parse_config(c, "_data/authors.yml", YamlDialect::kRuby, diagnostics);
+    c.authors = parse_config(c, {"_data/authors.yml", YamlDialect::kRuby}, diagnostics);
   c.site_url = site_url_of(string_of(j, "url", ""), c.baseurl);
   c.liquid_site = j.is_object() ? j : json::object();
   load_layouts(c, string_of(j, "layouts_dir", "_layouts"));
@@ -288,10 +295,17 @@ void load_jekyll(SiteConfig& c, const json& j, Diagnostics& diagnostics) {
   }
 }
 
-// The zone a site's dates are placed in: `key` of its configuration, else `fallback`.
-void load_time_zone(SiteConfig& c, const json& j, const char* key, const TimeZone& fallback,
+// A configuration key naming a time zone, and the zone when it names none.
+struct ZoneSetting {
+  const char* key;
+  TimeZone fallback;
+};
+
+// The zone a site's dates are placed in: `setting.key` of its configuration, else the fallback.
+void load_time_zone(SiteConfig& c, const json& j, const ZoneSetting& setting,
                     Diagnostics& diagnostics) {
-  c.time_zone = fallback;
+  const char* key = setting.key;
+  c.time_zone = setting.fallback;
   const std::string name = string_of(j, key, "");
   if (name.empty()) return;
   if (const auto zone = TimeZone::named(name)) {
@@ -317,7 +331,7 @@ void load_hugo(SiteConfig& c, const json& j, Diagnostics& diagnostics) {
   load_search_settings(c, j);
   load_goldmark(c.anchors, j, c.config_file, diagnostics);
   c.yaml = YamlDialect::kGo;
-  load_time_zone(c, j, "timeZone", TimeZone{}, diagnostics);
+  load_time_zone(c, j, {"timeZone", TimeZone{}}, diagnostics);
   const std::string base_url = string_of(j, "baseURL", string_of(j, "baseurl", ""));
   c.baseurl = url_path_of(base_url);
   c.site_url = site_url_of(base_url, "");
@@ -399,16 +413,16 @@ SiteLoad load_site(const fs::path& root, const SiteLoadOptions& options) {
     if (generator == Generator::kHugo || !fs::exists(c.root / name)) continue;
     c.generator = Generator::kJekyll;
     c.config_file = name;
-    const json j = parse_config(c, name, YamlDialect::kRuby, load.diagnostics, &c.config_bytes);
+    const json j = parse_config(c, {name, YamlDialect::kRuby}, load.diagnostics, &c.config_bytes);
     load_jekyll(c, j, load.diagnostics);
-    load_time_zone(c, j, "timezone", machine_zone(options, load.diagnostics), load.diagnostics);
+    load_time_zone(c, j, {"timezone", machine_zone(options, load.diagnostics)}, load.diagnostics);
     return load;
   }
   for (const char* name : kHugoConfigs) {
     if (generator == Generator::kJekyll || !fs::exists(c.root / name)) continue;
     c.generator = Generator::kHugo;
     c.config_file = name;
-    load_hugo(c, parse_config(c, name, YamlDialect::kGo, load.diagnostics, &c.config_bytes),
+    load_hugo(c, parse_config(c, {name, YamlDialect::kGo}, load.diagnostics, &c.config_bytes),
               load.diagnostics);
     return load;
   }

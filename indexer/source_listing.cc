@@ -30,12 +30,19 @@ bool hidden_or_special(const std::string& name) {
          name == "_site" || name == "public" || name == "resources";
 }
 
+// A site being listed: its configuration, and where the files and problems found go.
+struct Lister {
+  const SiteConfig& c;
+  Diagnostics& diagnostics;
+  SourceListing& listing;
+};
+
 // Walks `dir` recursively, calling visit(path, rel) for Markdown files. Does not follow
 // directory symlinks (so loops cannot happen). A folder that cannot be listed is an error
 // recorded in `listing.unreadable_dirs`; the walk goes on with its siblings.
 template <typename Visit>
-void walk_dir(const SiteConfig& c, const fs::path& dir, const std::string& dir_rel,
-              SourceListing& listing, Diagnostics& diagnostics, Visit& visit) {
+void walk_dir(const Lister& l, const fs::path& dir, const std::string& dir_rel, Visit& visit) {
+  const SiteConfig& c = l.c;
   std::error_code ec;
   std::vector<fs::directory_entry> entries;
   for (fs::directory_iterator it(dir, ec); !ec && it != fs::directory_iterator();
@@ -43,10 +50,10 @@ void walk_dir(const SiteConfig& c, const fs::path& dir, const std::string& dir_r
     entries.push_back(*it);
   }
   if (ec) {
-    diagnostics.push_back(
+    l.diagnostics.push_back(
         {Severity::kError, dir_rel, 0, 0, "",
          "cannot read the folder: " + ec.message() + "; the posts indexed from it are kept"});
-    listing.unreadable_dirs.push_back(dir_rel);
+    l.listing.unreadable_dirs.push_back(dir_rel);
     return;
   }
   for (const auto& entry : entries) {
@@ -55,8 +62,7 @@ void walk_dir(const SiteConfig& c, const fs::path& dir, const std::string& dir_r
     std::error_code type_ec;
     // The type the listing read (d_type): no stat() per entry where the file system gives it.
     if (!entry.is_symlink(type_ec) && entry.is_directory(type_ec)) {
-      if (!hidden_or_special(name) && !is_excluded(c, rel))
-        walk_dir(c, entry.path(), rel, listing, diagnostics, visit);
+      if (!hidden_or_special(name) && !is_excluded(c, rel)) walk_dir(l, entry.path(), rel, visit);
       continue;
     }
     const bool html = c.generator == Generator::kJekyll && is_html_file(entry.path());
@@ -67,11 +73,10 @@ void walk_dir(const SiteConfig& c, const fs::path& dir, const std::string& dir_r
 }
 
 template <typename Visit>
-void walk(const SiteConfig& c, const fs::path& dir, SourceListing& listing,
-          Diagnostics& diagnostics, Visit visit) {
+void walk(const Lister& l, const fs::path& dir, Visit visit) {
   std::error_code ec;
   if (!fs::exists(dir, ec) && !ec) return;  // a content folder the site does not have
-  walk_dir(c, dir, dir.lexically_relative(c.root).generic_string(), listing, diagnostics, visit);
+  walk_dir(l, dir, dir.lexically_relative(l.c.root).generic_string(), visit);
 }
 
 // A folder name that is a language code: "de", "pt-br", "zh-Hans" whose base is a language
@@ -129,7 +134,7 @@ void list_jekyll(const SiteConfig& c, const SiteOptions& o, Diagnostics& d,
                  SourceListing& listing) {
   std::vector<SourceFile>& out = listing.files;
   const std::vector<std::string> languages = language_folders_of(c.root);
-  walk(c, c.root, listing, d, [&](const fs::path& path, const std::string& rel) {
+  walk(Lister{c, d, listing}, c.root, [&](const fs::path& path, const std::string& rel) {
     const std::vector<std::string> parts = text::split(rel, '/');
     const auto posts = std::find(parts.begin(), parts.end(), "_posts");
     const auto drafts = std::find(parts.begin(), parts.end(), "_drafts");
@@ -164,10 +169,11 @@ void list_jekyll(const SiteConfig& c, const SiteOptions& o, Diagnostics& d,
 }
 
 // One Hugo content folder; `lang` is its language when it is a language's contentDir.
-void list_hugo_dir(const SiteConfig& c, const SiteOptions& o, const std::string& dir,
-                   const std::string& lang, Diagnostics& d, SourceListing& listing) {
-  std::vector<SourceFile>& out = listing.files;
-  walk(c, c.root / dir, listing, d, [&](const fs::path& path, const std::string& rel) {
+void list_hugo_dir(const Lister& l, const SiteOptions& o, const std::string& dir,
+                   const std::string& lang) {
+  const SiteConfig& c = l.c;
+  std::vector<SourceFile>& out = l.listing.files;
+  walk(l, c.root / dir, [&](const fs::path& path, const std::string& rel) {
     const std::string name = path.filename().string();
     // The shared content folder leaves a language's own contentDir inside it to that language.
     for (const auto& [other, other_dir] : c.language_dirs) {
@@ -229,9 +235,10 @@ void type_hugo_pages(const SiteConfig& c, const SiteOptions& o, std::vector<Sour
 }
 
 void list_hugo(const SiteConfig& c, const SiteOptions& o, Diagnostics& d, SourceListing& listing) {
-  list_hugo_dir(c, o, c.content_dir, "", d, listing);
+  const Lister l{c, d, listing};
+  list_hugo_dir(l, o, c.content_dir, "");
   for (const auto& [lang, dir] : c.language_dirs) {
-    if (dir != c.content_dir) list_hugo_dir(c, o, dir, lang, d, listing);
+    if (dir != c.content_dir) list_hugo_dir(l, o, dir, lang);
   }
   type_hugo_pages(c, o, listing.files);
 }
@@ -239,7 +246,7 @@ void list_hugo(const SiteConfig& c, const SiteOptions& o, Diagnostics& d, Source
 void list_plain(const SiteConfig& c, Diagnostics& d, SourceListing& listing) {
   std::vector<SourceFile>& out = listing.files;
   const std::vector<std::string> language_folders = language_folders_of(c.root);
-  walk(c, c.root, listing, d, [&](const fs::path& path, const std::string& rel) {
+  walk(Lister{c, d, listing}, c.root, [&](const fs::path& path, const std::string& rel) {
     const std::string top = rel.substr(0, rel.find('/'));
     const bool by_folder =
         top.size() < rel.size() &&

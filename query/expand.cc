@@ -24,11 +24,19 @@ struct Scored {
   std::string term;
 };
 
-// TradEWeight: the relevance weight of a term in `r` of `rsize` posts and `n` of `size`.
-double trad_weight(double multiplier, double r, double n, double rsize, double size) {
-  const double without = rsize - r;
-  const double num = (r + 0.5) * (size - n - without + 0.5);
-  const double denom = (n - r + 0.5) * (without + 0.5);
+// Where a term is: in `r` of the `rsize` posts expanded from and in `n` of all `size`.
+struct TermSpread {
+  double r;
+  double n;
+  double rsize;
+  double size;
+};
+
+// TradEWeight: the relevance weight of a term spread as `s`.
+double trad_weight(double multiplier, const TermSpread& s) {
+  const double without = s.rsize - s.r;
+  const double num = (s.r + 0.5) * (s.size - s.n - without + 0.5);
+  const double denom = (s.n - s.r + 0.5) * (without + 0.5);
   return multiplier * std::log(num / denom);
 }
 
@@ -101,14 +109,16 @@ class Expansion {
 
   // The weight a term would have were it in as few posts as it can be (its own r).
   [[nodiscard]] double bound(const Gathered& g) const {
-    return trad_weight(g.multiplier, g.in_posts, g.in_posts, rsize_, size_);
+    return trad_weight(g.multiplier, {static_cast<double>(g.in_posts),
+                                      static_cast<double>(g.in_posts), rsize_, size_});
   }
 
   // `g` is one of the terms given to the constructor.
   double weight(const Gathered& g) {
     double& known = known_[static_cast<std::size_t>(&g - terms_.data())];
     if (std::isnan(known))
-      known = trad_weight(g.multiplier, g.in_posts, frequency(g.term), rsize_, size_);
+      known = trad_weight(g.multiplier,
+                          {static_cast<double>(g.in_posts), frequency(g.term), rsize_, size_});
     return known;
   }
 

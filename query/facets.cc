@@ -209,19 +209,24 @@ std::vector<Counts> count_set(const DocSet& matches, const std::vector<const Fac
   return out;
 }
 
+// Counts for each field, and the number of matches when they were counted from the posting
+// lists (none after a matcher pass).
+struct FieldCounts {
+  std::vector<Counts> counts;
+  std::optional<Xapian::doccount> matches;
+};
+
 // Counts for `fields` over the matches of `query`: from the posting lists and the facet
-// table when they can, else in one unweighted matcher pass. `matches`, when given, gets the
-// number of matches where they are counted from the posting lists.
-std::vector<Counts> count(const Xapian::Database& db, const Xapian::Query& query,
-                          const std::vector<const FacetField*>& fields, const FacetOptions& options,
-                          std::optional<Xapian::doccount>* matches = nullptr) {
-  if (direct(options, query) && (!fields.empty() || matches != nullptr)) {
+// table when they can, else in one unweighted matcher pass.
+FieldCounts count(const Xapian::Database& db, const Xapian::Query& query,
+                  const std::vector<const FacetField*>& fields, const FacetOptions& options) {
+  if (direct(options, query)) {
     const std::optional<DocSet> set = match_set(db, query, options.postings);
-    if (matches != nullptr) *matches = static_cast<Xapian::doccount>(set->count());
-    return count_set(*set, fields, *options.table);
+    return {count_set(*set, fields, *options.table), static_cast<Xapian::doccount>(set->count())};
   }
-  std::vector<Counts> out(fields.size());
-  if (fields.empty()) return out;
+  FieldCounts result{std::vector<Counts>(fields.size()), std::nullopt};
+  std::vector<Counts>& out = result.counts;
+  if (fields.empty()) return result;
   const std::unique_ptr<SpyRun> run = make_run(fields, options);
   Xapian::Enquire e(db);
   e.set_query(query);
@@ -229,7 +234,7 @@ std::vector<Counts> count(const Xapian::Database& db, const Xapian::Query& query
   for (Xapian::MatchSpy* spy : run->spies()) e.add_matchspy(spy);
   (void)e.get_mset(0, 0, db.get_doccount());
   for (std::size_t i = 0; i < fields.size(); ++i) out[i] = run->counts(i);
-  return out;
+  return result;
 }
 
 Facet make_facet(const FacetField& f, const Counts& counts, const SearchRequest& r,
@@ -303,16 +308,18 @@ std::vector<Facet> FacetCounter::finish(const Xapian::Database& db, const Xapian
   std::map<const FacetField*, Counts> counts;
   for (const FacetField* f : selected_) {
     const Xapian::Query q = with_filters(text_query, filter_query(request_, parsed_, f->filter));
-    counts[f] = std::move(count(db, q, {f}, options_).front());
+    counts[f] = std::move(count(db, q, {f}, options_).counts.front());
   }
   std::vector<Counts> shared_counts;
   if (used >= 0 && used < static_cast<int>(spies_.size())) {
     for (std::size_t i = 0; i < shared_.size(); ++i)
       shared_counts.push_back(spies_[static_cast<std::size_t>(used)]->counts(i));
   } else {
-    shared_counts =
+    FieldCounts all =
         count(db, with_filters(text_query, filter_query(request_, parsed_, std::nullopt)), shared_,
-              options_, &matches_);
+              options_);
+    shared_counts = std::move(all.counts);
+    if (all.matches) matches_ = all.matches;
   }
   for (std::size_t i = 0; i < shared_.size(); ++i) counts[shared_[i]] = std::move(shared_counts[i]);
   std::vector<Facet> out;

@@ -1,5 +1,6 @@
 #include "query/snippet_window.h"
 
+#include "common/text.h"
 #include "query/word_scan.h"
 
 namespace postsearch::words {
@@ -58,22 +59,10 @@ bool trailing_punctuation(unsigned ch) {
 
 bool is_sentence_end(unsigned ch) { return ch == '.' || ch == '?' || ch == '!'; }
 
+// Excerpt text as Xapian's MSet::snippet() escapes it (& < > only: the snippet is element
+// text, and the highlighter's output must equal Xapian's).
 void append_escaped(std::string& out, std::string_view text) {
-  for (const char c : text) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      default:
-        out += c;
-    }
-  }
+  text::append_html_escaped(out, text, text::HtmlEscape::kText);
 }
 
 }  // namespace

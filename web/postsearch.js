@@ -2,7 +2,8 @@
  *   <script src="https://search.example.org/assets/postsearch.js"
  *           data-endpoint="https://search.example.org" data-mount="#search" defer></script>
  * data-mode="page" gives the full page (facets, paging, state in the URL); the default
- * "box" is a combobox with a drop-down of the top results. data-lang: the language searched
+ * "box" is a search field with a drop-down list of the top results (links; the arrow keys move
+ * through them). data-lang: the language searched
  * (default: the page's <html lang>; "*": all), which the reader can widen to all languages.
  * Opening a result tells the service its query, rank and post id (docs/analytics.md);
  * data-analytics="off" stops that, as do the browser's Do Not Track and Global Privacy Control.
@@ -106,41 +107,32 @@
     return e;
   }
 
-  function renderHit(hit, id, link) {
-    var li = el('li', 'ps-hit');
-    li.id = id;
-    li.setAttribute('role', 'option');
-    li.setAttribute('aria-selected', 'false');
-    li.dataset.url = link(hit);
+  function a(cls, text, href) { var e = el('a', cls, text); e.href = href; return e; }
+
+  // One result, as the service's no-JS page renders it (query/http/pages.h render_hit):
+  // tests/web/e2e.test.mjs fails when the two differ.
+  function renderHit(hit, link) {
+    var li = el('li', 'ps-hit'), m = el('div', 'ps-meta', [hit.site, hit.date && hit.date.slice(0, 10), (hit.authors || []).join(', ')].filter(Boolean).join(' · '));
     li.dataset.id = hit.id;
     li.dataset.rank = String(hit.rank);
-    // Options hold no links (nested interactive controls confuse assistive technology):
-    // clicks and Enter navigate through data-url instead.
-    var a = el('span', 'ps-title');
-    a.innerHTML = hit.title_html; /* escaped by the service */
-    li.appendChild(a);
-    var meta = [];
-    if (hit.site) meta.push(hit.site);
-    if (hit.date) meta.push(hit.date.slice(0, 10));
-    if (hit.authors && hit.authors.length) meta.push(hit.authors.join(', '));
-    var m = el('div', 'ps-meta', meta.join(' · '));
-    (hit.tags || []).slice(0, 4).forEach(function (t) { m.appendChild(document.createTextNode(' ')); m.appendChild(el('span', 'ps-tag', t)); });
+    var t = a('ps-title', undefined, link(hit));
+    t.innerHTML = hit.title_html; /* escaped by the service */
+    li.appendChild(t);
+    li.appendChild(el('div', 'ps-url', hit.url));
+    (hit.tags || []).forEach(function (g) { m.appendChild(document.createTextNode(' ')); m.appendChild(el('span', 'ps-tag', g)); });
     li.appendChild(m);
     if (hit.snippet_html) { var p = el('p', 'ps-snippet'); p.innerHTML = hit.snippet_html; li.appendChild(p); }
     if (hit.translations && hit.translations.length) {
-      var also = el('div', 'ps-also', 'Also in:');
-      hit.translations.forEach(function (t) {
-        var ta = el('span', 'ps-section', t.lang); ta.dataset.url = t.url; ta.title = t.title; ta.lang = t.lang;
-        also.appendChild(document.createTextNode(' ')); also.appendChild(ta);
+      var also = el('p', 'ps-also', 'Also in:');
+      hit.translations.forEach(function (x, i) {
+        var ta = a('', x.lang, x.url); ta.hreflang = x.lang; ta.title = x.title;
+        also.appendChild(document.createTextNode(i ? ', ' : ' ')); also.appendChild(ta);
       });
       li.appendChild(also);
     }
     if (hit.sections && hit.sections.length) {
       var ul = el('ul', 'ps-sections');
-      hit.sections.slice(0, 3).forEach(function (s) {
-        var sa = el('span', 'ps-section', s.heading); sa.dataset.url = link(s);
-        var sli = el('li'); sli.appendChild(sa); ul.appendChild(sli);
-      });
+      hit.sections.forEach(function (s) { var sli = el('li'); sli.appendChild(a('', s.heading, link(s))); ul.appendChild(sli); });
       li.appendChild(ul);
     }
     return li;
@@ -152,7 +144,6 @@
     this.lang = opts.lang;
     this.state = this.page ? stateFromSearch(location.search, this.lang) : emptyState(this.lang);
     this.controller = null;
-    this.active = -1;
     this.id = 'ps' + (++uid);
     this.build(mount);
     this.schedule = debounce(this.run.bind(this, false), opts.delay);
@@ -193,15 +184,11 @@
     if (server) server.remove();
     this.input = form.querySelector('input');
     this.input.value = this.state.q;
-    var list = el('ul', 'ps-results');
+    var list = el('ol', 'ps-results');
     list.id = this.id + '-list';
-    list.setAttribute('role', 'listbox');
     list.setAttribute('aria-label', 'Search results');
     this.list = list;
-    this.input.setAttribute('role', 'combobox');
     this.input.setAttribute('aria-controls', list.id);
-    this.input.setAttribute('aria-expanded', 'false');
-    this.input.setAttribute('aria-autocomplete', 'list');
     this.status = el('div', 'ps-status');
     this.status.setAttribute('role', 'status');
     this.status.setAttribute('aria-live', 'polite');
@@ -219,7 +206,7 @@
     mount.appendChild(panel);
     form.addEventListener('submit', function (e) { e.preventDefault(); self.open(); });
     this.input.addEventListener('input', function () { self.state.q = self.input.value; self.state.page = 1; self.schedule(); });
-    this.input.addEventListener('keydown', function (e) { self.key(e); });
+    mount.addEventListener('keydown', function (e) { self.key(e); });
     if (!this.page) {
       document.addEventListener('click', function (e) { if (!mount.contains(e.target)) self.show(false); });
     } else {
@@ -227,62 +214,51 @@
         self.state = stateFromSearch(location.search, self.lang); self.input.value = self.state.q; self.run(false, true);
       });
     }
+    // A click on a result's title, or on the result outside its links, opens it (counted).
     list.addEventListener('click', function (e) {
-      var target = e.target.closest && e.target.closest('[data-url]');
-      if (target) self.go(target);
+      var li = e.target.closest('.ps-hit'), link = e.target.closest('a');
+      if (!li || (link && link.className !== 'ps-title')) return;
+      self.count(li);
+      if (!link) location.href = li.querySelector('.ps-title').href;
     });
   };
 
+  // Arrows move the focus from the input through the results' titles and back; Escape clears.
   Search.prototype.key = function (e) {
-    var n = this.list.children.length;
-    if (e.key === 'ArrowDown' && n) { e.preventDefault(); this.select(Math.min(n - 1, this.active + 1)); }
-    else if (e.key === 'ArrowUp' && n) { e.preventDefault(); this.select(Math.max(0, this.active - 1)); }
-    else if (e.key === 'Enter') { e.preventDefault(); this.open(); }
+    if (e.target !== this.input && !this.list.contains(e.target)) return;
+    var titles = [].slice.call(this.list.querySelectorAll('.ps-title')), i = titles.indexOf(document.activeElement);
+    if (e.key === 'ArrowDown' && titles.length) { e.preventDefault(); titles[Math.min(titles.length - 1, i + 1)].focus(); }
+    else if (e.key === 'ArrowUp' && i >= 0) { e.preventDefault(); (i ? titles[i - 1] : this.input).focus(); }
+    else if (e.key === 'Enter' && e.target === this.input) { e.preventDefault(); this.open(); }
     else if (e.key === 'Escape') {
       if (this.page || !this.panel.hidden) { this.input.value = ''; this.state.q = ''; this.clear(); }
-      this.show(false);
+      this.show(false); this.input.focus();
     }
   };
 
-  Search.prototype.select = function (i) {
-    var items = this.list.children;
-    if (this.active >= 0 && items[this.active]) items[this.active].setAttribute('aria-selected', 'false');
-    this.active = i;
-    var li = items[i];
-    if (!li) { this.input.removeAttribute('aria-activedescendant'); return; }
-    li.setAttribute('aria-selected', 'true');
-    this.input.setAttribute('aria-activedescendant', li.id);
-    if (li.scrollIntoView) li.scrollIntoView({ block: 'nearest' });
-  };
-
   Search.prototype.open = function () {
-    var li = this.list.children[this.active];
-    if (li) { this.go(li); return; }
     this.schedule.cancel();
     if (!this.page && this.opts.pageUrl && this.state.q) { location.href = this.opts.pageUrl + stateToSearch(this.state, this.lang); return; }
     this.run(false);
   };
 
-  // Opens a result. The service is told which (the query, its rank, the post's id; nothing
+  // Tells the service which result was opened (the query, its rank, the post's id; nothing
   // else) unless data-analytics="off" or the browser sends Do Not Track or Global Privacy Control.
-  Search.prototype.go = function (li) {
-    if (tracked(this.opts.analytics, typeof navigator === 'undefined' ? {} : navigator) && li.dataset.id) {
+  Search.prototype.count = function (li) {
+    if (tracked(this.opts.analytics, typeof navigator === 'undefined' ? {} : navigator)) {
       try {
         navigator.sendBeacon(endpointUrl(this.opts.endpoint, '/api/beacon'),
           new URLSearchParams({ q: this.state.q, rank: li.dataset.rank, id: li.dataset.id }));
       } catch (e) { /* counting never stands in the reader's way */ }
     }
-    location.href = li.dataset.url;
   };
 
   Search.prototype.show = function (on) {
     if (!this.page) this.panel.hidden = !on;
-    this.input.setAttribute('aria-expanded', on ? 'true' : 'false');
   };
 
   Search.prototype.clear = function () {
-    this.list.textContent = ''; this.status.textContent = ''; this.more.hidden = true; this.active = -1;
-    this.input.removeAttribute('aria-activedescendant');
+    this.list.textContent = ''; this.status.textContent = ''; this.more.hidden = true;
     if (this.facets) this.facets.textContent = '';
     this.sync(false);
   };
@@ -349,10 +325,9 @@
       this.status.appendChild(dym);
     }
     if (res.relaxed) this.status.appendChild(el('span', '', ' Showing posts with some of the words.'));
-    if (!append) { this.list.textContent = ''; this.active = -1; this.input.removeAttribute('aria-activedescendant'); }
-    var start = this.list.children.length;
+    if (!append) this.list.textContent = '';
     var link = function (item) { return resultLink(item, self.state.q, self.opts.passageLinks); };
-    res.hits.forEach(function (h, i) { self.list.appendChild(renderHit(h, self.id + '-o' + (start + i), link)); });
+    res.hits.forEach(function (h) { self.list.appendChild(renderHit(h, link)); });
     this.more.hidden = !this.page || res.page * res.per_page >= res.total.estimate;
     if (this.facets && res.facets) this.renderFacets(res.facets);
     this.show(true);

@@ -22,7 +22,8 @@ std::string percent_encode(std::string_view text) {
   std::string out;
   for (const char ch : text) {
     const auto c = static_cast<unsigned char>(ch);
-    if (std::isalnum(c) != 0 || c == '-' || c == '_' || c == '.' || c == '~') {
+    // What encodeURIComponent leaves as it is, so that the box and this page link alike.
+    if (std::isalnum(c) != 0 || std::string_view("-_.~!*'()").find(ch) != std::string_view::npos) {
       out += ch;
     } else {
       out += '%';
@@ -67,6 +68,15 @@ std::string post_link(const SiteLink& site, const std::string& url) {
   return absolute.empty() ? url : absolute;
 }
 
+// Where a result opens, as web/postsearch.js's resultLink: its passage, with the search's
+// words added to a text fragment for postsearch-highlight.js.
+std::string passage_link(const SiteLink& site, const std::string& url,
+                         const std::string& passage_url, const std::string& query) {
+  if (passage_url.empty()) return post_link(site, url);
+  const bool fragment = !query.empty() && passage_url.find(":~:text=") != std::string::npos;
+  return post_link(site, fragment ? passage_url + "&ps-q=" + percent_encode(query) : passage_url);
+}
+
 // "Also in: de, ja": a hit's translations as links.
 std::string translations_html(const Hit& h, const SiteLink& site) {
   if (h.translations.empty()) return "";
@@ -82,6 +92,28 @@ std::string translations_html(const Hit& h, const SiteLink& site) {
   return out.str();
 }
 
+// The date (its day), the authors and the tags.
+std::string meta_html(const Hit& h) {
+  // The site (when several are searched as one), the date, the authors.
+  std::string line = h.site;
+  const std::string date = h.date.substr(0, std::min<std::size_t>(10, h.date.size()));
+  if (!date.empty()) line += (line.empty() ? "" : " · ") + date;
+  if (!h.authors.empty()) line += (line.empty() ? "" : " · ") + text::join(h.authors, ", ");
+  std::string out = "<div class=\"ps-meta\">" + xml_escape(line);
+  for (const auto& t : h.tags) out += " <span class=\"ps-tag\">" + xml_escape(t) + "</span>";
+  return out + "</div>";
+}
+
+std::string sections_html(const Hit& h, const SiteLink& site, const std::string& query) {
+  if (h.sections.empty()) return "";
+  std::string out = "<ul class=\"ps-sections\">";
+  for (const auto& s : h.sections) {
+    out += "<li><a href=\"" + xml_escape(passage_link(site, s.url, s.passage_url, query)) + "\">" +
+           xml_escape(s.heading) + "</a></li>";
+  }
+  return out + "</ul>";
+}
+
 std::string results_html(const SearchResponse& r, const SiteLink& site) {
   std::ostringstream out;
   out << "<p class=\"ps-count\" role=\"status\">" << r.total.estimate
@@ -93,25 +125,8 @@ std::string results_html(const SearchResponse& r, const SiteLink& site) {
     out << "<p class=\"ps-dym\">Did you mean <a href=\"/search?q=" << xml_escape(r.did_you_mean)
         << "\">" << xml_escape(r.did_you_mean) << "</a>?</p>\n";
   }
-  out << "<ol class=\"ps-results\">\n";
-  for (const auto& h : r.hits) {
-    // title_html and snippet_html are escaped by the search core; everything else here.
-    out << "<li class=\"ps-hit\"><a class=\"ps-title\" href=\""
-        << xml_escape(post_link(site, h.url)) << "\">" << h.title_html << "</a>";
-    out << "<div class=\"ps-meta\">"
-        << xml_escape(h.date.substr(0, std::min<std::size_t>(10, h.date.size())));
-    if (!h.authors.empty()) out << " · " << xml_escape(text::join(h.authors, ", "));
-    out << "</div><p class=\"ps-snippet\">" << h.snippet_html << "</p>"
-        << translations_html(h, site);
-    if (!h.sections.empty()) {
-      out << "<ul class=\"ps-sections\">";
-      for (const auto& s : h.sections)
-        out << "<li><a href=\"" << xml_escape(post_link(site, s.url)) << "\">"
-            << xml_escape(s.heading) << "</a></li>";
-      out << "</ul>";
-    }
-    out << "</li>\n";
-  }
+  out << "<ol class=\"ps-results\" aria-label=\"Search results\">\n";
+  for (const auto& h : r.hits) out << render_hit(h, site, r.query) << "\n";
   out << "</ol>\n";
   return out.str();
 }
@@ -126,6 +141,16 @@ std::string rfc3339_now() {
 }
 
 }  // namespace
+
+std::string render_hit(const Hit& hit, const SiteLink& site, const std::string& query) {
+  // title_html and snippet_html are escaped by the search core; everything else here.
+  std::string out = "<li class=\"ps-hit\"><a class=\"ps-title\" href=\"" +
+                    xml_escape(passage_link(site, hit.url, hit.passage_url, query)) + "\">" +
+                    hit.title_html + "</a><div class=\"ps-url\">" + xml_escape(hit.url) + "</div>" +
+                    meta_html(hit);
+  if (!hit.snippet_html.empty()) out += "<p class=\"ps-snippet\">" + hit.snippet_html + "</p>";
+  return out + translations_html(hit, site) + sections_html(hit, site, query) + "</li>";
+}
 
 std::string xml_escape(std::string_view text) {
   return text::html_escape(text::strip_control(text::repair_utf8(text).text));

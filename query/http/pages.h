@@ -34,6 +34,13 @@ struct PageContext {
 [[nodiscard]] std::string render_atom(const PageContext& context, const std::string& self_query,
                                       const SearchResponse& response);
 
+// One result as the search page and the box (web/postsearch.js) both show it: the title
+// linking its passage (with `query` for the landing script), the URL path, date, authors
+// and tags, the excerpt with its marks, the translations and the matching sections, each
+// linking on the site. tests/web/e2e.test.mjs checks that the box renders the same.
+[[nodiscard]] std::string render_hit(const Hit& hit, const SiteLink& site,
+                                     const std::string& query);
+
 // Escapes text for XML (and HTML) text and attribute values; drops what XML 1.0 does not
 // allow (control characters, U+FFFE, U+FFFF) and repairs invalid UTF-8, so that no post and
 // no query makes a feed that is not well-formed.

@@ -82,6 +82,20 @@ TEST_CASE("truncate_words: at a word boundary when one is near, else at a code p
   CHECK(text::truncate_words("\xC3\xA9\xC3\xA9\xC3\xA9", 5) == "\xC3\xA9\xC3\xA9");
 }
 
+TEST_CASE("html_escape: attribute-safe by default; the text variant leaves quotes", "[text]") {
+  const std::string input = "a<b>&\"c\"'d' \xFF";
+  CHECK(text::html_escape(input) == "a&lt;b&gt;&amp;&quot;c&quot;&#39;d&#39; \xFF");
+  CHECK(text::html_escape(input, text::HtmlEscape::kText) == "a&lt;b&gt;&amp;\"c\"'d' \xFF");
+  std::string out = "x";
+  text::append_html_escaped(out, "'\"");
+  CHECK(out == "x&#39;&quot;");
+  // Attribute-safe: no quote of either kind survives, whatever the input.
+  std::string every;
+  for (int c = 1; c < 256; ++c) every += static_cast<char>(c);
+  const std::string escaped = text::html_escape(every);
+  CHECK(escaped.find_first_of("\"'<>") == std::string::npos);
+}
+
 TEST_CASE("xml_escape: what XML 1.0 forbids is dropped", "[text]") {
   CHECK(http::xml_escape("a\x01<b>\xEF\xBF\xBE&\xFF") == "a&lt;b&gt;&amp;\xEF\xBF\xBD");
 }

@@ -230,7 +230,7 @@ test('the box opens passages, or plain URLs with data-passage-links="off"', asyn
       const list = document.querySelector('.ps-results');
       return list && !list.hasAttribute('aria-busy') && list.querySelector('.ps-hit');
     });
-    assert.equal(await page.locator('.ps-hit').first().getAttribute('data-url'), expected, links);
+    assert.equal(await page.locator('.ps-hit .ps-title').first().getAttribute('href'), expected, links);
     await page.close();
   }
 });
