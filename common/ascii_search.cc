@@ -57,8 +57,10 @@ std::size_t ascii_ifind(std::string_view text, std::string_view needle, std::siz
   // Sixteen starts at a time (W. Muła's "generic SIMD" substring search): a start is a
   // candidate when both its first byte and the byte under the needle's last pass the screen.
   const __m128i twenty = _mm_set1_epi8(0x20);
-  const __m128i first = _mm_set1_epi8(static_cast<char>(fold(needle.front())));
-  const __m128i last = _mm_set1_epi8(static_cast<char>(fold(needle.back())));
+  const __m128i first =
+      _mm_set1_epi8(static_cast<char>(fold(static_cast<unsigned char>(needle.front()))));
+  const __m128i last =
+      _mm_set1_epi8(static_cast<char>(fold(static_cast<unsigned char>(needle.back()))));
   const std::size_t back = needle.size() - 1;
   const char* data = text.data();
   for (; at + 15 <= last_start; at += 16) {

@@ -65,6 +65,7 @@ Xapian::Query among_others(const Xapian::Query& like, const Xapian::Document& do
 
 }  // namespace
 
+// NOLINTNEXTLINE(readability-function-size): five inputs, each one of the request's own fields
 std::optional<std::vector<Hit>> related_posts(const Xapian::Database& db, const std::string& id,
                                               int count,
                                               const std::optional<std::vector<std::string>>& langs,
@@ -94,6 +95,7 @@ std::optional<std::vector<Hit>> related_posts(const Xapian::Database& db, const 
   return hits;
 }
 
+// NOLINTNEXTLINE(readability-function-size): five inputs, each one of the request's own fields
 std::vector<Completion> word_completions(const Xapian::Database& db, const std::string& head,
                                          const std::string& last, std::size_t limit,
                                          const std::vector<std::string>& langs) {

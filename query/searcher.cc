@@ -80,28 +80,6 @@ SearchResponse Searcher::search(const SearchRequest& request) {
   return response;
 }
 
-Searcher::Searched Searcher::searched(const SearchRequest& request,
-                                      std::vector<std::string>& notes) const {
-  Searched out{index_.db(), {}, false};
-  if (!index_.federated()) {
-    if (!request.sites.empty()) notes.push_back("one index is searched here: `site` is ignored");
-    return out;
-  }
-  const SiteLayout& layout = index_.layout();
-  if (layout.boosts_ignored()) notes.push_back("site boosts are not applied over remote shards");
-  if (request.sites.empty()) {
-    out.sites = layout.all();
-    return out;
-  }
-  std::vector<std::string> unknown;
-  out.sites = layout.choose(request.sites, unknown);
-  for (const auto& name : unknown) notes.push_back("no site is named `" + name + "`");
-  out.none = out.sites.empty();
-  out.db = out.none ? index_.db() : index_.database_of(out.sites);
-  out.subset = !out.none;
-  return out;
-}
-
 Searcher::SearchMemos Searcher::search_memos(bool facets) const {
   SearchMemos kept;
   if (memos_ == nullptr) return kept;
@@ -124,27 +102,43 @@ Searcher::SearchMemos Searcher::search_memos(bool facets) const {
 
 // One search, top to bottom: the request's languages and parser, the match plan, the facet
 // counter, the run, each hit presented, the facets counted.
-SearchResponse Searcher::search_once(const SearchRequest& asked) {
-  const auto start = std::chrono::steady_clock::now();
-  const IndexLanguages& languages = index_.languages();
-  SearchRequest request = asked;
-  request.values(schema::Filter::kLang) = languages.resolve(asked.langs());
+namespace {
+
+// A response to `request` with its query, page and languages, and nothing found yet.
+SearchResponse response_to(const SearchRequest& request) {
   SearchResponse resp;
   resp.query = request.q;
   resp.page = request.page;
   resp.per_page = std::clamp(request.per_page, 1, kMaxPerPage);
   resp.langs = request.langs();
+  return resp;
+}
 
+// What the match says of itself: the total, and which of its runs answered.
+void summarise(const Matches& m, SearchResponse& resp) {
+  resp.did_you_mean = m.did_you_mean;
+  resp.total = m.total;
+  resp.relaxed = m.relaxed;
+  resp.corrected = m.corrected;
+  resp.every_word = m.every_word;
+}
+
+}  // namespace
+
+SearchResponse Searcher::search_once(const SearchRequest& asked) {
+  const auto start = std::chrono::steady_clock::now();
+  const IndexLanguages& languages = index_.languages();
+  SearchRequest request = asked;
+  request.values(schema::Filter::kLang) = languages.resolve(asked.langs());
+  SearchResponse resp = response_to(request);
   std::vector<std::string> notes;
-  for (const auto& shard : index_.missing()) {
+  for (const auto& shard : index_.missing())
     notes.push_back("shard `" + shard + "` is unreachable: its posts are left out");
-  }
   const std::string reader = languages.reader(request);
   QueryBuilder& builder = builders_.for_language(languages.searched_as(reader), notes);
   ParseOptions po;
   po.partial = request.partial;
   const ParsedQuery parsed = builder.parse(request.q, po);
-
   const IndexTraits traits{index_.remote(), index_.pinned(), index_.grouped()};
   const MatchPlan plan = plan_match(request, parsed, traits, resp.per_page);
   request.recency_half_life_days = plan.recency_half_life_days;
@@ -164,17 +158,8 @@ SearchResponse Searcher::search_once(const SearchRequest& asked) {
   Matches m =
       run_match(plan, {in.db, builder, request, parsed, facets ? &*facets : nullptr,
                        kept.frequencies.get(), index_.federated() ? &index_.layout() : nullptr});
-  std::vector<std::size_t> site_of;  // of each hit, when several sites are searched
-  for (Ranked& post : m.docs) {
-    if (!index_.federated() || in.sites.empty()) continue;
-    site_of.push_back(index_.layout().site_of(post.docid, in.sites));
-    post.docid = index_.layout().whole_docid(post.docid, in.sites);  // the presenter's database
-  }
-  resp.did_you_mean = m.did_you_mean;
-  resp.total = m.total;
-  resp.relaxed = m.relaxed;
-  resp.corrected = m.corrected;
-  resp.every_word = m.every_word;
+  const std::vector<std::size_t> site_of = sites_of_hits(m.docs, in);
+  summarise(m, resp);
 
   PresentOptions show{request.snippets, request.explain,        static_cast<int>(plan.first) + 1,
                       reader,           languages.default_lang, Xapian::Query(),
@@ -200,31 +185,6 @@ SearchResponse Searcher::search_once(const SearchRequest& asked) {
   resp.took_ms =
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
   return resp;
-}
-
-// The `sites` facet: each site's matches of the query with every filter but the sites.
-Facet Searcher::sites_facet(const SearchRequest& request, const ParsedQuery& parsed,
-                            const Xapian::Query& text_query) const {
-  Facet f = count_sites(index_.layout(), index_.site_databases(),
-                        with_filters(text_query, filter_query(request, parsed, std::nullopt)),
-                        request.sites);
-  const auto limit = static_cast<std::size_t>(std::max(request.facet_limit, 0));
-  if (f.values.size() > limit) {
-    f.other_values = f.values.size() - limit;
-    f.values.resize(limit);
-  }
-  return f;
-}
-
-void Searcher::label_sites(std::vector<Hit>& hits) const {
-  if (!index_.federated()) return;
-  const Xapian::Database& db = index_.db();
-  for (Hit& h : hits) {
-    const std::string idterm = schema::filter_term(schema::Filter::kId, h.id);
-    const Xapian::PostingIterator p = db.postlist_begin(idterm);
-    if (p != db.postlist_end(idterm))
-      index_.layout().label(h, index_.layout().site_of(*p, index_.layout().all()));
-  }
 }
 
 std::optional<std::vector<Hit>> Searcher::related(const std::string& id, int count,

@@ -34,6 +34,7 @@ namespace postsearch {
 
 class FacetTable;
 struct ParsedQuery;
+struct Ranked;
 class PostCache;
 class PostingCache;
 class RevisionMemos;
@@ -120,6 +121,10 @@ class Searcher {
   };
   [[nodiscard]] Searched searched(const SearchRequest& request,
                                   std::vector<std::string>& notes) const;
+  // Each hit's site, its docid made the whole database's (the presenter reads that one);
+  // empty unless several sites are searched.
+  [[nodiscard]] std::vector<std::size_t> sites_of_hits(std::vector<Ranked>& docs,
+                                                       const Searched& in) const;
   [[nodiscard]] Facet sites_facet(const SearchRequest& request, const ParsedQuery& parsed,
                                   const Xapian::Query& text_query) const;
   // Several sites: each hit's site, found by its id, and its links made absolute to it.

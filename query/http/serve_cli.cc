@@ -316,8 +316,17 @@ void resolve(ServeSettings& s, std::optional<ShardList>& listed, std::ostream& e
 
 // Waits for SIGTERM or SIGINT (stops the server) and SIGHUP (re-reads the config file and
 // applies its reloadable settings); returns when the server has stopped and `finished` is set.
-void handle_signals(const sigset_t& signals, Server& server, ServeSettings running,
-                    const std::atomic<bool>& finished, std::ostream& err) {
+// The running service a signal acts on, and where it reports.
+struct Running {
+  Server& server;
+  const std::atomic<bool>& finished;
+  std::ostream& err;
+};
+
+void handle_signals(const sigset_t& signals, ServeSettings running, const Running& service) {
+  Server& server = service.server;
+  const std::atomic<bool>& finished = service.finished;
+  std::ostream& err = service.err;
   for (;;) {
     int sig = 0;
     sigwait(&signals, &sig);
@@ -360,7 +369,7 @@ int serve(const ServeSettings& s, const std::string& serving, std::ostream& out,
     // The allocator's free pages go back every 10 s (memory_trim.h).
     const PeriodicTask trim(std::chrono::seconds(10), trim_free_memory);
     std::atomic<bool> finished{false};
-    std::thread waiter([&] { handle_signals(signals, server, s, finished, err); });
+    std::thread waiter([&] { handle_signals(signals, s, Running{server, finished, err}); });
     server.run();
     finished = true;
     pthread_kill(waiter.native_handle(), SIGTERM);

@@ -129,6 +129,23 @@ std::shared_ptr<const Server::Impl::Settings> Server::Impl::settings() const {
   return settings_;
 }
 
+// A connection the connection layer refused (429 at accept, 408, 416, 431): counted, and
+// logged unless it is one of a flood of 429s.
+void Server::Impl::refused(const Refusal& r) {
+  metrics_.record("other", r.status, 0);
+  // A flood of refused connections (429) is counted, not logged line by line.
+  if (r.status == 429) return;
+  const auto held = settings();
+  const Settings& s = *held;
+  // A request the connection layer answered itself (408, 416, 431) counts against the
+  // client's request rate like a routed one, so that one repeating it is soon refused as it
+  // connects. Behind a trusted proxy the address is the proxy's, not a client's.
+  if (!s.options.trust_proxy) s.limiter->charge(r.client, 1);
+  if (!s.options.access_log) return;
+  const std::lock_guard<std::mutex> lock(log_mutex_);
+  log_ << "query serve: " << r.client << " refused with " << r.status << "\n";
+}
+
 void Server::Impl::configure() {
   const unsigned threads = std::max(1U, options_.threads);
   server_.new_task_queue = [threads] { return new WorkerPool(threads); };
@@ -140,20 +157,8 @@ void Server::Impl::configure() {
   server_.set_payload_max_length(options_.max_body_bytes);
   server_.on_request = [this](httplib::Request& req) { screen_ranges(req); };
   server_.screen = [this](const std::string& client) { return screen(client); };
-  server_.on_refusal = [this](const Refusal& r) {
-    metrics_.record("other", r.status, 0);
-    // A flood of refused connections (429) is counted, not logged line by line.
-    if (r.status == 429) return;
-    const auto held = settings();
-    const Settings& s = *held;
-    // A request the connection layer answered itself (408, 416, 431) counts against the
-    // client's request rate like a routed one, so that one repeating it is soon refused as it
-    // connects. Behind a trusted proxy the address is the proxy's, not a client's.
-    if (!s.options.trust_proxy) s.limiter->charge(r.client, 1);
-    if (!s.options.access_log) return;
-    const std::lock_guard<std::mutex> lock(log_mutex_);
-    log_ << "query serve: " << r.client << " refused with " << r.status << "\n";
-  };
+  server_.on_refusal = [this](const Refusal& r) { refused(r); };
+
   // Headers and body go out in separate writes: without TCP_NODELAY, Nagle's algorithm
   // holds the body until the client's delayed ACK (40 ms on Linux) of the headers.
   server_.set_tcp_nodelay(true);

@@ -118,6 +118,7 @@ class Server::Impl {
   [[nodiscard]] std::shared_ptr<const Settings> settings() const;
   [[nodiscard]] static std::shared_ptr<const Settings> make_settings(const ServerOptions& o);
   void configure();
+  void refused(const Refusal& r);
   std::optional<Turnaway> screen(const std::string& client);
   void screen_ranges(httplib::Request& req) const;
   struct Rejection {

@@ -122,8 +122,7 @@ httplib::Server::Handler Server::Impl::guarded(F f) {
 
 void Server::Impl::add_routes() {
   auto lease = [this](auto&& body) {
-    return guarded(
-        [this, body](const httplib::Request& req, httplib::Response& res) { body(req, res); });
+    return guarded([body](const httplib::Request& req, httplib::Response& res) { body(req, res); });
   };
   server_.Get("/api/search", lease([this](const auto& req, auto& res) {
                 Params p(req.params.begin(), req.params.end());
