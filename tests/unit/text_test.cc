@@ -82,7 +82,7 @@ TEST_CASE("truncate_words: at a word boundary when one is near, else at a code p
   CHECK(text::truncate_words("\xC3\xA9\xC3\xA9\xC3\xA9", 5) == "\xC3\xA9\xC3\xA9");
 }
 
-TEST_CASE("html_escape: attribute-safe by default; the text variant leaves quotes", "[text]") {
+TEST_CASE("html_escape: attribute-safe by default or text-only for excerpts", "[text]") {
   const std::string input = "a<b>&\"c\"'d' \xFF";
   CHECK(text::html_escape(input) == "a&lt;b&gt;&amp;&quot;c&quot;&#39;d&#39; \xFF");
   CHECK(text::html_escape(input, text::HtmlEscape::kText) == "a&lt;b&gt;&amp;\"c\"'d' \xFF");
