@@ -22,7 +22,8 @@ Xapian::WritableDatabase database_of(const std::string& tag, int docs) {
 
 }  // namespace
 
-TEST_CASE("federation: the --site flag gives name, index directory, url and boost", "[federation]") {
+TEST_CASE("federation: the --site flag gives name, index directory, url and boost",
+          "[federation]") {
   const SiteIndex s = parse_site_flag("docs=/srv/idx,a,b,url=https://docs.example.org,boost=1.5");
   CHECK(s.name == "docs");
   CHECK(s.index == "/srv/idx,a,b");
