@@ -184,8 +184,10 @@ bool GuardedStream::wait_for_request(const std::atomic<socket_t>& listening) {
 void GuardedStream::refuse(const RawStatus& raw, const std::string& message) {
   if (refused_) return;
   refused_ = true;
-  answer_and_drain(sock_, raw_answer(raw, message));
+  // Counted before the answer goes out: a client that reconnects as soon as it reads the
+  // answer must find the refusal already charged to it.
   if (on_refusal_) on_refusal_({client_, raw.status});
+  answer_and_drain(sock_, raw_answer(raw, message));
 }
 
 ssize_t GuardedStream::fill() {
@@ -339,9 +341,9 @@ bool GuardedServer::refused_at_accept(socket_t sock, const std::string& client) 
       answer = raw_answer_with_body(kOverBudget, turned->body, turned->retry_after);
   }
   if (answer.empty() && enter(client)) return false;
+  if (on_refusal) on_refusal({client, kOverBudget.status});
   answer_and_drain(sock, answer.empty() ? too_many_connections_ : answer);
   ::close(sock);
-  if (on_refusal) on_refusal({client, kOverBudget.status});
   return true;
 }
 
