@@ -114,7 +114,7 @@ std::string sections_html(const Hit& h, const SiteLink& site, const std::string&
   return out + "</ul>";
 }
 
-std::string results_html(const SearchResponse& r, const SiteLink& site) {
+std::string results_html(const PageContext& c, const SearchResponse& r) {
   std::ostringstream out;
   out << "<p class=\"ps-count\" role=\"status\">" << r.total.estimate
       << (r.total.estimate == 1 ? " result" : " results") << "</p>\n";
@@ -122,11 +122,13 @@ std::string results_html(const SearchResponse& r, const SiteLink& site) {
     out << "<p class=\"ps-dym\">Showing results for <strong>" << xml_escape(r.did_you_mean)
         << "</strong></p>\n";
   } else if (!r.did_you_mean.empty()) {
-    out << "<p class=\"ps-dym\">Did you mean <a href=\"/search?q=" << xml_escape(r.did_you_mean)
-        << "\">" << xml_escape(r.did_you_mean) << "</a>?</p>\n";
+    // The suggestion keeps the page's filters and languages, as the box's link does.
+    out << "<p class=\"ps-dym\">Did you mean <a href=\""
+        << xml_escape(search_link(c, r.did_you_mean, r.langs)) << "\">"
+        << xml_escape(r.did_you_mean) << "</a>?</p>\n";
   }
   out << "<ol class=\"ps-results\" aria-label=\"Search results\">\n";
-  for (const auto& h : r.hits) out << render_hit(h, site, r.query) << "\n";
+  for (const auto& h : r.hits) out << render_hit(h, c.site, r.query) << "\n";
   out << "</ol>\n";
   return out.str();
 }
@@ -166,9 +168,9 @@ std::string render_search_page(std::string_view page_template, const PageContext
     hidden += "<input type=\"hidden\" name=\"lang\" value=\"" + xml_escape(l) + "\">";
   page = replace_all(page, "<!--postsearch:hidden-->", hidden);
   page = replace_all(page, "<!--postsearch:results-->",
-                     response != nullptr ? languages_html(context, *response) +
-                                               results_html(*response, context.site)
-                                         : "");
+                     response != nullptr
+                         ? languages_html(context, *response) + results_html(context, *response)
+                         : "");
   return page;
 }
 

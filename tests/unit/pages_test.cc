@@ -102,6 +102,26 @@ TEST_CASE("pages: the search page fills its markers, escaped", "[pages]") {
   CHECK(out.find("hreflang=\"de\" aria-current=\"page\">de (1)</a>") != std::string::npos);
 }
 
+TEST_CASE("pages: a spelling suggestion links to its search, encoded, filters kept", "[pages]") {
+  const std::string page_template = "<!--postsearch:results-->";
+  PageContext c;
+  c.filters = {{"tag", "c++"}};
+  SearchResponse r;
+  r.query = "secuirty & advisory";
+  r.langs = {"de"};
+  r.did_you_mean = "security & \"advisory\"#x";
+  const std::string out = render_search_page(page_template, c, r.query, &r);
+  CHECK(out.find("Did you mean <a href=\"/search?q=security%20%26%20%22advisory%22%23x&amp;"
+                 "tag=c%2B%2B&amp;lang=de\">security &amp; &quot;advisory&quot;#x</a>?") !=
+        std::string::npos);
+  // A correction already made shows the words searched, and no link.
+  r.corrected = true;
+  const std::string corrected = render_search_page(page_template, c, r.query, &r);
+  CHECK(corrected.find("Showing results for <strong>security &amp; &quot;advisory&quot;#x"
+                       "</strong>") != std::string::npos);
+  CHECK(corrected.find("Did you mean") == std::string::npos);
+}
+
 TEST_CASE("pages: OpenSearch and Atom name the service and escape every value", "[pages]") {
   PageContext c;
   c.site_title = "A very long site title & more";
