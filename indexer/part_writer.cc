@@ -1,18 +1,26 @@
 #include "indexer/part_writer.h"
 
+#include <algorithm>
 #include <string>
 
 #include "indexer/parallel.h"
 
 namespace postsearch {
 
-PartWriter::PartWriter(std::filesystem::path dir, unsigned worker)
-    : dir_(std::move(dir)), worker_(worker) {}
+std::uint64_t part_commit_bytes(std::size_t writers) {
+  constexpr std::uint64_t kBudget = 32ULL * 1024 * 1024;
+  constexpr std::uint64_t kFloor = 1ULL * 1024 * 1024;
+  return std::max(kFloor, kBudget / std::max<std::uint64_t>(1, writers));
+}
+
+PartWriter::PartWriter(std::filesystem::path dir, unsigned worker,
+                       std::uint64_t commit_source_bytes)
+    : dir_(std::move(dir)), worker_(worker), commit_source_bytes_(commit_source_bytes) {}
 
 void PartWriter::add(const Post& post, std::uint64_t source_bytes) {
   if (!db_) {
     open();
-  } else if (bytes_ >= kCommitSourceBytes) {
+  } else if (bytes_ >= commit_source_bytes_) {
     db_->commit();
     bytes_ = 0;
   }

@@ -18,14 +18,14 @@
 
 namespace postsearch {
 
-// One worker's partial database, committed every kCommitSourceBytes of source so that
-// memory stays bounded. One database per worker, not one per commit: merging parts copies
-// each term's posting chunks as they are, so every extra part would split the posting list
-// of every term it shares with another part (about 2 MiB of the 20 MiB posting table of a
-// 10,000-page documentation site with four parts). Used by one thread at a time.
+// One worker's partial database, committed every `commit_source_bytes` of source so that
+// memory stays bounded (see part_commit_bytes). One database per worker, not one per commit:
+// merging parts copies each term's posting chunks as they are, so every extra part would split the
+// posting list of every term it shares with another part (about 2 MiB of the 20 MiB posting table
+// of a 10,000-page documentation site with four parts). Used by one thread at a time.
 class PartWriter {
  public:
-  PartWriter(std::filesystem::path dir, unsigned worker);
+  PartWriter(std::filesystem::path dir, unsigned worker, std::uint64_t commit_source_bytes);
 
   void add(const Post& post, std::uint64_t source_bytes);
   // Commits and closes the part; call before merging.
@@ -34,17 +34,23 @@ class PartWriter {
   [[nodiscard]] const std::optional<std::filesystem::path>& part() const { return part_; }
 
  private:
-  static constexpr std::uint64_t kCommitSourceBytes = 16ULL * 1024 * 1024;
-
   void open();
 
   std::filesystem::path dir_;
   unsigned worker_;
+  std::uint64_t commit_source_bytes_;
   std::unique_ptr<Xapian::WritableDatabase> db_;
   DocumentBuilder builder_;  // spelling is added once, after the merge
   std::uint64_t bytes_ = 0;  // source bytes added since the last commit
   std::optional<std::filesystem::path> part_;
 };
+
+// How much source each of `writers` part writers takes in before it commits. Xapian holds a
+// part's uncommitted documents in memory, about 25 bytes for each byte of Markdown, so the
+// rebuild's whole budget (32 MiB of source, under 1 GiB of memory) is shared among the
+// writers: with shards there are workers x shards of them, and a fixed amount each made a
+// 1,000,000-post rebuild into 8 shards hold 7.3 GiB. At least 1 MiB each.
+[[nodiscard]] std::uint64_t part_commit_bytes(std::size_t writers);
 
 // What a merged database holds beside the parts' documents: written by the callback into
 // `extra`, an empty database, from `parts` (every part of the target, as one database), and

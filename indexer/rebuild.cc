@@ -68,8 +68,9 @@ void rebuild_local(RunContext& run) {
   std::vector<std::unique_ptr<PartWriter>> writers;
   if (!dry_run) fs::create_directories(parts_dir);
   // One writer per worker and shard: writers[w * shards + shard].
-  for (unsigned w = 0; w < threads * run.shards; ++w)
-    writers.push_back(std::make_unique<PartWriter>(parts_dir, w));
+  const unsigned parts = threads * run.shards;
+  for (unsigned w = 0; w < parts; ++w)
+    writers.push_back(std::make_unique<PartWriter>(parts_dir, w, part_commit_bytes(parts)));
   parallel_for(
       {run.sources.size(), threads, run.done}, [&] { run.report_progress(); },
       [&](unsigned w, std::size_t i) {
