@@ -125,6 +125,7 @@ class Matcher {
   void sort_ties_by_key() { enquire_.set_sort_by_relevance_then_value(schema::kSlotOrder, true); }
   Run run_query(const Xapian::Query& query, bool has_words, Xapian::doccount count);
   std::optional<Run> page_by_relevance(Xapian::doccount count, Xapian::doccount check);
+  std::optional<Run> page_with_ties(Xapian::doccount count, Xapian::doccount check);
   // Known-item lift: every word in the title, or the whole title.
   [[nodiscard]] Xapian::Query lifted(const Xapian::Query& q) const {
     return title_.empty() ? q : Xapian::Query(Xapian::Query::OP_AND_MAYBE, q, title_);
@@ -176,6 +177,24 @@ std::optional<Run> Matcher::page_by_relevance(Xapian::doccount count, Xapian::do
   return r;
 }
 
+// The same with kTieWindow posts past the page: the run of equal weights the page's last
+// post is in usually ends inside them, and is then ordered by its keys here, where
+// page_by_relevance() would match again sorted by key (weights equal to the run's rank
+// before the first lower weight in either order, so the page holds the same posts). Only
+// when the run may go on past the window does the match run again. Not where translations
+// are collapsed: their total is the matcher's estimate, which depends on the posts asked
+// for.
+std::optional<Run> Matcher::page_with_ties(Xapian::doccount count, Xapian::doccount check) {
+  enquire_.set_sort_by_relevance();
+  Run r{enquire_.get_mset(0, count + kTieWindow, check), {}, {}, -1};
+  sort_ties_by_key();
+  if (reachable(r.mset, count, count + kTieWindow) >= count + kTieWindow) return std::nullopt;
+  r.ranked = ranked_of(r.mset, count, count + kTieWindow);
+  by_order_key_among_equals(r.ranked);
+  if (r.ranked.size() > count) r.ranked.resize(count);
+  return r;
+}
+
 // With facets, every run sees all its matches and counts them on the way. Without facets,
 // 100 for a fair estimate of the total; counted from the posting lists at the end
 // (FacetCounter::finish, which also gives the exact total), the page alone.
@@ -197,7 +216,9 @@ Run Matcher::run_query(const Xapian::Query& query, bool has_words, Xapian::docco
     }
   }
   if (plan_.order == MatchOrder::kRelevance && direct && count > 0) {
-    if (std::optional<Run> r = page_by_relevance(count, check)) {
+    std::optional<Run> r =
+        plan_.collapse ? page_by_relevance(count, check) : page_with_ties(count, check);
+    if (r) {
       r->ran = enquire_.get_query();
       return std::move(*r);
     }

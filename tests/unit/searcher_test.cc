@@ -468,10 +468,11 @@ std::filesystem::path index_herons(const testing::TempDir& tmp, int same, int di
 
 // Equal weights, newest first: the service (facets counted directly, relevance alone plus a
 // date sort of ties) answers as Xapian's relevance-then-date sort does, whether or not the
-// page's last weight goes on past the page.
+// page's last weight goes on past the page, and whether its run of equal weights ends
+// within the posts fetched past the page (25 equal: it does not, and the match runs again).
 TEST_CASE("searcher: equal scores newest first, with or without the facet table", "[searcher]") {
   const auto [same, distinct] = GENERATE(std::pair{5, 10}, std::pair{15, 3}, std::pair{10, 0},
-                                         std::pair{9, 1}, std::pair{11, 0});
+                                         std::pair{9, 1}, std::pair{11, 0}, std::pair{25, 0});
   testing::TempDir tmp;
   const auto index = index_herons(tmp, same, distinct);
   Searcher plain(index);
