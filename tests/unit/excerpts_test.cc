@@ -33,21 +33,24 @@ std::vector<std::string> anchors(const Excerpts& ex) {
   return out;
 }
 
-}  // namespace
-
-TEST_CASE("sections whose heading matches outrank earlier ones whose text does", "[excerpts]") {
+// The excerpts of a post of `sections` for a search of the word "widget".
+Excerpts widget_excerpts(std::vector<Section> sections) {
   const Xapian::Query query("widget");
   Highlighter highlighter({match_of("widget"), query, query}, {Xapian::Stem(), true});
   StoredPost post;
   post.url = "/p/";
-  post.sections = {section("", "An intro without it."),
-                   section("Alpha", "A widget here."),
-                   section("Beta", "Another widget."),
-                   section("Gamma", "A third widget."),
-                   section("Widget setup", "Nothing of it below."),
-                   section("Delta", "No match."),
-                   section("Widget parts", "Each widget has parts.")};
-  const Excerpts ex = excerpts(highlighter, post, needles_of(query));
+  post.sections = std::move(sections);
+  return excerpts(highlighter, post, needles_of(query));
+}
+
+}  // namespace
+
+TEST_CASE("sections whose heading matches outrank earlier ones whose text does", "[excerpts]") {
+  const Excerpts ex = widget_excerpts(
+      {section("", "An intro without it."), section("Alpha", "A widget here."),
+       section("Beta", "Another widget."), section("Gamma", "A third widget."),
+       section("Widget setup", "Nothing of it below."), section("Delta", "No match."),
+       section("Widget parts", "Each widget has parts.")});
   // Heading and text (score 3), heading alone (2), then the first text alone (1).
   CHECK(anchors(ex) == std::vector<std::string>{"s-Alpha", "s-Widget", "s-Widget"});
   REQUIRE(ex.sections.size() == 3);
@@ -57,18 +60,11 @@ TEST_CASE("sections whose heading matches outrank earlier ones whose text does",
 }
 
 TEST_CASE("without matching headings, the first three texts that match", "[excerpts]") {
-  const Xapian::Query query("widget");
-  Highlighter highlighter({match_of("widget"), query, query}, {Xapian::Stem(), true});
-  StoredPost post;
-  post.url = "/p/";
-  post.sections = {section("Alpha", "No match."),
-                   section("Beta", "A widget."),
-                   section("Gamma", "Not here either."),
-                   section("Delta", "A widget too."),
-                   section("Epsilon", "And a widget."),
-                   section("Zeta", "A last widget."),
-                   section("Eta", std::string(5000, 'x') + " widget")};
-  const Excerpts ex = excerpts(highlighter, post, needles_of(query));
+  const Excerpts ex =
+      widget_excerpts({section("Alpha", "No match."), section("Beta", "A widget."),
+                       section("Gamma", "Not here either."), section("Delta", "A widget too."),
+                       section("Epsilon", "And a widget."), section("Zeta", "A last widget."),
+                       section("Eta", std::string(5000, 'x') + " widget")});
   CHECK(anchors(ex) == std::vector<std::string>{"s-Beta", "s-Delta", "s-Epsilon"});
 }
 
