@@ -1,8 +1,8 @@
 #include "query/word_scan.h"
 
-#include <cstdint>
-#include <cstring>
 #include <limits>
+
+#include "common/text.h"
 
 namespace postsearch::words {
 namespace {
@@ -81,14 +81,8 @@ bool ngram_script(unsigned ch) { return ch >= 0x0E00 && !(ch >= 0x1E00 && ch < 0
 
 bool needs_ngrams(std::string_view text) {
   for (std::size_t pos = 0; pos < text.size();) {
-    if (pos + 8 <= text.size()) {  // eight ASCII bytes at a time
-      std::uint64_t eight = 0;
-      std::memcpy(&eight, text.data() + pos, 8);
-      if ((eight & 0x8080808080808080ULL) == 0) {
-        pos += 8;
-        continue;
-      }
-    }
+    pos = text::skip_ascii_blocks(text, pos);
+    if (pos >= text.size()) break;
     if (static_cast<unsigned char>(text[pos]) < 0x80) {
       ++pos;
       continue;
