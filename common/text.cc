@@ -57,17 +57,20 @@ Utf8Repair repair_utf8(std::string_view input) {
   return out;
 }
 
+std::size_t skip_ascii_blocks(std::string_view text, std::size_t pos) {
+  for (; pos + 8 <= text.size(); pos += 8) {
+    std::uint64_t eight = 0;
+    std::memcpy(&eight, text.data() + pos, 8);
+    if ((eight & 0x8080808080808080ULL) != 0) break;
+  }
+  return pos;
+}
+
 bool is_valid_utf8(std::string_view input) {
   std::size_t i = 0;
   while (i < input.size()) {
-    if (i + 8 <= input.size()) {  // eight ASCII bytes at a time
-      std::uint64_t x = 0;
-      std::memcpy(&x, input.data() + i, 8);
-      if ((x & 0x8080808080808080ULL) == 0) {
-        i += 8;
-        continue;
-      }
-    }
+    i = skip_ascii_blocks(input, i);
+    if (i >= input.size()) break;
     if (static_cast<unsigned char>(input[i]) < 0x80) {
       ++i;
       continue;

@@ -18,6 +18,10 @@ struct Utf8Repair {
 [[nodiscard]] Utf8Repair repair_utf8(std::string_view input);
 [[nodiscard]] bool is_valid_utf8(std::string_view input);
 
+// `pos` moved past the blocks of eight ASCII bytes that start there: the first byte of a
+// block holding a byte from 0x80 up, or a position less than eight bytes from the end.
+[[nodiscard]] std::size_t skip_ascii_blocks(std::string_view text, std::size_t pos);
+
 // Unicode case folding (utf8proc), for comparing and normalising keys. Invalid UTF-8 is
 // repaired first.
 [[nodiscard]] std::string fold_case(std::string_view input);

@@ -62,27 +62,47 @@ std::string window_around(std::string_view text, std::size_t at) {
   return std::string(text.substr(start, end - start));
 }
 
+// Where the first needle occurs in section `s`'s searched text, or npos.
+std::size_t first_in_text(const Section& s, const std::vector<std::string>& needles) {
+  return first_match(std::string_view(s.text).substr(0, std::min(s.text.size(), kMaxSnippetSource)),
+                     needles);
+}
+
 // The sections worth excerpting: those whose heading (counted double) or text may hold a
-// match, best first, at most kExcerptedSections. The test is a substring search; the
-// snippet calls that follow cost far more (Xapian weighs every query term per call).
+// match, best first (post order among equal scores), at most kExcerptedSections. The test
+// is a substring search; the snippet calls that follow cost far more. `first_at` gets the
+// first match in the text of each section chosen (npos for the others).
+//
+// Headings are short and tested first. A section whose heading matches outranks every
+// section whose text alone does, so the texts of the others are searched, in post order,
+// only until the few places left are filled: a long post's remaining sections are not
+// read.
 std::vector<std::size_t> excerpt_candidates(const StoredPost& post,
                                             const std::vector<std::string>& needles,
                                             std::vector<std::size_t>& first_at) {
-  std::vector<std::pair<int, std::size_t>> scored;
-  first_at.assign(post.sections.size(), std::string_view::npos);
-  for (std::size_t i = 0; i < post.sections.size(); ++i) {
+  const std::size_t n = post.sections.size();
+  first_at.assign(n, std::string_view::npos);
+  std::vector<bool> heading(n, false);
+  std::vector<std::size_t> with_heading;
+  for (std::size_t i = 0; i < n; ++i) {
     const Section& s = post.sections[i];
-    first_at[i] = first_match(
-        std::string_view(s.text).substr(0, std::min(s.text.size(), kMaxSnippetSource)), needles);
-    const bool heading = !s.anchor.empty() && may_match(s.heading, needles);
-    const int score = (heading ? 2 : 0) + (first_at[i] != std::string_view::npos ? 1 : 0);
-    if (score > 0) scored.emplace_back(score, i);
+    heading[i] = !s.anchor.empty() && may_match(s.heading, needles);
+    if (heading[i]) with_heading.push_back(i);
   }
-  std::stable_sort(scored.begin(), scored.end(),
-                   [](const auto& a, const auto& b) { return a.first > b.first; });
   std::vector<std::size_t> out;
-  for (std::size_t k = 0; k < scored.size() && k < kExcerptedSections; ++k) {
-    out.push_back(scored[k].second);
+  // Headings with a match in the text too (score 3), then the other headings (score 2).
+  for (const std::size_t i : with_heading) first_at[i] = first_in_text(post.sections[i], needles);
+  for (const bool text_too : {true, false}) {
+    for (const std::size_t i : with_heading) {
+      if ((first_at[i] != std::string_view::npos) == text_too && out.size() < kExcerptedSections)
+        out.push_back(i);
+    }
+  }
+  // Texts alone (score 1), in post order, while places are left.
+  for (std::size_t i = 0; i < n && out.size() < kExcerptedSections; ++i) {
+    if (heading[i]) continue;
+    first_at[i] = first_in_text(post.sections[i], needles);
+    if (first_at[i] != std::string_view::npos) out.push_back(i);
   }
   return out;
 }

@@ -2,6 +2,8 @@
 
 #include <limits>
 
+#include "common/text.h"
+
 namespace postsearch::words {
 namespace {
 
@@ -79,6 +81,8 @@ bool ngram_script(unsigned ch) { return ch >= 0x0E00 && !(ch >= 0x1E00 && ch < 0
 
 bool needs_ngrams(std::string_view text) {
   for (std::size_t pos = 0; pos < text.size();) {
+    pos = text::skip_ascii_blocks(text, pos);
+    if (pos >= text.size()) break;
     if (static_cast<unsigned char>(text[pos]) < 0x80) {
       ++pos;
       continue;

@@ -9,6 +9,7 @@
 #include "common/document.h"
 #include "query/highlight.h"
 #include "query/query_builder.h"
+#include "query/word_scan.h"
 #include "test_support.h"
 
 namespace postsearch {
@@ -182,6 +183,17 @@ TEST_CASE("ASCII word characters are Xapian's", "[highlight]") {
     INFO("byte " << c);
     REQUIRE(highlighter.snippet(text, 4) ==
             mset.snippet(text, 4, Xapian::Stem(), 0, kMarks.open, kMarks.close, kMarks.omit));
+  }
+}
+
+TEST_CASE("a character of an n-gram script is seen wherever it is", "[highlight]") {
+  for (std::size_t at = 0; at < 40; ++at) {
+    INFO("at byte " << at);
+    const std::string ascii(at, 'a');
+    CHECK(words::needs_ngrams(ascii + "\xe6\xa4\x9c" + std::string(at % 9, 'b')));  // 検
+    CHECK(words::needs_ngrams(ascii + "\xe0\xb8\x81"));                             // Thai ก
+    CHECK_FALSE(words::needs_ngrams(ascii + "caf\xc3\xa9 na\xc3\xafve" + ascii));   // Latin
+    CHECK_FALSE(words::needs_ngrams(ascii));
   }
 }
 
