@@ -380,18 +380,30 @@ std::string_view generator_name(Generator generator) {
   return "plain";
 }
 
-bool is_markdown_file(const fs::path& path) {
-  std::string ext = path.extension().string();
+namespace {
+
+// The extension of the path's last component as std::filesystem has it (".md"; none for
+// ".hidden" or a name without a dot), in lower case.
+std::string lower_extension(std::string_view path) {
+  const std::string_view name = path.substr(path.rfind('/') + 1);
+  const std::size_t dot = name.rfind('.');
+  if (dot == std::string_view::npos || dot == 0 || name == "..") return "";
+  std::string ext(name.substr(dot));
   std::transform(ext.begin(), ext.end(), ext.begin(),
                  [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
+  return ext;
+}
+
+}  // namespace
+
+bool is_markdown_file(std::string_view path) {
+  const std::string ext = lower_extension(path);
   return ext == ".md" || ext == ".markdown" || ext == ".mkd" || ext == ".mkdn" || ext == ".mdown" ||
          ext == ".mkdown";
 }
 
-bool is_html_file(const fs::path& path) {
-  std::string ext = path.extension().string();
-  std::transform(ext.begin(), ext.end(), ext.begin(),
-                 [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
+bool is_html_file(std::string_view path) {
+  const std::string ext = lower_extension(path);
   return ext == ".html" || ext == ".htm";
 }
 
