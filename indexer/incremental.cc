@@ -126,8 +126,8 @@ std::vector<std::size_t> content_changes(RunContext& run, const std::vector<std:
 
 std::optional<ChangeSet> plan_incremental(RunContext& run) {
   run.changed.assign(run.sources.size(), false);
-  run.parsed = std::vector<Parsed>(run.sources.size());
   const std::vector<std::size_t> differ = stat_changes(run);
+  if (!differ.empty()) run.parsed = std::vector<Parsed>(run.sources.size());
   run.phase("compare with the recorded state");
   const std::vector<std::size_t> to_parse = content_changes(run, differ);
   if (!differ.empty()) run.phase("hash sources whose stat changed");

@@ -127,8 +127,10 @@ struct RunContext {
   unsigned shards = 1;              // shard databases of the index this run writes
   std::vector<std::string> remote;  // HOST:PORT a shard when they are remote; else empty
   const std::string publish_id;
-  std::vector<Parsed> parsed;  // index-aligned with sources for sources that were parsed
-  std::vector<bool> changed;   // index-aligned with sources
+  // Index-aligned with sources once a source is hashed or parsed; empty when none is (a run
+  // that finds nothing changed allocates none).
+  std::vector<Parsed> parsed;
+  std::vector<bool> changed;  // index-aligned with sources
   IndexSummary summary;
   const Clock::time_point start = Clock::now();
   std::atomic<std::size_t> done{0};
