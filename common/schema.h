@@ -37,7 +37,10 @@ inline constexpr std::string_view kMetaPublishId = "postsearch.publish_id";
 // its URL without the second.
 inline constexpr std::string_view kMetaSiteUrl = "postsearch.site_url";
 inline constexpr std::string_view kMetaBaseurl = "postsearch.baseurl";
-inline constexpr std::string_view kMetaSourcePrefix = "postsearch.src:";  // + relative path
+// The recorded state of the database's sources, one table (indexer/recorded_state.h).
+inline constexpr std::string_view kMetaSourceTable = "postsearch.sources";
+// Before the table, one value a source: this + its relative path (read, then deleted).
+inline constexpr std::string_view kMetaSourcePrefix = "postsearch.src:";
 
 // Where a Post's text comes from, for the free-text fields.
 enum class TextSource { kTitle, kAuthors, kTags, kHeadings, kDescription, kBody, kCode, kAltText };

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <atomic>
-#include <unordered_set>
 
 #include "common/document.h"
 #include "indexer/parallel.h"
@@ -11,17 +10,19 @@ namespace postsearch {
 namespace {
 
 // Recorded sources the listing no longer has, except those it could not see (an unreadable
-// folder, a file it could not stat): their posts stay. Sorted.
+// folder, a file it could not stat): their posts stay. Sorted. Both lists are sorted by rel:
+// one pass over each.
 std::vector<std::string> deleted_sources(const RunContext& run) {
-  std::unordered_set<std::string> present;
-  present.reserve(run.sources.size() + run.listing_failures.size());
-  for (const auto& s : run.sources) present.insert(s.file.rel);
-  for (const auto& rel : run.listing_failures) present.insert(rel);
+  std::vector<std::string> failures = run.listing_failures;
+  std::sort(failures.begin(), failures.end());
   std::vector<std::string> deleted;
-  for (const auto& [rel, st] : run.old_state) {
-    if (present.count(rel) == 0 && !run.unseen.under_unreadable(rel)) deleted.push_back(rel);
+  std::size_t s = 0;
+  for (const RecordedFile& f : run.old_state.files()) {
+    while (s < run.sources.size() && run.sources[s].file.rel < f.rel) ++s;
+    if (s < run.sources.size() && run.sources[s].file.rel == f.rel) continue;
+    if (std::binary_search(failures.begin(), failures.end(), f.rel)) continue;
+    if (!run.unseen.under_unreadable(std::string(f.rel))) deleted.emplace_back(f.rel);
   }
-  std::sort(deleted.begin(), deleted.end());
   return deleted;
 }
 
@@ -75,11 +76,16 @@ void write_shards(RunContext& run, const ChangeSet& changes) {
 namespace {
 
 // The sources whose size, mtime or inode differ from their recorded state, or that have none.
+// Sources and recorded states are both sorted by rel: one pass over each.
 std::vector<std::size_t> stat_changes(RunContext& run) {
+  const std::vector<RecordedFile>& recorded = run.old_state.files();
   std::vector<std::size_t> differ;
+  std::size_t r = 0;
   for (std::size_t i = 0; i < run.sources.size(); ++i) {
-    const auto it = run.old_state.find(run.sources[i].file.rel);
-    if (it != run.old_state.end() && same_file(it->second, run.sources[i])) {
+    const std::string& rel = run.sources[i].file.rel;
+    while (r < recorded.size() && recorded[r].rel < rel) ++r;
+    if (r < recorded.size() && recorded[r].rel == rel &&
+        same_file(recorded[r].state, run.sources[i])) {
       ++run.summary.unchanged;
       ++run.done;
       continue;
@@ -99,9 +105,9 @@ std::vector<std::size_t> content_changes(RunContext& run, const std::vector<std:
       {differ.size(), run.thread_count(), hashed}, [&] { run.report_progress(); },
       [&](unsigned, std::size_t k) {
         const std::size_t i = differ[k];
-        const auto old = run.old_state.find(run.sources[i].file.rel);
-        if (old == run.old_state.end() || old->second.status != 'i') return;
-        same[k] = run.hash(i) && run.parsed[i].hash == old->second.hash ? 1 : 0;
+        const FileState* old = run.old_state.find(run.sources[i].file.rel);
+        if (old == nullptr || old->status != 'i') return;
+        same[k] = run.hash(i) && run.parsed[i].hash == old->hash ? 1 : 0;
       });
   std::vector<std::size_t> to_parse;
   for (std::size_t k = 0; k < differ.size(); ++k) {
@@ -120,8 +126,8 @@ std::vector<std::size_t> content_changes(RunContext& run, const std::vector<std:
 
 std::optional<ChangeSet> plan_incremental(RunContext& run) {
   run.changed.assign(run.sources.size(), false);
-  run.parsed.assign(run.sources.size(), Parsed{});
   const std::vector<std::size_t> differ = stat_changes(run);
+  if (!differ.empty()) run.parsed = std::vector<Parsed>(run.sources.size());
   run.phase("compare with the recorded state");
   const std::vector<std::size_t> to_parse = content_changes(run, differ);
   if (!differ.empty()) run.phase("hash sources whose stat changed");
@@ -141,17 +147,16 @@ std::optional<ChangeSet> plan_incremental(RunContext& run) {
   changes.deleted = deleted_sources(run);
   changes.writes = differ;  // each gets its new recorded state
   for (const std::size_t i : to_parse) {
-    const auto old = run.old_state.find(run.sources[i].file.rel);
+    const FileState* old = run.old_state.find(run.sources[i].file.rel);
     Parsed& p = run.parsed[i];
-    if (old != run.old_state.end() && p.status != ReadStatus::kFailed &&
-        old->second.hash == p.hash &&
-        (p.status == ReadStatus::kIndexed) == (old->second.status == 'i')) {
+    if (old != nullptr && p.status != ReadStatus::kFailed && old->hash == p.hash &&
+        (p.status == ReadStatus::kIndexed) == (old->status == 'i')) {
       ++run.summary.unchanged;  // same content, same outcome: only the recorded stat moves
       p.post.reset();
       continue;
     }
     run.changed[i] = true;
-    run.account(p, old != run.old_state.end() && old->second.status == 'i');
+    run.account(p, old != nullptr && old->status == 'i');
   }
   run.emit_diagnostics();
   run.summary.deleted = changes.deleted.size();

@@ -58,9 +58,10 @@ bool load_local_state(RunContext& run) {
   const unsigned wanted = run.options.shards;
   run.shards = wanted > 0 ? wanted : std::max(1U, live ? live_shards : 1U);
   if (!live || run.options.rebuild || live_shards != run.shards) return false;
-  if (!run.settings_match(Xapian::Database(dbs.front().string()))) return false;
+  const Xapian::Database first(dbs.front().string());
+  if (!run.settings_match(first)) return false;
   for (unsigned k = 0; k < dbs.size(); ++k)
-    run.read_shard_state(Xapian::Database(dbs[k].string()), k);
+    run.read_shard_state(k == 0 ? first : Xapian::Database(dbs[k].string()), k);
   return !run.need_rebuild;
 }
 

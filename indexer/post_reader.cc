@@ -155,17 +155,17 @@ bool jekyll_page(const Context& c) {
 void read_date(Context& c) {
   if (jekyll_page(c)) {
     // Page#process: the name without its extension, trailing dots dropped; no date.
-    c.basename = c.file.path.stem().string();
+    c.basename = fs::path(c.file.path).stem().string();
     while (!c.basename.empty() && c.basename.back() == '.') c.basename.pop_back();
     return;
   }
-  const FileNameDate from_name = parse_file_name_date(c.file.path.stem().string());
-  c.basename =
-      c.site.generator == Generator::kJekyll ? from_name.rest : c.file.path.stem().string();
+  const FileNameDate from_name = parse_file_name_date(fs::path(c.file.path).stem().string());
+  c.basename = c.site.generator == Generator::kJekyll ? from_name.rest
+                                                      : fs::path(c.file.path).stem().string();
   c.name_has_date = from_name.has_prefix;
   read_front_matter_date(c, from_name);
   if (from_name.has_prefix && !from_name.date) {
-    const std::string stem = c.file.path.stem().string();
+    const std::string stem = fs::path(c.file.path).stem().string();
     const std::string written = stem.substr(0, stem.size() - from_name.rest.size() - 1);
     if (c.date) {
       c.result.diagnostics.push_back(

@@ -44,7 +44,8 @@ std::string jekyll_url_of(Context& c, const Post& post) {
     page.style = c.site.permalink;
     page.dir = fs::path(c.file.rel).parent_path().generic_string();
     page.basename = c.basename;
-    page.output_ext = is_html_file(c.file.path) ? c.file.path.extension().string() : ".html";
+    page.output_ext =
+        is_html_file(c.file.path) ? fs::path(c.file.path).extension().string() : ".html";
     return join_url(c.site.baseurl, jekyll_page_url(page));
   }
   std::string rel_in_collection = c.file.rel;

@@ -39,7 +39,7 @@ void merge_and_publish(RunContext& run, const std::vector<std::unique_ptr<PartWr
               [&](std::size_t k, const Xapian::Database& parts, Xapian::WritableDatabase& extra) {
                 add_spelling_from_vocabulary(parts, extra);
                 if (k == 0) write_synonyms(extra, run.synonyms, stemmer_for(run.site.default_lang));
-                run.write_state(extra, items[k]);
+                run.write_state(extra, items[k], {}, static_cast<unsigned>(k));
               });
   fs::remove_all(parts_dir);
   run.phase("spelling data, state and merge (compact)");
@@ -54,7 +54,7 @@ void rebuild_local(RunContext& run) {
   run.refuse_rebuild_with_unreadable_folders();
   run.summary.rebuilt = true;
   run.changed.assign(run.sources.size(), true);
-  run.parsed.assign(run.sources.size(), Parsed{});
+  run.parsed = std::vector<Parsed>(run.sources.size());
   run.load_output();
   const bool dry_run = run.options.dry_run;
   const auto previous = run.layout.live_generation();

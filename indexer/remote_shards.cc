@@ -35,8 +35,9 @@ class RemoteShards {
   // Shards in the order they commit: shard 0, which names the publish, last.
   [[nodiscard]] std::vector<unsigned> shard_0_last() const;
   void send_all();
-  // Drops the posts (and recorded states) a shard holds that are not among `items`, the
-  // sources routed to it: posts gone from the site, or routed to another shard now.
+  // Drops the posts a shard holds that are not among `items`, the sources routed to it:
+  // posts gone from the site, or routed to another shard now (write_state() then replaces
+  // the shard's recorded states whole).
   void drop_strays(Xapian::WritableDatabase& db, const std::vector<std::size_t>& items) const;
 
   RunContext& run_;
@@ -82,7 +83,7 @@ void RemoteShards::full_sync() {
   run_.refuse_rebuild_with_unreadable_folders();
   run_.summary.rebuilt = true;
   run_.changed.assign(run_.sources.size(), true);
-  run_.parsed.assign(run_.sources.size(), Parsed{});
+  run_.parsed = std::vector<Parsed>(run_.sources.size());
   run_.load_output();
   for (unsigned k = 0; k < run_.shards && !run_.options.dry_run; ++k)
     on(k, [&] { dbs_[k].begin_transaction(); });
@@ -95,7 +96,7 @@ void RemoteShards::full_sync() {
   for (const unsigned k : shard_0_last()) {
     on(k, [&] {
       drop_strays(dbs_[k], items[k]);
-      run_.write_state(dbs_[k], items[k]);
+      run_.write_state(dbs_[k], items[k], {}, k);
       dbs_[k].commit_transaction();
     });
   }
@@ -126,11 +127,9 @@ void RemoteShards::send_all() {
 void RemoteShards::drop_strays(Xapian::WritableDatabase& db,
                                const std::vector<std::size_t>& items) const {
   std::set<std::string> posts;
-  std::set<std::string> states;
   for (const std::size_t i : items) {
     if (run_.parsed[i].status == ReadStatus::kIndexed)
       posts.insert(schema::filter_term(schema::Filter::kId, run_.sources[i].file.rel));
-    if (run_.parsed[i].status != ReadStatus::kFailed) states.insert(run_.sources[i].file.rel);
   }
   const std::string id_prefix = schema::filter_term(schema::Filter::kId, "");
   std::vector<std::string> stray_posts;
@@ -138,12 +137,6 @@ void RemoteShards::drop_strays(Xapian::WritableDatabase& db,
     if (posts.count(*t) == 0) stray_posts.push_back(*t);
   }
   for (const auto& term : stray_posts) db.delete_document(term);
-  const std::string prefix(schema::kMetaSourcePrefix);
-  std::vector<std::string> stray_states;
-  for (auto it = db.metadata_keys_begin(prefix); it != db.metadata_keys_end(prefix); ++it) {
-    if (states.count((*it).substr(prefix.size())) == 0) stray_states.push_back(*it);
-  }
-  for (const auto& key : stray_states) db.set_metadata(key, "");
 }
 
 void RemoteShards::count_documents() {

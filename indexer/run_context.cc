@@ -52,8 +52,7 @@ class FolderStat {
   ~FolderStat() { close_folder(); }
 
   // False with errno set when `path` cannot be stat()ed.
-  bool stat(const fs::path& path, struct stat& st) {
-    const std::string& full = path.native();
+  bool stat(const std::string& full, struct stat& st) {
     const std::size_t slash = full.rfind('/');
     if (slash == std::string::npos) return ::stat(full.c_str(), &st) == 0;
     const std::string_view folder(full.data(), slash + 1);
@@ -110,37 +109,7 @@ std::string new_publish_id() {
   return std::to_string(std::random_device{}()) + "-" + std::to_string(std::time(nullptr));
 }
 
-// Reads one space-separated number from `text` at `at`; false when there is none.
-template <typename T>
-bool read_number(std::string_view text, std::size_t& at, T& out) {
-  while (at < text.size() && text[at] == ' ') ++at;
-  const auto [end, ec] = std::from_chars(text.data() + at, text.data() + text.size(), out);
-  if (ec != std::errc()) return false;
-  at = static_cast<std::size_t>(end - text.data());
-  return true;
-}
-
 }  // namespace
-
-std::string encode_state(const FileState& s) {
-  std::ostringstream out;
-  out << s.size << ' ' << s.mtime_ns << ' ' << s.hash << ' ' << s.status << ' ' << s.inode;
-  return out.str();
-}
-
-std::optional<FileState> decode_state(std::string_view text) {
-  FileState s;
-  std::size_t at = 0;
-  if (!read_number(text, at, s.size) || !read_number(text, at, s.mtime_ns) ||
-      !read_number(text, at, s.hash)) {
-    return std::nullopt;
-  }
-  while (at < text.size() && text[at] == ' ') ++at;
-  if (at >= text.size()) return std::nullopt;
-  s.status = text[at++];
-  if (at < text.size() && !read_number(text, at, s.inode)) return std::nullopt;
-  return s;
-}
 
 bool same_file(const FileState& recorded, const Source& s) {
   return recorded.size == s.size && recorded.mtime_ns == s.mtime_ns &&
@@ -253,12 +222,20 @@ bool RunContext::settings_match(const Xapian::Database& first) const {
 }
 
 void RunContext::read_shard_state(const Xapian::Database& db, unsigned k) {
+  const auto in_shard = [&](std::string_view rel) { return shard_of(rel, shards) == k; };
+  const std::string table = db.get_metadata(std::string(schema::kMetaSourceTable));
+  // A table that cannot be read, or that records posts of other shards: built again.
+  const std::function<bool(std::string_view)> accept =
+      shards > 1 ? std::function<bool(std::string_view)>(in_shard) : nullptr;
+  if (!table.empty() && !old_state.add_table(table, accept)) need_rebuild = true;
   const std::string prefix(schema::kMetaSourcePrefix);
   for (auto it = db.metadata_keys_begin(prefix); it != db.metadata_keys_end(prefix); ++it) {
-    std::string rel = (*it).substr(prefix.size());
-    if (shard_of(rel, shards) != k) need_rebuild = true;
-    if (auto s = decode_state(db.get_metadata(*it))) old_state.emplace(std::move(rel), *s);
+    const std::string key = *it;
+    const std::string_view rel = std::string_view(key).substr(prefix.size());
+    if (!in_shard(rel)) need_rebuild = true;
+    old_state.add_legacy(rel, db.get_metadata(key));
   }
+  old_state.finish_legacy();
 }
 
 void RunContext::reset_for_rebuild() {
@@ -299,7 +276,7 @@ void RunContext::parse(std::size_t i) {
   out.status = r.status;
   out.skip_reason = std::move(r.skip_reason);
   out.diagnostics.insert(out.diagnostics.end(), r.diagnostics.begin(), r.diagnostics.end());
-  out.post = std::move(r.post);
+  if (r.post) out.post = std::make_unique<Post>(std::move(*r.post));
   // The generator's output is the truth for the URL, so the URL is read after the check.
   if (built_ && out.post) check_post_url(*built_, source.file.rel, *out.post, out.diagnostics);
   // Passage links (rendered_text.h): how each section's text appears on its built page.
@@ -331,16 +308,16 @@ void RunContext::emit_diagnostics() {
   }
 }
 
-void RunContext::write_state(Xapian::WritableDatabase& db, const std::vector<std::size_t>& items) {
+void RunContext::write_state(Xapian::WritableDatabase& db, const std::vector<std::size_t>& items,
+                             const std::vector<std::string>& deleted, unsigned shard) const {
+  db.set_metadata(std::string(schema::kMetaSourceTable),
+                  encode_state_table(shard_states(items, deleted, shard)));
+  // The states of indexes written before the table: now in it.
   const std::string prefix(schema::kMetaSourcePrefix);
-  for (const std::size_t i : items) {
-    const Parsed& p = parsed[i];
-    const Source& s = sources[i];
-    if (p.status == ReadStatus::kFailed) continue;  // retried next run; the old post stays
-    const FileState st{s.size, s.mtime_ns, p.hash, p.status == ReadStatus::kIndexed ? 'i' : 's',
-                       s.inode};
-    db.set_metadata(prefix + s.file.rel, encode_state(st));
-  }
+  std::vector<std::string> legacy;
+  for (auto it = db.metadata_keys_begin(prefix); it != db.metadata_keys_end(prefix); ++it)
+    legacy.push_back(*it);
+  for (const auto& key : legacy) db.set_metadata(key, "");
   db.set_metadata(std::string(schema::kMetaSchemaVersion), std::to_string(schema::kSchemaVersion));
   db.set_metadata(std::string(schema::kMetaOptionsHash), options_hash());
   db.set_metadata(std::string(schema::kMetaDefaultLang), site.default_lang);
@@ -352,11 +329,43 @@ void RunContext::write_state(Xapian::WritableDatabase& db, const std::vector<std
   db.set_metadata(std::string(schema::kMetaBaseurl), site.baseurl);
 }
 
+std::vector<RecordedFile> RunContext::shard_states(const std::vector<std::size_t>& items,
+                                                   const std::vector<std::string>& deleted,
+                                                   unsigned shard) const {
+  const auto by_rel = [](const RecordedFile& a, const RecordedFile& b) { return a.rel < b.rel; };
+  std::vector<RecordedFile> fresh;
+  for (const std::size_t i : items) {
+    const Parsed& p = parsed[i];
+    const Source& s = sources[i];
+    if (p.status == ReadStatus::kFailed) continue;  // retried next run; the old post stays
+    fresh.push_back(
+        {s.file.rel,
+         {s.size, s.mtime_ns, p.hash, p.status == ReadStatus::kIndexed ? 'i' : 's', s.inode}});
+  }
+  std::sort(fresh.begin(), fresh.end(), by_rel);
+  std::vector<RecordedFile> kept;
+  for (const RecordedFile& f : old_state.files()) {
+    if (shards > 1 && shard_of(f.rel, shards) != shard) continue;
+    if (std::binary_search(deleted.begin(), deleted.end(), f.rel)) continue;
+    kept.push_back(f);
+  }
+  // Both sorted; where both have a source, this run's state wins.
+  std::vector<RecordedFile> out;
+  out.reserve(fresh.size() + kept.size());
+  std::size_t k = 0;
+  for (const RecordedFile& f : fresh) {
+    while (k < kept.size() && kept[k].rel < f.rel) out.push_back(kept[k++]);
+    if (k < kept.size() && kept[k].rel == f.rel) ++k;
+    out.push_back(f);
+  }
+  out.insert(out.end(), kept.begin() + static_cast<std::ptrdiff_t>(k), kept.end());
+  return out;
+}
+
 void RunContext::apply(Xapian::WritableDatabase& db, const ChangeSet& changes,
                        std::optional<unsigned> only) {
   // Spelling data stays local: Xapian's remote backend cannot read it back.
   DocumentBuilder builder(DocumentOptions{remote.empty() ? &db : nullptr});
-  const std::string prefix(schema::kMetaSourcePrefix);
   std::vector<std::size_t> mine;
   for (const std::size_t i : changes.writes) {
     if (only && shard_of_source(i) != *only) continue;
@@ -373,9 +382,8 @@ void RunContext::apply(Xapian::WritableDatabase& db, const ChangeSet& changes,
   for (const auto& rel : changes.deleted) {
     if (only && shard_of(rel, shards) != *only) continue;
     db.delete_document(schema::filter_term(schema::Filter::kId, rel));
-    db.set_metadata(prefix + rel, "");
   }
-  write_state(db, mine);
+  write_state(db, mine, changes.deleted, only.value_or(0));
 }
 
 std::vector<bool> RunContext::touched_shards(const ChangeSet& changes) const {

@@ -10,35 +10,22 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
 #include "common/index_layout.h"
 #include "indexer/built_site.h"
 #include "indexer/indexer.h"
 #include "indexer/post_reader.h"
+#include "indexer/recorded_state.h"
 #include "indexer/synonyms.h"
 
 namespace postsearch {
 
 using Clock = std::chrono::steady_clock;
-
-// What the index records about a source file, in metadata schema::kMetaSourcePrefix + rel:
-// "size mtime_ns hash status inode" (inode 0: not recorded).
-struct FileState {
-  std::uint64_t size = 0;
-  std::int64_t mtime_ns = 0;
-  std::uint64_t hash = 0;
-  char status = 'i';  // 'i': indexed as a document; 's': skipped (draft, search: false, ...)
-  std::uint64_t inode = 0;
-};
-
-[[nodiscard]] std::string encode_state(const FileState& s);
-// Nullopt when `text` is not a recorded state (the source is then parsed again).
-[[nodiscard]] std::optional<FileState> decode_state(std::string_view text);
 
 // A listed source and what stat() said of it.
 struct Source {
@@ -59,9 +46,10 @@ struct Parsed {
   Diagnostics diagnostics;
   std::uint64_t hash = 0;
   std::uint64_t bytes = 0;
-  std::optional<Post> post;  // kept only until it is written
-  std::string url;           // the post's URL, kept after it is written
-  UrlOrigin url_origin;      // the front-matter field that set it, if one did
+  std::unique_ptr<Post> post;  // kept only until it is written (a pointer: most runs parse
+                               // few of the sources they list)
+  std::string url;             // the post's URL, kept after it is written
+  UrlOrigin url_origin;        // the front-matter field that set it, if one did
 };
 
 // A run's changes: sources (indices into RunContext::sources) whose documents or recorded
@@ -98,8 +86,11 @@ struct RunContext {
   // Emits every parse diagnostic; lists the failed sources of this run in the summary.
   void emit_diagnostics();
   void diagnose(const Diagnostic& d) const;
-  // Records `items`' states and the index-wide settings in `db` (not committed).
-  void write_state(Xapian::WritableDatabase& db, const std::vector<std::size_t>& items);
+  // Records in `db` (shard `shard`; not committed) the index-wide settings and its sources'
+  // states: those of `items` (but failed ones) and those old_state has of its other sources
+  // (but `deleted`, sorted). Callable from several threads at once, one per shard.
+  void write_state(Xapian::WritableDatabase& db, const std::vector<std::size_t>& items,
+                   const std::vector<std::string>& deleted, unsigned shard) const;
   // Deletes and writes the documents of `changes` that belong to shard `only` (all when
   // nullopt), with their recorded states.
   void apply(Xapian::WritableDatabase& db, const ChangeSet& changes, std::optional<unsigned> only);
@@ -131,19 +122,25 @@ struct RunContext {
   std::vector<std::string> listing_failures;  // files and folders (with a '/') not listed
   SourceListing unseen;                       // the listing's unreadable folders only
   std::optional<fs::path> output_dir;         // the generator's output checked against
-  std::unordered_map<std::string, FileState> old_state;  // rel -> recorded state
+  RecordedStates old_state;
   bool need_rebuild = false;
   unsigned shards = 1;              // shard databases of the index this run writes
   std::vector<std::string> remote;  // HOST:PORT a shard when they are remote; else empty
   const std::string publish_id;
-  std::vector<Parsed> parsed;  // index-aligned with sources for sources that were parsed
-  std::vector<bool> changed;   // index-aligned with sources
+  // Index-aligned with sources once a source is hashed or parsed; empty when none is (a run
+  // that finds nothing changed allocates none).
+  std::vector<Parsed> parsed;
+  std::vector<bool> changed;  // index-aligned with sources
   IndexSummary summary;
   const Clock::time_point start = Clock::now();
   std::atomic<std::size_t> done{0};
 
  private:
   void choose_output();
+  // The states write_state() records for shard `shard`, sorted by rel.
+  [[nodiscard]] std::vector<RecordedFile> shard_states(const std::vector<std::size_t>& items,
+                                                       const std::vector<std::string>& deleted,
+                                                       unsigned shard) const;
 
   Clock::time_point phase_start_ = Clock::now();
   mutable std::optional<std::string> options_hash_;

@@ -380,19 +380,35 @@ std::string_view generator_name(Generator generator) {
   return "plain";
 }
 
-bool is_markdown_file(const fs::path& path) {
-  std::string ext = path.extension().string();
-  std::transform(ext.begin(), ext.end(), ext.begin(),
-                 [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
-  return ext == ".md" || ext == ".markdown" || ext == ".mkd" || ext == ".mkdn" || ext == ".mdown" ||
-         ext == ".mkdown";
+namespace {
+
+// The extension of the path's last component as std::filesystem has it (".md"; none for
+// ".hidden" or a name without a dot).
+std::string_view extension(std::string_view path) {
+  const std::string_view name = path.substr(path.rfind('/') + 1);
+  const std::size_t dot = name.rfind('.');
+  if (dot == std::string_view::npos || dot == 0 || name == "..") return {};
+  return name.substr(dot);
 }
 
-bool is_html_file(const fs::path& path) {
-  std::string ext = path.extension().string();
-  std::transform(ext.begin(), ext.end(), ext.begin(),
-                 [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
-  return ext == ".html" || ext == ".htm";
+// Whether `ext` is one of `known` (lower case), in any case.
+bool extension_in(std::string_view ext, std::initializer_list<std::string_view> known) {
+  return std::any_of(known.begin(), known.end(), [&](std::string_view k) {
+    return k.size() == ext.size() &&
+           std::equal(k.begin(), k.end(), ext.begin(), [](char a, char b) {
+             return a == std::tolower(static_cast<unsigned char>(b));
+           });
+  });
+}
+
+}  // namespace
+
+bool is_markdown_file(std::string_view path) {
+  return extension_in(extension(path), {".md", ".markdown", ".mkd", ".mkdn", ".mdown", ".mkdown"});
+}
+
+bool is_html_file(std::string_view path) {
+  return extension_in(extension(path), {".html", ".htm"});
 }
 
 std::optional<Generator> generator_by_name(std::string_view name) {

@@ -88,8 +88,8 @@ struct SiteOptions {
 enum class SourceKind { kPost, kDraft, kPage, kDocument, kListing };
 
 struct SourceFile {
-  fs::path path;    // absolute
-  std::string rel;  // relative to the site root, '/' separated
+  std::string path;  // absolute
+  std::string rel;   // relative to the site root, '/' separated
   SourceKind kind = SourceKind::kPost;
   std::string collection = "posts";            // Jekyll collection label
   std::vector<std::string> folder_categories;  // Jekyll: folders above _posts
@@ -133,8 +133,9 @@ struct SourceListing {
 [[nodiscard]] SourceListing list_sources(const SiteConfig& config, const SiteOptions& options,
                                          Diagnostics& diagnostics);
 
-[[nodiscard]] bool is_markdown_file(const fs::path& path);
+// By the extension of the path's last component (".md", ".markdown", ...; any case).
+[[nodiscard]] bool is_markdown_file(std::string_view path);
 // .html or .htm: a Jekyll page when it starts with front matter.
-[[nodiscard]] bool is_html_file(const fs::path& path);
+[[nodiscard]] bool is_html_file(std::string_view path);
 
 }  // namespace postsearch

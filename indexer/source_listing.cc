@@ -3,22 +3,40 @@
 // languages; a plain folder of Markdown), in a stable order.
 #include "indexer/site.h"
 
+#include <dirent.h>
+#include <fcntl.h>
 #include <fnmatch.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <xapian.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <numeric>
+#include <string_view>
+#include <system_error>
 
 #include "common/text.h"
 
 namespace postsearch {
 namespace {
 
-bool is_excluded(const SiteConfig& c, const std::string& rel) {
-  for (const auto& pattern : c.exclude) {
-    std::string p = pattern;
+// Jekyll's `exclude:` entries, trailing slashes dropped once for the whole walk.
+std::vector<std::string> exclude_patterns(const SiteConfig& c) {
+  std::vector<std::string> patterns;
+  for (std::string p : c.exclude) {
     while (!p.empty() && p.back() == '/') p.pop_back();
-    if (rel == p || rel.rfind(p + "/", 0) == 0) return true;
+    patterns.push_back(std::move(p));
+  }
+  return patterns;
+}
+
+bool is_excluded(const std::vector<std::string>& patterns, const std::string& rel) {
+  for (const auto& p : patterns) {
+    if (rel.size() >= p.size() && rel.compare(0, p.size(), p) == 0 &&
+        (rel.size() == p.size() || rel[p.size()] == '/')) {
+      return true;
+    }
     // As Jekyll's File.fnmatch? without FNM_PATHNAME: "*" matches across folders too.
     if (fnmatch(p.c_str(), rel.c_str(), 0) == 0) return true;
   }
@@ -35,40 +53,95 @@ struct Lister {
   const SiteConfig& c;
   Diagnostics& diagnostics;
   SourceListing& listing;
+  std::vector<std::string> exclude = exclude_patterns(c);
 };
 
-// Walks `dir` recursively, calling visit(path, rel) for Markdown files. Does not follow
-// directory symlinks (so loops cannot happen). A folder that cannot be listed is an error
-// recorded in `listing.unreadable_dirs`; the walk goes on with its siblings.
-template <typename Visit>
-void walk_dir(const Lister& l, const fs::path& dir, const std::string& dir_rel, Visit& visit) {
-  const SiteConfig& c = l.c;
-  std::error_code ec;
-  std::vector<fs::directory_entry> entries;
-  for (fs::directory_iterator it(dir, ec); !ec && it != fs::directory_iterator();
-       it.increment(ec)) {
-    entries.push_back(*it);
+// One entry of a folder as readdir() gave it.
+struct FolderEntry {
+  std::string name;
+  bool folder = false;  // a folder itself, not a symlink to one
+};
+
+// Whether the paths under `a` sort before those under `b`, as strings: a folder's name
+// compares as if followed by '/'. Walking each folder in this order lists a tree sorted.
+bool walks_before(const FolderEntry& a, const FolderEntry& b) {
+  const std::size_t n = std::min(a.name.size(), b.name.size());
+  if (const int c = a.name.compare(0, n, b.name, 0, n); c != 0) return c < 0;
+  const auto next = [n](const FolderEntry& e) {
+    if (e.name.size() > n) return static_cast<int>(static_cast<unsigned char>(e.name[n]));
+    return e.folder ? static_cast<int>('/') : -1;
+  };
+  return next(a) < next(b);
+}
+
+// Whether an entry is a folder itself, not a symlink to one: from d_type, or an lstat()
+// where the file system does not give it.
+bool is_real_folder(DIR* dir, const dirent& e) {
+  if (e.d_type != DT_UNKNOWN) return e.d_type == DT_DIR;
+  struct stat st {};
+  return ::fstatat(::dirfd(dir), e.d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode);
+}
+
+// The entries of the folder at `path` but "." and "..", in walks_before() order.
+// `open_flags` adds O_NOFOLLOW for folders found by the walk, so that a folder swapped for a
+// symlink meanwhile is not entered. False with errno set when the folder cannot be read.
+bool read_folder(const std::string& path, int open_flags, std::vector<FolderEntry>& entries) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC | open_flags);
+  if (fd < 0) return false;
+  DIR* dir = ::fdopendir(fd);
+  if (dir == nullptr) {
+    const int error = errno;
+    ::close(fd);
+    errno = error;
+    return false;
   }
-  if (ec) {
+  errno = 0;
+  while (const dirent* e = ::readdir(dir)) {
+    const std::string_view name(e->d_name);
+    if (name != "." && name != "..")
+      entries.push_back({std::string(name), is_real_folder(dir, *e)});
+  }
+  const int error = errno;
+  ::closedir(dir);
+  errno = error;
+  std::sort(entries.begin(), entries.end(), walks_before);
+  return error == 0;
+}
+
+// Walks the folder at `dir` (absolute) recursively, calling visit(path, rel) for Markdown
+// files (and Jekyll's HTML). Does not follow directory symlinks (so loops cannot happen). A
+// folder that cannot be listed is an error recorded in `listing.unreadable_dirs`; the walk
+// goes on with its siblings. Names are plain strings: a std::filesystem::path per entry
+// costs more than the system calls on a folder of ten thousand posts.
+template <typename Visit>
+void walk_dir(const Lister& l, const std::string& dir, const std::string& dir_rel, int open_flags,
+              Visit& visit) {
+  const SiteConfig& c = l.c;
+  std::vector<FolderEntry> entries;
+  if (!read_folder(dir, open_flags, entries)) {
+    const std::string reason = std::generic_category().message(errno);
     l.diagnostics.push_back(
         {Severity::kError, dir_rel, 0, 0, "",
-         "cannot read the folder: " + ec.message() + "; the posts indexed from it are kept"});
+         "cannot read the folder: " + reason + "; the posts indexed from it are kept"});
     l.listing.unreadable_dirs.push_back(dir_rel);
     return;
   }
-  for (const auto& entry : entries) {
-    const std::string name = entry.path().filename().string();
-    const std::string rel = dir_rel.empty() || dir_rel == "." ? name : dir_rel + "/" + name;
-    std::error_code type_ec;
-    // The type the listing read (d_type): no stat() per entry where the file system gives it.
-    if (!entry.is_symlink(type_ec) && entry.is_directory(type_ec)) {
-      if (!hidden_or_special(name) && !is_excluded(c, rel)) walk_dir(l, entry.path(), rel, visit);
+  const std::string dir_slash = dir.back() == '/' ? dir : dir + "/";
+  const bool at_top = dir_rel.empty() || dir_rel == ".";
+  l.listing.files.reserve(l.listing.files.size() + entries.size());
+  for (auto& entry : entries) {
+    const std::string& name = entry.name;
+    std::string rel = at_top ? name : dir_rel + "/" + name;
+    std::string path = dir_slash + name;
+    if (entry.folder) {
+      if (!hidden_or_special(name) && !is_excluded(l.exclude, rel))
+        walk_dir(l, path, rel, O_NOFOLLOW, visit);
       continue;
     }
-    const bool html = c.generator == Generator::kJekyll && is_html_file(entry.path());
-    if (name[0] == '.' || is_excluded(c, rel) || !(html || is_markdown_file(entry.path())))
+    const bool html = c.generator == Generator::kJekyll && is_html_file(name);
+    if (name[0] == '.' || !(html || is_markdown_file(name)) || is_excluded(l.exclude, rel))
       continue;
-    visit(entry.path(), rel);
+    visit(std::move(path), std::move(rel));
   }
 }
 
@@ -76,7 +149,20 @@ template <typename Visit>
 void walk(const Lister& l, const fs::path& dir, Visit visit) {
   std::error_code ec;
   if (!fs::exists(dir, ec) && !ec) return;  // a content folder the site does not have
-  walk_dir(l, dir, dir.lexically_relative(l.c.root).generic_string(), visit);
+  walk_dir(l, dir.string(), dir.lexically_relative(l.c.root).generic_string(), 0, visit);
+}
+
+// `rel`'s folders and file name, viewing `rel`.
+std::vector<std::string_view> components(std::string_view rel) {
+  std::vector<std::string_view> parts;
+  std::size_t start = 0;
+  for (std::size_t slash = rel.find('/'); slash != std::string_view::npos;
+       slash = rel.find('/', start)) {
+    parts.push_back(rel.substr(start, slash - start));
+    start = slash + 1;
+  }
+  parts.push_back(rel.substr(start));
+  return parts;
 }
 
 // A folder name that is a language code: "de", "pt-br", "zh-Hans" whose base is a language
@@ -114,10 +200,11 @@ std::vector<std::string> language_folders_of(const fs::path& root) {
 
 // Whether Jekyll leaves `parts` (a page's folders and file name) out of the site: a name
 // starting with '_', '.' or '#' or ending with '~', unless the `include:` setting names it.
-bool jekyll_hidden(const SiteConfig& c, const std::vector<std::string>& parts) {
+bool jekyll_hidden(const SiteConfig& c, const std::vector<std::string_view>& parts) {
   std::string path;
-  for (const std::string& part : parts) {
-    path += path.empty() ? part : "/" + part;
+  for (const std::string_view part : parts) {
+    if (!path.empty()) path += '/';
+    path += part;
     const bool special =
         part.empty() || part[0] == '_' || part[0] == '.' || part[0] == '#' || part.back() == '~';
     if (!special) continue;
@@ -134,18 +221,18 @@ void list_jekyll(const SiteConfig& c, const SiteOptions& o, Diagnostics& d,
                  SourceListing& listing) {
   std::vector<SourceFile>& out = listing.files;
   const std::vector<std::string> languages = language_folders_of(c.root);
-  walk(Lister{c, d, listing}, c.root, [&](const fs::path& path, const std::string& rel) {
-    const std::vector<std::string> parts = text::split(rel, '/');
+  walk(Lister{c, d, listing}, c.root, [&](std::string path, std::string rel) {
+    SourceFile f{std::move(path), std::move(rel), SourceKind::kPost, "posts", {}, "", "", "post"};
+    const bool markdown = is_markdown_file(f.rel);
+    const std::vector<std::string_view> parts = components(f.rel);  // used before f moves
     const auto posts = std::find(parts.begin(), parts.end(), "_posts");
     const auto drafts = std::find(parts.begin(), parts.end(), "_drafts");
     // "de/news/_posts/x.md": the German x.md, as the i18n plugins lay sites out.
     const bool by_folder = parts.size() > 1 && std::find(languages.begin(), languages.end(),
                                                          parts.front()) != languages.end();
-    SourceFile f{path, rel,   SourceKind::kPost, "posts", {}, by_folder ? parts.front() : "",
-                 "",   "post"};
-    const bool markdown = is_markdown_file(path);
-    const std::string label =
-        parts.size() > 1 && parts[0].size() > 1 && parts[0][0] == '_' ? parts[0].substr(1) : "";
+    if (by_folder) f.lang = parts.front();
+    const std::string label(
+        parts.size() > 1 && parts[0].size() > 1 && parts[0][0] == '_' ? parts[0].substr(1) : "");
     if (posts != parts.end()) {
       if (!markdown) return;
       f.folder_categories.assign(parts.begin(), posts);
@@ -173,15 +260,16 @@ void list_hugo_dir(const Lister& l, const SiteOptions& o, const std::string& dir
                    const std::string& lang) {
   const SiteConfig& c = l.c;
   std::vector<SourceFile>& out = l.listing.files;
-  walk(l, c.root / dir, [&](const fs::path& path, const std::string& rel) {
-    const std::string name = path.filename().string();
+  walk(l, c.root / dir, [&](std::string path, std::string rel) {
+    const std::string name = fs::path(path).filename().string();
     // The shared content folder leaves a language's own contentDir inside it to that language.
     for (const auto& [other, other_dir] : c.language_dirs) {
       if (other != lang && other_dir != dir && rel.rfind(other_dir + "/", 0) == 0) return;
     }
-    SourceFile f{path, rel, SourceKind::kPost, "posts", {}, lang, dir, "post"};
     // Hugo's translation by file name: "post.de.md" is the German "post.md".
-    const std::string stem = path.stem().string();
+    const std::string stem = fs::path(name).stem().string();
+    SourceFile f{std::move(path), std::move(rel), SourceKind::kPost, "posts", {}, lang, dir,
+                 "post"};
     if (const auto dot = stem.rfind('.'); dot != std::string::npos) {
       const std::string suffix = stem.substr(dot + 1);
       if (std::find(c.languages.begin(), c.languages.end(), suffix) != c.languages.end())
@@ -246,12 +334,19 @@ void list_hugo(const SiteConfig& c, const SiteOptions& o, Diagnostics& d, Source
 void list_plain(const SiteConfig& c, Diagnostics& d, SourceListing& listing) {
   std::vector<SourceFile>& out = listing.files;
   const std::vector<std::string> language_folders = language_folders_of(c.root);
-  walk(Lister{c, d, listing}, c.root, [&](const fs::path& path, const std::string& rel) {
+  walk(Lister{c, d, listing}, c.root, [&](std::string path, std::string rel) {
     const std::string top = rel.substr(0, rel.find('/'));
     const bool by_folder =
         top.size() < rel.size() &&
         std::find(language_folders.begin(), language_folders.end(), top) != language_folders.end();
-    out.push_back({path, rel, SourceKind::kPost, "posts", {}, by_folder ? top : "", "", "post"});
+    out.push_back({std::move(path),
+                   std::move(rel),
+                   SourceKind::kPost,
+                   "posts",
+                   {},
+                   by_folder ? top : "",
+                   "",
+                   "post"});
   });
 }
 
@@ -271,20 +366,25 @@ SourceListing list_sources(const SiteConfig& config, const SiteOptions& options,
       list_plain(config, diagnostics, listing);
       break;
   }
-  // Sorted through an index: a SourceFile is costly to move (a path and six strings).
-  std::vector<std::size_t> order(listing.files.size());
-  std::iota(order.begin(), order.end(), std::size_t{0});
-  std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
-    return listing.files[a].rel < listing.files[b].rel;
-  });
-  std::vector<SourceFile> out;
-  out.reserve(order.size());
-  for (const std::size_t i : order) out.push_back(std::move(listing.files[i]));
+  // A walk lists its tree sorted; several content folders (Hugo) need a sort.
+  const auto by_rel = [](const SourceFile& a, const SourceFile& b) { return a.rel < b.rel; };
+  if (!std::is_sorted(listing.files.begin(), listing.files.end(), by_rel)) {
+    // Through an index: a SourceFile is costly to move (seven strings).
+    std::vector<std::size_t> order(listing.files.size());
+    std::iota(order.begin(), order.end(), std::size_t{0});
+    std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+      return listing.files[a].rel < listing.files[b].rel;
+    });
+    std::vector<SourceFile> sorted;
+    sorted.reserve(order.size());
+    for (const std::size_t i : order) sorted.push_back(std::move(listing.files[i]));
+    listing.files = std::move(sorted);
+  }
   // One file is one post, however many content folders reach it.
-  out.erase(std::unique(out.begin(), out.end(),
-                        [](const SourceFile& a, const SourceFile& b) { return a.rel == b.rel; }),
-            out.end());
-  listing.files = std::move(out);
+  std::vector<SourceFile>& files = listing.files;
+  files.erase(std::unique(files.begin(), files.end(),
+                          [](const SourceFile& a, const SourceFile& b) { return a.rel == b.rel; }),
+              files.end());
   return listing;
 }
 
