@@ -147,40 +147,25 @@ void DocumentBuilder::index_text_fields(const Post& post, Xapian::Document& doc)
 }
 
 void DocumentBuilder::add_filters_and_values(const Post& post, Xapian::Document& doc) const {
-  using schema::Filter;
-  doc.add_boolean_term(schema::filter_term(Filter::kId, post.id));
-  doc.add_boolean_term(schema::filter_term(Filter::kUrl, post.url));
-  for (const auto& a : post.aliases) doc.add_boolean_term(schema::filter_term(Filter::kUrl, a));
+  for (const auto& field : schema::kFilterFields) {
+    for (const auto& v : filter_values(post, field)) {
+      doc.add_boolean_term(schema::filter_term(field.filter, v));
+    }
+  }
+  for (const auto& field : schema::kFacetFields) {
+    // An empty value is no value: Xapian removes the slot.
+    doc.add_value(field.slot, facet_value(post, field));
+  }
+  doc.add_value(schema::kSlotFacets, encode_facets(post));
   // wdf 1, not a boolean term: it must add weight when it matches.
   if (!post.title.empty()) doc.add_term(schema::exact_title_term(post.title), 1);
-  for (const auto& a : post.authors) doc.add_boolean_term(schema::filter_term(Filter::kAuthor, a));
-  for (const auto& t : post.tags) doc.add_boolean_term(schema::filter_term(Filter::kTag, t));
-  for (const auto& c : post.categories) {
-    doc.add_boolean_term(schema::filter_term(Filter::kCategory, c));
-  }
-  doc.add_boolean_term(schema::filter_term(Filter::kLang, post.lang));
-  doc.add_boolean_term(schema::filter_term(Filter::kType, post.type));
-  doc.add_value(schema::kSlotType, post.type);
   const std::optional<double> date =
       post.date ? std::optional<double>(static_cast<double>(*post.date)) : std::nullopt;
+  if (date) doc.add_value(schema::kSlotDate, Xapian::sortable_serialise(*date));
   doc.add_value(schema::kSlotOrder,
                 schema::order_key(schema::KeyOrder::kNewestFirst, date, post.id));
   doc.add_value(schema::kSlotOldestOrder,
                 schema::order_key(schema::KeyOrder::kOldestFirst, date, post.id));
-  doc.add_value(schema::kSlotLang, schema::normalise_filter_value(Filter::kLang, post.lang));
-  if (post.date) {
-    doc.add_value(schema::kSlotDate, Xapian::sortable_serialise(static_cast<double>(*post.date)));
-    doc.add_boolean_term(schema::filter_term(Filter::kYear, year_of(post)));
-    doc.add_boolean_term(schema::filter_term(Filter::kMonth, month_of(post)));
-    doc.add_value(schema::kSlotYear, year_of(post));
-    doc.add_value(schema::kSlotMonth, month_of(post));
-  }
-  if (!post.tags.empty()) doc.add_value(schema::kSlotTags, encode_list(post.tags));
-  if (!post.authors.empty()) doc.add_value(schema::kSlotAuthors, encode_list(post.authors));
-  if (!post.categories.empty()) {
-    doc.add_value(schema::kSlotCategories, encode_list(post.categories));
-  }
-  doc.add_value(schema::kSlotFacets, encode_facets(post));
   if (post.boost != 0.0) doc.add_value(schema::kSlotBoost, Xapian::sortable_serialise(post.boost));
   if (!post.translation_key.empty()) {
     doc.add_value(schema::kSlotTranslation, post.translation_key);
@@ -203,34 +188,47 @@ std::string encode_facets(const Post& post) {
   std::string out;
   for (std::size_t i = 0; i < schema::kFacetFields.size(); ++i) {
     if (i > 0) out += schema::kFieldSeparator;
-    switch (schema::kFacetFields[i].filter) {
-      case schema::Filter::kTag:
-        out += encode_list(post.tags);
-        break;
-      case schema::Filter::kAuthor:
-        out += encode_list(post.authors);
-        break;
-      case schema::Filter::kCategory:
-        out += encode_list(post.categories);
-        break;
-      case schema::Filter::kYear:
-        out += year_of(post);
-        break;
-      case schema::Filter::kMonth:
-        out += month_of(post);
-        break;
-      case schema::Filter::kLang:
-        out += schema::normalise_filter_value(schema::Filter::kLang, post.lang);
-        break;
-      case schema::Filter::kType:
-        out += post.type;
-        break;
-      case schema::Filter::kId:
-      case schema::Filter::kUrl:
-        break;
-    }
+    out += facet_value(post, schema::kFacetFields[i]);
   }
   return out;
+}
+
+std::vector<std::string> filter_values(const Post& post, const schema::FilterField& field) {
+  using schema::PostValues;
+  switch (field.values) {
+    case PostValues::kId:
+      return {post.id};
+    case PostValues::kUrls: {
+      std::vector<std::string> urls{post.url};
+      urls.insert(urls.end(), post.aliases.begin(), post.aliases.end());
+      return urls;
+    }
+    case PostValues::kAuthors:
+      return post.authors;
+    case PostValues::kTags:
+      return post.tags;
+    case PostValues::kCategories:
+      return post.categories;
+    case PostValues::kLang:
+      return {schema::normalise_filter_value(field.filter, post.lang)};
+    case PostValues::kYear:
+      return post.date ? std::vector<std::string>{year_of(post)} : std::vector<std::string>{};
+    case PostValues::kMonth:
+      return post.date ? std::vector<std::string>{month_of(post)} : std::vector<std::string>{};
+    case PostValues::kType:
+      return {post.type};
+    case PostValues::kFrontMatter: {
+      const auto it = post.front_matter_values.find(field.front_matter);
+      return it == post.front_matter_values.end() ? std::vector<std::string>{} : it->second;
+    }
+  }
+  return {};
+}
+
+std::string facet_value(const Post& post, const schema::FacetField& field) {
+  const std::vector<std::string> values = filter_values(post, schema::filter_field(field.filter));
+  if (field.multi_valued) return encode_list(values);
+  return values.empty() ? std::string() : values.front();
 }
 
 std::string encode_list(const std::vector<std::string>& values) {

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "common/post.h"
+#include "common/schema.h"
 
 namespace postsearch {
 
@@ -59,6 +60,14 @@ class DocumentBuilder {
 // kFieldSeparator; a field's values by kListSeparator), so that counting facets reads one
 // value per matching document instead of one per field.
 [[nodiscard]] std::string encode_facets(const Post& post);
+
+// The values the indexer gives `field` for `post` (schema::PostValues): each becomes a
+// boolean term (schema::filter_term). Empty when the post has none.
+[[nodiscard]] std::vector<std::string> filter_values(const Post& post,
+                                                     const schema::FilterField& field);
+// What a facet field's slot holds for `post`: its filter field's values, joined by
+// kListSeparator when multi-valued, else the first; empty when none.
+[[nodiscard]] std::string facet_value(const Post& post, const schema::FacetField& field);
 
 // Joins the sections' text: the body as one string, for snippets.
 [[nodiscard]] std::string body_text(const StoredPost& post);

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -42,6 +43,9 @@ struct Post {
   // Posts with the same key translate one another (Hugo translationKey, a file at the same
   // path under another language's folder); empty: the post is in no group.
   std::string translation_key;
+  // The values of each front-matter key a filter field of the schema reads
+  // (schema::PostValues::kFrontMatter), by key: a text as one value, a list as its items.
+  std::map<std::string, std::vector<std::string>, std::less<>> front_matter_values{};
 };
 
 // What a hit needs to show itself: stored in the document data, compactly.

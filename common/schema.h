@@ -3,7 +3,8 @@
 // these tables; nothing else in the project spells a prefix or a slot number.
 // Prefixes follow Xapian Omega's conventions (S title, A author, K tag, Q unique id,
 // L language, X... our own). Changing anything here changes the index format: bump
-// kSchemaVersion, and readers will ask for a re-index.
+// kSchemaVersion, and readers will ask for a re-index. A new filter field is a change of
+// this file alone (docs/ARCHITECTURE.md, "The schema: adding a filter field").
 #pragma once
 
 #include <xapian.h>
@@ -104,6 +105,23 @@ enum class Filter { kAuthor, kTag, kCategory, kLang, kYear, kMonth, kId, kUrl, k
 // What a value must look like for a request to select it (checked before a search).
 enum class ValueCheck { kAny, kYear, kMonth };
 
+// Where the indexer takes a filter field's values from, in the post it read (common/post.h).
+// kFrontMatter: the values of the field's front-matter key (FilterField::front_matter), a
+// text or a list of texts, which the reader keeps in Post::front_matter_values. A new field
+// read from front matter (a Hugo taxonomy such as `series`) needs nothing but its row here.
+enum class PostValues {
+  kId,          // Post::id
+  kUrls,        // Post::url and Post::aliases
+  kAuthors,     // Post::authors
+  kTags,        // Post::tags
+  kCategories,  // Post::categories
+  kLang,        // Post::lang, normalised (normalise_filter_value)
+  kYear,        // "2024" of Post::date_text, when the post has a date
+  kMonth,       // "2024-03" of Post::date_text, when the post has a date
+  kType,        // Post::type
+  kFrontMatter,
+};
+
 // A filter field drives every place that selects by it: the HTTP parameter and the query
 // language's field (`name`: tag=x, tag:x), the command line's flag (--name, `help`), the
 // Xapian filter (prefix + normalised value), the facet of the same filter (kFacetFields) and
@@ -115,7 +133,9 @@ struct FilterField {
   std::string_view prefix;  // boolean term prefix
   bool requested;           // a search request selects values of it (parameter and flag)
   ValueCheck check;
-  std::string_view help;  // the command line flag's help
+  std::string_view help;            // the command line flag's help
+  PostValues values;                // where the indexer takes the values from
+  std::string_view front_matter{};  // kFrontMatter: the front-matter key ("series")
 };
 
 // `url` holds a post's URL path and its former ones (Hugo aliases, Jekyll redirect_from),
@@ -124,24 +144,26 @@ struct FilterField {
 // The requested fields are listed in the order the command line's help shows them.
 inline constexpr std::array<FilterField, 9> kFilterFields{{
     {Filter::kTag, "tag", "K", true, ValueCheck::kAny,
-     "Only posts with this tag (repeat for any of several)"},
+     "Only posts with this tag (repeat for any of several)", PostValues::kTags},
     {Filter::kAuthor, "author", "A", true, ValueCheck::kAny,
-     "Only posts by this author (repeatable)"},
+     "Only posts by this author (repeatable)", PostValues::kAuthors},
     {Filter::kCategory, "category", "XC", true, ValueCheck::kAny,
-     "Only posts in this category (repeatable)"},
-    {Filter::kYear, "year", "XY", true, ValueCheck::kYear,
-     "Only posts from this year (repeatable)"},
+     "Only posts in this category (repeatable)", PostValues::kCategories},
+    {Filter::kYear, "year", "XY", true, ValueCheck::kYear, "Only posts from this year (repeatable)",
+     PostValues::kYear},
     {Filter::kMonth, "month", "XM", true, ValueCheck::kMonth,
-     "Only posts from this month, YYYY-MM (repeatable)"},
+     "Only posts from this month, YYYY-MM (repeatable)", PostValues::kMonth},
     {Filter::kLang, "lang", "L", true, ValueCheck::kAny,
-     "Only posts in this language (repeatable; * for all; --related: default the post's own)"},
+     "Only posts in this language (repeatable; * for all; --related: default the post's own)",
+     PostValues::kLang},
     {Filter::kType, "type", "T", true, ValueCheck::kAny,
-     "Only documents of this type: post, page, or a collection's name (repeatable)"},
-    {Filter::kId, "id", "Q", false, ValueCheck::kAny, ""},
-    {Filter::kUrl, "url", "U", false, ValueCheck::kAny, ""},
+     "Only documents of this type: post, page, or a collection's name (repeatable)",
+     PostValues::kType},
+    {Filter::kId, "id", "Q", false, ValueCheck::kAny, "", PostValues::kId},
+    {Filter::kUrl, "url", "U", false, ValueCheck::kAny, "", PostValues::kUrls},
 }};
 
-// Value slots. The facet slots (1 to 6, 10) are read by facet counts over remote shards
+// Value slots. The facet slots (kFacetFields) are read by facet counts over remote shards
 // (Xapian's ValueCountMatchSpy, one per slot); a local search counts kSlotFacets alone.
 enum Slot : Xapian::valueno {
   kSlotDate = 0,          // Xapian::sortable_serialise(seconds since epoch, UTC)
@@ -177,22 +199,25 @@ inline constexpr char kListSeparator = '\x1f';
 inline constexpr char kFieldSeparator = '\x1e';
 inline constexpr std::size_t kMaxTermBytes = 240;
 
-// The facet fields and the slot each is counted from.
+// The facet fields: the slot each is counted from (the indexer writes the values of its
+// filter field there, see PostValues), and how the search box and the API's `filters`
+// list name it. The order is the order the box shows them in.
 struct FacetField {
   std::string_view name;  // "tags", "authors", ...: the key in the JSON response
   Filter filter;          // the filter a selected facet value becomes
   Slot slot;
-  bool multi_valued;  // slot holds a kListSeparator-joined list
+  bool multi_valued;       // slot holds a kListSeparator-joined list
+  std::string_view label;  // the heading the search box gives it ("Tags")
 };
 
 inline constexpr std::array<FacetField, 7> kFacetFields{{
-    {"tags", Filter::kTag, kSlotTags, true},
-    {"authors", Filter::kAuthor, kSlotAuthors, true},
-    {"categories", Filter::kCategory, kSlotCategories, true},
-    {"years", Filter::kYear, kSlotYear, false},
-    {"months", Filter::kMonth, kSlotMonth, false},
-    {"langs", Filter::kLang, kSlotLang, false},
-    {"types", Filter::kType, kSlotType, false},
+    {"tags", Filter::kTag, kSlotTags, true, "Tags"},
+    {"authors", Filter::kAuthor, kSlotAuthors, true, "Authors"},
+    {"categories", Filter::kCategory, kSlotCategories, true, "Categories"},
+    {"years", Filter::kYear, kSlotYear, false, "Years"},
+    {"months", Filter::kMonth, kSlotMonth, false, "Months"},
+    {"langs", Filter::kLang, kSlotLang, false, "Languages"},
+    {"types", Filter::kType, kSlotType, false, "Type"},
 }};
 
 [[nodiscard]] const FilterField& filter_field(Filter filter);

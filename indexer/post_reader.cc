@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cstdio>
 
+#include "common/schema.h"
 #include "common/text.h"
 #include "indexer/dates.h"
 #include "indexer/front_matter.h"
@@ -307,6 +308,11 @@ void fill_fields(Context& c, Post& post) {
   if (c.site.generator == Generator::kHugo && post.type != "post") {
     if (const std::string own = text_field(c, {"type"}); !own.empty()) post.type = own;
   }
+  for (const auto& field : schema::kFilterFields) {  // the schema's front-matter fields
+    if (field.values != schema::PostValues::kFrontMatter) continue;
+    const std::string key(field.front_matter);
+    post.front_matter_values[key] = list_field(c, key.c_str(), false);
+  }
   if (truthy(c.get({"pinned"}))) post.boost = 1.0;
   if (const json* w = c.get({"search_boost"}); w != nullptr && w->is_number()) {
     post.boost = std::max(0.0, w->get<double>());
@@ -379,6 +385,8 @@ void bound_fields(Context& c, Post& post) {
   bound_list(c, "tags", post.tags, l.name_bytes);
   bound_list(c, "categories", post.categories, l.name_bytes);
   bound_list(c, "aliases", post.aliases, l.url_bytes);
+  for (auto& [key, values] : post.front_matter_values)
+    bound_list(c, key.c_str(), values, l.name_bytes);
   bool body_control = text::has_control(post.code) || text::has_control(post.alt_text);
   post.code = text::strip_control(post.code);
   post.alt_text = text::strip_control(post.alt_text);

@@ -6,6 +6,7 @@
 #include <string_view>
 #include <utility>
 
+#include "common/schema.h"
 #include "common/text.h"
 
 namespace postsearch {
@@ -201,6 +202,23 @@ void put(std::string& out, const std::vector<Facet>& facets) {
   }
 }
 
+// The facet fields as the search box shows them, in the schema's order: each one's facet
+// (its key in `facets`), heading and the parameter that selects its values.
+const std::string& filters_description() {
+  static const std::string kDescription = [] {
+    std::string out = "[";
+    for (const auto& f : schema::kFacetFields) {
+      if (out.size() > 1) out += ',';
+      Object o(out);
+      o.field("facet", f.name);
+      o.field("label", f.label);
+      o.field("param", schema::filter_field(f.filter).name);
+    }
+    return out + "]";
+  }();
+  return kDescription;
+}
+
 void put(std::string& out, const Total& t) {
   Object o(out);
   o.field("estimate", t.estimate);
@@ -223,6 +241,8 @@ std::string search_json(const SearchResponse& r, int indent) {
     o.field("corrected", r.corrected);
     o.string_or_null("did_you_mean", r.did_you_mean);
     o.field("facets", r.facets);
+    // With facets: how to show them and which parameter each selects (web/postsearch.js).
+    if (!r.facets.empty()) o.key("filters") += filters_description();
     o.field("hits", r.hits);
     o.field("langs", r.langs);
     o.field("page", r.page);

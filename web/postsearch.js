@@ -15,11 +15,13 @@
   if (typeof document !== 'undefined' && document.currentScript) api.autoInit(document.currentScript);
 })(this, function () {
   'use strict';
-  var FILTERS = [['tag', 'tags', 'Tags'], ['author', 'authors', 'Authors'], ['year', 'years', 'Years'],
-    ['lang', 'langs', 'Languages'], ['type', 'types', 'Type']];
   var uid = 0;
 
-  function emptyState(lang) { return { q: '', tag: [], author: [], year: [], lang: lang ? [lang] : [], type: [], page: 1 }; }
+  // The search's state: the words, the languages searched, the page, and the values of each
+  // other parameter of the page's URL by name. Which of those the service filters by, it says
+  // in its answers (`filters`: each facet's parameter and heading, from its schema), so that a
+  // field the index gains shows here without a change to this script.
+  function emptyState(lang) { return { q: '', filters: Object.create(null), lang: lang ? [lang] : [], page: 1 }; }
 
   // A page's language as the index spells languages: "pt_BR" -> "pt-br"; "*" or none: all.
   function pageLang(tag) {
@@ -31,7 +33,10 @@
   function stateFromSearch(search, lang) {
     var p = new URLSearchParams(search || ''), s = emptyState();
     s.q = p.get('q') || '';
-    FILTERS.forEach(function (f) { s[f[0]] = p.getAll(f[0]); });
+    p.forEach(function (v, k) {
+      if (k !== 'q' && k !== 'page' && k !== 'lang') (s.filters[k] = s.filters[k] || []).push(v);
+    });
+    s.lang = p.getAll('lang');
     if (!p.has('lang') && lang) s.lang = [lang];
     if (s.lang.indexOf('*') >= 0) s.lang = [];
     var page = parseInt(p.get('page') || '1', 10);
@@ -42,7 +47,9 @@
   function stateToSearch(s, lang) {
     var p = new URLSearchParams();
     if (s.q) p.set('q', s.q);
-    FILTERS.forEach(function (f) { (s[f[0]] || []).forEach(function (v) { p.append(f[0], v); }); });
+    var filters = s.filters || {};
+    Object.keys(filters).forEach(function (k) { filters[k].forEach(function (v) { p.append(k, v); }); });
+    (s.lang || []).forEach(function (v) { p.append('lang', v); });
     if (lang && !(s.lang || []).length) p.set('lang', '*');
     if (s.page > 1) p.set('page', String(s.page));
     var out = p.toString();
@@ -150,9 +157,13 @@
     if (this.page && (this.state.q || this.hasFilters())) this.run(false);
   }
 
+  // Whether a value of a filter other than the language is selected: until the service has
+  // named its filters, any parameter of the page's URL but q, page and lang counts as one.
   Search.prototype.hasFilters = function () {
-    var s = this.state;
-    return FILTERS.some(function (f) { return f[0] !== 'lang' && s[f[0]].length > 0; });
+    var s = this.state, known = this.filters;
+    return Object.keys(s.filters).some(function (k) {
+      return s.filters[k].length > 0 && (!known || known.some(function (f) { return f.param === k; }));
+    });
   };
 
   Search.prototype.build = function (mount) {
@@ -314,6 +325,9 @@
     if (this.lang && got.length === 1 && this.state.lang.length === 1 && this.state.lang[0] === this.lang && got[0] !== this.lang) {
       this.lang = got[0]; this.state.lang = [got[0]]; this.sync(false);
     }
+    if (res.filters) this.filters = res.filters;
+    // Parameters of the page's URL that turn out to be no filter (a campaign tag) search nothing.
+    if (!this.state.q.trim() && !this.hasFilters()) { this.clear(); this.show(false); return; }
     this.status.classList.remove('ps-error');
     this.status.textContent = countText(res.total, res.corrected);
     if (res.did_you_mean) {
@@ -336,21 +350,29 @@
   Search.prototype.renderFacets = function (facets) {
     var self = this;
     this.facets.textContent = '';
-    FILTERS.forEach(function (f) {
-      var data = facets[f[1]];
+    (this.filters || []).forEach(function (f) {
+      var data = facets[f.facet];
       if (!data || !data.values.length) return;
-      var fs = el('fieldset'); fs.appendChild(el('legend', '', f[2]));
+      var fs = el('fieldset'); fs.appendChild(el('legend', '', f.label));
       data.values.forEach(function (v) {
         var label = el('label', 'ps-facet');
         var box = el('input'); box.type = 'checkbox'; box.checked = v.selected; box.value = v.value;
         box.addEventListener('change', function () {
-          self.state[f[0]] = toggle(self.state[f[0]], v.value); self.state.page = 1; self.facetChange = true; self.run(false);
+          self.select(f.param, v.value); self.facetChange = true; self.run(false);
         });
         label.appendChild(box); label.appendChild(el('span', '', v.value)); label.appendChild(el('span', 'ps-facet-count', String(v.count)));
         fs.appendChild(label);
       });
       self.facets.appendChild(fs);
     });
+  };
+
+  // Selects or unselects a value of parameter `param` and goes back to the first page.
+  Search.prototype.select = function (param, value) {
+    var s = this.state;
+    if (param === 'lang') s.lang = toggle(s.lang, value);
+    else s.filters[param] = toggle(s.filters[param] || [], value);
+    s.page = 1;
   };
 
   function focusShortcut(input) {

@@ -1,12 +1,25 @@
 // The search page (rendered without script for /search?q=) and its assets: built into the
 // binary, or read from --web-dir while editing web/.
 #include "common/contained_file.h"
+#include "common/schema.h"
 #include "common/text.h"
 #include "query/http/pages.h"
 #include "query/http/server_internal.h"
 #include "query/http/web_assets.h"
 
 namespace postsearch::http {
+namespace {
+
+// Whether a search page's parameter is a filter its language links keep: every requested
+// filter field of the schema but `lang`, which each link sets.
+bool is_page_filter(const std::string& name) {
+  for (const auto& f : schema::kFilterFields) {
+    if (f.requested && f.filter != schema::Filter::kLang && f.name == name) return true;
+  }
+  return false;
+}
+
+}  // namespace
 
 std::optional<std::string> Server::Impl::web_file(const std::string& name,
                                                   std::string* content_type) {
@@ -41,9 +54,7 @@ void Server::Impl::page(const httplib::Request& req, httplib::Response& res) {
       return send_error(res, 400, e->param + ": " + e->message, e->param);
     }
     for (const auto& [name, value] : p) {
-      if (name == "tag" || name == "author" || name == "category" || name == "year" ||
-          name == "type")
-        ctx.filters.emplace_back(name, value);
+      if (is_page_filter(name)) ctx.filters.emplace_back(name, value);
     }
     auto searcher = acquire(&req);
     SearchRequest r = std::get<SearchRequest>(parsed);

@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/schema.h"
 #include "query/json_io.h"
 
 namespace postsearch {
@@ -138,7 +139,16 @@ TEST_CASE("search JSON is the text nlohmann prints for it, with every field", "[
     CHECK(j["type"] == as_nlohmann(h.type));
     CHECK(j.size() == (h.explain ? 19U : 18U));
   }
-  CHECK(parsed.size() == 12);
+  // With facets, how to show them: every facet field of the schema, in its order.
+  REQUIRE(parsed["filters"].size() == schema::kFacetFields.size());
+  CHECK(parsed["filters"][0] == json{{"facet", "tags"}, {"label", "Tags"}, {"param", "tag"}});
+  for (std::size_t i = 0; i < schema::kFacetFields.size(); ++i) {
+    CHECK(parsed["filters"][i]["facet"] == std::string(schema::kFacetFields[i].name));
+  }
+  CHECK(parsed.size() == 13);
+  SearchResponse without_facets = r;
+  without_facets.facets.clear();
+  CHECK(!json::parse(search_json(without_facets)).contains("filters"));
 }
 
 TEST_CASE("search JSON for the CLI is the same answer, indented", "[json]") {

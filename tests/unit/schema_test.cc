@@ -100,6 +100,44 @@ TEST_CASE("schema: the indexer writes the pinned prefixes and slots", "[schema]"
   CHECK(terms.count("XEzebras crossing") == 1);
 }
 
+TEST_CASE("schema: each filter and facet field's values come from its table row", "[schema]") {
+  DocumentBuilder builder;
+  const Post post = sample_post();
+  const Xapian::Document doc = builder.build(post);
+  const auto terms = terms_of(doc);
+  for (const auto& f : schema::kFilterFields) {
+    INFO(f.name);
+    const std::vector<std::string> values = filter_values(post, f);
+    CHECK(!values.empty());  // the sample post has a value of every field
+    for (const auto& v : values) CHECK(terms.count(schema::filter_term(f.filter, v)) == 1);
+  }
+  for (const auto& f : schema::kFacetFields) {
+    INFO(f.name);
+    CHECK(doc.get_value(f.slot) == facet_value(post, f));
+    CHECK(!f.label.empty());  // the box's heading
+  }
+}
+
+TEST_CASE("schema: a field read from front matter takes the values the reader kept", "[schema]") {
+  // A row as a new field of the table would be (scripts/demo-new-filter-field adds one).
+  const schema::FilterField series{schema::Filter::kTag,
+                                   "series",
+                                   "XS",
+                                   true,
+                                   schema::ValueCheck::kAny,
+                                   "",
+                                   schema::PostValues::kFrontMatter,
+                                   "series"};
+  Post post = sample_post();
+  CHECK(filter_values(post, series).empty());  // no such key in the front matter
+  post.front_matter_values["series"] = {"Rust in anger", "Kitchen notes"};
+  post.front_matter_values["other"] = {"not this one"};
+  CHECK(filter_values(post, series) == std::vector<std::string>{"Rust in anger", "Kitchen notes"});
+  const schema::FacetField single{"langs", schema::Filter::kLang, schema::kSlotLang, false, "L"};
+  post.lang = "PT-br";
+  CHECK(facet_value(post, single) == "pt-br");  // languages as the index spells them
+}
+
 TEST_CASE("schema: the query parser maps each field to the pinned prefix", "[schema]") {
   Xapian::WritableDatabase db =
       Xapian::WritableDatabase(std::string(), Xapian::DB_BACKEND_INMEMORY);

@@ -11,15 +11,28 @@ const require = createRequire(import.meta.url);
 const web = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'web');
 const ps = require(path.join(web, 'postsearch.js'));
 
+// A state's filters as the box keeps them: an object without a prototype, so that no
+// parameter name of a URL ("__proto__") reaches Object.prototype.
+const filters = (o) => Object.assign(Object.create(null), o);
+const state = (o) => ({ q: '', filters: filters({}), lang: [], page: 1, ...o });
+
 test('state round-trips through the query string', () => {
   const s = ps.stateFromSearch('?q=cold+water&tag=swimming&tag=safety&author=Tom%C3%A1s&type=page&page=3');
-  assert.deepEqual(s, { q: 'cold water', tag: ['swimming', 'safety'], author: ['Tomás'], year: [], lang: [], type: ['page'], page: 3 });
+  assert.deepEqual(s, state({ q: 'cold water', filters: filters({ tag: ['swimming', 'safety'], author: ['Tomás'], type: ['page'] }), page: 3 }));
   assert.deepEqual(ps.stateFromSearch(ps.stateToSearch(s)), s);
 });
 
+test('every parameter of the URL but q, page and lang is kept as a filter, whatever its name', () => {
+  const s = ps.stateFromSearch('?series=Rust+in+anger&q=x&__proto__=a&lang=de');
+  assert.deepEqual(s.filters, filters({ series: ['Rust in anger'], ['__proto__']: ['a'] }));
+  assert.equal({}.series, undefined);
+  assert.equal(Object.getPrototypeOf({}), Object.prototype);
+  assert.equal(ps.stateToSearch(s), '?q=x&series=Rust+in+anger&__proto__=a&lang=de');
+});
+
 test('empty and page-one states leave the URL clean', () => {
-  assert.equal(ps.stateToSearch({ q: '', tag: [], author: [], year: [], page: 1 }), '');
-  assert.equal(ps.stateToSearch({ q: 'a b', tag: [], author: [], year: [], page: 1 }), '?q=a+b');
+  assert.equal(ps.stateToSearch(state({})), '');
+  assert.equal(ps.stateToSearch(state({ q: 'a b', filters: filters({ tag: [] }) })), '?q=a+b');
 });
 
 test("the page's language is searched unless the URL says otherwise", () => {
@@ -28,7 +41,7 @@ test("the page's language is searched unless the URL says otherwise", () => {
   assert.deepEqual(ps.stateFromSearch('?q=x&lang=*', 'de').lang, []);
   assert.deepEqual(ps.stateFromSearch('?q=x').lang, []);
   // All languages on a German page: the URL says so, and reading it back gives the same.
-  const all = { q: 'x', tag: [], author: [], year: [], lang: [], type: [], page: 1 };
+  const all = state({ q: 'x' });
   assert.equal(ps.stateToSearch(all, 'de'), '?q=x&lang=*');
   assert.deepEqual(ps.stateFromSearch(ps.stateToSearch(all, 'de'), 'de'), all);
   assert.equal(ps.stateToSearch({ ...all, lang: ['de'] }, 'de'), '?q=x&lang=de');
@@ -48,10 +61,10 @@ test('hostile page numbers fall back to one', () => {
 });
 
 test('the API URL carries the state and extras', () => {
-  const url = ps.apiUrl('https://search.example/', { q: 'x&y', tag: ['c++'], author: [], year: ['2024'], lang: ['de'], page: 2 },
+  const url = ps.apiUrl('https://search.example/', state({ q: 'x&y', filters: filters({ tag: ['c++'], year: ['2024'] }), lang: ['de'], page: 2 }),
     { per_page: '10' });
   assert.equal(url, 'https://search.example/api/search?q=x%26y&tag=c%2B%2B&year=2024&lang=de&page=2&per_page=10');
-  assert.equal(ps.apiUrl('', { q: 'a', tag: [], author: [], year: [], page: 1 }), '/api/search?q=a');
+  assert.equal(ps.apiUrl('', state({ q: 'a' })), '/api/search?q=a');
 });
 
 test('toggle adds and removes a facet value', () => {
