@@ -108,17 +108,26 @@ bool read_folder(const std::string& path, int open_flags, std::vector<FolderEntr
   return error == 0;
 }
 
-// Walks the folder at `dir` (absolute) recursively, calling visit(path, rel) for Markdown
-// files (and Jekyll's HTML). Does not follow directory symlinks (so loops cannot happen). A
-// folder that cannot be listed is an error recorded in `listing.unreadable_dirs`; the walk
-// goes on with its siblings. Names are plain strings: a std::filesystem::path per entry
-// costs more than the system calls on a folder of ten thousand posts.
+// A folder to walk: its absolute path, its path relative to the site, and the flags it is
+// opened with (O_NOFOLLOW for the folders the walk finds, so that a folder swapped for a
+// symlink meanwhile is not entered).
+struct Folder {
+  std::string path;
+  std::string rel;
+  int open_flags = 0;
+};
+
+// Walks `dir` recursively, calling visit(path, rel) for Markdown files (and Jekyll's HTML).
+// Does not follow directory symlinks (so loops cannot happen). A folder that cannot be
+// listed is an error recorded in `listing.unreadable_dirs`; the walk goes on with its
+// siblings. Names are plain strings: a std::filesystem::path per entry costs more than the
+// system calls on a folder of ten thousand posts.
 template <typename Visit>
-void walk_dir(const Lister& l, const std::string& dir, const std::string& dir_rel, int open_flags,
-              Visit& visit) {
+void walk_dir(const Lister& l, const Folder& dir, Visit& visit) {
   const SiteConfig& c = l.c;
+  const std::string& dir_rel = dir.rel;
   std::vector<FolderEntry> entries;
-  if (!read_folder(dir, open_flags, entries)) {
+  if (!read_folder(dir.path, dir.open_flags, entries)) {
     const std::string reason = std::generic_category().message(errno);
     l.diagnostics.push_back(
         {Severity::kError, dir_rel, 0, 0, "",
@@ -126,7 +135,7 @@ void walk_dir(const Lister& l, const std::string& dir, const std::string& dir_re
     l.listing.unreadable_dirs.push_back(dir_rel);
     return;
   }
-  const std::string dir_slash = dir.back() == '/' ? dir : dir + "/";
+  const std::string dir_slash = dir.path.back() == '/' ? dir.path : dir.path + "/";
   const bool at_top = dir_rel.empty() || dir_rel == ".";
   l.listing.files.reserve(l.listing.files.size() + entries.size());
   for (auto& entry : entries) {
@@ -135,7 +144,7 @@ void walk_dir(const Lister& l, const std::string& dir, const std::string& dir_re
     std::string path = dir_slash + name;
     if (entry.folder) {
       if (!hidden_or_special(name) && !is_excluded(l.exclude, rel))
-        walk_dir(l, path, rel, O_NOFOLLOW, visit);
+        walk_dir(l, Folder{std::move(path), std::move(rel), O_NOFOLLOW}, visit);
       continue;
     }
     const bool html = c.generator == Generator::kJekyll && is_html_file(name);
@@ -149,7 +158,7 @@ template <typename Visit>
 void walk(const Lister& l, const fs::path& dir, Visit visit) {
   std::error_code ec;
   if (!fs::exists(dir, ec) && !ec) return;  // a content folder the site does not have
-  walk_dir(l, dir.string(), dir.lexically_relative(l.c.root).generic_string(), 0, visit);
+  walk_dir(l, Folder{dir.string(), dir.lexically_relative(l.c.root).generic_string(), 0}, visit);
 }
 
 // `rel`'s folders and file name, viewing `rel`.
