@@ -275,7 +275,12 @@ async function openFirstResult(url, init) {
   page.on('request', (r) => { if (r.url().endsWith('/api/beacon')) beacons.push(r.postData()); });
   await page.goto(url);
   await page.locator('.ps-input').type('sourdough', { delay: 20 });
-  await page.locator('.ps-hit').first().waitFor();
+  // The hits of a shorter prefix typed on the way may show first (a slow service answers
+  // "sou" after the last key): wait for the post the whole word finds at rank 1.
+  await page.waitForFunction(() => {
+    const first = document.querySelector('.ps-hit .ps-title');
+    return first !== null && first.getAttribute('href').includes('sourdough');
+  });
   await Promise.all([page.waitForURL((u) => u.pathname.includes('sourdough')), page.locator('.ps-hit .ps-snippet').first().click()]);
   await page.close();
   assert.deepEqual(errors, []);
