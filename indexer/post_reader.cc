@@ -154,19 +154,18 @@ bool jekyll_page(const Context& c) {
 }
 
 void read_date(Context& c) {
+  const std::string stem = fs::path(c.file.path).stem().string();
   if (jekyll_page(c)) {
     // Page#process: the name without its extension, trailing dots dropped; no date.
-    c.basename = fs::path(c.file.path).stem().string();
+    c.basename = stem;
     while (!c.basename.empty() && c.basename.back() == '.') c.basename.pop_back();
     return;
   }
-  const FileNameDate from_name = parse_file_name_date(fs::path(c.file.path).stem().string());
-  c.basename = c.site.generator == Generator::kJekyll ? from_name.rest
-                                                      : fs::path(c.file.path).stem().string();
+  const FileNameDate from_name = parse_file_name_date(stem);
+  c.basename = c.site.generator == Generator::kJekyll ? from_name.rest : stem;
   c.name_has_date = from_name.has_prefix;
   read_front_matter_date(c, from_name);
   if (from_name.has_prefix && !from_name.date) {
-    const std::string stem = fs::path(c.file.path).stem().string();
     const std::string written = stem.substr(0, stem.size() - from_name.rest.size() - 1);
     if (c.date) {
       c.result.diagnostics.push_back(
