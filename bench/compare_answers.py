@@ -23,7 +23,8 @@ def start(binary, index):
 
 
 def answer(port, query, params):
-    url = f"http://127.0.0.1:{port}/api/search?per_page=10{params}&q={query}"
+    page = "" if "per_page=" in params else "per_page=10"
+    url = f"http://127.0.0.1:{port}/api/search?{page}{params}&q={query}"
     body = urllib.request.urlopen(url, timeout=60).read().decode()
     return re.sub(r'"took_ms":[0-9.e+-]+', "", body)
 
@@ -38,9 +39,11 @@ def main():
     ap.add_argument("--params", default="", help="extra query string, e.g. '&explain=1'")
     a = ap.parse_args()
     queries = [q for q in open(a.queries, encoding="utf-8").read().split("\n") if q][: a.count]
-    servers = [start(a.old, a.index), start(a.new, a.index)]
+    servers = []
     differ = 0
     try:
+        servers = [start(a.old, a.index)]
+        servers.append(start(a.new, a.index))
         for q in queries:
             old, new = (answer(port, q, a.params) for _, port in servers)
             if old != new:

@@ -8,7 +8,7 @@
 # Binaries come from build/bench (bench/build.sh) or $POSTSEARCH_BUILD.
 set -euo pipefail
 HERE="$(cd "$(dirname "$0")" && pwd)"
-BUILD="${POSTSEARCH_BUILD:-$HERE/../build/bench}"
+BUILD="$(realpath -m "${POSTSEARCH_BUILD:-$HERE/../build/bench}")"
 usage() {
   echo "usage: $0 index <corpus-dir> <index-dir>" >&2
   echo "       $0 query <index-dir> <queries.tsv> <out.run>" >&2

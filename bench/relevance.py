@@ -94,8 +94,7 @@ def evaluate(corpus, queries, qrels_path, out, tmp, qids=None):
 
 def languages(idx):
     """{docid: language} as the index has it (the peer index keeps a path -> docid map)."""
-    query = os.path.join(os.environ.get("POSTSEARCH_BUILD", os.path.join(HERE, "..", "build", "bench")),
-                         "query", "query")
+    query = benchlib.binary("query", "query")
     docid = dict(line.rstrip("\n").split("\t", 1) for line in open(os.path.join(idx, "_peer_docmap.tsv")))
     info = json.loads(subprocess.run([query, "--index", os.path.join(idx, "db"), "--json", "--per-page", "1",
                                       "--facet-limit", "100"], capture_output=True, text=True).stdout)
