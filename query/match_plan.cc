@@ -307,13 +307,9 @@ Xapian::Query Matcher::with_feedback(const Xapian::Query& query) const {
   eo.frequencies = in_.frequencies;
   // Exact term frequencies: over shards Xapian's own expansion estimates them from the
   // shards holding the chosen posts, and the words chosen would differ from one database's.
-  std::vector<Xapian::Query> extra;
-  for (const auto& t : expand_terms(in_.db, posts, eo)) extra.emplace_back(t);
+  const std::vector<std::string> extra = expand_terms(in_.db, posts, eo);
   if (extra.empty()) return query;
-  return with_extra_words(
-      query, Xapian::Query(Xapian::Query::OP_SCALE_WEIGHT,
-                           Xapian::Query(Xapian::Query::OP_OR, extra.begin(), extra.end()),
-                           kFeedbackWeight));
+  return with_extra_words(query, feedback_query(extra, kFeedbackWeight));
 }
 
 void Matcher::take(Matches& m, const std::vector<Ranked>& ranked) const {
