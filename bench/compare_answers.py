@@ -4,9 +4,15 @@ and asks both the same searches; the JSON bodies must be equal byte for byte (to
 For changes meant to be faster without changing any answer.
 
     bench/compare_answers.py OLD_QUERY NEW_QUERY INDEX_DIR QUERIES [--count 300] [--params '&tag=x']
+                             [--score-digits 12]
 
 QUERIES: one URL-encoded query a line (as ../shared/peers/make-query-mix.py writes).
-Exit 0 when every answer is equal, 1 otherwise (the first differences are shown)."""
+Exit 0 when every answer is equal, 1 otherwise (the first differences are shown).
+
+--score-digits N compares each "score" (and explain's "other") rounded to N significant
+digits, for a change that adds a score's parts in another order: the sum may differ in its
+last bits, which the service prints, while the posts and their order (equal weights but for
+rounding are ordered by key) stay. Answers equal only once rounded are counted apart."""
 import argparse
 import re
 import signal
@@ -29,6 +35,18 @@ def answer(port, query, params):
     return re.sub(r'"took_ms":[0-9.e+-]+', "", body)
 
 
+NUMBER = re.compile(r'"(score|other)":(-?[0-9.]+(?:e[+-]?[0-9]+)?)')
+
+
+def rounded(body, digits):
+    """Scores to `digits` significant digits; explain's "other" (the score less its terms'
+    parts, rounding residue included) to 9 decimals."""
+    def one(m):
+        x = float(m.group(2))
+        return f'"{m.group(1)}":' + (f"{x:.{digits}g}" if m.group(1) == "score" else f"{round(x, 9) + 0.0}")
+    return NUMBER.sub(one, body)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("old")
@@ -37,16 +55,21 @@ def main():
     ap.add_argument("queries")
     ap.add_argument("--count", type=int, default=300)
     ap.add_argument("--params", default="", help="extra query string, e.g. '&explain=1'")
+    ap.add_argument("--score-digits", type=int, default=0,
+                    help="compare scores rounded to this many significant digits (0: exactly)")
     a = ap.parse_args()
     queries = [q for q in open(a.queries, encoding="utf-8").read().split("\n") if q][: a.count]
     servers = []
     differ = 0
+    rounding = 0
     try:
         servers = [start(a.old, a.index)]
         servers.append(start(a.new, a.index))
         for q in queries:
             old, new = (answer(port, q, a.params) for _, port in servers)
-            if old != new:
+            if old != new and a.score_digits and rounded(old, a.score_digits) == rounded(new, a.score_digits):
+                rounding += 1
+            elif old != new:
                 differ += 1
                 if differ <= 3:
                     at = next(i for i in range(min(len(old), len(new)) + 1) if old[i:i + 1] != new[i:i + 1])
@@ -55,6 +78,8 @@ def main():
         for p, _ in servers:
             p.send_signal(signal.SIGINT)
             p.wait()
+    if a.score_digits:
+        print(f"{rounding} of {len(queries)} answers differ only in scores past {a.score_digits} digits")
     print(f"{differ} of {len(queries)} answers differ")
     return 1 if differ else 0
 

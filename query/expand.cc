@@ -232,4 +232,12 @@ std::vector<std::string> expand_terms(const Xapian::Database& db,
   return out;
 }
 
+Xapian::Query feedback_query(const std::vector<std::string>& terms, double weight) {
+  std::vector<Xapian::Query> scaled;
+  scaled.reserve(terms.size());
+  for (const std::string& t : terms)
+    scaled.emplace_back(Xapian::Query::OP_SCALE_WEIGHT, Xapian::Query(t), weight);
+  return {Xapian::Query::OP_OR, scaled.begin(), scaled.end()};
+}
+
 }  // namespace postsearch

@@ -72,4 +72,13 @@ struct ExpandOptions {
                                                     const std::vector<Xapian::docid>& posts,
                                                     const ExpandOptions& options);
 
+// The feedback terms `terms` as a query to OR with the words they were chosen for, each
+// term's weight scaled by `weight`: a post weighs what it would under `weight` * OR(terms).
+// Each term is scaled on its own, so that the matcher's OR holds it as a leaf of its own:
+// scaled as one, the terms' OR is one branch whose maximum is the sum of theirs, and Xapian's
+// pruning by maximum weight cannot leave out the common ones (a slow long question's
+// any-word run on 100,000 posts: 12.6 to 16.2 ms of CPU as one branch, 8.6 to 12.8 as leaves,
+// the same posts in the same order; bench/README.md). Empty `terms`: an empty query.
+[[nodiscard]] Xapian::Query feedback_query(const std::vector<std::string>& terms, double weight);
+
 }  // namespace postsearch
