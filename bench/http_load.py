@@ -149,6 +149,10 @@ def start_server(index, extra):
     """A `query serve` on a free port, once it has filled its caches (as search_latency and
     run_queries warm them before their clocks start): the warm-up's CPU, seconds of it at
     100,000 posts, is not any request's."""
+    if "--state-dir" not in extra and "--no-analytics" not in extra:
+        # Search analytics stay on, as a service runs, but in a folder of the run's own:
+        # by default they would be written beside the index, which may be shared.
+        extra = ["--state-dir", tempfile.mkdtemp(prefix="psload-state-"), *extra]
     server = subprocess.Popen([benchlib.binary("query", "query"), "serve", "--index", index, "--listen", "127.0.0.1:0",
                                "--rate-limit", "0", "--max-connections-per-client", "0", "-q", *extra],
                               stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
