@@ -18,11 +18,15 @@ import re
 import signal
 import subprocess
 import sys
+import tempfile
 import urllib.request
 
 
 def start(binary, index):
-    p = subprocess.Popen([binary, "serve", "--index", index, "--listen", "127.0.0.1:0", "--rate-limit", "0", "-q"],
+    # Analytics in a folder of this run's own, not beside the (perhaps shared) index.
+    state = tempfile.mkdtemp(prefix="pscompare-state-")
+    p = subprocess.Popen([binary, "serve", "--index", index, "--listen", "127.0.0.1:0", "--rate-limit", "0", "-q",
+                          "--state-dir", state],
                          stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     port = re.search(r":(\d+)/", p.stdout.readline()).group(1)
     return p, port

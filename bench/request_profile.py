@@ -104,7 +104,7 @@ def main():
         ["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}",
          benchlib.binary("query", "query"), "serve", "--index", args.index,
          "--listen", "127.0.0.1:0", "--rate-limit", "0",
-         "--max-connections-per-client", "0", "-q"],
+         "--max-connections-per-client", "0", "-q", "--state-dir", work],
         env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     try:
         started = re.search(r":(\d+)/", server.stdout.readline() or "")

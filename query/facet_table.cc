@@ -9,7 +9,8 @@ std::shared_ptr<const FacetTable> FacetTable::build(const Xapian::Database& db) 
   const Xapian::docid last = db.get_lastdocid();
   table->offsets_.assign(static_cast<std::size_t>(last) + 2, 0);
   std::unordered_map<std::string, std::uint32_t> interned[kFields];
-  Xapian::docid next = 1;  // offsets of documents without a facets value stay empty
+  std::vector<std::uint8_t> fields;  // the field of each entry of ids_, until bases_ are known
+  Xapian::docid next = 1;            // offsets of documents without a facets value stay empty
   for (auto v = db.valuestream_begin(schema::kSlotFacets);
        v != db.valuestream_end(schema::kSlotFacets); ++v) {
     const Xapian::docid docid = v.get_docid();
@@ -28,7 +29,8 @@ std::shared_ptr<const FacetTable> FacetTable::build(const Xapian::Database& db) 
         if (one.empty()) continue;
         auto [it, added] = interned[field].emplace(one, table->names_[field].size());
         if (added) table->names_[field].push_back(one);
-        table->ids_.push_back(static_cast<std::uint32_t>(field) << kIdBits | it->second);
+        fields.push_back(static_cast<std::uint8_t>(field));
+        table->ids_.push_back(it->second);
       }
     }
   }
@@ -38,6 +40,7 @@ std::shared_ptr<const FacetTable> FacetTable::build(const Xapian::Database& db) 
     table->bases_[field + 1] =
         table->bases_[field] + static_cast<std::uint32_t>(table->names_[field].size());
   }
+  for (std::size_t i = 0; i < table->ids_.size(); ++i) table->ids_[i] += table->bases_[fields[i]];
   table->all_.assign(table->total_values(), 0);
   for (Xapian::docid d = 1; d <= last; ++d) table->count(d, table->all_.data());
   return table;

@@ -34,16 +34,12 @@ class FacetTable {
   // keeps the loop free of branches; it runs for every match of a search.
   void count(Xapian::docid docid, std::uint32_t* counts) const {
     if (docid + 1 >= offsets_.size()) return;
-    for (std::uint32_t i = offsets_[docid]; i < offsets_[docid + 1]; ++i) {
-      ++counts[bases_[ids_[i] >> kIdBits] + (ids_[i] & kIdMask)];
-    }
+    for (std::uint32_t i = offsets_[docid]; i < offsets_[docid + 1]; ++i) ++counts[ids_[i]];
   }
   // Subtracts what count() adds.
   void uncount(Xapian::docid docid, std::uint32_t* counts) const {
     if (docid + 1 >= offsets_.size()) return;
-    for (std::uint32_t i = offsets_[docid]; i < offsets_[docid + 1]; ++i) {
-      --counts[bases_[ids_[i] >> kIdBits] + (ids_[i] & kIdMask)];
-    }
+    for (std::uint32_t i = offsets_[docid]; i < offsets_[docid + 1]; ++i) --counts[ids_[i]];
   }
   // What count() gives over every document of the index (total_values() entries): a match
   // set holding most documents is counted as these less its absent documents.
@@ -59,10 +55,10 @@ class FacetTable {
   }
 
  private:
-  static constexpr std::uint32_t kIdBits = 24;
-  static constexpr std::uint32_t kIdMask = (1U << kIdBits) - 1;
   std::vector<std::uint32_t> offsets_;  // docid -> first entry in ids_; size lastdocid + 2
-  std::vector<std::uint32_t> ids_;      // field << kIdBits | value id
+  // Each value of each document as its place among the counts: base(field) + value id, so
+  // that counting a match is one increment per value.
+  std::vector<std::uint32_t> ids_;
   std::vector<std::string> names_[kFields];
   std::array<std::uint32_t, kFields + 1> bases_{};  // where each field's counts start
   std::vector<std::uint32_t> all_;                  // count() over every document
