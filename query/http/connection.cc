@@ -159,7 +159,10 @@ class GuardedStream : public httplib::Stream {
     int port = 0;
   };
   void address(Address& a, bool peer, std::string& ip, int& port) const {
-    if (!a.known) a = {true, address_of(sock_, peer, &a.port), a.port};
+    if (!a.known) {
+      a.ip = address_of(sock_, peer, &a.port);
+      a.known = true;
+    }
     ip = a.ip;
     port = a.port;
   }
