@@ -16,6 +16,7 @@
 #include <cstring>
 #include <iterator>
 #include <memory>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -276,24 +277,27 @@ ssize_t GuardedStream::write(const char* ptr, size_t size) {
 // The held bytes, then [ptr, ptr + size), in as few sends as the socket takes. A send that
 // makes no progress for the write timeout fails (SO_SNDTIMEO, set on every connection).
 bool GuardedStream::send_all(const char* ptr, std::size_t size) {
-  std::size_t held_sent = 0;
-  std::size_t sent = 0;
-  while (held_sent < held_.size() || sent < size) {
-    iovec parts[2] = {{held_.data() + held_sent, held_.size() - held_sent},
-                      {const_cast<char*>(ptr) + sent, size - sent}};
+  std::string_view held(held_);
+  std::string_view rest(ptr, size);
+  while (!held.empty() || !rest.empty()) {
+    iovec parts[2]{};
+    std::size_t count = 0;
+    for (const std::string_view part : {held, rest}) {
+      if (!part.empty()) parts[count++] = {const_cast<char*>(part.data()), part.size()};
+    }
     msghdr msg{};
-    msg.msg_iov = held_sent < held_.size() ? parts : parts + 1;
-    msg.msg_iovlen = held_sent < held_.size() ? 2 : 1;
+    msg.msg_iov = parts;
+    msg.msg_iovlen = count;
     const ssize_t n = ::sendmsg(sock_, &msg, MSG_NOSIGNAL);
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) {
       held_.clear();
       return false;
     }
-    auto done = static_cast<std::size_t>(n);
-    const std::size_t from_held = std::min(done, held_.size() - held_sent);
-    held_sent += from_held;
-    sent += done - from_held;
+    const auto done = static_cast<std::size_t>(n);
+    const std::size_t from_held = std::min(done, held.size());
+    held.remove_prefix(from_held);
+    rest.remove_prefix(done - from_held);
   }
   held_.clear();
   return true;
