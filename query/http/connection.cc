@@ -3,6 +3,7 @@
 #include <netdb.h>
 #include <poll.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -15,6 +16,7 @@
 #include <cstring>
 #include <iterator>
 #include <memory>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -25,6 +27,8 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 constexpr std::size_t kFramingBytes = 16 * 1024;
+// Written bytes held back to leave with the next write: an answer's head, small answers whole.
+constexpr std::size_t kHeldBytes = 4 * 1024;
 
 // The numeric host of `sa` (as cpp-httplib writes a request's remote_addr, so that both key
 // the same budgets), and its port when `port` is given.
@@ -99,7 +103,8 @@ void answer_and_drain(socket_t sock, const std::string& answer) {
 }
 
 // The stream the library reads each request through; one per connection, so bytes received
-// beyond a request stay for the next one.
+// beyond a request stay for the next one. Small writes are held and leave with the next
+// write, the next read or flush(), so that an answer's head and body go out in one send.
 class GuardedStream : public httplib::Stream {
  public:
   GuardedStream(socket_t sock, const ConnectionLimits& limits, std::string client,
@@ -118,15 +123,13 @@ class GuardedStream : public httplib::Stream {
     return !refused_ && ::poll(&p, 1, limits_.write_timeout_ms) > 0;
   }
   ssize_t read(char* ptr, size_t size) override;
-  ssize_t write(const char* ptr, size_t size) override {
-    if (refused_ || !is_writable()) return -1;
-    return ::send(sock_, ptr, size, MSG_NOSIGNAL);
-  }
+  ssize_t write(const char* ptr, size_t size) override;
+  // The addresses are the connection's: looked up once, not for every request on it.
   void get_remote_ip_and_port(std::string& ip, int& port) const override {
-    ip = address_of(sock_, true, &port);
+    address(remote_, true, ip, port);
   }
   void get_local_ip_and_port(std::string& ip, int& port) const override {
-    ip = address_of(sock_, false, &port);
+    address(local_, false, ip, port);
   }
   socket_t socket() const override { return sock_; }
 
@@ -142,13 +145,30 @@ class GuardedStream : public httplib::Stream {
     range_line_ = false;
     in_head_ = true;
   }
+  // Sends the bytes held back; false when the peer left or stopped reading for the write
+  // timeout (the socket's SO_SNDTIMEO).
+  bool flush() { return send_all(nullptr, 0); }
   // Body bytes of the current request read so far.
   [[nodiscard]] std::size_t body_bytes() const { return body_bytes_; }
   // A limit answered the request itself: the connection ends.
   [[nodiscard]] bool refused() const { return refused_; }
 
  private:
+  struct Address {
+    bool known = false;
+    std::string ip;
+    int port = 0;
+  };
+  void address(Address& a, bool peer, std::string& ip, int& port) const {
+    if (!a.known) {
+      a.ip = address_of(sock_, peer, &a.port);
+      a.known = true;
+    }
+    ip = a.ip;
+    port = a.port;
+  }
   ssize_t fill();
+  bool send_all(const char* ptr, std::size_t size);
   void refuse(const RawStatus& raw, const std::string& message);
   std::size_t take(char* ptr, std::size_t size);
 
@@ -159,6 +179,9 @@ class GuardedStream : public httplib::Stream {
   std::vector<char> buffer_;
   std::size_t begin_ = 0;  // unread bytes are buffer_[begin_, end_)
   std::size_t end_ = 0;
+  std::string held_;  // written, not yet sent (at most kHeldBytes)
+  mutable Address remote_;
+  mutable Address local_;
   Clock::time_point deadline_;
   std::size_t head_bytes_ = 0;
   std::size_t body_bytes_ = 0;
@@ -194,17 +217,22 @@ ssize_t GuardedStream::fill() {
   const auto left = [&] {
     return std::chrono::duration_cast<std::chrono::milliseconds>(deadline_ - Clock::now()).count();
   };
-  const bool ready =
-      left() > 0 &&
-      wait_readable(sock_, static_cast<int>(std::min<long long>(left(), limits_.read_timeout_ms)));
-  if (!ready) {
-    if (left() <= 0) {
-      refuse(kTimedOut, "the request was not received within " +
-                            std::to_string(limits_.request_timeout_ms) + " ms");
+  const auto timed_out = [&] {
+    refuse(kTimedOut, "the request was not received within " +
+                          std::to_string(limits_.request_timeout_ms) + " ms");
+    return -1;
+  };
+  if (left() <= 0) return timed_out();
+  // Bytes already there (wait_for_request saw them arrive) are read without a poll.
+  ssize_t n = ::recv(sock_, buffer_.data(), buffer_.size(), MSG_DONTWAIT);
+  if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+    if (!wait_readable(sock_,
+                       static_cast<int>(std::min<long long>(left(), limits_.read_timeout_ms)))) {
+      if (left() <= 0) return timed_out();
+      return -1;  // quiet for the read timeout between bytes: the library gives up
     }
-    return -1;  // quiet for the read timeout between bytes: the library gives up
+    n = ::recv(sock_, buffer_.data(), buffer_.size(), 0);
   }
-  const ssize_t n = ::recv(sock_, buffer_.data(), buffer_.size(), 0);
   if (n > 0) {
     begin_ = 0;
     end_ = static_cast<std::size_t>(n);
@@ -237,8 +265,48 @@ std::size_t GuardedStream::take(char* ptr, std::size_t size) {
   return n;
 }
 
+ssize_t GuardedStream::write(const char* ptr, size_t size) {
+  if (refused_) return -1;
+  if (held_.size() + size <= kHeldBytes) {
+    held_.append(ptr, size);
+    return static_cast<ssize_t>(size);
+  }
+  return send_all(ptr, size) ? static_cast<ssize_t>(size) : -1;
+}
+
+// The held bytes, then [ptr, ptr + size), in as few sends as the socket takes. A send that
+// makes no progress for the write timeout fails (SO_SNDTIMEO, set on every connection).
+bool GuardedStream::send_all(const char* ptr, std::size_t size) {
+  std::string_view held(held_);
+  std::string_view rest(ptr, size);
+  while (!held.empty() || !rest.empty()) {
+    iovec parts[2]{};
+    std::size_t count = 0;
+    for (const std::string_view part : {held, rest}) {
+      if (!part.empty()) parts[count++] = {const_cast<char*>(part.data()), part.size()};
+    }
+    msghdr msg{};
+    msg.msg_iov = parts;
+    msg.msg_iovlen = count;
+    const ssize_t n = ::sendmsg(sock_, &msg, MSG_NOSIGNAL);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      held_.clear();
+      return false;
+    }
+    const auto done = static_cast<std::size_t>(n);
+    const std::size_t from_held = std::min(done, held.size());
+    held.remove_prefix(from_held);
+    rest.remove_prefix(done - from_held);
+  }
+  held_.clear();
+  return true;
+}
+
 ssize_t GuardedStream::read(char* ptr, size_t size) {
   if (refused_) return -1;
+  // A reply written before the rest of the request is read (100 Continue) goes out first.
+  if (!held_.empty() && !flush()) return -1;
   if (begin_ == end_) {
     const ssize_t n = fill();
     if (n <= 0) return n;
@@ -289,6 +357,7 @@ bool GuardedServer::serve(socket_t sock, const std::string& client) {
       announced = announced_body(req);
       if (on_request) on_request(req);
     });
+    if (!strm.flush()) ok = false;
     // A body left unread (the request was refused before routing) would be read as the
     // next request: end the connection instead.
     if (!ok || closed || strm.refused() || strm.body_bytes() < announced) break;

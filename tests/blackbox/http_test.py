@@ -97,6 +97,42 @@ class Endpoints(HttpTestCase):
         get = self.svc.get_json("/api/search?q=bread&tag=cooking&tag=bread&per_page=3&sort=-date")[2]
         self.assertEqual(without_timing(body), without_timing(get))
 
+    def test_continue_is_sent_before_the_body_is_read(self):
+        # The connection layer holds small writes back until the answer is complete; the
+        # interim "100 Continue" must still reach a client that waits for it before sending.
+        import socket
+        payload = json.dumps({"q": "bread"}).encode()
+        with socket.create_connection(("127.0.0.1", self.svc.port), timeout=10) as s:
+            s.sendall(b"POST /api/search HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                      b"Expect: 100-continue\r\nContent-Length: " + str(len(payload)).encode() +
+                      b"\r\n\r\n")
+            s.settimeout(3)
+            interim = s.recv(100)
+            self.assertTrue(interim.startswith(b"HTTP/1.1 100 Continue\r\n\r\n"), interim)
+            s.sendall(payload)
+            s.settimeout(10)
+            answer = b""
+            while b"\r\n\r\n" not in answer:
+                answer += s.recv(65536)
+            self.assertTrue(answer.startswith(b"HTTP/1.1 200 "), answer[:100])
+
+    def test_answers_large_and_small_on_one_connection(self):
+        # Answers whole, in order, on one keep-alive connection: large ones (sent as they
+        # are written) and small ones (held until complete) alike.
+        conn = http.client.HTTPConnection("127.0.0.1", self.svc.port, timeout=30)
+        try:
+            for path, expect in [("/api/search?q=bread&facets=true", 200), ("/healthz", 200),
+                                 ("/api/search?q=", 200), ("/api/search?per_page=0", 400),
+                                 ("/api/search?q=sourdough&facets=true", 200)]:
+                conn.request("GET", path)
+                r = conn.getresponse()
+                data = r.read()
+                self.assertEqual(r.status, expect, path)
+                self.assertEqual(len(data), int(r.getheader("Content-Length")), path)
+                json.loads(data)
+        finally:
+            conn.close()
+
     def test_suggest_related_posts(self):
         status, _, body = self.svc.get_json("/api/suggest?q=sourd")
         self.assertEqual(status, 200)
