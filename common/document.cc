@@ -51,12 +51,6 @@ std::vector<std::string> texts_for(const Post& post, TextSource source) {
   return {};
 }
 
-// Spelling data from prose only: identifiers in code would be suggested as corrections.
-bool wants_spelling(TextSource source) {
-  return source == TextSource::kTitle || source == TextSource::kHeadings ||
-         source == TextSource::kBody || source == TextSource::kTags;
-}
-
 std::string year_of(const Post& post) {
   return post.date_text.size() >= 4 ? post.date_text.substr(0, 4) : "";
 }
@@ -123,14 +117,11 @@ DocumentBuilder::DocumentBuilder(DocumentOptions options) : options_(options) {
   generator_.set_stemming_strategy(Xapian::TermGenerator::STEM_SOME);
   // Stop words keep their positions and exact terms (phrases need them) but get no stem.
   generator_.set_stopper_strategy(Xapian::TermGenerator::STOP_STEMMED);
-  if (options_.spelling_db != nullptr) generator_.set_database(*options_.spelling_db);
 }
 
 void DocumentBuilder::index_text_fields(const Post& post, Xapian::Document& doc) {
-  const Xapian::TermGenerator::flags base_flags = Xapian::TermGenerator::FLAG_CJK_NGRAM;
+  generator_.set_flags(Xapian::TermGenerator::FLAG_CJK_NGRAM);
   for (const auto& field : schema::kTextFields) {
-    const bool spelling = options_.spelling_db != nullptr && wants_spelling(field.source);
-    generator_.set_flags(base_flags | (spelling ? Xapian::TermGenerator::FLAG_SPELLING : 0));
     for (const auto& text : texts_for(post, field.source)) {
       if (text.empty()) continue;
       if (field.in_default) {
@@ -181,7 +172,21 @@ Xapian::Document DocumentBuilder::build(const Post& post) {
   index_text_fields(post, doc);
   add_filters_and_values(post, doc);
   doc.set_data(encode_stored(post));
+  if (options_.spelling_db != nullptr) {
+    for (auto t = doc.termlist_begin(); t != doc.termlist_end(); ++t) {
+      if (is_spelling_target(*t)) options_.spelling_db->add_spelling(*t);
+    }
+  }
   return doc;
+}
+
+bool is_spelling_target(std::string_view term) {
+  if (term.size() < 3 || term.size() > 32) return false;
+  const auto letter = [](char c) {
+    return (c >= 'a' && c <= 'z') || (static_cast<unsigned char>(c) & 0x80) != 0;
+  };
+  if (!letter(term.front()) || !letter(term.back())) return false;
+  return std::all_of(term.begin(), term.end(), [&](char c) { return letter(c) || c == '\''; });
 }
 
 std::string encode_facets(const Post& post) {

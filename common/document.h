@@ -9,6 +9,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "common/post.h"
@@ -17,9 +18,17 @@
 namespace postsearch {
 
 struct DocumentOptions {
-  // Adds spelling data ("did you mean") to this database. Null: no spelling data.
+  // Adds spelling data ("did you mean") to this database: each of the document's
+  // unprefixed terms that is_spelling_target() accepts, once. Null: no spelling data.
   Xapian::WritableDatabase* spelling_db = nullptr;
 };
+
+// Whether an indexed word is offered as a spelling correction: an unprefixed term of 3 to
+// 32 bytes made of letters (any non-ASCII byte counts as one) and inner apostrophes. The
+// query side corrects only such words (query/query_text.h, correctable_words); code
+// identifiers (`size_t`, `c4996`, `c++`) would only ever be suggested for a word that is
+// not one, and take half of the spelling data of a documentation site.
+[[nodiscard]] bool is_spelling_target(std::string_view term);
 
 class DocumentBuilder {
  public:

@@ -1,0 +1,49 @@
+#!/usr/bin/env python3
+"""Spelling corrections ("did you mean") through the real indexer and query binaries: a
+misspelt word is corrected to the word the index has, never to a code identifier (`_chmod`,
+`zorbul_ax`, `quorx9lin`), after a full build and after an incremental run alike."""
+import unittest
+
+from harness import SiteTestCase, index, query_json
+
+FIRST = """---
+title: Quendalorn gardens
+---
+The quendalorn grows in `zorbul_ax` beds and quorx9lin pots.
+
+```c
+int _chmod(const char *path);
+```
+"""
+
+LATER = """---
+title: Vexmorial nights
+---
+A vexmorial night with `glimbor_tax` and brindle7wax lamps.
+"""
+
+
+class Spelling(SiteTestCase):
+    def did_you_mean(self, q):
+        return query_json(self.idx, "--no-facets", "--query-lang", "en", q)["did_you_mean"]
+
+    def test_words_are_offered_and_identifiers_are_not(self):
+        self.write("_posts/2024-01-01-quendalorn.md", FIRST)
+        s, _ = index(self.site, self.idx)
+        self.assertTrue(s["rebuilt"])
+        self.assertEqual(self.did_you_mean("quendalron"), "quendalorn")
+        self.assertIsNone(self.did_you_mean("zorbulax"))  # one edit from zorbul_ax
+        self.assertIsNone(self.did_you_mean("quorxlin"))  # one edit from quorx9lin
+        self.assertIsNone(self.did_you_mean("xchmod"))  # one edit from _chmod
+
+        self.write("_posts/2024-02-02-vexmorial.md", LATER)
+        s, _ = index(self.site, self.idx)
+        self.assertFalse(s["rebuilt"])
+        self.assertEqual(s["added"], 1)
+        self.assertEqual(self.did_you_mean("vexmorail"), "vexmorial")
+        self.assertIsNone(self.did_you_mean("glimbortax"))
+        self.assertIsNone(self.did_you_mean("brindlewax"))
+
+
+if __name__ == "__main__":
+    unittest.main()
