@@ -174,19 +174,47 @@ Xapian::Document DocumentBuilder::build(const Post& post) {
   doc.set_data(encode_stored(post));
   if (options_.spelling_db != nullptr) {
     for (auto t = doc.termlist_begin(); t != doc.termlist_end(); ++t) {
-      if (is_spelling_target(*t)) options_.spelling_db->add_spelling(*t);
+      const std::string term = *t;
+      const std::string_view word = spelling_target(term);
+      if (!word.empty()) options_.spelling_db->add_spelling(std::string(word));
     }
   }
   return doc;
 }
 
-bool is_spelling_target(std::string_view term) {
-  if (term.size() < 3 || term.size() > 32) return false;
-  const auto letter = [](char c) {
-    return (c >= 'a' && c <= 'z') || (static_cast<unsigned char>(c) & 0x80) != 0;
-  };
-  if (!letter(term.front()) || !letter(term.back())) return false;
-  return std::all_of(term.begin(), term.end(), [&](char c) { return letter(c) || c == '\''; });
+namespace {
+
+bool is_letter(char c) {
+  return (c >= 'a' && c <= 'z') || (static_cast<unsigned char>(c) & 0x80) != 0;
+}
+
+// A word of letters with inner apostrophes.
+bool is_word(std::string_view w) {
+  return is_letter(w.front()) && is_letter(w.back()) &&
+         std::all_of(w.begin(), w.end(), [](char c) { return is_letter(c) || c == '\''; });
+}
+
+// An identifier of letters and underscores, with at least one of each.
+bool is_identifier(std::string_view w) {
+  return w.find('_') != std::string_view::npos && std::any_of(w.begin(), w.end(), is_letter) &&
+         std::all_of(w.begin(), w.end(), [](char c) { return is_letter(c) || c == '_'; });
+}
+
+}  // namespace
+
+std::string_view spelling_target(std::string_view term) {
+  std::string_view word = term;
+  bool named = false;  // a title or heading word
+  for (const TextSource source : {TextSource::kTitle, TextSource::kHeadings}) {
+    const std::string_view prefix = schema::text_field(source).prefix;
+    if (term.substr(0, prefix.size()) == prefix) {
+      word = term.substr(prefix.size());
+      named = true;
+    }
+  }
+  if (word.size() < 3 || word.size() > 32) return {};
+  if (named) return is_identifier(word) ? word : std::string_view();
+  return is_word(word) ? word : std::string_view();
 }
 
 std::string encode_facets(const Post& post) {

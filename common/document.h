@@ -18,17 +18,20 @@
 namespace postsearch {
 
 struct DocumentOptions {
-  // Adds spelling data ("did you mean") to this database: each of the document's
-  // unprefixed terms that is_spelling_target() accepts, once. Null: no spelling data.
+  // Adds spelling data ("did you mean") to this database: the spelling_target() of each of
+  // the document's terms that has one, once. Null: no spelling data.
   Xapian::WritableDatabase* spelling_db = nullptr;
 };
 
-// Whether an indexed word is offered as a spelling correction: an unprefixed term of 3 to
-// 32 bytes made of letters (any non-ASCII byte counts as one) and inner apostrophes. The
-// query side corrects only such words (query/query_text.h, correctable_words); code
-// identifiers (`size_t`, `c4996`, `c++`) would only ever be suggested for a word that is
-// not one, and take half of the spelling data of a documentation site.
-[[nodiscard]] bool is_spelling_target(std::string_view term);
+// The word a term offers as a spelling correction, or "" when it offers none:
+// - an unprefixed word of letters (any non-ASCII byte counts as one) with inner
+//   apostrophes: the words the query side corrects (query/query_text.h, correctable_words);
+// - a title or heading word that is an identifier of letters and underscores (`_mbsinc`,
+//   `string_view`): a page's name, which a reader types without its underscores.
+// Both of 3 to 32 bytes. Other code identifiers (`size_t` in a body) and words with digits
+// (`c4996`, `x86`) are no corrections of a word, and were half the spelling data of a
+// documentation site.
+[[nodiscard]] std::string_view spelling_target(std::string_view term);
 
 class DocumentBuilder {
  public:

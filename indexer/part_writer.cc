@@ -64,7 +64,9 @@ void merge_parts(const std::vector<std::unique_ptr<PartWriter>>& writers,
 
 void add_spelling_from_vocabulary(const Xapian::Database& from, Xapian::WritableDatabase& to) {
   for (auto t = from.allterms_begin(); t != from.allterms_end(); ++t) {
-    if (is_spelling_target(*t)) to.add_spelling(*t, t.get_termfreq());
+    const std::string term = *t;
+    const std::string_view word = spelling_target(term);
+    if (!word.empty()) to.add_spelling(std::string(word), t.get_termfreq());
   }
 }
 

@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """Spelling corrections ("did you mean") through the real indexer and query binaries: a
-misspelt word is corrected to the word the index has, never to a code identifier (`_chmod`,
-`zorbul_ax`, `quorx9lin`), after a full build and after an incremental run alike."""
+misspelt word is corrected to the word the index has, and to an identifier that names a
+page (in a title or heading: `_florbix`), never to other code identifiers (`_chmod`,
+`zorbul_ax`) nor to words with digits (`quorx9lin`), after a full build and after an
+incremental run alike."""
 import unittest
 
 from harness import SiteTestCase, index, query_json
@@ -9,6 +11,8 @@ from harness import SiteTestCase, index, query_json
 FIRST = """---
 title: Quendalorn gardens
 ---
+## The _florbix function
+
 The quendalorn grows in `zorbul_ax` beds and quorx9lin pots.
 
 ```c
@@ -17,7 +21,7 @@ int _chmod(const char *path);
 """
 
 LATER = """---
-title: Vexmorial nights
+title: Vexmorial nights with _glimtrax
 ---
 A vexmorial night with `glimbor_tax` and brindle7wax lamps.
 """
@@ -35,6 +39,7 @@ class Spelling(SiteTestCase):
         self.assertIsNone(self.did_you_mean("zorbulax"))  # one edit from zorbul_ax
         self.assertIsNone(self.did_you_mean("quorxlin"))  # one edit from quorx9lin
         self.assertIsNone(self.did_you_mean("xchmod"))  # one edit from _chmod
+        self.assertEqual(self.did_you_mean("florbix"), "_florbix")
 
         self.write("_posts/2024-02-02-vexmorial.md", LATER)
         s, _ = index(self.site, self.idx)
@@ -43,6 +48,7 @@ class Spelling(SiteTestCase):
         self.assertEqual(self.did_you_mean("vexmorail"), "vexmorial")
         self.assertIsNone(self.did_you_mean("glimbortax"))
         self.assertIsNone(self.did_you_mean("brindlewax"))
+        self.assertEqual(self.did_you_mean("glimtrax"), "_glimtrax")
 
 
 if __name__ == "__main__":
