@@ -217,6 +217,16 @@ std::string_view spelling_target(std::string_view term) {
   return is_word(word) ? word : std::string_view();
 }
 
+void forget_spelling(Xapian::WritableDatabase& db, const std::string& idterm) {
+  const Xapian::PostingIterator post = db.postlist_begin(idterm);
+  if (post == db.postlist_end(idterm)) return;
+  for (auto t = db.termlist_begin(*post); t != db.termlist_end(*post); ++t) {
+    const std::string term = *t;
+    const std::string_view word = spelling_target(term);
+    if (!word.empty()) db.remove_spelling(std::string(word));
+  }
+}
+
 std::string encode_facets(const Post& post) {
   std::string out;
   for (std::size_t i = 0; i < schema::kFacetFields.size(); ++i) {

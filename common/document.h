@@ -33,6 +33,11 @@ struct DocumentOptions {
 // documentation site.
 [[nodiscard]] std::string_view spelling_target(std::string_view term);
 
+// Takes back from `db`'s spelling data the words that the post indexed under `idterm` in
+// `db` gave it (as DocumentOptions::spelling_db adds them), before the post is replaced or
+// deleted: a word no post has any more is no correction. Does nothing when no post has it.
+void forget_spelling(Xapian::WritableDatabase& db, const std::string& idterm);
+
 class DocumentBuilder {
  public:
   explicit DocumentBuilder(DocumentOptions options = {});

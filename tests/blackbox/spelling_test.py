@@ -3,7 +3,8 @@
 misspelt word is corrected to the word the index has, and to an identifier that names a
 page (in a title or heading: `_florbix`), never to other code identifiers (`_chmod`,
 `zorbul_ax`) nor to words with digits (`quorx9lin`), after a full build and after an
-incremental run alike."""
+incremental run alike; a word whose posts are edited or deleted is no longer offered."""
+import os
 import unittest
 
 from harness import SiteTestCase, index, query_json
@@ -49,6 +50,21 @@ class Spelling(SiteTestCase):
         self.assertIsNone(self.did_you_mean("glimbortax"))
         self.assertIsNone(self.did_you_mean("brindlewax"))
         self.assertEqual(self.did_you_mean("glimtrax"), "_glimtrax")
+
+    def test_words_of_edited_and_deleted_posts_are_no_longer_offered(self):
+        first = self.write("_posts/2024-01-01-quendalorn.md", FIRST)
+        later = self.write("_posts/2024-02-02-vexmorial.md", LATER)
+        index(self.site, self.idx)
+        self.assertEqual(self.did_you_mean("vexmorail"), "vexmorial")
+        os.remove(first)
+        self.write("_posts/2024-02-02-vexmorial.md", LATER.replace("Vexmorial", "Lantern").replace("vexmorial", "lantern"))
+        s, _ = index(self.site, self.idx)
+        self.assertFalse(s["rebuilt"])
+        self.assertEqual((s["updated"], s["deleted"]), (1, 1))
+        self.assertTrue(os.path.exists(later))
+        for typo in ("quendalron", "florbix", "vexmorail"):
+            self.assertIsNone(self.did_you_mean(typo), typo)
+        self.assertEqual(self.did_you_mean("glimtrax"), "_glimtrax")  # still in the title
 
 
 if __name__ == "__main__":
