@@ -51,12 +51,6 @@ std::vector<std::string> texts_for(const Post& post, TextSource source) {
   return {};
 }
 
-// Spelling data from prose only: identifiers in code would be suggested as corrections.
-bool wants_spelling(TextSource source) {
-  return source == TextSource::kTitle || source == TextSource::kHeadings ||
-         source == TextSource::kBody || source == TextSource::kTags;
-}
-
 std::string year_of(const Post& post) {
   return post.date_text.size() >= 4 ? post.date_text.substr(0, 4) : "";
 }
@@ -123,14 +117,11 @@ DocumentBuilder::DocumentBuilder(DocumentOptions options) : options_(options) {
   generator_.set_stemming_strategy(Xapian::TermGenerator::STEM_SOME);
   // Stop words keep their positions and exact terms (phrases need them) but get no stem.
   generator_.set_stopper_strategy(Xapian::TermGenerator::STOP_STEMMED);
-  if (options_.spelling_db != nullptr) generator_.set_database(*options_.spelling_db);
 }
 
 void DocumentBuilder::index_text_fields(const Post& post, Xapian::Document& doc) {
-  const Xapian::TermGenerator::flags base_flags = Xapian::TermGenerator::FLAG_CJK_NGRAM;
+  generator_.set_flags(Xapian::TermGenerator::FLAG_CJK_NGRAM);
   for (const auto& field : schema::kTextFields) {
-    const bool spelling = options_.spelling_db != nullptr && wants_spelling(field.source);
-    generator_.set_flags(base_flags | (spelling ? Xapian::TermGenerator::FLAG_SPELLING : 0));
     for (const auto& text : texts_for(post, field.source)) {
       if (text.empty()) continue;
       if (field.in_default) {
@@ -181,7 +172,59 @@ Xapian::Document DocumentBuilder::build(const Post& post) {
   index_text_fields(post, doc);
   add_filters_and_values(post, doc);
   doc.set_data(encode_stored(post));
+  if (options_.spelling_db != nullptr) {
+    for (auto t = doc.termlist_begin(); t != doc.termlist_end(); ++t) {
+      const std::string term = *t;
+      const std::string_view word = spelling_target(term);
+      if (!word.empty()) options_.spelling_db->add_spelling(std::string(word));
+    }
+  }
   return doc;
+}
+
+namespace {
+
+bool is_letter(char c) {
+  return (c >= 'a' && c <= 'z') || (static_cast<unsigned char>(c) & 0x80) != 0;
+}
+
+// A word of letters with inner apostrophes.
+bool is_word(std::string_view w) {
+  return is_letter(w.front()) && is_letter(w.back()) &&
+         std::all_of(w.begin(), w.end(), [](char c) { return is_letter(c) || c == '\''; });
+}
+
+// An identifier of letters and underscores, with at least one of each.
+bool is_identifier(std::string_view w) {
+  return w.find('_') != std::string_view::npos && std::any_of(w.begin(), w.end(), is_letter) &&
+         std::all_of(w.begin(), w.end(), [](char c) { return is_letter(c) || c == '_'; });
+}
+
+}  // namespace
+
+std::string_view spelling_target(std::string_view term) {
+  std::string_view word = term;
+  bool named = false;  // a title or heading word
+  for (const TextSource source : {TextSource::kTitle, TextSource::kHeadings}) {
+    const std::string_view prefix = schema::text_field(source).prefix;
+    if (term.substr(0, prefix.size()) == prefix) {
+      word = term.substr(prefix.size());
+      named = true;
+    }
+  }
+  if (word.size() < 3 || word.size() > 32) return {};
+  if (named) return is_identifier(word) ? word : std::string_view();
+  return is_word(word) ? word : std::string_view();
+}
+
+void forget_spelling(Xapian::WritableDatabase& db, const std::string& idterm) {
+  const Xapian::PostingIterator post = db.postlist_begin(idterm);
+  if (post == db.postlist_end(idterm)) return;
+  for (auto t = db.termlist_begin(*post); t != db.termlist_end(*post); ++t) {
+    const std::string term = *t;
+    const std::string_view word = spelling_target(term);
+    if (!word.empty()) db.remove_spelling(std::string(word));
+  }
 }
 
 std::string encode_facets(const Post& post) {

@@ -9,6 +9,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "common/post.h"
@@ -17,9 +18,25 @@
 namespace postsearch {
 
 struct DocumentOptions {
-  // Adds spelling data ("did you mean") to this database. Null: no spelling data.
+  // Adds spelling data ("did you mean") to this database: the spelling_target() of each of
+  // the document's terms that has one, once. Null: no spelling data.
   Xapian::WritableDatabase* spelling_db = nullptr;
 };
+
+// The word a term offers as a spelling correction, or "" when it offers none:
+// - an unprefixed word of letters (any non-ASCII byte counts as one) with inner
+//   apostrophes: the words the query side corrects (query/query_text.h, correctable_words);
+// - a title or heading word that is an identifier of letters and underscores (`_mbsinc`,
+//   `string_view`): a page's name, which a reader types without its underscores.
+// Both of 3 to 32 bytes. Other code identifiers (`size_t` in a body) and words with digits
+// (`c4996`, `x86`) are no corrections of a word, and were half the spelling data of a
+// documentation site.
+[[nodiscard]] std::string_view spelling_target(std::string_view term);
+
+// Takes back from `db`'s spelling data the words that the post indexed under `idterm` in
+// `db` gave it (as DocumentOptions::spelling_db adds them), before the post is replaced or
+// deleted: a word no post has any more is no correction. Does nothing when no post has it.
+void forget_spelling(Xapian::WritableDatabase& db, const std::string& idterm);
 
 class DocumentBuilder {
  public:

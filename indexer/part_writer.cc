@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <string>
 
+#include "common/document.h"
 #include "indexer/parallel.h"
 
 namespace postsearch {
@@ -63,12 +64,9 @@ void merge_parts(const std::vector<std::unique_ptr<PartWriter>>& writers,
 
 void add_spelling_from_vocabulary(const Xapian::Database& from, Xapian::WritableDatabase& to) {
   for (auto t = from.allterms_begin(); t != from.allterms_end(); ++t) {
-    const std::string& term = *t;
-    if (term.size() < 3 || term.size() > 32) continue;
-    const auto first = static_cast<unsigned char>(term[0]);
-    if ((first >= 'A' && first <= 'Z') || (first >= '0' && first <= '9'))
-      continue;  // prefixed, numbers
-    to.add_spelling(term, t.get_termfreq());
+    const std::string term = *t;
+    const std::string_view word = spelling_target(term);
+    if (!word.empty()) to.add_spelling(std::string(word), t.get_termfreq());
   }
 }
 

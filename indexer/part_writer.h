@@ -66,7 +66,8 @@ void merge_parts(const std::vector<std::unique_ptr<PartWriter>>& writers,
                  const std::vector<std::filesystem::path>& targets,
                  const std::filesystem::path& work_dir, const MergeExtras& extras);
 
-// Spelling data ("did you mean") from the vocabulary of `from` into `to`: one pass over its
+// Spelling data ("did you mean") from the vocabulary of `from` into `to`: each term's
+// spelling_target(), with the number of posts that have the term; one pass over the
 // words instead of one call per word occurrence while indexing (which cost about a fifth of
 // the time).
 void add_spelling_from_vocabulary(const Xapian::Database& from, Xapian::WritableDatabase& to);

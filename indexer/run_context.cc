@@ -364,8 +364,13 @@ std::vector<RecordedFile> RunContext::shard_states(const std::vector<std::size_t
 
 void RunContext::apply(Xapian::WritableDatabase& db, const ChangeSet& changes,
                        std::optional<unsigned> only) {
-  // Spelling data stays local: Xapian's remote backend cannot read it back.
-  DocumentBuilder builder(DocumentOptions{remote.empty() ? &db : nullptr});
+  // Spelling data stays local: Xapian's remote backend cannot read it back. A post's words
+  // go in with it and are taken back before it is replaced or deleted.
+  const bool spelling = remote.empty();
+  DocumentBuilder builder(DocumentOptions{spelling ? &db : nullptr});
+  const auto forget = [&](const std::string& idterm) {
+    if (spelling) forget_spelling(db, idterm);
+  };
   std::vector<std::size_t> mine;
   for (const std::size_t i : changes.writes) {
     if (only && shard_of_source(i) != *only) continue;
@@ -373,15 +378,19 @@ void RunContext::apply(Xapian::WritableDatabase& db, const ChangeSet& changes,
     Parsed& p = parsed[i];
     const std::string idterm = schema::filter_term(schema::Filter::kId, sources[i].file.rel);
     if (p.status == ReadStatus::kIndexed && p.post) {
+      forget(idterm);
       db.replace_document(idterm, builder.build(*p.post));
     } else if (p.status == ReadStatus::kSkipped) {
+      forget(idterm);
       db.delete_document(idterm);
     }
     p.post.reset();
   }
   for (const auto& rel : changes.deleted) {
     if (only && shard_of(rel, shards) != *only) continue;
-    db.delete_document(schema::filter_term(schema::Filter::kId, rel));
+    const std::string idterm = schema::filter_term(schema::Filter::kId, rel);
+    forget(idterm);
+    db.delete_document(idterm);
   }
   write_state(db, mine, changes.deleted, only.value_or(0));
 }

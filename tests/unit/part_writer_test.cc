@@ -1,9 +1,14 @@
 // The rebuild's partial-database writer (indexer/part_writer.h): its memory budget shared
-// among the writers, and a part committed as soon as its share of source is in.
+// among the writers, a part committed as soon as its share of source is in, and the
+// spelling data a full build and an incremental run give (words, not code identifiers).
 #include <catch2/catch.hpp>
 
 #include <xapian.h>
 
+#include <map>
+#include <string>
+
+#include "common/document.h"
 #include "indexer/part_writer.h"
 #include "tests/unit/test_support.h"
 
@@ -43,6 +48,64 @@ TEST_CASE("part writer: a part commits once its share of source is in", "[part_w
   CHECK(Xapian::Database(writer.part()->string()).get_doccount() == 2);
   writer.finish();
   CHECK(Xapian::Database(writer.part()->string()).get_doccount() == 3);
+}
+
+namespace {
+
+Post post_with_code() {
+  Post p = post_numbered(1);
+  p.title = "Post 1: _mbsinc and x86_64";
+  p.sections = {{"Using string_view", "using", 2,
+                 "The wizard's quokkas read size_t values, c4996 and x86 in C++. Quokkas!"}};
+  p.code = "int wizardry_level2 = std::max(a, b);";
+  return p;
+}
+
+// Each spelling word with its frequency.
+std::map<std::string, Xapian::doccount> spelling_words(const Xapian::Database& db) {
+  std::map<std::string, Xapian::doccount> out;
+  for (auto t = db.spellings_begin(); t != db.spellings_end(); ++t) out[*t] = t.get_termfreq();
+  return out;
+}
+
+// The words of the title, the heading, the body and the code (`int`, `std`, `max`), and the
+// identifiers of the title and the heading; not the body's or the code's identifiers
+// (`size_t`, `wizardry_level2`), nor words with digits (`c4996`, `x86`, `x86_64`), `c++`,
+// words of one or two letters. Each once: it is in one post ("quokkas" twice in it).
+const std::map<std::string, Xapian::doccount> kWords{
+    {"_mbsinc", 1}, {"and", 1},    {"int", 1},     {"max", 1},         {"post", 1},
+    {"quokkas", 1}, {"read", 1},   {"std", 1},     {"string_view", 1}, {"the", 1},
+    {"using", 1},   {"values", 1}, {"wizard's", 1}};
+
+}  // namespace
+
+TEST_CASE("spelling targets are words, and identifiers that name a page", "[part_writer]") {
+  for (const char* word : {"quokka", "wizard's", "café", "naïve", "the"}) {
+    CHECK(spelling_target(word) == word);
+  }
+  CHECK(spelling_target("S_mbsinc") == "_mbsinc");
+  CHECK(spelling_target("XHstring_view") == "string_view");
+  for (const char* term :
+       {"size_t", "c4996", "x86", "c++", "at&t", "'quoted", "ab", "ZSquokka", "Kquokka", "Squokka",
+        "Sx86_64", "S___", "XDsize_t", "abcdefghijklmnopqrstuvwxyzabcdefg"}) {
+    CHECK(spelling_target(term).empty());
+  }
+}
+
+TEST_CASE("spelling: a full build and an incremental run offer the same words", "[part_writer]") {
+  const Post post = post_with_code();
+  Xapian::WritableDatabase parts(std::string(), Xapian::DB_BACKEND_INMEMORY);
+  parts.add_document(DocumentBuilder().build(post));
+  const testing::TempDir dir;
+  Xapian::WritableDatabase rebuilt((dir.path() / "rebuilt").string(), Xapian::DB_CREATE);
+  add_spelling_from_vocabulary(parts, rebuilt);
+  rebuilt.commit();
+  CHECK(spelling_words(rebuilt) == kWords);
+
+  Xapian::WritableDatabase incremental((dir.path() / "incremental").string(), Xapian::DB_CREATE);
+  (void)DocumentBuilder(DocumentOptions{&incremental}).build(post);
+  incremental.commit();
+  CHECK(spelling_words(incremental) == kWords);
 }
 
 }  // namespace postsearch
