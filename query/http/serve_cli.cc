@@ -118,7 +118,7 @@ void add_service_options(OptionTable<ServeSettings>& t) {
           server(&ServerOptions::threads));
   t.value({.flag = "--searchers",
            .key = "searchers",
-           .help = "Searches run at once, more wait their turn; 0: two per core"},
+           .help = "Searches run at once, more wait their turn; 0: four per core"},
           server(&ServerOptions::searchers));
   t.value({.flag = "--post-cache-mb",
            .key = "post_cache_mb",

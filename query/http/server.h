@@ -27,7 +27,7 @@ struct ServerOptions {
   std::filesystem::path web_dir;  // serve web/ from this folder instead of the built-in copy
   std::vector<std::string> cors_origins;  // origins allowed to call the API; "*" allows any
   unsigned threads = 256;                 // worker threads: connections served at once
-  unsigned searchers = 0;                 // searches run at once; 0: two per core
+  unsigned searchers = 0;                 // searches run at once; 0: four per core
   unsigned post_cache_mb = PostCache::kDefaultBytes >> 20;  // decoded posts kept; 0: none
   bool warm = true;  // fill each index revision's caches when it opens, off the request path
   // Limits on what one client may make the service hold or do; `query serve` declares a flag
@@ -63,7 +63,7 @@ struct ServerOptions {
   std::string stats_token;
 };
 
-// Searches run at once: options.searchers, or two per core when it is 0.
+// Searches run at once: options.searchers, or four per core when it is 0.
 [[nodiscard]] unsigned searchers_or_default(const ServerOptions& options);
 
 // The route table as text: one line per endpoint, for --help and the man page.
