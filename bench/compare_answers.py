@@ -14,6 +14,7 @@ digits, for a change that adds a score's parts in another order: the sum may dif
 last bits, which the service prints, while the posts and their order (equal weights but for
 rounding are ordered by key) stay. Answers equal only once rounded are counted apart."""
 import argparse
+import contextlib
 import re
 import signal
 import subprocess
@@ -30,6 +31,26 @@ def start(binary, index):
                          stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     port = re.search(r":(\d+)/", p.stdout.readline()).group(1)
     return p, port
+
+
+def read_queries(path, count):
+    """The first `count` queries of a file of one URL-encoded query a line."""
+    return [q for q in open(path, encoding="utf-8").read().split("\n") if q][:count]
+
+
+@contextlib.contextmanager
+def services(*runs):
+    """`query serve` of each (binary, index), started one after another; yields their ports
+    and stops every one started, also when a later one fails to start."""
+    started = []
+    try:
+        for binary, index in runs:
+            started.append(start(binary, index))
+        yield [port for _, port in started]
+    finally:
+        for p, _ in started:
+            p.send_signal(signal.SIGINT)
+            p.wait()
 
 
 def answer(port, query, params):
@@ -62,15 +83,12 @@ def main():
     ap.add_argument("--score-digits", type=int, default=0,
                     help="compare scores rounded to this many significant digits (0: exactly)")
     a = ap.parse_args()
-    queries = [q for q in open(a.queries, encoding="utf-8").read().split("\n") if q][: a.count]
-    servers = []
+    queries = read_queries(a.queries, a.count)
     differ = 0
     rounding = 0
-    try:
-        servers = [start(a.old, a.index)]
-        servers.append(start(a.new, a.index))
+    with services((a.old, a.index), (a.new, a.index)) as ports:
         for q in queries:
-            old, new = (answer(port, q, a.params) for _, port in servers)
+            old, new = (answer(port, q, a.params) for port in ports)
             if old != new and a.score_digits and rounded(old, a.score_digits) == rounded(new, a.score_digits):
                 rounding += 1
             elif old != new:
@@ -78,10 +96,6 @@ def main():
                 if differ <= 3:
                     at = next(i for i in range(min(len(old), len(new)) + 1) if old[i:i + 1] != new[i:i + 1])
                     print(f"{q}:\n  old …{old[max(0, at - 80):at + 80]}\n  new …{new[max(0, at - 80):at + 80]}")
-    finally:
-        for p, _ in servers:
-            p.send_signal(signal.SIGINT)
-            p.wait()
     if a.score_digits:
         print(f"{rounding} of {len(queries)} answers differ only in scores past {a.score_digits} digits")
     print(f"{differ} of {len(queries)} answers differ")

@@ -13,12 +13,11 @@ compare two builds of the old indexer for the baseline."""
 import argparse
 import json
 import re
-import signal
 import sys
 import urllib.parse
 import urllib.request
 
-from compare_answers import start
+from compare_answers import read_queries, services
 
 
 def answer(port, query):
@@ -37,12 +36,11 @@ def main():
     ap.add_argument("--count", type=int, default=3000)
     ap.add_argument("--show", type=int, default=20, help="list this many changed suggestions")
     a = ap.parse_args()
-    queries = [q for q in open(a.queries, encoding="utf-8").read().split("\n") if q][: a.count]
-    servers = [start(a.query, a.old_index), start(a.query, a.new_index)]
+    queries = read_queries(a.queries, a.count)
     n = {"differ": 0, "suggestion": 0, "corrected old only": 0, "corrected new only": 0, "hit order": 0}
-    try:
+    with services((a.query, a.old_index), (a.query, a.new_index)) as ports:
         for q in queries:
-            (o, old), (w, new) = (answer(port, q) for _, port in servers)
+            (o, old), (w, new) = (answer(port, q) for port in ports)
             if old == new:
                 continue
             n["differ"] += 1
@@ -53,10 +51,6 @@ def main():
             n["corrected old only"] += o["corrected"] and not w["corrected"]
             n["corrected new only"] += w["corrected"] and not o["corrected"]
             n["hit order"] += [h["id"] for h in o["hits"]] != [h["id"] for h in w["hits"]]
-    finally:
-        for p, _ in servers:
-            p.send_signal(signal.SIGINT)
-            p.wait()
     print(f"of {len(queries)} answers: " + ", ".join(f"{k} {v}" for k, v in n.items()))
     return 0
 
