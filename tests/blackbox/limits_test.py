@@ -213,6 +213,24 @@ class Limits(SiteTestCase):
             self.assertEqual(status_of(answer), 200, answer[:200])
             self.assertLess(time.monotonic() - start, 3, "another address waited behind the flood")
 
+    def test_a_client_that_stops_reading_holds_its_thread_only_for_the_write_timeout(self):
+        # One connection thread; a client pipelines requests for big answers and reads none,
+        # so the service's sends block once the socket buffers are full. The write timeout
+        # (--timeout) must end that connection and free the thread for another address.
+        svc = self.serve("--rate-limit", "0", "--threads", "1", "--timeout", "1")
+        hog = socket.socket()
+        hog.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        hog.connect(("127.0.0.1", svc.port))
+        self.addCleanup(hog.close)
+        request = b"GET /api/search?q=the&per_page=50&facets=0 HTTP/1.1\r\nHost: x\r\n\r\n"
+        hog.sendall(request * 400)
+        time.sleep(0.5)  # the thread is now blocked writing to the hog
+        start = time.monotonic()
+        answer = raw(svc.port, b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+                     source="127.0.0.2", read_timeout=20)
+        self.assertEqual(status_of(answer), 200, answer[:200])
+        self.assertLess(time.monotonic() - start, 10, "the thread stayed with a client that reads nothing")
+
     def test_unsupported_methods_are_answered_at_once(self):
         svc = self.serve("--rate-limit", "0")
         for method in ("PUT", "PATCH", "DELETE"):
