@@ -315,7 +315,9 @@ class OptionTable {
         std::string(info.help) + reload_note(info));
     if (info.show_default) opt->default_str(default_text(field));
     if constexpr (std::is_same_v<T, std::vector<std::string>>) {
-      opt->allow_extra_args(false);
+      // A repeatable flag takes one value each time it is given (`--tag a b`: b is not a
+      // tag); a positional list (a query's WORDS) takes every argument left.
+      if (!name.empty() && name[0] == '-') opt->allow_extra_args(false);
       if (info.separator != '\0') opt->delimiter(info.separator);
     }
   }

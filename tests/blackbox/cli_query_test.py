@@ -55,6 +55,23 @@ class Query(SiteTestCase):
         self.assertEqual(out["query"], "sourdough")
         self.assertEqual([h["title"] for h in out["hits"]], ["Sourdough for programmers"])
 
+    def test_words_given_as_separate_arguments_are_one_query(self):
+        # `query --index IDX static sites`, as the README shows: each word its own argument,
+        # before or after the flags, is the same search as the words given as one argument.
+        cases = (
+            ([], ["sourdough", "programmers"]),
+            (["--tag", "cooking"], ["--tag", "cooking", "sourdough", "programmers"]),
+            (["--per-page", "3", "--sort", "date"], ["sourdough", "--per-page", "3", "programmers", "--sort", "date"]),
+        )
+        for flags, args in cases:
+            joined = query_json(self.idx, *flags, "sourdough programmers", check=0)
+            out = query_json(self.idx, *args, check=0)
+            self.assertEqual(out["query"], "sourdough programmers", args)
+            self.assertTrue(out["hits"], args)
+            self.assertEqual([h["id"] for h in out["hits"]], [h["id"] for h in joined["hits"]], args)
+        p = run([QUERY, "--index", self.idx, "sourdough", "programmers"], check=0)
+        self.assertIn("Sourdough for programmers", p.stdout)
+
     def test_bad_parameters_name_the_flag(self):
         p = run([QUERY, "--index", self.idx, "--per-page", "5000", "x"])
         self.assertEqual(p.returncode, 2)
