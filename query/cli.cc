@@ -231,6 +231,41 @@ int run_other(Searcher& s, const CliOptions& o, CliStreams io) {
   return r.completions.empty() && r.titles.empty() ? 1 : 0;
 }
 
+// The command line split into flags and the query's words, each in their order.
+struct SplitArgs {
+  std::vector<std::string> flags;
+  std::vector<std::string> words;
+};
+
+// Splits the arguments so that a word that starts with a dash (`-unsafe`, the query
+// language's "without") is a word and not a flag CLI11 does not know. An argument is a
+// flag when `app` knows its name, or when it starts with `--` (an unknown one stays a flag,
+// for CLI11 to refuse); the argument after a flag that takes a value, given without `=`, is
+// that value. Every argument after a `--` is a word.
+SplitArgs split_words(const CLI::App& app, const std::vector<std::string>& args) {
+  SplitArgs out;
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    if (a == "--") {
+      out.words.insert(out.words.end(), args.begin() + static_cast<std::ptrdiff_t>(i) + 1,
+                       args.end());
+      break;
+    }
+    const std::size_t eq = a.find('=');
+    const CLI::Option* opt =
+        a.size() > 1 && a[0] == '-' ? app.get_option_no_throw(a.substr(0, eq)) : nullptr;
+    if (opt == nullptr && (a.size() < 3 || a.compare(0, 2, "--") != 0)) {
+      out.words.push_back(a);
+      continue;
+    }
+    out.flags.push_back(a);
+    if (opt != nullptr && opt->get_items_expected_max() > 0 && eq == std::string::npos &&
+        i + 1 < args.size())
+      out.flags.push_back(args[++i]);
+  }
+  return out;
+}
+
 }  // namespace
 
 std::string html_to_terminal(const std::string& html, bool bold) {
@@ -274,8 +309,10 @@ int run_query_cli(const std::vector<std::string>& args, CliStreams io) {
   app.set_version_flag("--version",
                        "query 0.1.0 (Xapian " + std::string(Xapian::version_string()) + ")");
   try {
-    std::vector<std::string> reversed(args.rbegin(), args.rend());
+    SplitArgs split = split_words(app, args);
+    std::vector<std::string> reversed(split.flags.rbegin(), split.flags.rend());
     app.parse(reversed);
+    o.words = std::move(split.words);
   } catch (const CLI::ParseError& e) {
     const int rc = app.exit(e, io.out, io.err);
     return rc == 0 ? 0 : 2;

@@ -72,6 +72,21 @@ class Query(SiteTestCase):
         p = run([QUERY, "--index", self.idx, "sourdough", "programmers"], check=0)
         self.assertIn("Sourdough for programmers", p.stdout)
 
+    def test_a_word_with_a_dash_is_a_word_not_a_flag(self):
+        # `query --index IDX rust -unsafe`, as the query language writes "without": a word that
+        # starts with one dash is the query's, wherever it stands; the value of a flag that
+        # starts with one (`--sort -date`) stays the flag's, and an unknown `--flag` is refused.
+        joined = query_json(self.idx, "bread -sourdough", check=0)
+        self.assertEqual([h["title"] for h in joined["hits"]], ["Winter solstice bread"])
+        for args in (["bread", "-sourdough"], ["-sourdough", "bread"],
+                     ["bread", "--sort", "-date", "-sourdough"], ["--", "bread", "-sourdough"]):
+            out = query_json(self.idx, *args, check=0)
+            self.assertEqual([h["id"] for h in out["hits"]], [h["id"] for h in joined["hits"]], args)
+        self.assertEqual(query_json(self.idx, "-sourdough", "bread", check=0)["query"], "-sourdough bread")
+        p = run([QUERY, "--index", self.idx, "bread", "--sourdough"])
+        self.assertEqual(p.returncode, 2)
+        self.assertIn("--sourdough", p.stderr)
+
     def test_bad_parameters_name_the_flag(self):
         p = run([QUERY, "--index", self.idx, "--per-page", "5000", "x"])
         self.assertEqual(p.returncode, 2)
