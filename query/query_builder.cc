@@ -194,6 +194,24 @@ ParsedQuery QueryBuilder::parse(std::string_view input, const ParseOptions& opti
   return parsed;
 }
 
+namespace {
+
+// Whether the words before the one being typed mean something only with it, so that the
+// query is left to Xapian whole: after an operator word the last word binds to it ("tea OR
+// cof"), and words that are all excluded ("-sourdough brea") exclude from what the last word
+// finds (parsed alone, they would be searched as plain words).
+bool needs_whole_parse(const std::vector<std::string>& before) {
+  const std::string prev = before.empty() ? "" : before.back();
+  static const std::set<std::string> kOperators = {"AND", "OR", "NOT", "XOR", "NEAR", "ADJ"};
+  if (kOperators.count(prev) != 0 || prev.rfind("NEAR/", 0) == 0 || prev.rfind("ADJ/", 0) == 0)
+    return true;
+  return !before.empty() && std::all_of(before.begin(), before.end(), [](const std::string& w) {
+    return w.size() > 1 && w[0] == '-';
+  });
+}
+
+}  // namespace
+
 // The word being typed is expanded here rather than by Xapian's FLAG_PARTIAL, with the same
 // rule (the kMaxWildcardExpansion most frequent completions, or the word's stem): Xapian 1.4
 // expands a wildcard in each shard of a sharded index on its own, with that shard's
@@ -213,11 +231,7 @@ std::optional<ParsedQuery> QueryBuilder::parse_typing(const std::string& text, u
   std::vector<std::string> before;  // the words before it
   std::istringstream words(rest);
   for (std::string w; words >> w;) before.push_back(w);
-  // After an operator word the last word binds to it ("tea OR cof"): left to Xapian.
-  const std::string prev = before.empty() ? "" : before.back();
-  static const std::set<std::string> kOperators = {"AND", "OR", "NOT", "XOR", "NEAR", "ADJ"};
-  if (kOperators.count(prev) != 0 || prev.rfind("NEAR/", 0) == 0 || prev.rfind("ADJ/", 0) == 0)
-    return std::nullopt;
+  if (needs_whole_parse(before)) return std::nullopt;
   const std::string word = text::fold_case(last);
   // Its position in the query, as the parser would number it (stop words count).
   const auto position = static_cast<Xapian::termpos>(before.size() + 1);

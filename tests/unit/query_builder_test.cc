@@ -79,6 +79,10 @@ TEST_CASE("query language: the last word as a prefix while typing", "[query_buil
   CHECK(qb.parse("tea OR sit", o).query.get_description() ==
         "Query((Ztea@1 OR (WILDCARD SYNONYM sit OR Zsit@2)))");
   CHECK(qb.parse("title:sit", o).query.get_description().find("WILDCARD") != std::string::npos);
+  // Words that are all excluded exclude from what the last word finds (parsed apart from it,
+  // they were searched as plain words).
+  CHECK(qb.parse("-static sit", o).query.get_description() ==
+        "Query(((WILDCARD SYNONYM sit OR Zsit@2) AND_NOT Zstatic@1))");
   // Counted as one word, however many completions it has (relaxation and feedback count).
   CHECK(qb.parse("static sit", o).word_count == 2);
 }
