@@ -21,7 +21,8 @@ if(HELP2MAN)
     OUTPUT "${man_dir}/query.1" "${man_dir}/query.1.gz"
     COMMAND ${CMAKE_COMMAND} -DHELP2MAN=${HELP2MAN} -DPROGRAM=$<TARGET_FILE:query>
             "-DNAME=search a postsearch index, or serve it over HTTP"
-            "-DINCLUDE_HELP=serve --help" "-DINCLUDE_TITLE=HTTP SERVICE (query serve)"
+            "-DINCLUDE_HELP=serve --help|test --help|report --help"
+            "-DINCLUDE_TITLE=HTTP SERVICE (query serve)|RELEVANCE TESTS (query test)|SEARCH ANALYTICS (query report)"
             "-DSEE_ALSO=indexer(1)" -DOUT=${man_dir}/query.1
             -P ${PROJECT_SOURCE_DIR}/cmake/man_page.cmake
     DEPENDS query ${PROJECT_SOURCE_DIR}/cmake/man_page.cmake

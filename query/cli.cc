@@ -40,13 +40,14 @@ constexpr const char* kQueryLanguage = R"(Query language:
   js                       also finds its synonyms from the site's synonyms file (javascript)
 
 Examples:
-  query --index idx "static site" --tag jekyll --sort -date
-  query --index idx --json 'title:release after:2023'
-  query --index idx --suggest "mark"     query --index idx --related _posts/2023-01-02-x.md
-
-The HTTP service: query serve --index idx --listen 127.0.0.1:8080 (see query serve --help)
-A site's relevance tests: query test FILE --index idx (see query test --help)
-What readers searched for and did not find: query report --index idx (see query report --help)
+  query --index idx static site --tag jekyll --sort -date   newest first, tagged jekyll
+  query --index idx --json 'title:release after:2023'       the HTTP API's JSON
+  query --index idx --suggest mark                          completions, as while typing
+  query --index idx --related ID                            posts related to a post (its id)
+  query serve --index idx --listen 127.0.0.1:8080           the HTTP service (query serve --help)
+  query test FILE --index idx                               a site's relevance tests (query test --help)
+  query report --index idx                                  what readers searched for and did not
+                                                            find (query report --help)
 )";
 
 struct CliOptions {

@@ -15,7 +15,7 @@ import tempfile
 import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
-from harness import BIN, EXAMPLE_SITE, SOURCE, index, run  # noqa: E402
+from harness import BIN, EXAMPLE_SITE, QUERY, SOURCE, index, run  # noqa: E402
 from http_test import Service  # noqa: E402
 
 DOC = os.path.join(SOURCE, "docs", "http-api.md")
@@ -318,20 +318,31 @@ def stop(proc):
                      "man pages not built (help2man missing)")
 class ManPages(unittest.TestCase):
     def test_render_without_warnings_and_match_help(self):
-        for name, help_args in [("indexer", ["indexer/indexer", "--help"]),
-                                ("query", ["query/query", "serve", "--help"])]:
+        for name, helps in [("indexer", [["indexer/indexer"]]),
+                            ("query", [["query/query", sub] for sub in ("serve", "test", "report")])]:
             page = os.path.join(BIN, "man", f"{name}.1")
             p = run(["man", "--warnings", "-l", page], env={**os.environ, "MANWIDTH": "100", "MANPAGER": "cat"})
             self.assertEqual(p.returncode, 0, p.stderr)
             self.assertEqual(p.stderr, "", name)
             text = re.sub(r".\x08", "", p.stdout)
-            helped = run([os.path.join(BIN, help_args[0]), *help_args[1:]], check=0).stdout
-            for flag in set(re.findall(r"--[a-z][a-z-]+", helped)):
-                self.assertIn(flag, text, f"{name}(1) lacks {flag}")
+            for exe, *sub in helps:
+                helped = run([os.path.join(BIN, exe), *sub, "--help"], check=0).stdout
+                section = re.search(r"^[A-Z ]+\(" + " ".join([name, *sub]).upper() + r"\)$", text, re.M)
+                self.assertTrue(section or not sub, f"{name}(1) has no section for {' '.join([name, *sub])}")
+                for flag in set(re.findall(r"--[a-z][a-z-]+", helped)):
+                    where = text[section.end() if section else 0:]
+                    self.assertIn(flag, where, f"{name}(1) lacks {' '.join(sub)} {flag}")
         query_page = re.sub(r".\x08", "", run(["man", "-l", os.path.join(BIN, "man", "query.1")],
                                                env={**os.environ, "MANPAGER": "cat"}).stdout)
         for must in ["Query language", "url:/2019/old-name/", "/api/search", "/metrics"]:
             self.assertIn(must, query_page)
+        # Each example of `query --help` is a line of its own, to copy whole.
+        helped = run([QUERY, "--help"], check=0).stdout
+        examples = re.findall(r"^  (query \S.*?)(?:\s{2,}|$)", helped[helped.index("Examples:"):], re.M)
+        self.assertGreaterEqual(len(examples), 5)
+        lines = {line.strip() for line in query_page.splitlines()}
+        for example in examples:
+            self.assertIn(example, lines)
 
 
 if __name__ == "__main__":
