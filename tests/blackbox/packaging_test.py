@@ -12,7 +12,7 @@ import tempfile
 import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
-from harness import EXAMPLE_SITE, INDEXER, SOURCE, query_json, run  # noqa: E402
+from harness import EXAMPLE_SITE, INDEXER, QUERY, SOURCE, query_json, run  # noqa: E402
 
 PLUGIN = os.path.join(SOURCE, "examples", "jekyll", "_plugins", "postsearch.rb")
 
@@ -174,6 +174,25 @@ class DebianPackage(unittest.TestCase):
         cmd = (f"source {script}; COMP_WORDS=({self.path('/usr/bin/query')} serve --cors); COMP_CWORD=2; "
                f"_postsearch; printf '%s\\n' \"${{COMPREPLY[@]}}\"")
         self.assertEqual(run(["bash", "-c", cmd], check=0).stdout.split(), ["--cors-origin"])
+
+
+class BashCompletion(unittest.TestCase):
+    """The completion script of the source tree over the built query: its subcommands and
+    each one's flags, as its own --help lists them."""
+
+    def complete(self, *words):
+        script = os.path.join(SOURCE, "examples", "bash-completion", "postsearch")
+        cmd = (f"shopt -s extglob; source {script}; COMP_WORDS=({os.path.abspath(QUERY)} {' '.join(words)}); "
+               f"COMP_CWORD={len(words)}; _postsearch; printf '%s\\n' \"${{COMPREPLY[@]}}\"")
+        return run(["bash", "-c", cmd], check=0).stdout.split()
+
+    def test_subcommands_and_their_flags(self):
+        self.assertEqual(self.complete("re"), ["report"])
+        self.assertEqual(self.complete("te"), ["test"])
+        self.assertEqual(self.complete("report", "--da"), ["--days"])
+        self.assertEqual(self.complete("test", "--js"), ["--json"])
+        self.assertEqual(self.complete("serve", "--cors"), ["--cors-origin"])
+        self.assertEqual(self.complete("--ta"), ["--tag"])
 
 
 @unittest.skipUnless(shutil.which("nginx"), "nginx is not installed (scripts/install-deps installs nginx-light)")
