@@ -52,6 +52,18 @@ class JekyllPlugin(unittest.TestCase):
         self.assertEqual([h["id"] for h in hits], ["_posts/2026-11-20-plugin-test.md"])
         self.assertEqual(query_json(self.idx, "--info", check=0)["documents"], 51)
 
+    def test_the_summary_is_information_and_a_bad_post_a_warning(self):
+        self.configure(INDEXER)
+        with open(os.path.join(self.site, "_posts", "2026-11-21-broken.md"), "w") as f:
+            f.write("---\ntitle: [unclosed\n---\nBody.\n")
+        p = self.build("--verbose")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        out = p.stdout + p.stderr
+        summary = next(line for line in out.splitlines() if "postsearch:" in line and "indexed:" in line)
+        self.assertNotIn("\x1b[33m", summary)  # Jekyll's warnings are yellow
+        problem = next(line for line in out.splitlines() if "postsearch:" in line and "broken.md:" in line)
+        self.assertIn("\x1b[33m", problem)
+
     def test_a_missing_indexer_fails_the_build_with_a_clear_message(self):
         self.configure(os.path.join(self.tmp, "no-such-indexer"))
         p = self.build()

@@ -23,7 +23,11 @@ module Postsearch
     cmd = [config["indexer"] || "indexer", site.source, "--index", index, "--quiet"]
     cmd += Array(config["options"]).map(&:to_s)
     out, status = Open3.capture2e(*cmd)
-    out.each_line { |line| Jekyll.logger.warn "postsearch:", line.chomp }
+    # A post's problem (`path:line:col: error: ...`) is a warning; the summary is information.
+    out.each_line do |line|
+      level = line =~ /: (error|warning): / ? :warn : :info
+      Jekyll.logger.public_send(level, "postsearch:", line.chomp)
+    end
     if status.exitstatus.nil? || status.exitstatus > 1
       raise "postsearch: #{cmd.join(' ')} failed (exit #{status.exitstatus})"
     end
