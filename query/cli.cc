@@ -85,7 +85,8 @@ void print_search(std::ostream& out, const SearchResponse& r, bool terminal) {
     out << "Did you mean: " << r.did_you_mean << "\n";
   if (r.relaxed) out << "Few posts have every word; after them, posts with some of the words.\n";
   for (const auto& w : r.warnings) out << "note: " << w << "\n";
-  out << (r.total.exact ? "" : "about ") << r.total.estimate << " posts ("
+  out << (r.total.exact ? "" : "about ") << r.total.estimate
+      << (r.total.estimate == 1 ? " post (" : " posts (")
       << static_cast<int>(r.took_ms * 1000) / 1000.0 << " ms)\n\n";
   for (const auto& h : r.hits) {
     print_hit(out, h, terminal);

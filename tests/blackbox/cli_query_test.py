@@ -23,6 +23,7 @@ class Query(SiteTestCase):
         p = run([QUERY, "--index", self.idx, "sourdough"], check=0)
         self.assertIn("Sourdough for programmers", p.stdout)
         self.assertIn("/kitchen/2019/11/30/sourdough-for-programmers/", p.stdout)
+        self.assertRegex(p.stdout, r"^1 post \(")
         self.assertNotIn("\033[", p.stdout)
         self.assertNotIn("<mark>", p.stdout)
 
