@@ -225,7 +225,8 @@ void warn_about_fields(const std::string& s, std::vector<std::string>& warnings)
     const bool word = std::all_of(name.begin(), name.end(), [](char c) {
       return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
     });
-    if (!word || value.rfind("//", 0) == 0) return;  // not a field; a URL
+    // Not a field: a URL (`https://`), a scoped identifier (`std::vector`, `Foo::bar`).
+    if (!word || value.rfind("//", 0) == 0 || value.rfind(':', 0) == 0) return;
     if (!is_field_name(name)) {
       warnings.push_back("`" + std::string(name) +
                          ":` is not a field (title, heading, description, author, tag, "

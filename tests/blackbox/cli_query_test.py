@@ -88,6 +88,12 @@ class Query(SiteTestCase):
         self.assertEqual(p.returncode, 2)
         self.assertIn("--sourdough", p.stderr)
 
+    def test_an_identifier_is_searched_without_a_warning(self):
+        # query-language.md: identifiers stay whole; `std:` is no field the query names.
+        out = query_json(self.idx, "std::vector", check=0)
+        self.assertEqual(out["warnings"], [])
+        self.assertEqual(out["hits"][0]["title"], "How std::vector grows")
+
     def test_bad_parameters_name_the_flag(self):
         p = run([QUERY, "--index", self.idx, "--per-page", "5000", "x"])
         self.assertEqual(p.returncode, 2)

@@ -312,6 +312,7 @@ TEST_CASE("query language: phrases and whole values in fields", "[query_builder]
   CHECK(unknown[0].find("`body:` is not a field") == 0);
   CHECK(qb.parse("title: x", {}).warnings.size() == 1);
   CHECK(qb.parse("see https://example.org/x", {}).warnings.empty());
+  CHECK(qb.parse("std::vector grows", {}).warnings.empty());
 }
 
 TEST_CASE("query language: a word the index lacks is corrected, no other", "[query_builder]") {
