@@ -52,7 +52,7 @@ install(FILES "${extra}/systemd/postsearch.sysusers" RENAME postsearch.conf
 install(FILES "${extra}/config/serve.yml" "${extra}/config/indexer.yml"
         DESTINATION ${CMAKE_INSTALL_FULL_SYSCONFDIR}/postsearch)
 install(FILES "${PROJECT_SOURCE_DIR}/web/postsearch.js" "${PROJECT_SOURCE_DIR}/web/postsearch.css"
-              "${PROJECT_SOURCE_DIR}/web/index.html"
+              "${PROJECT_SOURCE_DIR}/web/index.html" "${PROJECT_SOURCE_DIR}/web/postsearch-highlight.js"
         DESTINATION ${CMAKE_INSTALL_DATADIR}/postsearch/web)
 install(FILES "${extra}/jekyll/_plugins/postsearch.rb"
         DESTINATION ${CMAKE_INSTALL_DATADIR}/postsearch/jekyll)

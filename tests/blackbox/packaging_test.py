@@ -12,7 +12,7 @@ import tempfile
 import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
-from harness import EXAMPLE_SITE, INDEXER, QUERY, SOURCE, query_json, run  # noqa: E402
+from harness import BIN, EXAMPLE_SITE, INDEXER, QUERY, SOURCE, query_json, run  # noqa: E402
 
 PLUGIN = os.path.join(SOURCE, "examples", "jekyll", "_plugins", "postsearch.rb")
 
@@ -186,6 +186,19 @@ class DebianPackage(unittest.TestCase):
         cmd = (f"source {script}; COMP_WORDS=({self.path('/usr/bin/query')} serve --cors); COMP_CWORD=2; "
                f"_postsearch; printf '%s\\n' \"${{COMPREPLY[@]}}\"")
         self.assertEqual(run(["bash", "-c", cmd], check=0).stdout.split(), ["--cors-origin"])
+
+
+class InstallTree(unittest.TestCase):
+    def test_the_web_folder_is_installed_whole(self):
+        # `query serve --web-dir /usr/share/postsearch/web` serves every asset the built-in copy
+        # serves (postsearch-highlight.js was left out).
+        tmp = tempfile.mkdtemp(prefix="postsearch-install-")
+        try:
+            run(["cmake", "--install", BIN, "--prefix", tmp], check=0)
+            installed = os.listdir(os.path.join(tmp, "share", "postsearch", "web"))
+            self.assertEqual(sorted(installed), sorted(os.listdir(os.path.join(SOURCE, "web"))))
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
 
 
 class BashCompletion(unittest.TestCase):
