@@ -296,6 +296,22 @@ class ShellExamples(unittest.TestCase):
                     self.assertIn(flag, helps[m.group(2) or m.group(1)], f"{doc}: {line}")
         self.assertGreater(named, 50)
 
+    def test_the_examples_of_query_help_run(self):
+        helped = run([QUERY, "--help"], check=0).stdout
+        examples = re.findall(r"^  (query \S.*?)(?:\s{2,}|$)", helped[helped.index("Examples:"):], re.M)
+        self.assertGreaterEqual(len(examples), 5)
+        idx = os.path.join(self.template, "build", "example-index")
+        for example in examples:
+            with self.subTest(example=example):
+                cmd = (example.replace(" idx", " " + idx).replace(" FILE", " home/blog/search-tests.yml")
+                       .replace(" ID", " _posts/2019-11-30-sourdough-for-programmers.md"))
+                if cmd.startswith("query serve"):
+                    stop(self.serve(cmd, self.template, self.env)[0])
+                    continue
+                p = subprocess.run(cmd, shell=True, cwd=self.template, env=self.env, capture_output=True,
+                                   text=True, timeout=60)
+                self.assertEqual(p.returncode, 0, f"{cmd}\n{p.stdout}{p.stderr}")
+
     def test_the_reader_runs_query_words_as_the_readme_gives_them(self):
         # README: `query --index IDX static sites`; each word its own argument, as a shell splits it.
         with open(os.path.join(SOURCE, "README.md"), encoding="utf-8") as f:
