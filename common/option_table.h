@@ -176,13 +176,14 @@ class OptionTable {
   }
 
   // An option only the config file sets whose value is a structure (a list of mappings):
-  // `read(node)` makes the field's value, throwing std::runtime_error naming what is wrong.
+  // `read(node, source)` makes the field's value (paths in it through `source.path()`),
+  // throwing std::runtime_error naming what is wrong.
   template <typename At, typename Read>
   OptionTable& structured(OptionInfo info, At at, Read read) {
     Entry e{info, nullptr, nullptr, copier(at), [](const Settings&) { return std::string(); }};
-    e.read_value = [at, read](const YAML::Node& v, const ConfigSource&, Settings& s) {
+    e.read_value = [at, read](const YAML::Node& v, const ConfigSource& src, Settings& s) {
       try {
-        at(s) = read(v);
+        at(s) = read(v, src);
       } catch (const YAML::Exception&) {
         throw;
       } catch (const std::runtime_error& wrong) {

@@ -26,6 +26,14 @@ inline std::string shard_down_problem(const std::string& mode) {
   return mode == "fail" || mode == "partial" ? "" : "expected fail or partial";
 }
 
+// The config file's `sites:`, each index read as the file's other paths are.
+inline std::vector<SiteIndex> sites_from_config(const YAML::Node& node,
+                                                const options::ConfigSource& src) {
+  std::vector<SiteIndex> sites = http::sites_from_yaml(node);
+  for (SiteIndex& site : sites) site.index = src.path(site.index.string());
+  return sites;
+}
+
 // Adds the IndexSource options to a tool's table; `source` gives the settings' IndexSource.
 template <typename Settings, typename At>
 void add_source_options(options::OptionTable<Settings>& t, At source) {
@@ -43,7 +51,7 @@ void add_source_options(options::OptionTable<Settings>& t, At source) {
   t.structured({.key = "sites",
                 .help = "Instead of index: several sites searched as one, a list of {name, index, "
                         "url, boost} (docs/federation.md)"},
-               field(&IndexSource::sites), http::sites_from_yaml);
+               field(&IndexSource::sites), sites_from_config);
   t.value({.flag = "--on-shard-down",
            .key = "on_shard_down",
            .help = "Remote shards (docs/SCALING.md): fail (a search fails; the service answers "

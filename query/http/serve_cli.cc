@@ -247,7 +247,7 @@ void add_presentation_options(OptionTable<ServeSettings>& t) {
 }
 
 OptionTable<ServeSettings> make_table() {
-  OptionTable<ServeSettings> t;
+  OptionTable<ServeSettings> t({.paths_relative_to_file = true});
   add_source_options(t, member(&ServeSettings::source));
   add_service_options(t);
   add_limit_options(t);

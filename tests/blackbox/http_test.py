@@ -23,12 +23,13 @@ SOURDOUGH = "_posts/2019-11-30-sourdough-for-programmers.md"
 class Service:
     """A running `query serve` on 127.0.0.1 with a free port."""
 
-    def __init__(self, idx, *extra, env=None, listen="127.0.0.1:0"):
+    def __init__(self, idx, *extra, env=None, listen="127.0.0.1:0", cwd=None):
         """idx None: the index is in `extra` (--shard, or a --config file). Requests go to
         127.0.0.1 whatever `listen` says (0.0.0.0:0: every address)."""
         index = ["--index", idx] if idx else []
-        self.proc = subprocess.Popen([QUERY, "serve", *index, "--listen", listen, *extra],
-                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+        self.proc = subprocess.Popen([os.path.abspath(QUERY), "serve", *index, "--listen", listen, *extra],
+                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+                                     cwd=cwd)
         line = self.proc.stdout.readline()
         m = re.search(r"http://(?:127\.0\.0\.1|0\.0\.0\.0):(\d+)/", line)
         if not m:
@@ -395,6 +396,30 @@ class Behaviour(SiteTestCase):
         p = run([QUERY, "serve", "--config", cfg])
         self.assertEqual(p.returncode, 2)
         self.assertIn("small-cache.yml:2: post_cache_mb: bad value", p.stderr)
+
+    def test_relative_paths_in_the_config_are_relative_to_the_file(self):
+        # As the indexer reads its file: index, sites' indexes, web_dir and state_dir, wherever
+        # the service starts.
+        index(self.site, self.idx)
+        conf_dir = os.path.join(self.tmp, "etc")
+        os.makedirs(os.path.join(conf_dir, "web"))
+        with open(os.path.join(conf_dir, "web", "postsearch.css"), "w") as f:
+            f.write("/* from the config's folder */\n")
+        for source in ["index: ../index\n", "sites:\n  - name: blog\n    index: ../index\n"]:
+            with self.subTest(source=source.split(":")[0]):
+                cfg = os.path.join(conf_dir, "serve.yml")
+                with open(cfg, "w") as f:
+                    f.write(source + "web_dir: web\nstate_dir: state\nrate_limit: 0\n")
+                os.makedirs(os.path.join(conf_dir, "state"), exist_ok=True)
+                svc = Service(None, "--config", cfg, "--analytics-flush-ms", "50", cwd="/")
+                try:
+                    status, _, body = svc.get_json("/api/search?q=sourdough")
+                    self.assertEqual(status, 200, body)
+                    self.assertEqual(body["hits"][0]["id"], SOURDOUGH)
+                    self.assertIn(b"config's folder", svc.request("GET", "/assets/postsearch.css")[2])
+                finally:
+                    svc.stop()
+                self.assertTrue(os.path.exists(os.path.join(conf_dir, "state", "analytics.sqlite")))
 
     def test_bad_config_and_listen_are_usage_errors(self):
         cfg = os.path.join(self.tmp, "bad.yml")
