@@ -147,6 +147,10 @@ void RunContext::list() {
   summary.generator = std::string(generator_name(site.generator));
   synonyms = load_synonyms(site, options.synonyms);
   for (const auto& d : synonyms.diagnostics) diagnose(d);
+  // A file named with --synonyms that cannot be read is a mistake in the command, not a
+  // site's problem to index around.
+  if (options.synonyms && synonyms.content.empty() && has_error(synonyms.diagnostics))
+    throw ConfigError("cannot read the synonyms file " + options.synonyms->string());
   Diagnostics diagnostics;
   SourceListing listing = list_sources(site, options.site, diagnostics);
   unseen.unreadable_dirs = listing.unreadable_dirs;

@@ -5,7 +5,7 @@ import sys
 import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
-from harness import QUERY, SiteTestCase, index, query_json, run  # noqa: E402
+from harness import INDEXER, QUERY, SiteTestCase, index, query_json, run  # noqa: E402
 
 
 class Query(SiteTestCase):
@@ -176,6 +176,12 @@ class Synonyms(SiteTestCase):
         with open(path, "w") as f:
             f.write("- [javascript, jscript]\n")
         index(self.site, self.idx, "--synonyms", path)
+        self.assertEqual(self.found("jscript")[0], self.JS_POSTS)
+        # A file the flag names that is not there is a usage error: exit 2, nothing changed.
+        missing = os.path.join(self.tmp, "no-such-words.yml")
+        p = run([INDEXER, self.site, "--index", self.idx, "--synonyms", missing])
+        self.assertEqual(p.returncode, 2, p.stdout + p.stderr)
+        self.assertIn("no-such-words.yml", p.stderr)
         self.assertEqual(self.found("jscript")[0], self.JS_POSTS)
 
 
