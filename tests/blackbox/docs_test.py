@@ -133,6 +133,7 @@ SKIPPED = [
     ("", r"10\.0\.0\.", "needs other hosts (remote shards and replicas: shards_test.py, replica_test.py)"),
     ("operations", r"^curl .*/readyz$", "asks the systemd unit's service, whose start is skipped"),
     ("http-api", r"^curl ", "run with its documented answer and status by HttpApiDocs"),
+    *([] if shutil.which("hugo") else [("", r"^hugo ", "hugo is not installed (install-deps installs it)")]),
 ]
 # Where each document's commands run (relative to the reader's folder), else the clone.
 SHELL_CWD = {"docs/getting-started-hugo.md": "home/site", "docs/relevance-tests.md": "home/blog"}
