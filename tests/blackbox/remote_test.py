@@ -14,11 +14,12 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
-from harness import QUERY, SiteTestCase, free_port, index, query_json, run, wait_for_port  # noqa: E402
+from harness import BIN, QUERY, SiteTestCase, free_port, index, query_json, run, wait_for_port  # noqa: E402
 from http_test import Service  # noqa: E402
 from shards_test import PREFIX_QUERIES, SAME_QUERIES, without_timing  # noqa: E402
 
 TCPSRV = shutil.which("xapian-tcpsrv")
+SEARCH_LATENCY = os.path.join(BIN, "bench", "search_latency")
 
 
 class ShardServer:
@@ -167,6 +168,24 @@ class RemoteShards(ShardServers):
             self.assertEqual(status, 200, body)
             self.assertEqual(body["total"]["estimate"], 50)
             self.assertEqual(body["warnings"], [])
+
+    @unittest.skipUnless(os.path.exists(SEARCH_LATENCY), "bench/search_latency is not built")
+    def test_the_latency_bench_measures_remote_shards_and_names_a_hung_one(self):
+        p = run([SEARCH_LATENCY, "--index", self.mixed, "--per-shape", "2", "--remote-timeout", "5000"], check=0)
+        self.assertIn("| all | 12 |", p.stdout)
+        # A server that accepts connections but answers nothing (stopped: the kernel still
+        # completes the handshake) fails the run within the timeout given, with a message
+        # naming the shard and the timeout, not an uncaught exception.
+        hung = self.servers[1]
+        os.killpg(hung.proc.pid, signal.SIGSTOP)
+        try:
+            p = run([SEARCH_LATENCY, "--index", self.mixed, "--per-shape", "2", "--remote-timeout", "300"],
+                    check=2)
+        finally:
+            os.killpg(hung.proc.pid, signal.SIGCONT)
+        self.assertIn(f"shard `remote 127.0.0.1:{hung.port}` did not answer within 300 ms (the remote timeout)",
+                      p.stderr)
+        self.assertNotIn("terminate called", p.stderr)
 
 
 @unittest.skipUnless(TCPSRV, "xapian-tcpsrv (xapian-tools) is not installed")
