@@ -4,22 +4,31 @@
 // index's own titles and vocabulary with a fixed seed, and none repeats. Each row gives the mean
 // (what a throughput pays) beside the percentiles.
 //   search_latency --index INDEX [--per-shape 300] [--seed 7] [--shape NAME] [--slowest N]
-//     [--cpu-time]
+//     [--cpu-time] [--remote-timeout MS]
+// A search that fails (a remote shard slower than --remote-timeout) ends the run with the
+// shape, the query and Xapian's message on stderr, exit status 2.
 #include <xapian.h>
 #include <CLI/CLI.hpp>
 
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cstdio>
 #include <ctime>
 #include <iostream>
 #include <map>
 #include <numeric>
+#include <optional>
 #include <random>
 #include <set>
 #include <sstream>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
 
 #include "common/document.h"
+#include "common/index_layout.h"
 #include "common/text.h"
 #include "query/revision_memos.h"
 #include "query/searcher.h"
@@ -40,8 +49,10 @@ bool plain_word(const std::string& w) {
          std::all_of(w.begin(), w.end(), [](char c) { return c >= 'a' && c <= 'z'; });
 }
 
-Sample sample_index(const std::string& path, std::mt19937& rng) {
-  Xapian::Database db(path);
+// Opened as the searcher opens it: remote shards with the run's timeout.
+Sample sample_index(const std::string& index, const postsearch::OpenOptions& open,
+                    std::mt19937& rng) {
+  const Xapian::Database db = postsearch::open_index_for_reading(index, open).db;
   Sample s;
   const Xapian::docid last = db.get_lastdocid();
   std::uniform_int_distribution<Xapian::docid> pick(1, last);
@@ -134,9 +145,8 @@ double pct(std::vector<double> v, double p) {
                                 static_cast<std::size_t>(p * static_cast<double>(v.size())))];
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
+// What one run measures and how.
+struct Options {
   std::string index;
   int per_shape = 300;
   unsigned seed = 7;
@@ -145,23 +155,72 @@ int main(int argc, char** argv) {
   std::string only_shape;
   std::size_t slowest = 0;
   bool cpu_time = false;
-  CLI::App app{"In-process search latency over a query mix (one thread)."};
-  app.add_option("--index", index)->required();
-  app.add_option("--per-shape", per_shape);
-  app.add_option("--seed", seed);
-  app.add_flag("--no-facets", no_facets, "Measure without facet counts");
-  app.add_flag("--no-snippets", no_snippets, "Measure without snippets and sections");
-  app.add_option("--shape", only_shape, "Measure this query shape only (as the table names it)")
-      ->check(CLI::IsMember(std::vector<std::string>(std::begin(kShapes), std::end(kShapes))));
-  app.add_option("--slowest", slowest, "After each shape's row, its N slowest queries");
-  app.add_flag("--cpu-time", cpu_time,
-               "Time each search by the thread's CPU time, not the wall clock (a loaded machine)");
-  CLI11_PARSE(app, argc, argv);
-  std::mt19937 rng(seed);
-  const Sample sample = sample_index(index + "/XAPIANDB", rng);
+  postsearch::OpenOptions open;
+};
+
+// Xapian's description of `e`, and for a remote shard's timeout the flag that sets it.
+std::string described(const Xapian::Error& e, const postsearch::OpenOptions& open) {
+  std::string out = e.get_description();
+  if (std::string_view(e.get_type()) == "NetworkTimeoutError") {
+    out += " (a remote shard took longer than --remote-timeout " +
+           std::to_string(open.remote_timeout_ms) + " ms)";
+  }
+  return out;
+}
+
+// The key that makes a request distinct from the others of its shape.
+std::string key_of(const SearchRequest& r) {
+  std::string key = r.q;
+  for (const auto& t : r.values(postsearch::schema::Filter::kTag)) key += "|" + t;
+  for (const auto& y : r.values(postsearch::schema::Filter::kYear)) key += "|" + y;
+  return key;
+}
+
+// Times `per_shape` distinct searches of one shape; prints its row (and its slowest
+// queries) and returns their times in ms. A failed search throws std::runtime_error naming
+// the shape and the query.
+std::vector<double> run_shape(const char* shape, const Options& o, const Sample& sample,
+                              postsearch::Searcher& searcher, std::mt19937& rng) {
+  std::set<std::string> seen;
+  std::vector<double> ms;
+  std::vector<std::pair<double, std::string>> timed;  // ms, query
+  for (int tries = 0; ms.size() < static_cast<std::size_t>(o.per_shape) && tries < o.per_shape * 50;
+       ++tries) {
+    auto r = make(shape, sample, rng);
+    if (!r) continue;
+    const std::string key = key_of(*r);
+    if (!seen.insert(key).second) continue;
+    r->facets = !o.no_facets;
+    r->snippets = !o.no_snippets;
+    const auto wall0 = std::chrono::steady_clock::now();
+    const auto cpu0 = thread_cpu();
+    try {
+      (void)searcher.search(*r);
+    } catch (const Xapian::Error& e) {
+      throw std::runtime_error(std::string("shape \"") + shape + "\", query \"" + key +
+                               "\": " + described(e, o.open));
+    }
+    ms.push_back(o.cpu_time ? (thread_cpu() - cpu0).count()
+                            : std::chrono::duration<double, std::milli>(
+                                  std::chrono::steady_clock::now() - wall0)
+                                  .count());
+    if (o.slowest > 0) timed.emplace_back(ms.back(), key);
+  }
+  std::printf("| %s | %zu | %.2f | %.2f | %.2f | %.2f |\n", shape, ms.size(), mean(ms),
+              pct(ms, 0.5), pct(ms, 0.99), pct(ms, 1.0));
+  std::sort(timed.rbegin(), timed.rend());
+  for (std::size_t i = 0; i < std::min(o.slowest, timed.size()); ++i)
+    std::printf("|   %s | | %.2f | | |\n", timed[i].second.c_str(), timed[i].first);
+  std::fflush(stdout);
+  return ms;
+}
+
+void measure(const Options& o) {
+  std::mt19937 rng(o.seed);
+  const Sample sample = sample_index(o.index, o.open, rng);
   // As the service runs it: the revision's memos (facet table, posting bitmaps of the
   // common terms, posts) warmed before the clock starts, as the service warms a revision.
-  postsearch::Searcher searcher(index, std::make_shared<postsearch::RevisionMemos>());
+  postsearch::Searcher searcher(o.index, std::make_shared<postsearch::RevisionMemos>(), o.open);
   const std::atomic<bool> stop{false};
   (void)searcher.warm(stop);
   (void)searcher.search(postsearch::SearchRequest{});
@@ -169,37 +228,41 @@ int main(int argc, char** argv) {
   std::cout << "| query shape | queries | mean ms | p50 ms | p99 ms | max ms |\n"
                "|---|---:|---:|---:|---:|---:|\n";
   for (const char* shape : kShapes) {
-    if (!only_shape.empty() && only_shape != shape) continue;
-    std::set<std::string> seen;
-    std::vector<double> ms;
-    std::vector<std::pair<double, std::string>> timed;  // ms, query
-    for (int tries = 0; ms.size() < static_cast<std::size_t>(per_shape) && tries < per_shape * 50;
-         ++tries) {
-      auto r = make(shape, sample, rng);
-      if (!r) continue;
-      std::string key = r->q;
-      for (const auto& t : r->values(postsearch::schema::Filter::kTag)) key += "|" + t;
-      for (const auto& y : r->values(postsearch::schema::Filter::kYear)) key += "|" + y;
-      if (!seen.insert(key).second) continue;
-      r->facets = !no_facets;
-      r->snippets = !no_snippets;
-      const auto wall0 = std::chrono::steady_clock::now();
-      const auto cpu0 = thread_cpu();
-      const auto resp = searcher.search(*r);
-      ms.push_back(cpu_time ? (thread_cpu() - cpu0).count()
-                            : std::chrono::duration<double, std::milli>(
-                                  std::chrono::steady_clock::now() - wall0)
-                                  .count());
-      if (slowest > 0) timed.emplace_back(ms.back(), key);
-    }
+    if (!o.only_shape.empty() && o.only_shape != shape) continue;
+    const std::vector<double> ms = run_shape(shape, o, sample, searcher, rng);
     all.insert(all.end(), ms.begin(), ms.end());
-    std::printf("| %s | %zu | %.2f | %.2f | %.2f | %.2f |\n", shape, ms.size(), mean(ms),
-                pct(ms, 0.5), pct(ms, 0.99), pct(ms, 1.0));
-    std::sort(timed.rbegin(), timed.rend());
-    for (std::size_t i = 0; i < std::min(slowest, timed.size()); ++i)
-      std::printf("|   %s | | %.2f | | |\n", timed[i].second.c_str(), timed[i].first);
   }
   std::printf("| all | %zu | %.2f | %.2f | %.2f | %.2f |\n", all.size(), mean(all), pct(all, 0.5),
               pct(all, 0.99), pct(all, 1.0));
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Options o;
+  CLI::App app{"In-process search latency over a query mix (one thread)."};
+  app.add_option("--index", o.index)->required();
+  app.add_option("--per-shape", o.per_shape);
+  app.add_option("--seed", o.seed);
+  app.add_flag("--no-facets", o.no_facets, "Measure without facet counts");
+  app.add_flag("--no-snippets", o.no_snippets, "Measure without snippets and sections");
+  app.add_option("--shape", o.only_shape, "Measure this query shape only (as the table names it)")
+      ->check(CLI::IsMember(std::vector<std::string>(std::begin(kShapes), std::end(kShapes))));
+  app.add_option("--slowest", o.slowest, "After each shape's row, its N slowest queries");
+  app.add_flag("--cpu-time", o.cpu_time,
+               "Time each search by the thread's CPU time, not the wall clock (a loaded machine)");
+  app.add_option("--remote-timeout", o.open.remote_timeout_ms,
+                 "Remote shards: milliseconds to connect and per request")
+      ->capture_default_str();
+  CLI11_PARSE(app, argc, argv);
+  try {
+    measure(o);
+  } catch (const Xapian::Error& e) {  // sampling or opening the index
+    std::cerr << "search_latency: " << described(e, o.open) << "\n";
+    return 2;
+  } catch (const std::exception& e) {
+    std::cerr << "search_latency: " << e.what() << "\n";
+    return 2;
+  }
   return 0;
 }

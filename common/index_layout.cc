@@ -12,6 +12,8 @@
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
+#include <string>
+#include <string_view>
 #include <vector>
 
 #include "common/schema.h"
@@ -249,6 +251,17 @@ std::string schema_mismatch(const Xapian::Database& db, const fs::path& index_di
 
 namespace {
 
+// Why the shard of stub line `line` could not be opened: a server that accepts connections
+// but does not answer in time (hung, or too busy) is told apart from one that is down.
+std::string unreachable(const std::string& line, const Xapian::Error& e,
+                        const OpenOptions& options) {
+  if (std::string_view(e.get_type()) == "NetworkTimeoutError") {
+    return "shard `" + line + "` did not answer within " +
+           std::to_string(options.remote_timeout_ms) + " ms (the remote timeout): " + e.get_msg();
+  }
+  return "shard `" + line + "` cannot be reached: " + e.get_msg();
+}
+
 // The shards of a stub that lists remote ones, opened one by one (Xapian's own stub reader
 // has no timeouts and fails on the first unreachable shard).
 OpenedIndex open_shards(const fs::path& index_dir, const std::vector<StubEntry>& stub,
@@ -269,9 +282,7 @@ OpenedIndex open_shards(const fs::path& index_dir, const std::vector<StubEntry>&
       out.db.add_database(Xapian::Remote::open(
           address.host, address.port, options.remote_timeout_ms, options.remote_timeout_ms));
     } catch (const Xapian::Error& e) {  // NetworkError, or the server's own error passed back
-      if (!options.partial) {
-        throw Xapian::NetworkError("shard `" + line + "` cannot be reached: " + e.get_msg());
-      }
+      if (!options.partial) throw Xapian::NetworkError(unreachable(line, e, options));
       out.missing.push_back(line);
       last_error = e.get_msg();
     }

@@ -83,6 +83,8 @@ class OpenIndex {
 
   [[nodiscard]] const Xapian::Database& db() const { return db_; }
   [[nodiscard]] bool remote() const { return remote_; }
+  // Milliseconds a remote shard has to answer each request (OpenOptions::remote_timeout_ms).
+  [[nodiscard]] unsigned remote_timeout_ms() const { return options_.remote_timeout_ms; }
   [[nodiscard]] bool pinned() const { return pinned_; }
   [[nodiscard]] bool grouped() const { return grouped_; }
   // Remote shards left out of the open index (OpenOptions::partial).

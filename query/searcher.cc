@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <string>
 
 #include "common/document.h"
 #include "common/schema.h"
@@ -66,6 +67,11 @@ auto Searcher::with_retry(F f) -> decltype(f()) {
   } catch (const Xapian::DatabaseError&) {  // damaged, removed, replaced: not the request's fault
     broken_ = true;
     throw;
+  } catch (const Xapian::NetworkTimeoutError& e) {  // up, but slower than the timeout twice
+    broken_ = true;
+    throw Xapian::NetworkTimeoutError("shard " + e.get_context() + " did not answer within " +
+                                      std::to_string(index_.remote_timeout_ms()) +
+                                      " ms (the remote timeout): " + e.get_msg());
   } catch (const Xapian::NetworkError&) {
     broken_ = true;
     throw;

@@ -11,7 +11,8 @@
 // changed); the query methods retry once on DatabaseModifiedError.
 // Errors: a missing or incompatible index throws std::runtime_error at open/refresh;
 // invalid requests are reported by validate_request() (request_check.h); nothing a user
-// types throws.
+// types throws. A remote shard that stays slower than the remote timeout after one retry
+// on fresh connections throws Xapian::NetworkTimeoutError naming the shard and the timeout.
 #pragma once
 
 #include <xapian.h>

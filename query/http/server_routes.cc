@@ -108,6 +108,8 @@ httplib::Server::Handler Server::Impl::guarded(F f) {
       send_error(res, 503, e.what());
     } catch (const Xapian::DatabaseOpeningError& e) {
       send_error(res, 503, "the index cannot be opened: " + e.get_msg());
+    } catch (const Xapian::NetworkTimeoutError& e) {
+      send_error(res, 503, "a shard of the index is too slow: " + e.get_msg());
     } catch (const Xapian::NetworkError& e) {
       send_error(res, 503, "a shard of the index cannot be reached: " + e.get_msg());
     } catch (const Xapian::Error& e) {

@@ -8,17 +8,20 @@ import json
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
+import threading
 import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
-from harness import QUERY, SiteTestCase, free_port, index, query_json, run, wait_for_port  # noqa: E402
+from harness import BIN, QUERY, SiteTestCase, free_port, index, query_json, run, wait_for_port  # noqa: E402
 from http_test import Service  # noqa: E402
 from shards_test import PREFIX_QUERIES, SAME_QUERIES, without_timing  # noqa: E402
 
 TCPSRV = shutil.which("xapian-tcpsrv")
+SEARCH_LATENCY = os.path.join(BIN, "bench", "search_latency")
 
 
 class ShardServer:
@@ -43,6 +46,54 @@ class ShardServer:
         except ProcessLookupError:
             pass
         self.proc.wait()
+
+
+class SlowMatcher:
+    """A loopback proxy in front of a shard server that passes everything at once except the
+    reply to each MSG_GETMSET (Xapian 1.4's remote protocol: message type 26, sent by the
+    client as a write of its own), which it holds `delay` seconds: a shard that is up and
+    opens at once, but whose matcher is slower than the client's remote timeout."""
+
+    GETMSET = 26
+
+    def __init__(self, upstream_port, delay):
+        self.upstream, self.delay = upstream_port, delay
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self):
+        while True:
+            try:
+                client, _ = self.listener.accept()
+            except OSError:
+                return
+            server = socket.create_connection(("127.0.0.1", self.upstream))
+            held = threading.Event()
+            threading.Thread(target=self._pipe, args=(client, server, held, False), daemon=True).start()
+            threading.Thread(target=self._pipe, args=(server, client, held, True), daemon=True).start()
+
+    def _pipe(self, src, dst, held, replies):
+        try:
+            while data := src.recv(65536):
+                if not replies and data[0] == self.GETMSET:
+                    held.set()
+                elif replies and held.is_set():
+                    held.clear()
+                    time.sleep(self.delay)
+                dst.sendall(data)
+        except OSError:
+            pass
+        finally:
+            for s in (src, dst):
+                try:
+                    s.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+                s.close()
+
+    def close(self):
+        self.listener.close()
 
 
 class ShardServers(SiteTestCase):
@@ -167,6 +218,46 @@ class RemoteShards(ShardServers):
             self.assertEqual(status, 200, body)
             self.assertEqual(body["total"]["estimate"], 50)
             self.assertEqual(body["warnings"], [])
+
+    def test_a_shard_slower_than_the_timeout_is_named_with_the_timeout(self):
+        slow = SlowMatcher(self.servers[1].port, 1.5)
+        self.addCleanup(slow.close)
+        stub = os.path.join(self.tmp, "slow")
+        os.makedirs(stub)
+        with open(os.path.join(self.mixed, "XAPIANDB")) as f:
+            lines = f.read().replace(f"127.0.0.1:{self.servers[1].port}", f"127.0.0.1:{slow.port}")
+        with open(os.path.join(stub, "XAPIANDB"), "w") as f:
+            f.write(lines)
+        said = f"shard remote:tcp(127.0.0.1:{slow.port}) did not answer within 300 ms (the remote timeout)"
+        p = run([QUERY, "--index", stub, "--remote-timeout", "300", "bread"], check=2)
+        self.assertIn(said, p.stderr)
+        svc = Service(stub, "--rate-limit", "0", "-q", "--remote-timeout", "300")
+        self.addCleanup(svc.stop)
+        status, _, body = svc.get_json("/api/search?q=bread")
+        self.assertEqual(status, 503, body)
+        self.assertEqual(body["error"]["message"], "a shard of the index is too slow: " + said +
+                         ": Timeout expired while trying to read")
+        # Given the time it needs, the same shard answers as one database does.
+        self.assertEqual(query_json(stub, "--remote-timeout", "5000", "bread")["total"],
+                         query_json(self.one, "bread")["total"])
+
+    @unittest.skipUnless(os.path.exists(SEARCH_LATENCY), "bench/search_latency is not built")
+    def test_the_latency_bench_measures_remote_shards_and_names_a_hung_one(self):
+        p = run([SEARCH_LATENCY, "--index", self.mixed, "--per-shape", "2", "--remote-timeout", "5000"], check=0)
+        self.assertIn("| all | 12 |", p.stdout)
+        # A server that accepts connections but answers nothing (stopped: the kernel still
+        # completes the handshake) fails the run within the timeout given, with a message
+        # naming the shard and the timeout, not an uncaught exception.
+        hung = self.servers[1]
+        os.killpg(hung.proc.pid, signal.SIGSTOP)
+        try:
+            p = run([SEARCH_LATENCY, "--index", self.mixed, "--per-shape", "2", "--remote-timeout", "300"],
+                    check=2)
+        finally:
+            os.killpg(hung.proc.pid, signal.SIGCONT)
+        self.assertIn(f"shard `remote 127.0.0.1:{hung.port}` did not answer within 300 ms (the remote timeout)",
+                      p.stderr)
+        self.assertNotIn("terminate called", p.stderr)
 
 
 @unittest.skipUnless(TCPSRV, "xapian-tcpsrv (xapian-tools) is not installed")
