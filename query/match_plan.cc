@@ -310,10 +310,16 @@ Xapian::Query Matcher::with_feedback(const Xapian::Query& query) const {
   Xapian::Enquire fb(in_.db);
   fb.set_weighting_scheme(ranking());
   fb.set_query(query);
-  const Xapian::MSet top = fb.get_mset(0, kFeedbackDocs);
+  // Posts of equal weight at the cut are taken in order-key order, as a page's are: by
+  // document id, the words chosen differed between two builds of one site and between
+  // shards and one database.
+  const Xapian::MSet top = fb.get_mset(0, kFeedbackDocs + kTieWindow);
   if (top.empty()) return query;
+  std::vector<Ranked> ranked = ranked_of(top, kFeedbackDocs, kFeedbackDocs + kTieWindow);
+  by_order_key_among_equals(ranked);
   std::vector<Xapian::docid> posts;
-  for (auto it = top.begin(); it != top.end(); ++it) posts.push_back(*it);
+  for (std::size_t i = 0; i < ranked.size() && posts.size() < kFeedbackDocs; ++i)
+    posts.push_back(ranked[i].docid);
   ExpandOptions eo;
   eo.prefix = "Z";  // word stems: no field copies, no filters
   eo.accept = [](const std::string& t) { return t.size() > 3 && t[1] >= 'a' && t[1] <= 'z'; };

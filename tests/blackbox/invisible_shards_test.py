@@ -25,6 +25,9 @@ QUERIES = [
     ["--", "carawa"],  # a word being typed
     ["--", "cara"],
     ["--", "kneading rye dough with caraway and a cold rest "],  # a long question
+    # A long question whose top five posts are chosen among equals that differ in a word
+    # of their own: the feedback terms (and so the scores) depend on which five are taken.
+    ["--", "proofing spelt loaves overnight keeps crumb open rye "],
     ["--per-page", "7", "--page", "2", "--", "caraway "],
     ["--per-page", "5", "--page", "4", "--", "seeds "],
     ["--tag", "twins", "--", ""],  # no words: every weight equal
@@ -47,6 +50,13 @@ class InvisibleShards(SiteTestCase):
                        f"---\ntitle: Twin note {n}\ntags: [twins]\n---\n{TWIN_TEXT}")
         for n in range(8):
             self.write(f"twins/page-{n}.md", f"---\ntitle: Twin page {n}\ntags: [twins]\n---\n{TWIN_TEXT}")
+        # 12 posts of one text and one word of each's own (the same length, so that the
+        # question's words weigh the same in each).
+        for n in range(12):
+            own = "".join("qwertyuiopas"[(n + k) % 12] for k in range(8))
+            self.write(f"_posts/2021-04-{10 + n % 3}-spelt-{n:02d}.md",
+                       f"---\ntitle: Spelt note {n}\n---\n"
+                       f"Proofing spelt loaves overnight keeps the crumb open and soft. {own} {own}\n")
         # Words that complete "cara", each in another number of posts: the group's weight is
         # an estimate of the posts holding any of them, which Xapian makes in each shard.
         words = ["caramel", "carafe", "caravan", "carat", "carapace", "caraway", "caracal", "carambola"]
