@@ -144,9 +144,10 @@ class GuardedStream : public httplib::Stream {
     line_bytes_ = 0;
     range_line_ = false;
     in_head_ = true;
+    answer_sent_ = 0;
   }
-  // Sends the bytes held back; false when the peer left or stopped reading for the write
-  // timeout (the socket's SO_SNDTIMEO).
+  // Sends the bytes held back; false when the peer left, stopped reading for the write
+  // timeout (the socket's SO_SNDTIMEO), or reads the answer slower than its least pace.
   bool flush() { return send_all(nullptr, 0); }
   // Body bytes of the current request read so far.
   [[nodiscard]] std::size_t body_bytes() const { return body_bytes_; }
@@ -169,6 +170,8 @@ class GuardedStream : public httplib::Stream {
   }
   ssize_t fill();
   bool send_all(const char* ptr, std::size_t size);
+  [[nodiscard]] bool too_slow() const;
+  void abandon();
   void refuse(const RawStatus& raw, const std::string& message);
   std::size_t take(char* ptr, std::size_t size);
 
@@ -179,7 +182,10 @@ class GuardedStream : public httplib::Stream {
   std::vector<char> buffer_;
   std::size_t begin_ = 0;  // unread bytes are buffer_[begin_, end_)
   std::size_t end_ = 0;
-  std::string held_;  // written, not yet sent (at most kHeldBytes)
+  std::string held_;                // written, not yet sent (at most kHeldBytes)
+  std::size_t answer_sent_ = 0;     // bytes of the current answer sent; 0: none yet
+  std::size_t answer_unpaced_ = 0;  // of those, the ones its first send took
+  Clock::time_point answer_started_;
   mutable Address remote_;
   mutable Address local_;
   Clock::time_point deadline_;
@@ -274,11 +280,34 @@ ssize_t GuardedStream::write(const char* ptr, size_t size) {
   return send_all(ptr, size) ? static_cast<ssize_t>(size) : -1;
 }
 
+// Whether the current answer has fallen behind its least pace: write_timeout_ms of grace,
+// then min_send_bytes_per_second for the bytes sent after those the socket took at once
+// (its buffers, which a client that reads nothing fills as well).
+bool GuardedStream::too_slow() const {
+  if (limits_.min_send_bytes_per_second == 0) return false;
+  const std::size_t paced = answer_sent_ - answer_unpaced_;
+  const auto allowed = std::chrono::milliseconds(limits_.write_timeout_ms) +
+                       std::chrono::milliseconds(paced * 1000 / limits_.min_send_bytes_per_second);
+  return Clock::now() - answer_started_ > allowed;
+}
+
+// Gives up on the answer: the bytes held and those in the socket's send buffer are dropped
+// (the close resets the connection), so that a client that stopped reading does not keep
+// them in the kernel's memory while it takes them at its own pace.
+void GuardedStream::abandon() {
+  held_.clear();
+  const linger reset{1, 0};
+  ::setsockopt(sock_, SOL_SOCKET, SO_LINGER, &reset, sizeof reset);
+}
+
 // The held bytes, then [ptr, ptr + size), in as few sends as the socket takes. A send that
-// makes no progress for the write timeout fails (SO_SNDTIMEO, set on every connection).
+// makes no progress for the write timeout fails (SO_SNDTIMEO, set on every connection); so
+// does one that leaves the answer behind its least pace (too_slow), checked only when the
+// socket did not take everything at once, so that the usual answer costs no clock read.
 bool GuardedStream::send_all(const char* ptr, std::size_t size) {
   std::string_view held(held_);
   std::string_view rest(ptr, size);
+  if (answer_sent_ == 0 && !(held.empty() && rest.empty())) answer_started_ = Clock::now();
   while (!held.empty() || !rest.empty()) {
     iovec parts[2]{};
     std::size_t count = 0;
@@ -290,11 +319,13 @@ bool GuardedStream::send_all(const char* ptr, std::size_t size) {
     msg.msg_iovlen = count;
     const ssize_t n = ::sendmsg(sock_, &msg, MSG_NOSIGNAL);
     if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      held_.clear();
+    const auto done = static_cast<std::size_t>(std::max<ssize_t>(n, 0));
+    if (answer_sent_ == 0) answer_unpaced_ = done;
+    answer_sent_ += done;
+    if (n <= 0 || (done < held.size() + rest.size() && too_slow())) {
+      abandon();
       return false;
     }
-    const auto done = static_cast<std::size_t>(n);
     const std::size_t from_held = std::min(done, held.size());
     held.remove_prefix(from_held);
     rest.remove_prefix(done - from_held);

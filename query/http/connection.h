@@ -6,6 +6,7 @@
 // (process_and_close_socket, which the library declares virtual for this) and hands each
 // request to the library's own process_request through a GuardedStream that enforces:
 //   - a whole-request deadline (head and body), answered 408;
+//   - a least pace for sending each answer, below which the connection ends;
 //   - a head size bound, answered 431; a body byte bound after the head;
 //   - a Range header length bound, answered 416 before the library parses the header;
 //   - bytes kept across requests, so pipelined requests are answered in order;
@@ -42,7 +43,11 @@ struct ConnectionLimits {
   std::size_t max_range_bytes = 256;       // one Range header line; over it: 416
   int request_timeout_ms = 10000;          // whole request, head and body, from its first byte
   int read_timeout_ms = 5000;              // between bytes
-  int write_timeout_ms = 5000;
+  int write_timeout_ms = 5000;             // a send that makes no progress
+  // Each answer leaves at least this fast after a grace of write_timeout_ms: a client that
+  // reads a byte now and then (or pipelines requests and reads slowly) no longer holds its
+  // thread for as long as it likes. 0: no bound but the write timeout.
+  std::size_t min_send_bytes_per_second = 8 * 1024;
   int keep_alive_ms = 2000;               // wait for the next request on an idle connection
   std::size_t keep_alive_requests = 100;  // requests on one connection
   unsigned per_client = 16;               // open connections from one address; 0: no limit

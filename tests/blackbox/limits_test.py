@@ -8,6 +8,7 @@ import os
 import re
 import socket
 import sys
+import threading
 import time
 import unittest
 import urllib.parse
@@ -218,18 +219,53 @@ class Limits(SiteTestCase):
         # so the service's sends block once the socket buffers are full. The write timeout
         # (--timeout) must end that connection and free the thread for another address.
         svc = self.serve("--rate-limit", "0", "--threads", "1", "--timeout", "1")
+        self.pipeline_big_answers(svc, 400)
+        time.sleep(0.5)  # the thread is now blocked writing to the hog
+        self.assert_another_address_served(svc, "the thread stayed with a client that reads nothing")
+
+    def pipeline_big_answers(self, svc, count):
+        """A connection with a small receive buffer that has asked for `count` big answers."""
         hog = socket.socket()
         hog.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
         hog.connect(("127.0.0.1", svc.port))
         self.addCleanup(hog.close)
-        request = b"GET /api/search?q=the&per_page=50&facets=0 HTTP/1.1\r\nHost: x\r\n\r\n"
-        hog.sendall(request * 400)
-        time.sleep(0.5)  # the thread is now blocked writing to the hog
+        hog.sendall(b"GET /api/search?q=the&per_page=50&facets=0 HTTP/1.1\r\nHost: x\r\n\r\n" * count)
+        return hog
+
+    def assert_another_address_served(self, svc, why):
         start = time.monotonic()
         answer = raw(svc.port, b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
                      source="127.0.0.2", read_timeout=20)
         self.assertEqual(status_of(answer), 200, answer[:200])
-        self.assertLess(time.monotonic() - start, 10, "the thread stayed with a client that reads nothing")
+        self.assertLess(time.monotonic() - start, 10, why)
+
+    def test_a_client_that_reads_slowly_holds_its_thread_only_while_it_keeps_pace(self):
+        # One connection thread; a client pipelines requests for big answers and reads 4 KB a
+        # second: each send makes progress within the write timeout, so that bound alone let
+        # it hold the thread for its 90 answers (over 15 minutes). Below the least pace
+        # (8 KiB/s after the write timeout's grace) its connection ends, reset: the kernel
+        # does not keep the rest of the answer for it either.
+        svc = self.serve("--rate-limit", "0", "--threads", "1", "--timeout", "2")
+        hog = self.pipeline_big_answers(svc, 90)
+        reading = threading.Event()
+        reading.set()
+
+        def read_slowly():
+            while reading.is_set():
+                try:
+                    if not hog.recv(4096):
+                        return
+                except OSError:
+                    return
+                time.sleep(1)
+
+        reader = threading.Thread(target=read_slowly, daemon=True)
+        reader.start()
+        self.addCleanup(reading.clear)
+        time.sleep(0.5)
+        self.assert_another_address_served(svc, "the thread stayed with a client reading 4 KB/s")
+        reader.join(timeout=10)
+        self.assertFalse(reader.is_alive(), "the slow reader's connection was not closed")
 
     def test_unsupported_methods_are_answered_at_once(self):
         svc = self.serve("--rate-limit", "0")
