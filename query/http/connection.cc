@@ -20,6 +20,7 @@
 #include <thread>
 #include <vector>
 
+#include "query/http/rate_limiter.h"
 #include "query/json_io.h"
 
 namespace postsearch::http {
@@ -419,7 +420,8 @@ bool GuardedServer::run() {
       ok = svr_sock_ == INVALID_SOCKET;  // closed by stop(): not a failure
       break;
     }
-    const std::string client = numeric_host(reinterpret_cast<sockaddr*>(&addr), len, nullptr);
+    const std::string client =
+        client_key(numeric_host(reinterpret_cast<sockaddr*>(&addr), len, nullptr));
     if (refused_at_accept(sock, client)) continue;
     queue->enqueue([this, sock, client] { serve_and_close(sock, client); });
   }
@@ -481,7 +483,7 @@ bool GuardedServer::serve_and_close(socket_t sock, const std::string& client) {
 // The library's entry for a connection (its own accept loop, which run() replaces): the
 // same screening and limits.
 bool GuardedServer::process_and_close_socket(socket_t sock) {
-  const std::string client = address_of(sock, true, nullptr);
+  const std::string client = client_key(address_of(sock, true, nullptr));
   return !refused_at_accept(sock, client) && serve_and_close(sock, client);
 }
 

@@ -329,6 +329,22 @@ class Limits(SiteTestCase):
         # Another address is served.
         self.assertEqual(status_of(raw(svc.port, request, source="127.0.0.2")), 200)
 
+    def test_an_ipv6_client_has_one_budget_for_its_whole_64(self):
+        """A host is given a /64 and may send from any address in it: keyed per address, each
+        new address was a fresh budget. Behind a trusted proxy the address is X-Forwarded-For's
+        (the same key serves the connection counts and budgets of direct clients)."""
+        svc = self.serve("--trust-proxy", "--rate-limit", "0.05", "--rate-burst", "2")
+
+        def status(client):
+            return svc.request("GET", "/healthz", headers={"X-Forwarded-For": client})[0]
+
+        self.assertEqual([status("2001:db8:0:1::1"), status("2001:db8:0:1::2")], [200, 200])
+        self.assertEqual(status("2001:db8:0:1:ffff::3"), 429, "another address of the same /64")
+        self.assertEqual(status("2001:db8:0:2::1"), 200, "another /64 is another client")
+        self.assertEqual([status("192.0.2.1"), status("192.0.2.1")], [200, 200])
+        self.assertEqual(status("::ffff:192.0.2.1"), 429, "the same IPv4 client, written mapped")
+        self.assertEqual(status("192.0.2.2"), 200)
+
     def test_requests_refused_before_routing_count_against_the_rate(self):
         """A Range header too long to parse is answered 416 by the connection layer, before the
         rate limiter sees the request; it still takes from the client's budget, so a client
