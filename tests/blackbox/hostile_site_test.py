@@ -225,6 +225,20 @@ class FieldLimits(HostileSite):
         got = query_json(self.idx, "--post", "_posts/2024-06-02-tags.md", check=0)
         self.assertEqual(len(got["tags"]), 64)
 
+    def test_too_many_headings_are_joined_into_the_last_section_kept(self):
+        body = "\n\n".join(f"## Part {i}\n\nword{i} text" for i in range(3000))
+        self.write("_posts/2024-06-03-headings.md", post("Headings", body))
+        p, _ = self.run_indexer()
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertIn("_posts/2024-06-03-headings.md: warning: 3000 headings, over the limit of 1000 "
+                      "sections; the text after heading 999 ('Part 999') stays in its section", p.stderr)
+        got = query_json(self.idx, "--post", "_posts/2024-06-03-headings.md", check=0)
+        self.assertEqual(len(got["sections"]), 1000)
+        self.assertEqual(got["sections"][-1]["heading"], "Part 999")
+        for words in ("word2999", "part 2999 word2999"):  # the text and headings cut off are still found
+            hits = query_json(self.idx, words, check=0)["hits"]
+            self.assertEqual([h["id"] for h in hits], ["_posts/2024-06-03-headings.md"], words)
+
 
 class DuplicatesAndDates(HostileSite):
     def test_duplicate_urls_are_reported_with_both_files(self):
