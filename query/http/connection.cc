@@ -1,5 +1,6 @@
 #include "query/http/connection.h"
 
+#include <fcntl.h>
 #include <netdb.h>
 #include <poll.h>
 #include <sys/socket.h>
@@ -403,28 +404,71 @@ GuardedServer::GuardedServer(ConnectionLimits limits)
           raw_answer(kTooManyConnections, "too many connections from this address (at most " +
                                               std::to_string(limits.per_client) + ")")) {}
 
-bool GuardedServer::run() {
-  const std::unique_ptr<httplib::TaskQueue> queue(new_task_queue());
-  bool ok = true;
-  while (svr_sock_ != INVALID_SOCKET) {
+// Accepts what the listening socket holds now (it is non-blocking), into the waiting room.
+// Returns false when accepting failed for another reason than stop().
+bool GuardedServer::accept_ready(socket_t listening, std::vector<Waiting>& waiting) {
+  for (int i = 0; i < kAcceptsPerRound; ++i) {
     sockaddr_storage addr{};
     socklen_t len = sizeof addr;
     const socket_t sock =
-        ::accept4(svr_sock_, reinterpret_cast<sockaddr*>(&addr), &len, SOCK_CLOEXEC);
+        ::accept4(listening, reinterpret_cast<sockaddr*>(&addr), &len, SOCK_CLOEXEC);
     if (sock == INVALID_SOCKET) {
       if (errno == EINTR || errno == ECONNABORTED) continue;
+      if (errno == EAGAIN || errno == EWOULDBLOCK) return true;
       if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
         std::this_thread::sleep_for(std::chrono::milliseconds(1));  // until a file is closed
-        continue;
+        return true;
       }
-      ok = svr_sock_ == INVALID_SOCKET;  // closed by stop(): not a failure
-      break;
+      return svr_sock_ == INVALID_SOCKET;  // closed by stop(): not a failure
     }
-    const std::string client =
-        client_key(numeric_host(reinterpret_cast<sockaddr*>(&addr), len, nullptr));
+    std::string client = client_key(numeric_host(reinterpret_cast<sockaddr*>(&addr), len, nullptr));
     if (refused_at_accept(sock, client)) continue;
-    queue->enqueue([this, sock, client] { serve_and_close(sock, client); });
+    if (waiting.size() >= kMaxWaiting) {  // the one waiting longest makes room
+      close_waiting(waiting.front());
+      waiting.erase(waiting.begin());
+    }
+    waiting.push_back({sock, std::move(client), Clock::now()});
   }
+  return true;
+}
+
+void GuardedServer::close_waiting(const Waiting& w) {
+  leave(w.client);
+  ::close(w.sock);
+}
+
+bool GuardedServer::run() {
+  const std::unique_ptr<httplib::TaskQueue> queue(new_task_queue());
+  const socket_t listening = svr_sock_;
+  if (listening == INVALID_SOCKET) return true;
+  ::fcntl(listening, F_SETFL, ::fcntl(listening, F_GETFL) | O_NONBLOCK);
+  std::vector<Waiting> waiting;
+  std::vector<pollfd> fds;
+  bool ok = true;
+  const auto patience = std::chrono::milliseconds(limits_.keep_alive_ms);
+  while (ok && svr_sock_ != INVALID_SOCKET) {
+    fds.assign(1, pollfd{listening, POLLIN, 0});
+    for (const Waiting& w : waiting) fds.push_back({w.sock, POLLIN, 0});
+    // Short slices: stop() closes the listening socket, which poll() does not notice.
+    if (::poll(fds.data(), fds.size(), 100) < 0 && errno != EINTR) break;
+    const auto now = Clock::now();
+    std::size_t kept = 0;
+    for (std::size_t i = 0; i < waiting.size(); ++i) {
+      Waiting& w = waiting[i];
+      if (fds[i + 1].revents != 0) {  // a first byte, an end or an error: a thread's work
+        queue->enqueue(
+            [this, sock = w.sock, client = std::move(w.client)] { serve_and_close(sock, client); });
+      } else if (now - w.since > patience) {
+        close_waiting(w);
+      } else {
+        if (kept != i) waiting[kept] = std::move(w);  // never onto itself: that empties it
+        ++kept;
+      }
+    }
+    waiting.resize(kept);
+    if ((fds[0].revents & POLLIN) != 0) ok = accept_ready(listening, waiting);
+  }
+  for (const Waiting& w : waiting) close_waiting(w);
   queue->shutdown();
   return ok;
 }

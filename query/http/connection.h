@@ -15,11 +15,14 @@
 // so that its body is never read as the next request.
 //
 // It also runs the accept loop (run() and stop() in place of the library's
-// listen_after_bind() and stop(), whose loop hands every connection to a worker thread):
-// a connection the service refuses anyway (its address is at its connection limit, or
-// `screen` says the address is over its budget) is answered 429 with a prepared answer and
-// closed on the accepting thread, so that a flood of refused connections costs a few system
-// calls each and never takes or starts a worker thread.
+// listen_after_bind() and stop(), whose loop hands every connection to a worker thread).
+// A connection waits on the accepting thread, in a waiting room of at most kMaxWaiting,
+// until its first bytes arrive; one silent for the keep-alive wait is closed there. So
+// connections that send nothing (from any number of addresses) take no worker thread and
+// queue no reader's request behind them. A connection the service refuses anyway (its address is at
+// its connection limit, or `screen` says the address is over its budget) is answered 429 with a
+// prepared answer and closed on the accepting thread, so that a flood of refused connections costs
+// a few system calls each and never takes or starts a worker thread.
 //
 // Threads: run() accepts on the calling thread; each connection it admits runs on one worker
 // thread; the per-address counts are shared and locked; stop() may be called from any thread.
@@ -27,6 +30,7 @@
 
 #include <httplib.h>
 
+#include <chrono>
 #include <cstddef>
 #include <functional>
 #include <mutex>
@@ -34,6 +38,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <vector>
 
 namespace postsearch::http {
 
@@ -88,7 +93,18 @@ class GuardedServer : public httplib::Server {
   std::function<void(const Refusal&)> on_refusal;
 
  private:
+  // Accepted, waiting on the accepting thread for its first bytes (run()).
+  struct Waiting {
+    socket_t sock;
+    std::string client;
+    std::chrono::steady_clock::time_point since;
+  };
+  static constexpr std::size_t kMaxWaiting = 4096;  // over it, the one waiting longest goes
+  static constexpr int kAcceptsPerRound = 64;       // connections accepted between polls
+
   bool process_and_close_socket(socket_t sock) override;
+  bool accept_ready(socket_t listening, std::vector<Waiting>& waiting);
+  void close_waiting(const Waiting& w);
   bool serve(socket_t sock, const std::string& client);
   bool serve_and_close(socket_t sock, const std::string& client);  // after enter()
   // Answers a connection that is not served, on the accepting thread: false when it is

@@ -214,6 +214,24 @@ class Limits(SiteTestCase):
             self.assertEqual(status_of(answer), 200, answer[:200])
             self.assertLess(time.monotonic() - start, 3, "another address waited behind the flood")
 
+    def test_silent_connections_from_many_addresses_take_no_thread(self):
+        """Each address within its connection limit, many addresses together: connections that
+        send nothing took a thread each for the keep-alive wait, so 64 of them on two threads
+        queued a reader's search behind them for over a minute. They now wait on the accepting
+        thread until they send something, and are closed there after the keep-alive wait."""
+        svc = self.serve("--rate-limit", "0", "--threads", "2", "--keep-alive-ms", "3000")
+        silent = [socket.create_connection(("127.0.0.1", svc.port), timeout=10, source_address=(f"127.0.0.{a}", 0))
+                  for a in range(2, 6) for _ in range(16)]
+        self.addCleanup(lambda: [s.close() for s in silent])
+        time.sleep(0.3)  # all accepted
+        start = time.monotonic()
+        answer = raw(svc.port, b"GET /api/search?q=bread HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+                     source="127.0.0.9", read_timeout=20)
+        self.assertEqual(status_of(answer), 200, answer[:200])
+        self.assertLess(time.monotonic() - start, 2, "a reader waited behind silent connections")
+        for s in silent:  # closed after the keep-alive wait, answered nothing
+            self.assertEqual(s.recv(100), b"")
+
     def test_a_client_that_stops_reading_holds_its_thread_only_for_the_write_timeout(self):
         # One connection thread; a client pipelines requests for big answers and reads none,
         # so the service's sends block once the socket buffers are full. The write timeout
