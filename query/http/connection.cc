@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <netdb.h>
 #include <poll.h>
+#include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include <unistd.h>
@@ -135,9 +136,12 @@ class GuardedStream : public httplib::Stream {
   }
   socket_t socket() const override { return sock_; }
 
-  // Waits up to keep_alive_ms for the next request's first byte; false when the client
-  // closed, went quiet, or the server stopped listening.
-  bool wait_for_request(const std::atomic<socket_t>& listening);
+  // What waiting for the next request came to.
+  enum class Wait { kRequest, kGone, kYield };
+  // Waits up to keep_alive_ms for the next request's first byte: kGone when the client
+  // closed, went quiet, or the server stopped listening; kYield, with no byte here, as soon
+  // as `yield` says the thread is wanted elsewhere (checked every 100 ms).
+  Wait wait_for_request(const std::atomic<socket_t>& listening, const std::function<bool()>& yield);
   // Starts a request: its deadline and byte counts.
   void begin_request() {
     deadline_ = Clock::now() + std::chrono::milliseconds(limits_.request_timeout_ms);
@@ -199,17 +203,21 @@ class GuardedStream : public httplib::Stream {
   bool refused_ = false;
 };
 
-bool GuardedStream::wait_for_request(const std::atomic<socket_t>& listening) {
-  if (begin_ < end_) return true;
+GuardedStream::Wait GuardedStream::wait_for_request(const std::atomic<socket_t>& listening,
+                                                    const std::function<bool()>& yield) {
+  if (begin_ < end_) return Wait::kRequest;
   const auto until = Clock::now() + std::chrono::milliseconds(limits_.keep_alive_ms);
   while (listening != INVALID_SOCKET) {
     const auto left =
         std::chrono::duration_cast<std::chrono::milliseconds>(until - Clock::now()).count();
-    if (left <= 0) return false;
-    // Short slices, so that a stopping server is not kept waiting for idle connections.
-    if (wait_readable(sock_, static_cast<int>(std::min<long long>(left, 100)))) return true;
+    if (left <= 0) return Wait::kGone;
+    // Short slices, so that a stopping server is not kept waiting for idle connections, and
+    // a thread others queue for is given back soon.
+    const int slice = yield() ? 0 : static_cast<int>(std::min<long long>(left, 100));
+    if (wait_readable(sock_, slice)) return Wait::kRequest;
+    if (slice == 0) return Wait::kYield;
   }
-  return false;
+  return Wait::kGone;
 }
 
 void GuardedStream::refuse(const RawStatus& raw, const std::string& message) {
@@ -378,24 +386,28 @@ std::uint64_t announced_body(const httplib::Request& req) {
 
 }  // namespace
 
-bool GuardedServer::serve(socket_t sock, const std::string& client) {
+GuardedServer::Served GuardedServer::serve(socket_t sock, const std::string& client,
+                                           std::size_t requests_left) {
   GuardedStream strm(sock, limits_, client, on_refusal);
-  bool ok = false;
-  for (std::size_t left = limits_.keep_alive_requests; left > 0; --left) {
-    if (!strm.wait_for_request(svr_sock_)) break;
+  Served served;
+  for (std::size_t left = requests_left; left > 0; --left) {
+    // Threads are scarce: one idle between requests waits for the next in the waiting room.
+    const auto wait = strm.wait_for_request(svr_sock_, [this] { return threads_scarce(); });
+    if (wait == GuardedStream::Wait::kYield) return {served.ok, left};
+    if (wait == GuardedStream::Wait::kGone) break;
     strm.begin_request();
     std::uint64_t announced = 0;
     bool closed = false;
-    ok = process_request(strm, left == 1, closed, [&](httplib::Request& req) {
+    served.ok = process_request(strm, left == 1, closed, [&](httplib::Request& req) {
       announced = announced_body(req);
       if (on_request) on_request(req);
     });
-    if (!strm.flush()) ok = false;
+    if (!strm.flush()) served.ok = false;
     // A body left unread (the request was refused before routing) would be read as the
     // next request: end the connection instead.
-    if (!ok || closed || strm.refused() || strm.body_bytes() < announced) break;
+    if (!served.ok || closed || strm.refused() || strm.body_bytes() < announced) break;
   }
-  return ok;
+  return served;
 }
 
 GuardedServer::GuardedServer(ConnectionLimits limits)
@@ -427,7 +439,7 @@ bool GuardedServer::accept_ready(socket_t listening, std::vector<Waiting>& waiti
       close_waiting(waiting.front());
       waiting.erase(waiting.begin());
     }
-    waiting.push_back({sock, std::move(client), Clock::now()});
+    waiting.push_back({sock, std::move(client), Clock::now(), limits_.keep_alive_requests});
   }
   return true;
 }
@@ -442,12 +454,17 @@ bool GuardedServer::run() {
   const socket_t listening = svr_sock_;
   if (listening == INVALID_SOCKET) return true;
   ::fcntl(listening, F_SETFL, ::fcntl(listening, F_GETFL) | O_NONBLOCK);
+  wake_fd_ = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+  {
+    const std::lock_guard<std::mutex> lock(parked_mutex_);
+    room_open_ = wake_fd_ >= 0;
+  }
   std::vector<Waiting> waiting;
   std::vector<pollfd> fds;
   bool ok = true;
   const auto patience = std::chrono::milliseconds(limits_.keep_alive_ms);
   while (ok && svr_sock_ != INVALID_SOCKET) {
-    fds.assign(1, pollfd{listening, POLLIN, 0});
+    fds.assign({pollfd{listening, POLLIN, 0}, pollfd{wake_fd_, POLLIN, 0}});
     for (const Waiting& w : waiting) fds.push_back({w.sock, POLLIN, 0});
     // Short slices: stop() closes the listening socket, which poll() does not notice.
     if (::poll(fds.data(), fds.size(), 100) < 0 && errno != EINTR) break;
@@ -455,9 +472,11 @@ bool GuardedServer::run() {
     std::size_t kept = 0;
     for (std::size_t i = 0; i < waiting.size(); ++i) {
       Waiting& w = waiting[i];
-      if (fds[i + 1].revents != 0) {  // a first byte, an end or an error: a thread's work
-        queue->enqueue(
-            [this, sock = w.sock, client = std::move(w.client)] { serve_and_close(sock, client); });
+      if (fds[i + 2].revents != 0) {  // bytes, an end or an error: a thread's work
+        serving_.fetch_add(1, std::memory_order_relaxed);
+        queue->enqueue([this, sock = w.sock, client = std::move(w.client), left = w.requests_left] {
+          serve_and_close(sock, client, left);
+        });
       } else if (now - w.since > patience) {
         close_waiting(w);
       } else {
@@ -466,10 +485,18 @@ bool GuardedServer::run() {
       }
     }
     waiting.resize(kept);
+    if ((fds[1].revents & POLLIN) != 0) take_parked(waiting);
     if ((fds[0].revents & POLLIN) != 0) ok = accept_ready(listening, waiting);
   }
+  {
+    const std::lock_guard<std::mutex> lock(parked_mutex_);
+    room_open_ = false;
+  }
+  queue->shutdown();  // the connections in flight end, or find the room closed
+  for (Waiting& w : parked_) waiting.push_back(std::move(w));
+  parked_.clear();
   for (const Waiting& w : waiting) close_waiting(w);
-  queue->shutdown();
+  if (wake_fd_ >= 0) ::close(wake_fd_);
   return ok;
 }
 
@@ -509,7 +536,8 @@ void GuardedServer::leave(const std::string& client) {
   if (it != open_.end() && --it->second == 0) open_.erase(it);
 }
 
-bool GuardedServer::serve_and_close(socket_t sock, const std::string& client) {
+bool GuardedServer::serve_and_close(socket_t sock, const std::string& client,
+                                    std::size_t requests_left) {
   // A send that blocks (a client that stopped reading a large answer) gives up after the
   // write timeout; reads wait in poll() with their own timeouts (GuardedStream).
   const auto timeval_of = [](int ms) { return timeval{ms / 1000, (ms % 1000) * 1000}; };
@@ -517,18 +545,41 @@ bool GuardedServer::serve_and_close(socket_t sock, const std::string& client) {
   const timeval snd = timeval_of(limits_.write_timeout_ms);
   ::setsockopt(sock, SOL_SOCKET, SO_RCVTIMEO, &rcv, sizeof rcv);
   ::setsockopt(sock, SOL_SOCKET, SO_SNDTIMEO, &snd, sizeof snd);
-  const bool ok = serve(sock, client);
+  const Served served = serve(sock, client, requests_left);
+  serving_.fetch_sub(1, std::memory_order_relaxed);
+  if (served.idle_left > 0 && park({sock, client, Clock::now(), served.idle_left})) return true;
   leave(client);
   ::shutdown(sock, SHUT_RDWR);
   ::close(sock);
-  return ok;
+  return served.ok;
+}
+
+bool GuardedServer::park(Waiting w) {
+  {
+    const std::lock_guard<std::mutex> lock(parked_mutex_);
+    if (!room_open_) return false;
+    parked_.push_back(std::move(w));
+  }
+  const std::uint64_t one = 1;
+  (void)!::write(wake_fd_, &one, sizeof one);
+  return true;
+}
+
+void GuardedServer::take_parked(std::vector<Waiting>& waiting) {
+  std::uint64_t count = 0;
+  (void)!::read(wake_fd_, &count, sizeof count);
+  const std::lock_guard<std::mutex> lock(parked_mutex_);
+  for (Waiting& w : parked_) waiting.push_back(std::move(w));
+  parked_.clear();
 }
 
 // The library's entry for a connection (its own accept loop, which run() replaces): the
 // same screening and limits.
 bool GuardedServer::process_and_close_socket(socket_t sock) {
   const std::string client = client_key(address_of(sock, true, nullptr));
-  return !refused_at_accept(sock, client) && serve_and_close(sock, client);
+  if (refused_at_accept(sock, client)) return false;
+  serving_.fetch_add(1, std::memory_order_relaxed);
+  return serve_and_close(sock, client, limits_.keep_alive_requests);
 }
 
 }  // namespace postsearch::http

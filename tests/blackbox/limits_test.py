@@ -232,6 +232,26 @@ class Limits(SiteTestCase):
         for s in silent:  # closed after the keep-alive wait, answered nothing
             self.assertEqual(s.recv(100), b"")
 
+    def test_idle_keep_alive_connections_give_their_threads_back_when_others_wait(self):
+        """The same with one request each, then silence: each kept its thread for the
+        keep-alive wait after its answer. While connections queue for a thread, an idle one
+        waits for its next request on the accepting thread, and is still served when it comes."""
+        svc = self.serve("--rate-limit", "0", "--threads", "2", "--keep-alive-ms", "3000")
+        idle = [socket.create_connection(("127.0.0.1", svc.port), timeout=10, source_address=(f"127.0.0.{a}", 0))
+                for a in range(2, 6) for _ in range(16)]
+        self.addCleanup(lambda: [s.close() for s in idle])
+        for s in idle:
+            s.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+        for s in idle:
+            self.assertEqual(read_answers(s, 1, seconds=10), [200])
+        start = time.monotonic()
+        answer = raw(svc.port, b"GET /api/search?q=bread HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+                     source="127.0.0.9", read_timeout=20)
+        self.assertEqual(status_of(answer), 200, answer[:200])
+        self.assertLess(time.monotonic() - start, 2, "a reader waited behind idle keep-alive connections")
+        idle[-1].sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        self.assertEqual(read_answers(idle[-1], 1, seconds=10), [200], "a parked connection's next request")
+
     def test_a_client_that_stops_reading_holds_its_thread_only_for_the_write_timeout(self):
         # One connection thread; a client pipelines requests for big answers and reads none,
         # so the service's sends block once the socket buffers are full. The write timeout
