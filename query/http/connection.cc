@@ -142,9 +142,9 @@ class GuardedStream : public httplib::Stream {
   // closed, went quiet, or the server stopped listening; kYield, with no byte here, as soon
   // as `yield` says the thread is wanted elsewhere (checked every 100 ms).
   Wait wait_for_request(const std::atomic<socket_t>& listening, const std::function<bool()>& yield);
-  // Starts a request: its deadline and byte counts.
-  void begin_request() {
-    deadline_ = Clock::now() + std::chrono::milliseconds(limits_.request_timeout_ms);
+  // Starts a request whose first bytes were seen at `ready`: its deadline and byte counts.
+  void begin_request(Clock::time_point ready) {
+    deadline_ = ready + std::chrono::milliseconds(limits_.request_timeout_ms);
     head_bytes_ = 0;
     body_bytes_ = 0;
     line_bytes_ = 0;
@@ -238,10 +238,11 @@ ssize_t GuardedStream::fill() {
                           std::to_string(limits_.request_timeout_ms) + " ms");
     return -1;
   };
-  if (left() <= 0) return timed_out();
-  // Bytes already there (wait_for_request saw them arrive) are read without a poll.
+  // Bytes already there (wait_for_request saw them arrive) are read without a poll, even
+  // past the deadline: a request that arrived whole while it queued for a thread is served.
   ssize_t n = ::recv(sock_, buffer_.data(), buffer_.size(), MSG_DONTWAIT);
   if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+    if (left() <= 0) return timed_out();
     if (!wait_readable(sock_,
                        static_cast<int>(std::min<long long>(left(), limits_.read_timeout_ms)))) {
       if (left() <= 0) return timed_out();
@@ -386,16 +387,15 @@ std::uint64_t announced_body(const httplib::Request& req) {
 
 }  // namespace
 
-GuardedServer::Served GuardedServer::serve(socket_t sock, const std::string& client,
-                                           std::size_t requests_left) {
+GuardedServer::Served GuardedServer::serve(socket_t sock, const std::string& client, Turn turn) {
   GuardedStream strm(sock, limits_, client, on_refusal);
   Served served;
-  for (std::size_t left = requests_left; left > 0; --left) {
+  for (std::size_t left = turn.requests_left; left > 0; --left) {
     // Threads are scarce: one idle between requests waits for the next in the waiting room.
     const auto wait = strm.wait_for_request(svr_sock_, [this] { return threads_scarce(); });
     if (wait == GuardedStream::Wait::kYield) return {served.ok, left};
     if (wait == GuardedStream::Wait::kGone) break;
-    strm.begin_request();
+    strm.begin_request(left == turn.requests_left ? turn.ready : Clock::now());
     std::uint64_t announced = 0;
     bool closed = false;
     served.ok = process_request(strm, left == 1, closed, [&](httplib::Request& req) {
@@ -474,9 +474,10 @@ bool GuardedServer::run() {
       Waiting& w = waiting[i];
       if (fds[i + 2].revents != 0) {  // bytes, an end or an error: a thread's work
         serving_.fetch_add(1, std::memory_order_relaxed);
-        queue->enqueue([this, sock = w.sock, client = std::move(w.client), left = w.requests_left] {
-          serve_and_close(sock, client, left);
-        });
+        queue->enqueue(
+            [this, sock = w.sock, client = std::move(w.client), turn = Turn{w.requests_left, now}] {
+              serve_and_close(sock, client, turn);
+            });
       } else if (now - w.since > patience) {
         close_waiting(w);
       } else {
@@ -536,8 +537,7 @@ void GuardedServer::leave(const std::string& client) {
   if (it != open_.end() && --it->second == 0) open_.erase(it);
 }
 
-bool GuardedServer::serve_and_close(socket_t sock, const std::string& client,
-                                    std::size_t requests_left) {
+bool GuardedServer::serve_and_close(socket_t sock, const std::string& client, Turn turn) {
   // A send that blocks (a client that stopped reading a large answer) gives up after the
   // write timeout; reads wait in poll() with their own timeouts (GuardedStream).
   const auto timeval_of = [](int ms) { return timeval{ms / 1000, (ms % 1000) * 1000}; };
@@ -545,7 +545,7 @@ bool GuardedServer::serve_and_close(socket_t sock, const std::string& client,
   const timeval snd = timeval_of(limits_.write_timeout_ms);
   ::setsockopt(sock, SOL_SOCKET, SO_RCVTIMEO, &rcv, sizeof rcv);
   ::setsockopt(sock, SOL_SOCKET, SO_SNDTIMEO, &snd, sizeof snd);
-  const Served served = serve(sock, client, requests_left);
+  const Served served = serve(sock, client, turn);
   serving_.fetch_sub(1, std::memory_order_relaxed);
   if (served.idle_left > 0 && park({sock, client, Clock::now(), served.idle_left})) return true;
   leave(client);
@@ -579,7 +579,7 @@ bool GuardedServer::process_and_close_socket(socket_t sock) {
   const std::string client = client_key(address_of(sock, true, nullptr));
   if (refused_at_accept(sock, client)) return false;
   serving_.fetch_add(1, std::memory_order_relaxed);
-  return serve_and_close(sock, client, limits_.keep_alive_requests);
+  return serve_and_close(sock, client, {limits_.keep_alive_requests, Clock::now()});
 }
 
 }  // namespace postsearch::http

@@ -109,6 +109,14 @@ class GuardedServer : public httplib::Server {
   };
   static constexpr std::size_t kMaxWaiting = 4096;  // over it, the one waiting longest goes
   static constexpr int kAcceptsPerRound = 64;       // connections accepted between polls
+  // A connection's turn on a worker thread: the requests it may still make, and when the
+  // first bytes of the next one were seen. That request's deadline counts from then, time
+  // spent queued for a thread included, so that a queue of clients trickling their requests
+  // drains at once instead of each holding the thread for the request timeout.
+  struct Turn {
+    std::size_t requests_left;
+    std::chrono::steady_clock::time_point ready;
+  };
   // How a connection's turn on a worker thread ended: `ok` as the library's
   // process_and_close_socket answers; `idle_left` > 0: it went idle while threads are scarce
   // and may make that many more requests.
@@ -120,9 +128,9 @@ class GuardedServer : public httplib::Server {
   bool process_and_close_socket(socket_t sock) override;
   bool accept_ready(socket_t listening, std::vector<Waiting>& waiting);
   void close_waiting(const Waiting& w);
-  Served serve(socket_t sock, const std::string& client, std::size_t requests_left);
+  Served serve(socket_t sock, const std::string& client, Turn turn);
   // After enter(): serves, then closes the connection or parks it.
-  bool serve_and_close(socket_t sock, const std::string& client, std::size_t requests_left);
+  bool serve_and_close(socket_t sock, const std::string& client, Turn turn);
   // Hands an idle connection back to the waiting room; false when run() is not taking any.
   bool park(Waiting w);
   void take_parked(std::vector<Waiting>& waiting);

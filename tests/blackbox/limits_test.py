@@ -232,6 +232,27 @@ class Limits(SiteTestCase):
         for s in silent:  # closed after the keep-alive wait, answered nothing
             self.assertEqual(s.recv(100), b"")
 
+    def test_a_queue_of_trickled_requests_drains_at_once(self):
+        """Connections from several addresses send a request's first byte, then nothing: each
+        held the only thread for the request timeout once its turn came, the ones behind it
+        waiting meanwhile (20 x 1 s). A request's time counts from when its first bytes were
+        seen, queue included, so those that waited past it are answered 408 at once; a
+        request that arrived whole while it waited is still served."""
+        svc = self.serve("--rate-limit", "0", "--threads", "1", "--request-timeout-ms", "1000")
+        tricklers = [socket.create_connection(("127.0.0.1", svc.port), timeout=20, source_address=(f"127.0.0.{a}", 0))
+                     for a in range(2, 4) for _ in range(10)]
+        self.addCleanup(lambda: [s.close() for s in tricklers])
+        for s in tricklers:
+            s.sendall(b"G")
+        time.sleep(0.3)
+        start = time.monotonic()
+        answer = raw(svc.port, b"GET /api/search?q=bread HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+                     source="127.0.0.9", read_timeout=30)
+        self.assertEqual(status_of(answer), 200, answer[:200])
+        self.assertLess(time.monotonic() - start, 5, "a whole request waited behind trickled ones")
+        for s in tricklers:
+            self.assertEqual(status_of(s.recv(4096)), 408)
+
     def test_idle_keep_alive_connections_give_their_threads_back_when_others_wait(self):
         """The same with one request each, then silence: each kept its thread for the
         keep-alive wait after its answer. While connections queue for a thread, an idle one
