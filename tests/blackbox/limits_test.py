@@ -220,15 +220,9 @@ class Limits(SiteTestCase):
         queued a reader's search behind them for over a minute. They now wait on the accepting
         thread until they send something, and are closed there after the keep-alive wait."""
         svc = self.serve("--rate-limit", "0", "--threads", "2", "--keep-alive-ms", "3000")
-        silent = [socket.create_connection(("127.0.0.1", svc.port), timeout=10, source_address=(f"127.0.0.{a}", 0))
-                  for a in range(2, 6) for _ in range(16)]
-        self.addCleanup(lambda: [s.close() for s in silent])
+        silent = self.connections_from(svc, 4, 16)
         time.sleep(0.3)  # all accepted
-        start = time.monotonic()
-        answer = raw(svc.port, b"GET /api/search?q=bread HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
-                     source="127.0.0.9", read_timeout=20)
-        self.assertEqual(status_of(answer), 200, answer[:200])
-        self.assertLess(time.monotonic() - start, 2, "a reader waited behind silent connections")
+        self.assert_search_served_within(svc, 2, "a reader waited behind silent connections")
         for s in silent:  # closed after the keep-alive wait, answered nothing
             self.assertEqual(s.recv(100), b"")
 
@@ -239,17 +233,11 @@ class Limits(SiteTestCase):
         seen, queue included, so those that waited past it are answered 408 at once; a
         request that arrived whole while it waited is still served."""
         svc = self.serve("--rate-limit", "0", "--threads", "1", "--request-timeout-ms", "1000")
-        tricklers = [socket.create_connection(("127.0.0.1", svc.port), timeout=20, source_address=(f"127.0.0.{a}", 0))
-                     for a in range(2, 4) for _ in range(10)]
-        self.addCleanup(lambda: [s.close() for s in tricklers])
+        tricklers = self.connections_from(svc, 2, 10)
         for s in tricklers:
             s.sendall(b"G")
         time.sleep(0.3)
-        start = time.monotonic()
-        answer = raw(svc.port, b"GET /api/search?q=bread HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
-                     source="127.0.0.9", read_timeout=30)
-        self.assertEqual(status_of(answer), 200, answer[:200])
-        self.assertLess(time.monotonic() - start, 5, "a whole request waited behind trickled ones")
+        self.assert_search_served_within(svc, 5, "a whole request waited behind trickled ones")
         for s in tricklers:
             self.assertEqual(status_of(s.recv(4096)), 408)
 
@@ -258,18 +246,12 @@ class Limits(SiteTestCase):
         keep-alive wait after its answer. While connections queue for a thread, an idle one
         waits for its next request on the accepting thread, and is still served when it comes."""
         svc = self.serve("--rate-limit", "0", "--threads", "2", "--keep-alive-ms", "3000")
-        idle = [socket.create_connection(("127.0.0.1", svc.port), timeout=10, source_address=(f"127.0.0.{a}", 0))
-                for a in range(2, 6) for _ in range(16)]
-        self.addCleanup(lambda: [s.close() for s in idle])
+        idle = self.connections_from(svc, 4, 16)
         for s in idle:
             s.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
         for s in idle:
             self.assertEqual(read_answers(s, 1, seconds=10), [200])
-        start = time.monotonic()
-        answer = raw(svc.port, b"GET /api/search?q=bread HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
-                     source="127.0.0.9", read_timeout=20)
-        self.assertEqual(status_of(answer), 200, answer[:200])
-        self.assertLess(time.monotonic() - start, 2, "a reader waited behind idle keep-alive connections")
+        self.assert_search_served_within(svc, 2, "a reader waited behind idle keep-alive connections")
         idle[-1].sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
         self.assertEqual(read_answers(idle[-1], 1, seconds=10), [200], "a parked connection's next request")
 
@@ -281,6 +263,21 @@ class Limits(SiteTestCase):
         self.pipeline_big_answers(svc, 400)
         time.sleep(0.5)  # the thread is now blocked writing to the hog
         self.assert_another_address_served(svc, "the thread stayed with a client that reads nothing")
+
+    def connections_from(self, svc, addresses, each):
+        """`each` connections from each of 127.0.0.2 onwards (`addresses` of them), closed at the end."""
+        socks = [socket.create_connection(("127.0.0.1", svc.port), timeout=20, source_address=(f"127.0.0.{a}", 0))
+                 for a in range(2, 2 + addresses) for _ in range(each)]
+        self.addCleanup(lambda: [s.close() for s in socks])
+        return socks
+
+    def assert_search_served_within(self, svc, seconds, why):
+        """A search from an address of its own (127.0.0.9) is answered within `seconds`."""
+        start = time.monotonic()
+        answer = raw(svc.port, b"GET /api/search?q=bread HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+                     source="127.0.0.9", read_timeout=30)
+        self.assertEqual(status_of(answer), 200, answer[:200])
+        self.assertLess(time.monotonic() - start, seconds, why)
 
     def pipeline_big_answers(self, svc, count):
         """A connection with a small receive buffer that has asked for `count` big answers."""
