@@ -26,6 +26,9 @@ struct FieldLimits {
   std::size_t name_bytes = 256;          // each author, tag and category, and the language
   std::size_t url_bytes = 2048;          // each former URL (aliases, redirect_from)
   std::size_t list_items = 64;           // authors, tags, categories, aliases: the first kept
+  // Sections (a post's parts at its headings) kept; the text of the rest, headings included,
+  // joins the last one kept, so that it is still found.
+  std::size_t sections = 1000;
 };
 
 struct ReadOptions {

@@ -6,11 +6,11 @@
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
-#include <fstream>
 #include <functional>
 #include <iterator>
 #include <span>
-#include <sstream>
+
+#include "common/contained_file.h"
 
 namespace postsearch {
 namespace {
@@ -369,17 +369,6 @@ void mark_ambiguous_starts(const std::vector<PassageUnit>& units, const Alignmen
   }
 }
 
-std::optional<std::string> read_file(const std::filesystem::path& path, std::uint64_t max_bytes) {
-  std::error_code ec;
-  const auto size = std::filesystem::file_size(path, ec);
-  if (ec || size > max_bytes) return std::nullopt;
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return std::nullopt;
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 }  // namespace
 
 RenderedPage read_rendered_page(std::string_view html) {
@@ -443,9 +432,14 @@ void attach_passage_maps(const std::filesystem::path& output_dir, std::string_vi
                          Post& post) {
   const auto file = BuiltSite::page_file(output_dir, baseurl, post.url);
   if (!file) return;
-  const auto html = read_file(*file, BuiltSiteOptions{}.max_page_bytes);
-  if (!html) return;
-  map_sections(read_rendered_page(*html), post.sections);
+  // page_file() refuses a symlink for the page, not for a folder on its way: the page must
+  // resolve inside the output folder.
+  std::error_code ec;
+  const auto root = std::filesystem::canonical(output_dir, ec);
+  if (ec) return;
+  const ContainedRead html = read_contained_file(root, *file, BuiltSiteOptions{}.max_page_bytes);
+  if (!html.bytes) return;
+  map_sections(read_rendered_page(*html.bytes), post.sections);
 }
 
 }  // namespace postsearch

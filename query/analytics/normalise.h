@@ -17,15 +17,17 @@ inline constexpr std::size_t kMaxQueryBytes = 200;
 // A filters key is cut to this many bytes.
 inline constexpr std::size_t kMaxFiltersBytes = 200;
 
-// Case-folded (Unicode), white space collapsed to one space and trimmed, cut to
-// kMaxQueryBytes. Nothing for an empty query or one that is not UTF-8.
+// Case-folded (Unicode), control characters removed (text::strip_control), white space collapsed to
+// one space and trimmed, cut to kMaxQueryBytes. Nothing for an empty query or one that is not
+// UTF-8.
 [[nodiscard]] std::optional<std::string> normalise_query(std::string_view q);
 
 // The request's languages, sorted and joined by ","; "" when it names none.
 [[nodiscard]] std::string langs_key(const SearchRequest& request);
 
 // The request's filters other than language, "name=value" sorted and joined by " "
-// ("tag=rust year=2021"); "" when it has none. Values are case-folded.
+// ("tag=rust year=2021"); "" when it has none. Values are case-folded, without control
+// characters.
 [[nodiscard]] std::string filters_key(const SearchRequest& request);
 
 }  // namespace postsearch::analytics

@@ -106,11 +106,13 @@ std::vector<ProblemQuery> problems(Searcher* searcher, const std::vector<QueryTo
   return out;
 }
 
+// For a terminal: without control characters, which a store written before queries were
+// stripped of them may hold.
 std::string described(const QueryTotals& q) {
   std::string s = quote(q.query);
   if (!q.langs.empty()) s += " lang=" + q.langs;
   if (!q.filters.empty()) s += " " + q.filters;
-  return s;
+  return text::strip_control(s);
 }
 
 json totals_json(const QueryTotals& q) {
@@ -144,7 +146,7 @@ void print_problems(std::ostringstream& out, const char* heading,
   if (list.empty()) out << "  none\n";
   for (const auto& p : list) {
     out << "  " << described(p.totals) << "  " << p.totals.counts.count << " searches\n";
-    if (!p.fix.text.empty()) out << "      fix: " << p.fix.text << "\n";
+    if (!p.fix.text.empty()) out << "      fix: " << text::strip_control(p.fix.text) << "\n";
   }
 }
 

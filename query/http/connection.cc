@@ -1,7 +1,9 @@
 #include "query/http/connection.h"
 
+#include <fcntl.h>
 #include <netdb.h>
 #include <poll.h>
+#include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include <unistd.h>
@@ -20,6 +22,7 @@
 #include <thread>
 #include <vector>
 
+#include "query/http/rate_limiter.h"
 #include "query/json_io.h"
 
 namespace postsearch::http {
@@ -133,20 +136,24 @@ class GuardedStream : public httplib::Stream {
   }
   socket_t socket() const override { return sock_; }
 
-  // Waits up to keep_alive_ms for the next request's first byte; false when the client
-  // closed, went quiet, or the server stopped listening.
-  bool wait_for_request(const std::atomic<socket_t>& listening);
-  // Starts a request: its deadline and byte counts.
-  void begin_request() {
-    deadline_ = Clock::now() + std::chrono::milliseconds(limits_.request_timeout_ms);
+  // What waiting for the next request came to.
+  enum class Wait { kRequest, kGone, kYield };
+  // Waits up to keep_alive_ms for the next request's first byte: kGone when the client
+  // closed, went quiet, or the server stopped listening; kYield, with no byte here, as soon
+  // as `yield` says the thread is wanted elsewhere (checked every 100 ms).
+  Wait wait_for_request(const std::atomic<socket_t>& listening, const std::function<bool()>& yield);
+  // Starts a request whose first bytes were seen at `ready`: its deadline and byte counts.
+  void begin_request(Clock::time_point ready) {
+    deadline_ = ready + std::chrono::milliseconds(limits_.request_timeout_ms);
     head_bytes_ = 0;
     body_bytes_ = 0;
     line_bytes_ = 0;
     range_line_ = false;
     in_head_ = true;
+    answer_sent_ = 0;
   }
-  // Sends the bytes held back; false when the peer left or stopped reading for the write
-  // timeout (the socket's SO_SNDTIMEO).
+  // Sends the bytes held back; false when the peer left, stopped reading for the write
+  // timeout (the socket's SO_SNDTIMEO), or reads the answer slower than its least pace.
   bool flush() { return send_all(nullptr, 0); }
   // Body bytes of the current request read so far.
   [[nodiscard]] std::size_t body_bytes() const { return body_bytes_; }
@@ -169,6 +176,8 @@ class GuardedStream : public httplib::Stream {
   }
   ssize_t fill();
   bool send_all(const char* ptr, std::size_t size);
+  [[nodiscard]] bool too_slow() const;
+  void abandon();
   void refuse(const RawStatus& raw, const std::string& message);
   std::size_t take(char* ptr, std::size_t size);
 
@@ -179,7 +188,10 @@ class GuardedStream : public httplib::Stream {
   std::vector<char> buffer_;
   std::size_t begin_ = 0;  // unread bytes are buffer_[begin_, end_)
   std::size_t end_ = 0;
-  std::string held_;  // written, not yet sent (at most kHeldBytes)
+  std::string held_;                // written, not yet sent (at most kHeldBytes)
+  std::size_t answer_sent_ = 0;     // bytes of the current answer sent; 0: none yet
+  std::size_t answer_unpaced_ = 0;  // of those, the ones its first send took
+  Clock::time_point answer_started_;
   mutable Address remote_;
   mutable Address local_;
   Clock::time_point deadline_;
@@ -191,17 +203,21 @@ class GuardedStream : public httplib::Stream {
   bool refused_ = false;
 };
 
-bool GuardedStream::wait_for_request(const std::atomic<socket_t>& listening) {
-  if (begin_ < end_) return true;
+GuardedStream::Wait GuardedStream::wait_for_request(const std::atomic<socket_t>& listening,
+                                                    const std::function<bool()>& yield) {
+  if (begin_ < end_) return Wait::kRequest;
   const auto until = Clock::now() + std::chrono::milliseconds(limits_.keep_alive_ms);
   while (listening != INVALID_SOCKET) {
     const auto left =
         std::chrono::duration_cast<std::chrono::milliseconds>(until - Clock::now()).count();
-    if (left <= 0) return false;
-    // Short slices, so that a stopping server is not kept waiting for idle connections.
-    if (wait_readable(sock_, static_cast<int>(std::min<long long>(left, 100)))) return true;
+    if (left <= 0) return Wait::kGone;
+    // Short slices, so that a stopping server is not kept waiting for idle connections, and
+    // a thread others queue for is given back soon.
+    const int slice = yield() ? 0 : static_cast<int>(std::min<long long>(left, 100));
+    if (wait_readable(sock_, slice)) return Wait::kRequest;
+    if (slice == 0) return Wait::kYield;
   }
-  return false;
+  return Wait::kGone;
 }
 
 void GuardedStream::refuse(const RawStatus& raw, const std::string& message) {
@@ -222,10 +238,11 @@ ssize_t GuardedStream::fill() {
                           std::to_string(limits_.request_timeout_ms) + " ms");
     return -1;
   };
-  if (left() <= 0) return timed_out();
-  // Bytes already there (wait_for_request saw them arrive) are read without a poll.
+  // Bytes already there (wait_for_request saw them arrive) are read without a poll, even
+  // past the deadline: a request that arrived whole while it queued for a thread is served.
   ssize_t n = ::recv(sock_, buffer_.data(), buffer_.size(), MSG_DONTWAIT);
   if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+    if (left() <= 0) return timed_out();
     if (!wait_readable(sock_,
                        static_cast<int>(std::min<long long>(left(), limits_.read_timeout_ms)))) {
       if (left() <= 0) return timed_out();
@@ -274,11 +291,34 @@ ssize_t GuardedStream::write(const char* ptr, size_t size) {
   return send_all(ptr, size) ? static_cast<ssize_t>(size) : -1;
 }
 
+// Whether the current answer has fallen behind its least pace: write_timeout_ms of grace,
+// then min_send_bytes_per_second for the bytes sent after those the socket took at once
+// (its buffers, which a client that reads nothing fills as well).
+bool GuardedStream::too_slow() const {
+  if (limits_.min_send_bytes_per_second == 0) return false;
+  const std::size_t paced = answer_sent_ - answer_unpaced_;
+  const auto allowed = std::chrono::milliseconds(limits_.write_timeout_ms) +
+                       std::chrono::milliseconds(paced * 1000 / limits_.min_send_bytes_per_second);
+  return Clock::now() - answer_started_ > allowed;
+}
+
+// Gives up on the answer: the bytes held and those in the socket's send buffer are dropped
+// (the close resets the connection), so that a client that stopped reading does not keep
+// them in the kernel's memory while it takes them at its own pace.
+void GuardedStream::abandon() {
+  held_.clear();
+  const linger reset{1, 0};
+  ::setsockopt(sock_, SOL_SOCKET, SO_LINGER, &reset, sizeof reset);
+}
+
 // The held bytes, then [ptr, ptr + size), in as few sends as the socket takes. A send that
-// makes no progress for the write timeout fails (SO_SNDTIMEO, set on every connection).
+// makes no progress for the write timeout fails (SO_SNDTIMEO, set on every connection); so
+// does one that leaves the answer behind its least pace (too_slow), checked only when the
+// socket did not take everything at once, so that the usual answer costs no clock read.
 bool GuardedStream::send_all(const char* ptr, std::size_t size) {
   std::string_view held(held_);
   std::string_view rest(ptr, size);
+  if (answer_sent_ == 0 && !(held.empty() && rest.empty())) answer_started_ = Clock::now();
   while (!held.empty() || !rest.empty()) {
     iovec parts[2]{};
     std::size_t count = 0;
@@ -290,11 +330,13 @@ bool GuardedStream::send_all(const char* ptr, std::size_t size) {
     msg.msg_iovlen = count;
     const ssize_t n = ::sendmsg(sock_, &msg, MSG_NOSIGNAL);
     if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      held_.clear();
+    const auto done = static_cast<std::size_t>(std::max<ssize_t>(n, 0));
+    if (answer_sent_ == 0) answer_unpaced_ = done;
+    answer_sent_ += done;
+    if (n <= 0 || (done < held.size() + rest.size() && too_slow())) {
+      abandon();
       return false;
     }
-    const auto done = static_cast<std::size_t>(n);
     const std::size_t from_held = std::min(done, held.size());
     held.remove_prefix(from_held);
     rest.remove_prefix(done - from_held);
@@ -345,24 +387,27 @@ std::uint64_t announced_body(const httplib::Request& req) {
 
 }  // namespace
 
-bool GuardedServer::serve(socket_t sock, const std::string& client) {
+GuardedServer::Served GuardedServer::serve(socket_t sock, const std::string& client, Turn turn) {
   GuardedStream strm(sock, limits_, client, on_refusal);
-  bool ok = false;
-  for (std::size_t left = limits_.keep_alive_requests; left > 0; --left) {
-    if (!strm.wait_for_request(svr_sock_)) break;
-    strm.begin_request();
+  Served served;
+  for (std::size_t left = turn.requests_left; left > 0; --left) {
+    // Threads are scarce: one idle between requests waits for the next in the waiting room.
+    const auto wait = strm.wait_for_request(svr_sock_, [this] { return threads_scarce(); });
+    if (wait == GuardedStream::Wait::kYield) return {served.ok, left};
+    if (wait == GuardedStream::Wait::kGone) break;
+    strm.begin_request(left == turn.requests_left ? turn.ready : Clock::now());
     std::uint64_t announced = 0;
     bool closed = false;
-    ok = process_request(strm, left == 1, closed, [&](httplib::Request& req) {
+    served.ok = process_request(strm, left == 1, closed, [&](httplib::Request& req) {
       announced = announced_body(req);
       if (on_request) on_request(req);
     });
-    if (!strm.flush()) ok = false;
+    if (!strm.flush()) served.ok = false;
     // A body left unread (the request was refused before routing) would be read as the
     // next request: end the connection instead.
-    if (!ok || closed || strm.refused() || strm.body_bytes() < announced) break;
+    if (!served.ok || closed || strm.refused() || strm.body_bytes() < announced) break;
   }
-  return ok;
+  return served;
 }
 
 GuardedServer::GuardedServer(ConnectionLimits limits)
@@ -371,28 +416,88 @@ GuardedServer::GuardedServer(ConnectionLimits limits)
           raw_answer(kTooManyConnections, "too many connections from this address (at most " +
                                               std::to_string(limits.per_client) + ")")) {}
 
-bool GuardedServer::run() {
-  const std::unique_ptr<httplib::TaskQueue> queue(new_task_queue());
-  bool ok = true;
-  while (svr_sock_ != INVALID_SOCKET) {
+// Accepts what the listening socket holds now (it is non-blocking), into the waiting room.
+// Returns false when accepting failed for another reason than stop().
+bool GuardedServer::accept_ready(socket_t listening, std::vector<Waiting>& waiting) {
+  for (int i = 0; i < kAcceptsPerRound; ++i) {
     sockaddr_storage addr{};
     socklen_t len = sizeof addr;
     const socket_t sock =
-        ::accept4(svr_sock_, reinterpret_cast<sockaddr*>(&addr), &len, SOCK_CLOEXEC);
+        ::accept4(listening, reinterpret_cast<sockaddr*>(&addr), &len, SOCK_CLOEXEC);
     if (sock == INVALID_SOCKET) {
       if (errno == EINTR || errno == ECONNABORTED) continue;
+      if (errno == EAGAIN || errno == EWOULDBLOCK) return true;
       if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
         std::this_thread::sleep_for(std::chrono::milliseconds(1));  // until a file is closed
-        continue;
+        return true;
       }
-      ok = svr_sock_ == INVALID_SOCKET;  // closed by stop(): not a failure
-      break;
+      return svr_sock_ == INVALID_SOCKET;  // closed by stop(): not a failure
     }
-    const std::string client = numeric_host(reinterpret_cast<sockaddr*>(&addr), len, nullptr);
+    std::string client = client_key(numeric_host(reinterpret_cast<sockaddr*>(&addr), len, nullptr));
     if (refused_at_accept(sock, client)) continue;
-    queue->enqueue([this, sock, client] { serve_and_close(sock, client); });
+    if (waiting.size() >= kMaxWaiting) {  // the one waiting longest makes room
+      close_waiting(waiting.front());
+      waiting.erase(waiting.begin());
+    }
+    waiting.push_back({sock, std::move(client), Clock::now(), limits_.keep_alive_requests});
   }
-  queue->shutdown();
+  return true;
+}
+
+void GuardedServer::close_waiting(const Waiting& w) {
+  leave(w.client);
+  ::close(w.sock);
+}
+
+bool GuardedServer::run() {
+  const std::unique_ptr<httplib::TaskQueue> queue(new_task_queue());
+  const socket_t listening = svr_sock_;
+  if (listening == INVALID_SOCKET) return true;
+  ::fcntl(listening, F_SETFL, ::fcntl(listening, F_GETFL) | O_NONBLOCK);
+  wake_fd_ = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+  {
+    const std::lock_guard<std::mutex> lock(parked_mutex_);
+    room_open_ = wake_fd_ >= 0;
+  }
+  std::vector<Waiting> waiting;
+  std::vector<pollfd> fds;
+  bool ok = true;
+  const auto patience = std::chrono::milliseconds(limits_.keep_alive_ms);
+  while (ok && svr_sock_ != INVALID_SOCKET) {
+    fds.assign({pollfd{listening, POLLIN, 0}, pollfd{wake_fd_, POLLIN, 0}});
+    for (const Waiting& w : waiting) fds.push_back({w.sock, POLLIN, 0});
+    // Short slices: stop() closes the listening socket, which poll() does not notice.
+    if (::poll(fds.data(), fds.size(), 100) < 0 && errno != EINTR) break;
+    const auto now = Clock::now();
+    std::size_t kept = 0;
+    for (std::size_t i = 0; i < waiting.size(); ++i) {
+      Waiting& w = waiting[i];
+      if (fds[i + 2].revents != 0) {  // bytes, an end or an error: a thread's work
+        serving_.fetch_add(1, std::memory_order_relaxed);
+        queue->enqueue(
+            [this, sock = w.sock, client = std::move(w.client), turn = Turn{w.requests_left, now}] {
+              serve_and_close(sock, client, turn);
+            });
+      } else if (now - w.since > patience) {
+        close_waiting(w);
+      } else {
+        if (kept != i) waiting[kept] = std::move(w);  // never onto itself: that empties it
+        ++kept;
+      }
+    }
+    waiting.resize(kept);
+    if ((fds[1].revents & POLLIN) != 0) take_parked(waiting);
+    if ((fds[0].revents & POLLIN) != 0) ok = accept_ready(listening, waiting);
+  }
+  {
+    const std::lock_guard<std::mutex> lock(parked_mutex_);
+    room_open_ = false;
+  }
+  queue->shutdown();  // the connections in flight end, or find the room closed
+  for (Waiting& w : parked_) waiting.push_back(std::move(w));
+  parked_.clear();
+  for (const Waiting& w : waiting) close_waiting(w);
+  if (wake_fd_ >= 0) ::close(wake_fd_);
   return ok;
 }
 
@@ -432,7 +537,7 @@ void GuardedServer::leave(const std::string& client) {
   if (it != open_.end() && --it->second == 0) open_.erase(it);
 }
 
-bool GuardedServer::serve_and_close(socket_t sock, const std::string& client) {
+bool GuardedServer::serve_and_close(socket_t sock, const std::string& client, Turn turn) {
   // A send that blocks (a client that stopped reading a large answer) gives up after the
   // write timeout; reads wait in poll() with their own timeouts (GuardedStream).
   const auto timeval_of = [](int ms) { return timeval{ms / 1000, (ms % 1000) * 1000}; };
@@ -440,18 +545,41 @@ bool GuardedServer::serve_and_close(socket_t sock, const std::string& client) {
   const timeval snd = timeval_of(limits_.write_timeout_ms);
   ::setsockopt(sock, SOL_SOCKET, SO_RCVTIMEO, &rcv, sizeof rcv);
   ::setsockopt(sock, SOL_SOCKET, SO_SNDTIMEO, &snd, sizeof snd);
-  const bool ok = serve(sock, client);
+  const Served served = serve(sock, client, turn);
+  serving_.fetch_sub(1, std::memory_order_relaxed);
+  if (served.idle_left > 0 && park({sock, client, Clock::now(), served.idle_left})) return true;
   leave(client);
   ::shutdown(sock, SHUT_RDWR);
   ::close(sock);
-  return ok;
+  return served.ok;
+}
+
+bool GuardedServer::park(Waiting w) {
+  {
+    const std::lock_guard<std::mutex> lock(parked_mutex_);
+    if (!room_open_) return false;
+    parked_.push_back(std::move(w));
+  }
+  const std::uint64_t one = 1;
+  (void)!::write(wake_fd_, &one, sizeof one);
+  return true;
+}
+
+void GuardedServer::take_parked(std::vector<Waiting>& waiting) {
+  std::uint64_t count = 0;
+  (void)!::read(wake_fd_, &count, sizeof count);
+  const std::lock_guard<std::mutex> lock(parked_mutex_);
+  for (Waiting& w : parked_) waiting.push_back(std::move(w));
+  parked_.clear();
 }
 
 // The library's entry for a connection (its own accept loop, which run() replaces): the
 // same screening and limits.
 bool GuardedServer::process_and_close_socket(socket_t sock) {
-  const std::string client = address_of(sock, true, nullptr);
-  return !refused_at_accept(sock, client) && serve_and_close(sock, client);
+  const std::string client = client_key(address_of(sock, true, nullptr));
+  if (refused_at_accept(sock, client)) return false;
+  serving_.fetch_add(1, std::memory_order_relaxed);
+  return serve_and_close(sock, client, {limits_.keep_alive_requests, Clock::now()});
 }
 
 }  // namespace postsearch::http

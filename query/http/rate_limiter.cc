@@ -1,10 +1,28 @@
 #include "query/http/rate_limiter.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
+#include <iterator>
 #include <limits>
 
 namespace postsearch::http {
+
+std::string client_key(std::string_view address) {
+  const std::string text(address);
+  in6_addr a{};
+  if (::inet_pton(AF_INET6, text.c_str(), &a) != 1) return text;
+  char out[INET6_ADDRSTRLEN] = "";
+  if (IN6_IS_ADDR_V4MAPPED(&a)) {
+    return ::inet_ntop(AF_INET, &a.s6_addr[12], out, sizeof out) != nullptr ? out : text;
+  }
+  std::fill(std::begin(a.s6_addr) + 8, std::end(a.s6_addr), std::uint8_t{0});
+  if (::inet_ntop(AF_INET6, &a, out, sizeof out) == nullptr) return text;
+  return std::string(out) + "/64";
+}
 
 RateLimiter::Bucket& RateLimiter::refilled(const std::string& client, Clock::time_point now) {
   forget_idle(now);

@@ -8,9 +8,18 @@
 #include <chrono>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 
 namespace postsearch::http {
+
+// The key one client's budgets (requests, CPU, searchers, open connections) are kept under,
+// from its numeric address: an IPv4 address as it is, an IPv4-mapped IPv6 address as its
+// IPv4 form, any other IPv6 address as its /64 network ("2001:db8:0:1::/64"): a host is
+// usually given a whole /64 and may send from any address in it, so keying each address
+// would give one client 2^64 budgets. Anything else (an X-Forwarded-For value that is no
+// address) is its own key.
+[[nodiscard]] std::string client_key(std::string_view address);
 
 class RateLimiter {
  public:

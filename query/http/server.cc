@@ -72,6 +72,7 @@ ConnectionLimits connection_limits(const ServerOptions& o) {
   c.keep_alive_ms = o.keep_alive_ms;
   // Behind a proxy every connection comes from the proxy; it limits them per client.
   c.per_client = o.trust_proxy ? 0 : o.max_connections_per_client;
+  c.threads = std::max(1U, o.threads);
   return c;
 }
 

@@ -85,9 +85,9 @@ std::string Server::Impl::client_of(const httplib::Request& req, const Settings&
   if (s.options.trust_proxy && req.has_header("X-Forwarded-For")) {
     const std::string xff = req.get_header_value("X-Forwarded-For");
     const auto comma = xff.find_last_of(',');
-    return text::trim(comma == std::string::npos ? xff : xff.substr(comma + 1));
+    return client_key(text::trim(comma == std::string::npos ? xff : xff.substr(comma + 1)));
   }
-  return req.remote_addr;
+  return client_key(req.remote_addr);
 }
 
 std::string Server::Impl::allowed_origin(const httplib::Request& req, const Settings& s) const {

@@ -330,6 +330,22 @@ class Analytics(SiteTestCase):
         self.assertEqual(run([QUERY, "report", "--index", self.idx, "--min-count", "1"]).returncode, 2)
         self.assertEqual(run([QUERY, "report", "--index", self.idx, "--state-dir", self.tmp]).returncode, 2)
 
+    def test_control_characters_in_queries_never_reach_the_report(self):
+        """A reader's query reaches the owner's terminal through `query report`: escape
+        sequences in it (clear the screen, retitle the window) are dropped as it is counted."""
+        svc = self.serve()
+        evil = "\x1b[2J\x1b]0;pwned\x07zzqx \x9b31m\x7f"
+        for _ in range(3):
+            search(svc, evil, tag="cooking\x1b[5m")
+        svc.stop()
+        self.services.remove(svc)
+        out = run([QUERY, "report", "--index", self.idx], check=0).stdout
+        self.assertIn('"[2j]0;pwnedzzqx 31m" tag=cooking[5m', out)
+        for c in ("\x1b", "\x07", "\x9b", "\x7f"):
+            self.assertNotIn(c, out)
+        j = run([QUERY, "report", "--index", self.idx, "--json"], check=0).stdout
+        self.assertEqual(json.loads(j)["zero_result"][0]["query"], "[2j]0;pwnedzzqx 31m")
+
 
 def non_loopback_address():
     """An address of this machine other than loopback, or None."""

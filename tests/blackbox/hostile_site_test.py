@@ -3,6 +3,7 @@ site, FIFOs, folders the walk cannot read, control characters in posts and file 
 front-matter fields, duplicate URLs, impossible dates, and a --web-dir holding traps."""
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -47,6 +48,27 @@ class SymlinksAndSpecialFiles(HostileSite):
             self.assertIn(f"_posts/{name}", summary["failed_files"])
         self.assertEqual(self.ids(SECRET), [])
         self.assertEqual(self.ids("nologin"), [])  # a word of /etc/passwd
+
+    @unittest.skipUnless(shutil.which("strace"), "strace shows which files the indexer opens")
+    def test_built_page_behind_a_folder_symlink_out_of_the_site_is_not_read(self):
+        """The built page a post's sections are mapped onto is found by the post's URL under
+        the site's output folder; a folder on the way that is a symlink out of the site must
+        not lead the indexer to a page outside."""
+        built = os.path.join(self.outside, "built")
+        os.makedirs(built)
+        with open(os.path.join(built, "leak.html"), "w") as f:
+            f.write(f"<html><body><p>Leak {SECRET} text.</p></body></html>\n")
+        self.write("_posts/2024-06-05-leak.md", post("Leak", "Leak text.", "permalink: /sub/leak.html\n"))
+        os.makedirs(os.path.join(self.site, "_site"), exist_ok=True)
+        os.symlink(built, os.path.join(self.site, "_site", "sub"))
+        self.write("_site/index.html", "<html><body><p>Home</p></body></html>\n")  # newer than the posts
+        trace = os.path.join(self.tmp, "trace")
+        p = run(["strace", "-f", "-qq", "-e", "trace=open,openat", "-o", trace, INDEXER, self.site,
+                 "--index", self.idx], timeout=120)
+        self.assertIn(p.returncode, (0, 1), p.stderr)
+        with open(trace) as f:
+            opened = [line for line in f if "leak.html" in line and " = -1 " not in line]
+        self.assertEqual(opened, [])
 
     def test_symlink_that_stays_inside_the_site_is_indexed(self):
         self.write("_notes/inside.md", post("Inside the site", "a kumquatword lives here"))
@@ -224,6 +246,20 @@ class FieldLimits(HostileSite):
         self.assertIn("warning: tags: 500 items, over the limit of 64", p.stderr)
         got = query_json(self.idx, "--post", "_posts/2024-06-02-tags.md", check=0)
         self.assertEqual(len(got["tags"]), 64)
+
+    def test_too_many_headings_are_joined_into_the_last_section_kept(self):
+        body = "\n\n".join(f"## Part {i}\n\nword{i} text" for i in range(3000))
+        self.write("_posts/2024-06-03-headings.md", post("Headings", body))
+        p, _ = self.run_indexer()
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertIn("_posts/2024-06-03-headings.md: warning: 3000 headings, over the limit of 1000 "
+                      "sections; the text after heading 999 ('Part 999') stays in its section", p.stderr)
+        got = query_json(self.idx, "--post", "_posts/2024-06-03-headings.md", check=0)
+        self.assertEqual(len(got["sections"]), 1000)
+        self.assertEqual(got["sections"][-1]["heading"], "Part 999")
+        for words in ("word2999", "part 2999 word2999"):  # the text and headings cut off are still found
+            hits = query_json(self.idx, words, check=0)["hits"]
+            self.assertEqual([h["id"] for h in hits], ["_posts/2024-06-03-headings.md"], words)
 
 
 class DuplicatesAndDates(HostileSite):

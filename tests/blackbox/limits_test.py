@@ -8,6 +8,7 @@ import os
 import re
 import socket
 import sys
+import threading
 import time
 import unittest
 import urllib.parse
@@ -213,23 +214,114 @@ class Limits(SiteTestCase):
             self.assertEqual(status_of(answer), 200, answer[:200])
             self.assertLess(time.monotonic() - start, 3, "another address waited behind the flood")
 
+    def test_silent_connections_from_many_addresses_take_no_thread(self):
+        """Each address within its connection limit, many addresses together: connections that
+        send nothing took a thread each for the keep-alive wait, so 64 of them on two threads
+        queued a reader's search behind them for over a minute. They now wait on the accepting
+        thread until they send something, and are closed there after the keep-alive wait."""
+        svc = self.serve("--rate-limit", "0", "--threads", "2", "--keep-alive-ms", "3000")
+        silent = self.connections_from(svc, 4, 16)
+        time.sleep(0.3)  # all accepted
+        self.assert_search_served_within(svc, 2, "a reader waited behind silent connections")
+        for s in silent:  # closed after the keep-alive wait, answered nothing
+            self.assertEqual(s.recv(100), b"")
+
+    def test_a_queue_of_trickled_requests_drains_at_once(self):
+        """Connections from several addresses send a request's first byte, then nothing: each
+        held the only thread for the request timeout once its turn came, the ones behind it
+        waiting meanwhile (20 x 1 s). A request's time counts from when its first bytes were
+        seen, queue included, so those that waited past it are answered 408 at once; a
+        request that arrived whole while it waited is still served."""
+        svc = self.serve("--rate-limit", "0", "--threads", "1", "--request-timeout-ms", "1000")
+        tricklers = self.connections_from(svc, 2, 10)
+        for s in tricklers:
+            s.sendall(b"G")
+        time.sleep(0.3)
+        self.assert_search_served_within(svc, 5, "a whole request waited behind trickled ones")
+        for s in tricklers:
+            self.assertEqual(status_of(s.recv(4096)), 408)
+
+    def test_idle_keep_alive_connections_give_their_threads_back_when_others_wait(self):
+        """The same with one request each, then silence: each kept its thread for the
+        keep-alive wait after its answer. While connections queue for a thread, an idle one
+        waits for its next request on the accepting thread, and is still served when it comes."""
+        svc = self.serve("--rate-limit", "0", "--threads", "2", "--keep-alive-ms", "3000")
+        idle = self.connections_from(svc, 4, 16)
+        for s in idle:
+            s.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+        for s in idle:
+            self.assertEqual(read_answers(s, 1, seconds=10), [200])
+        self.assert_search_served_within(svc, 2, "a reader waited behind idle keep-alive connections")
+        idle[-1].sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        self.assertEqual(read_answers(idle[-1], 1, seconds=10), [200], "a parked connection's next request")
+
     def test_a_client_that_stops_reading_holds_its_thread_only_for_the_write_timeout(self):
         # One connection thread; a client pipelines requests for big answers and reads none,
         # so the service's sends block once the socket buffers are full. The write timeout
         # (--timeout) must end that connection and free the thread for another address.
         svc = self.serve("--rate-limit", "0", "--threads", "1", "--timeout", "1")
+        self.pipeline_big_answers(svc, 400)
+        time.sleep(0.5)  # the thread is now blocked writing to the hog
+        self.assert_another_address_served(svc, "the thread stayed with a client that reads nothing")
+
+    def connections_from(self, svc, addresses, each):
+        """`each` connections from each of 127.0.0.2 onwards (`addresses` of them), closed at the end."""
+        socks = [socket.create_connection(("127.0.0.1", svc.port), timeout=20, source_address=(f"127.0.0.{a}", 0))
+                 for a in range(2, 2 + addresses) for _ in range(each)]
+        self.addCleanup(lambda: [s.close() for s in socks])
+        return socks
+
+    def assert_search_served_within(self, svc, seconds, why):
+        """A search from an address of its own (127.0.0.9) is answered within `seconds`."""
+        start = time.monotonic()
+        answer = raw(svc.port, b"GET /api/search?q=bread HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+                     source="127.0.0.9", read_timeout=30)
+        self.assertEqual(status_of(answer), 200, answer[:200])
+        self.assertLess(time.monotonic() - start, seconds, why)
+
+    def pipeline_big_answers(self, svc, count):
+        """A connection with a small receive buffer that has asked for `count` big answers."""
         hog = socket.socket()
         hog.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
         hog.connect(("127.0.0.1", svc.port))
         self.addCleanup(hog.close)
-        request = b"GET /api/search?q=the&per_page=50&facets=0 HTTP/1.1\r\nHost: x\r\n\r\n"
-        hog.sendall(request * 400)
-        time.sleep(0.5)  # the thread is now blocked writing to the hog
+        hog.sendall(b"GET /api/search?q=the&per_page=50&facets=0 HTTP/1.1\r\nHost: x\r\n\r\n" * count)
+        return hog
+
+    def assert_another_address_served(self, svc, why):
         start = time.monotonic()
         answer = raw(svc.port, b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
                      source="127.0.0.2", read_timeout=20)
         self.assertEqual(status_of(answer), 200, answer[:200])
-        self.assertLess(time.monotonic() - start, 10, "the thread stayed with a client that reads nothing")
+        self.assertLess(time.monotonic() - start, 10, why)
+
+    def test_a_client_that_reads_slowly_holds_its_thread_only_while_it_keeps_pace(self):
+        # One connection thread; a client pipelines requests for big answers and reads 4 KB a
+        # second: each send makes progress within the write timeout, so that bound alone let
+        # it hold the thread for its 90 answers (over 15 minutes). Below the least pace
+        # (8 KiB/s after the write timeout's grace) its connection ends, reset: the kernel
+        # does not keep the rest of the answer for it either.
+        svc = self.serve("--rate-limit", "0", "--threads", "1", "--timeout", "2")
+        hog = self.pipeline_big_answers(svc, 90)
+        reading = threading.Event()
+        reading.set()
+
+        def read_slowly():
+            while reading.is_set():
+                try:
+                    if not hog.recv(4096):
+                        return
+                except OSError:
+                    return
+                time.sleep(1)
+
+        reader = threading.Thread(target=read_slowly, daemon=True)
+        reader.start()
+        self.addCleanup(reading.clear)
+        time.sleep(0.5)
+        self.assert_another_address_served(svc, "the thread stayed with a client reading 4 KB/s")
+        reader.join(timeout=10)
+        self.assertFalse(reader.is_alive(), "the slow reader's connection was not closed")
 
     def test_unsupported_methods_are_answered_at_once(self):
         svc = self.serve("--rate-limit", "0")
@@ -292,6 +384,22 @@ class Limits(SiteTestCase):
         self.assertEqual(json.loads(answer.split(b"\r\n\r\n", 1)[1])["error"]["code"], "rate_limited")
         # Another address is served.
         self.assertEqual(status_of(raw(svc.port, request, source="127.0.0.2")), 200)
+
+    def test_an_ipv6_client_has_one_budget_for_its_whole_64(self):
+        """A host is given a /64 and may send from any address in it: keyed per address, each
+        new address was a fresh budget. Behind a trusted proxy the address is X-Forwarded-For's
+        (the same key serves the connection counts and budgets of direct clients)."""
+        svc = self.serve("--trust-proxy", "--rate-limit", "0.05", "--rate-burst", "2")
+
+        def status(client):
+            return svc.request("GET", "/healthz", headers={"X-Forwarded-For": client})[0]
+
+        self.assertEqual([status("2001:db8:0:1::1"), status("2001:db8:0:1::2")], [200, 200])
+        self.assertEqual(status("2001:db8:0:1:ffff::3"), 429, "another address of the same /64")
+        self.assertEqual(status("2001:db8:0:2::1"), 200, "another /64 is another client")
+        self.assertEqual([status("192.0.2.1"), status("192.0.2.1")], [200, 200])
+        self.assertEqual(status("::ffff:192.0.2.1"), 429, "the same IPv4 client, written mapped")
+        self.assertEqual(status("192.0.2.2"), 200)
 
     def test_requests_refused_before_routing_count_against_the_rate(self):
         """A Range header too long to parse is answered 416 by the connection layer, before the

@@ -57,4 +57,15 @@ TEST_CASE("rate limiter: a rate of 0 or less admits everything", "[rate_limiter]
   }
 }
 
+TEST_CASE("client keys: IPv4 as it is, IPv6 by its /64, mapped IPv4 as IPv4", "[rate_limiter]") {
+  CHECK(client_key("192.0.2.7") == "192.0.2.7");
+  CHECK(client_key("::ffff:192.0.2.7") == "192.0.2.7");
+  CHECK(client_key("2001:db8:0:1::1") == "2001:db8:0:1::/64");
+  CHECK(client_key("2001:db8:0:1:ffff:ffff:ffff:ffff") == "2001:db8:0:1::/64");
+  CHECK(client_key("2001:db8:0:2::1") == "2001:db8:0:2::/64");
+  CHECK(client_key("::1") == "::/64");
+  CHECK(client_key("not an address") == "not an address");
+  CHECK(client_key("") == "");
+}
+
 }  // namespace postsearch::http
