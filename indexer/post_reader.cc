@@ -136,8 +136,17 @@ std::optional<ParsedDate> date_field(const Context& c, const char* key) {
   return place_date(*d, placement_of(c, key));
 }
 
+// The front-matter fields a post's date comes from, first found first: Hugo's default
+// `frontmatter.date` (date, publishDate, pubdate, published, lastmod, modified; its keys in
+// any letter case), and Jekyll's date.
+std::vector<const char*> date_keys(const Context& c) {
+  if (c.site.generator != Generator::kHugo) return {"date", "publishDate", "pubDate"};
+  return {"date",    "Date",      "publishDate", "publishdate", "PublishDate", "pubdate",
+          "pubDate", "published", "lastmod",     "lastMod",     "Lastmod",     "modified"};
+}
+
 void read_front_matter_date(Context& c, const FileNameDate& from_name) {
-  for (const char* key : {"date", "publishDate", "pubDate"}) {
+  for (const char* key : date_keys(c)) {
     const json* v = c.get({key});
     if (v == nullptr) continue;
     if ((c.date = date_field(c, key))) return;
@@ -191,12 +200,15 @@ void read_date(Context& c) {
   }
 }
 
-// When the generator publishes the post: Hugo's publishDate when set, else its date.
+// When the generator publishes the post: Hugo's publishDate (its default
+// `frontmatter.publishDate`: publishDate, pubdate, published, date; never lastmod), else
+// the post's date.
 std::optional<std::int64_t> publish_epoch(Context& c) {
   if (c.site.generator == Generator::kHugo) {
-    for (const char* key : {"publishDate", "publishdate", "pubdate", "published"}) {
+    for (const char* key : {"publishDate", "publishdate", "pubdate", "published", "date"}) {
       if (const auto d = date_field(c, key)) return d->epoch;
     }
+    return std::nullopt;
   }
   if (c.date) return c.date->epoch;
   return std::nullopt;

@@ -331,9 +331,20 @@ void type_hugo_pages(const SiteConfig& c, const SiteOptions& o, std::vector<Sour
               files.end());
 }
 
+// Whether Hugo reads the site's contentDir: for the languages without one of their own (or
+// a site of one language); not when every language names its own.
+bool hugo_shared_content_read(const SiteConfig& c) {
+  return std::any_of(c.languages.begin(), c.languages.end(),
+                     [&](const std::string& lang) {
+                       const auto own = c.language_dirs.find(lang);
+                       return own == c.language_dirs.end() || own->second == c.content_dir;
+                     }) ||
+         c.languages.empty();
+}
+
 void list_hugo(const SiteConfig& c, const SiteOptions& o, Diagnostics& d, SourceListing& listing) {
   const Lister l{c, d, listing};
-  list_hugo_dir(l, o, c.content_dir, "");
+  if (hugo_shared_content_read(c)) list_hugo_dir(l, o, c.content_dir, "");
   for (const auto& [lang, dir] : c.language_dirs) {
     if (dir != c.content_dir) list_hugo_dir(l, o, dir, lang);
   }
