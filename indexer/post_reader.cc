@@ -345,7 +345,7 @@ void fill_text(Context& c, Post& post) {
   // Jekyll renders a post's Liquid before its Markdown: `page` is the front matter.
   nlohmann::json page = c.fm.fields;
   if (c.date) page["date"] = c.date->iso8601();
-  const LiquidData liquid{&c.site.liquid_site, &page, {}};
+  const LiquidData liquid{&c.site.liquid_site, &page, {}, &c.site.includes};
   if (c.site.generator == Generator::kJekyll) mo.liquid = &liquid;
   MarkdownText md = markdown_to_text(body, mo);
   post.sections = std::move(md.sections);

@@ -224,6 +224,34 @@ json load_data_dir(const SiteConfig& c, const fs::path& dir, Diagnostics& diagno
   return data;
 }
 
+// Jekyll's `_includes/` (the `includes_dir` setting): each file's text by its path there.
+// Symlinks are not followed; files past kMaxDataBytes in all are reported and left out.
+void load_includes(SiteConfig& c, const fs::path& dir, Diagnostics& diagnostics) {
+  std::error_code ec;
+  if (dir.lexically_normal().lexically_relative(c.root).string().rfind("..", 0) == 0 ||
+      !fs::is_directory(fs::symlink_status(dir, ec))) {
+    return;
+  }
+  std::size_t bytes = 0;
+  for (fs::recursive_directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+    const fs::path& path = it->path();
+    if (it->is_symlink(ec) || !it->is_regular_file(ec) || path.filename().string()[0] == '.')
+      continue;
+    const std::string rel = path.lexically_relative(c.root).generic_string();
+    bytes += static_cast<std::size_t>(it->file_size(ec));
+    ContainedRead read = read_contained_file(c.root, path, kMaxSiteDataBytes);
+    if (bytes > kMaxDataBytes || !read.bytes) {
+      diagnostics.push_back({Severity::kWarning, rel, 0, 0, "",
+                             read.bytes ? "includes past " + std::to_string(kMaxDataBytes >> 20) +
+                                              " MiB are left out of the posts that include them"
+                                        : read.error});
+      if (read.bytes) break;
+      continue;
+    }
+    c.includes[path.lexically_relative(dir).generic_string()] = std::move(*read.bytes);
+  }
+}
+
 // The `defaults:` entries that give a layout: {scope: {path, type}, values: {layout}}.
 void load_layout_defaults(SiteConfig& c, const json& j) {
   if (!j.contains("defaults") || !j["defaults"].is_array()) return;
@@ -305,6 +333,7 @@ void load_jekyll(SiteConfig& c, const json& j, Diagnostics& diagnostics) {
   c.site_url = site_url_of(string_of(j, "url", ""), c.baseurl);
   c.liquid_site = j.is_object() ? j : json::object();
   load_layouts(c, string_of(j, "layouts_dir", "_layouts"));
+  load_includes(c, c.root / string_of(j, "includes_dir", "_includes"), diagnostics);
   const fs::path data = c.root / string_of(j, "data_dir", "_data");
   if (data.lexically_normal().lexically_relative(c.root).string().rfind("..", 0) != 0 &&
       !fs::is_symlink(data)) {

@@ -43,6 +43,9 @@ struct SiteConfig {
   // Jekyll: what Liquid's `site` holds: the configuration, with the `_data/` files (YAML and
   // JSON, at most kMaxDataBytes in all) under "data".
   nlohmann::json liquid_site = nlohmann::json::object();
+  // Jekyll: the `_includes/` files that `{% include NAME %}` renders, by NAME
+  // ("docs/note.html") -> their text; at most kMaxDataBytes in all.
+  std::map<std::string, std::string> includes;
   std::string default_lang = "en";
   std::string fallback_lang;  // search.fallback: searched for languages without posts or stemmer
   std::vector<std::string> exclude;  // Jekyll exclude: paths or globs relative to root
