@@ -38,16 +38,19 @@ class BuiltSiteCase(GeneratorCase):
 
 @unittest.skipUnless(shutil.which("jekyll"), "jekyll is not installed (scripts/install-deps installs it)")
 class JekyllConfigLikeJekyllsDocs(BuiltSiteCase):
-    def test_a_config_opening_with_a_document_marker_and_a_posts_permalink(self):
-        self.copy(os.path.join(FIXTURES, "jekyll-config-marker"))
+    def test_a_config_opening_with_a_document_marker_a_posts_permalink_and_includes(self):
+        self.copy(os.path.join(FIXTURES, "jekyll-docs-like"))
         self.jekyll()
         summary, _ = index(self.site, self.idx)
         # The docs collection is read: the configuration was, past its "---" line.
-        self.assertEqual(summary["documents_by_type"], {"post": 2, "docs": 2})
-        self.assert_index_matches_build(4)
+        self.assertEqual(summary["documents_by_type"], {"post": 2, "docs": 3})
+        self.assert_index_matches_build(5)
         # collections.posts.permalink, with the day in the site's zone (America/Los_Angeles).
         self.assertEqual(self.hit("_posts/2013-05-06-jekyll-1-0-0-released.md")["url"],
                          "/news/2013/05/05/jekyll-1-0-0-released/")
+        # A heading's anchor is made from its text with the include rendered.
+        self.assertEqual([s["anchor"] for s in self.hit("_docs/collections.md")["sections"]],
+                         ["custom-sorting-of-documents", "excerpts-for-pages411"])
 
 
 @unittest.skipUnless(shutil.which("hugo"), "hugo is not installed (scripts/install-deps installs it)")
