@@ -268,6 +268,10 @@ std::string skip_reason(Context& c) {
       c.fm.format != FrontMatterFormat::kYaml) {
     return "no front matter (Jekyll copies the file as it is)";
   }
+  if (c.site.generator == Generator::kHugo && is_html_file(c.file.path) &&
+      c.fm.format == FrontMatterFormat::kNone) {
+    return "HTML without front matter (Hugo copies the file as it is)";
+  }
   // The page a server shows for a missing one (GitHub Pages' convention): not content.
   if (jekyll_page(c) && c.file.rel.find('/') == std::string::npos && c.basename == "404")
     return "error page (404)";
@@ -342,6 +346,8 @@ void fill_text(Context& c, Post& post) {
   MarkdownOptions mo;
   mo.anchors = c.site.anchors;
   mo.html = is_html_file(c.file.path);
+  // An HTML source reaches the page as written: Goldmark's `unsafe` is for HTML in Markdown.
+  if (mo.html) mo.anchors.raw_html = true;
   // Jekyll renders a post's Liquid before its Markdown: `page` is the front matter.
   nlohmann::json page = c.fm.fields;
   if (c.date) page["date"] = c.date->iso8601();

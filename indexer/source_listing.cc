@@ -12,6 +12,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <fstream>
 #include <numeric>
 #include <string_view>
 #include <system_error>
@@ -147,7 +148,7 @@ void walk_dir(const Lister& l, const Folder& dir, Visit& visit) {
         walk_dir(l, Folder{std::move(path), std::move(rel), O_NOFOLLOW}, visit);
       continue;
     }
-    const bool html = c.generator == Generator::kJekyll && is_html_file(name);
+    const bool html = c.generator != Generator::kPlain && is_html_file(name);
     if (name[0] == '.' || !(html || is_markdown_file(name)) || is_excluded(l.exclude, rel))
       continue;
     visit(std::move(path), std::move(rel));
@@ -302,6 +303,17 @@ std::string hugo_section(const SourceFile& f) {
   return parts[0];
 }
 
+// Whether `f` is an HTML file that opens with no front matter: Hugo copies it as it is, and
+// it is no page of its section.
+bool hugo_copied_html(const SourceFile& f) {
+  if (!is_html_file(f.rel)) return false;
+  std::ifstream in(f.path, std::ios::binary);
+  char head[3] = {};
+  in.read(head, sizeof head);
+  const std::string_view start(head, static_cast<std::size_t>(in.gcount()));
+  return start != "---" && start != "+++" && start.substr(0, 1) != "{";
+}
+
 // Types Hugo's pages: those of the main sections are posts, the others are of their
 // section's type ("page" outside any section). The main sections are the configured ones,
 // else the section with the most pages, as Hugo chooses them.
@@ -310,7 +322,7 @@ void type_hugo_pages(const SiteConfig& c, const SiteOptions& o, std::vector<Sour
   if (main.empty()) {
     std::map<std::string, std::size_t> pages;
     for (const auto& f : files) {
-      if (f.kind != SourceKind::kListing) ++pages[hugo_section(f)];
+      if (f.kind != SourceKind::kListing && !hugo_copied_html(f)) ++pages[hugo_section(f)];
     }
     std::size_t most = 0;
     for (const auto& [section, n] : pages) {

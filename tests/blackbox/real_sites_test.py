@@ -1,5 +1,5 @@
 """Cases reduced from real public sites (jekyll/jekyll's docs, letsencrypt/website), where
-the indexer's URLs, dates or documents differed from what the real generator wrote. Each
+the indexer's URLs, dates, anchors or documents differed from what the real generator wrote. Each
 fixture is built with Debian's jekyll or hugo, indexed, and compared page by page by
 scripts/check-built-site: every URL is a page the generator wrote, every anchor an id in it,
 title, date and language as the generator printed them into the page (a marker in the
@@ -55,19 +55,22 @@ class JekyllConfigLikeJekyllsDocs(BuiltSiteCase):
 
 @unittest.skipUnless(shutil.which("hugo"), "hugo is not installed (scripts/install-deps installs it)")
 class HugoConfigLikeLetsEncrypt(BuiltSiteCase):
-    def test_a_config_directory_ugly_urls_and_lastmod_dates(self):
+    def test_a_config_directory_ugly_urls_lastmod_dates_and_html_content(self):
         self.copy(os.path.join(FIXTURES, "hugo-config-dir"))
         self.hugo()
         summary, _ = index(self.site, self.idx)
         self.assertEqual(summary["generator"], "hugo")
-        self.assertEqual(summary["documents_by_type"], {"post": 2, "page": 1, "docs": 1})
-        self.assert_index_matches_build(4)
+        self.assertEqual(summary["documents_by_type"], {"post": 2, "page": 2, "docs": 1})
+        self.assert_index_matches_build(5)
         self.assertEqual(self.hit("content/fr/post/2024-03-01-first-steps.md")["url"],
                          "/fr/2024/03/01/premiers-pas.html")
         # No configured language reads content/uz/: Hugo writes nothing for it.
         self.assertIsNone(query_json(self.idx, "--post", "content/uz/contact.md"))
         # .Date falls back to lastmod, as Hugo's default frontmatter.date has it.
         self.assertEqual(self.hit("content/en/about.md")["date"], "2021-02-12T00:00:00Z")
+        # An HTML content file is a page, its headings' ids as written.
+        self.assertEqual([(s["heading"], s["anchor"]) for s in self.hit("content/en/ct-logs.html")["sections"]],
+                         [("Sunlight", "sunlight"), ("Funding", "")])
 
 
 if __name__ == "__main__":
