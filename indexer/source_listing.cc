@@ -14,6 +14,7 @@
 #include <cerrno>
 #include <fstream>
 #include <numeric>
+#include <set>
 #include <string_view>
 #include <system_error>
 
@@ -354,12 +355,41 @@ bool hugo_shared_content_read(const SiteConfig& c) {
          c.languages.empty();
 }
 
+bool is_bundle_index(const std::string& rel) {
+  return fs::path(rel).filename().string().rfind("index.", 0) == 0;
+}
+
+// Whether `rel` lies inside one of the `bundles` folders ("content/homepage/").
+bool inside_bundle(const std::string& rel, const std::set<std::string>& bundles) {
+  for (std::size_t slash = rel.find('/'); slash != std::string::npos;
+       slash = rel.find('/', slash + 1)) {
+    if (bundles.count(rel.substr(0, slash + 1)) != 0) return true;
+  }
+  return false;
+}
+
+// Drops the content files inside a leaf bundle (a folder with an index.md, index.fr.md,
+// index.html, ...) other than its index: Hugo makes them the bundle's resources, not pages.
+void drop_bundle_resources(std::vector<SourceFile>& files) {
+  std::set<std::string> bundles;
+  for (const auto& f : files) {
+    const std::string folder = fs::path(f.rel).parent_path().generic_string();
+    if (is_bundle_index(f.rel) && folder != f.content_root) bundles.insert(folder + "/");
+  }
+  files.erase(std::remove_if(files.begin(), files.end(),
+                             [&](const SourceFile& f) {
+                               return !is_bundle_index(f.rel) && inside_bundle(f.rel, bundles);
+                             }),
+              files.end());
+}
+
 void list_hugo(const SiteConfig& c, const SiteOptions& o, Diagnostics& d, SourceListing& listing) {
   const Lister l{c, d, listing};
   if (hugo_shared_content_read(c)) list_hugo_dir(l, o, c.content_dir, "");
   for (const auto& [lang, dir] : c.language_dirs) {
     if (dir != c.content_dir) list_hugo_dir(l, o, dir, lang);
   }
+  drop_bundle_resources(listing.files);
   type_hugo_pages(c, o, listing.files);
 }
 

@@ -1,4 +1,5 @@
-"""Cases reduced from real public sites (jekyll/jekyll's docs, letsencrypt/website), where
+"""Cases reduced from real public sites (jekyll/jekyll's docs, letsencrypt/website,
+gohugoio/hugoBasicExample), where
 the indexer's URLs, dates, anchors or documents differed from what the real generator wrote. Each
 fixture is built with Debian's jekyll or hugo, indexed, and compared page by page by
 scripts/check-built-site: every URL is a page the generator wrote, every anchor an id in it,
@@ -71,6 +72,23 @@ class HugoConfigLikeLetsEncrypt(BuiltSiteCase):
         # An HTML content file is a page, its headings' ids as written.
         self.assertEqual([(s["heading"], s["anchor"]) for s in self.hit("content/en/ct-logs.html")["sections"]],
                          [("Sunlight", "sunlight"), ("Funding", "")])
+
+
+@unittest.skipUnless(shutil.which("hugo"), "hugo is not installed (scripts/install-deps installs it)")
+class HugoBundlesLikeHugoBasicExample(BuiltSiteCase):
+    def test_markdown_inside_a_leaf_bundle_is_a_resource_not_a_page(self):
+        self.copy(os.path.join(FIXTURES, "hugo-bundles"))
+        self.hugo()
+        summary, _ = index(self.site, self.idx)
+        self.assertEqual(summary["skipped_by_reason"], {"headless: true": 1})
+        self.assert_index_matches_build(3)
+        for resource in ("content/homepage/about.md", "content/gallery/notes.md"):
+            self.assertIsNone(query_json(self.idx, "--post", resource), resource)
+        self.assertEqual([s["anchor"] for s in self.hit("content/post/markdown-syntax.md")["sections"]],
+                         ["other-elements--abbr-sub-sup-kbd-mark", "examples",
+                          "code-block-with-hugos-internal-highlight-shortcode", "examples-1"])
+        for alias in ("/about-us/", "/contact/"):
+            self.assertEqual(query_json(self.idx, f"url:{alias}", check=0)["hits"][0]["url"], "/about/")
 
 
 if __name__ == "__main__":
