@@ -131,7 +131,8 @@ DatePlacement placement_of(const Context& c, const std::string& key) {
 std::optional<ParsedDate> date_field(const Context& c, const char* key) {
   const json* v = c.get({key});
   const auto s = v != nullptr ? scalar_text(*v) : std::nullopt;
-  const auto d = s ? parse_date(*s) : std::nullopt;
+  auto d = s ? parse_date(*s) : std::nullopt;
+  if (!d && s && c.site.generator == Generator::kJekyll) d = parse_date_as_ruby(*s);
   if (!d) return std::nullopt;
   return place_date(*d, placement_of(c, key));
 }

@@ -44,11 +44,14 @@ class JekyllConfigLikeJekyllsDocs(BuiltSiteCase):
         self.jekyll()
         summary, _ = index(self.site, self.idx)
         # The docs collection is read: the configuration was, past its "---" line.
-        self.assertEqual(summary["documents_by_type"], {"post": 2, "docs": 3})
-        self.assert_index_matches_build(5)
+        self.assertEqual(summary["documents_by_type"], {"post": 3, "docs": 3})
+        self.assert_index_matches_build(6)
         # collections.posts.permalink, with the day in the site's zone (America/Los_Angeles).
         self.assertEqual(self.hit("_posts/2013-05-06-jekyll-1-0-0-released.md")["url"],
                          "/news/2013/05/05/jekyll-1-0-0-released/")
+        # A date only Ruby's lenient Time.parse reads, read as it does.
+        self.assertEqual(self.hit("_posts/2023-01-29-jekyll-3-9-3-released.md")["date"],
+                         "2023-01-29T18:30:22-08:00")
         # A heading's anchor is made from its text with the include rendered.
         self.assertEqual([s["anchor"] for s in self.hit("_docs/collections.md")["sections"]],
                          ["custom-sorting-of-documents", "excerpts-for-pages411"])
