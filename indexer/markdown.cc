@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <memory>
 #include <optional>
+#include <regex>
 #include <utility>
 
 #include "common/text.h"
@@ -122,6 +123,9 @@ struct HeadingId {
   bool reserves = true;                    // Goldmark keeps Markdown explicit ids free
   bool none = false;                       // the page shows no id (Hugo's omitted raw HTML)
   std::string source;                      // what the engine makes an automatic id from
+  // Inside an HTML element that kramdown parses as Markdown (markdown="1"): its GFM parser
+  // leaves such a heading to the converter, which makes a kramdown id from the same text.
+  bool in_html_element = false;
   int start_line = 0;
   int end_line = 0;
 };
@@ -239,6 +243,7 @@ class Walker {
         append_block(out_.code, cmark_node_get_literal(node));
         break;
       case CMARK_NODE_HTML_BLOCK:
+        follow_markdown_elements(cmark_node_get_literal(node));
         add_html_block(cmark_node_get_literal(node));
         break;
       default:
@@ -387,6 +392,7 @@ class Walker {
       h.explicit_id = pending_ial_->first;
     pending_ial_.reset();
     h.source = ids_from_source(options_) ? std::string(source) : id_text_;
+    h.in_html_element = options_.style == AnchorStyle::kGfm && !markdown_elements_.empty();
     add_section(std::move(heading), cmark_node_get_heading_level(node), std::move(h));
   }
 
@@ -461,6 +467,30 @@ class Walker {
     }
   }
 
+  // The HTML elements open at this point that kramdown parses as Markdown: an element with
+  // markdown="1" (or "block") opens one; inside one, elements of the same names nest; a
+  // closing tag closes the innermost element of its name. An element left open stays open.
+  void follow_markdown_elements(const char* literal) {
+    if (literal == nullptr || options_.style != AnchorStyle::kGfm) return;
+    static const std::regex kTag(R"(<(/?)([A-Za-z][A-Za-z0-9]*)([^>]*)>)");
+    static const std::regex kMarkdown(R"(\bmarkdown\s*=\s*["']?(1|block)\b)");
+    const std::string html(literal);
+    for (std::sregex_iterator it(html.begin(), html.end(), kTag), end; it != end; ++it) {
+      const std::string name = text::fold_case((*it)[2].str());
+      const std::string attrs = (*it)[3].str();
+      if ((*it)[1].length() > 0) {
+        if (!markdown_elements_.empty() && markdown_elements_.back() == name)
+          markdown_elements_.pop_back();
+      } else if (!attrs.empty() && attrs.back() == '/') {
+        continue;
+      } else if (std::regex_search(attrs, kMarkdown) ||
+                 std::find(markdown_elements_.begin(), markdown_elements_.end(), name) !=
+                     markdown_elements_.end()) {
+        markdown_elements_.push_back(name);
+      }
+    }
+  }
+
   // Ids in document order, as the engine hands them out.
   void assign_anchors() {
     AnchorGenerator generator(options_);
@@ -471,7 +501,8 @@ class Walker {
         anchor = *h.explicit_id;
         if (h.reserves) generator.reserve(anchor);
       } else if (options_.auto_ids) {
-        anchor = generator.next(h.source);
+        anchor =
+            h.in_html_element ? generator.next_converter_id(h.source) : generator.next(h.source);
       }
     }
   }
@@ -480,6 +511,7 @@ class Walker {
   SourceLines lines_;
   MarkdownText out_;
   std::vector<HeadingId> headings_;
+  std::vector<std::string> markdown_elements_;  // open elements kramdown reads as Markdown
   std::optional<std::pair<std::string, int>> pending_ial_;  // id, last line of the IAL
   std::string heading_;
   std::string id_text_;
