@@ -4,9 +4,9 @@
 #include <gumbo.h>
 
 #include <algorithm>
+#include <cctype>
 #include <memory>
 #include <optional>
-#include <regex>
 #include <utility>
 
 #include "common/text.h"
@@ -472,23 +472,49 @@ class Walker {
   // closing tag closes the innermost element of its name. An element left open stays open.
   void follow_markdown_elements(const char* literal) {
     if (literal == nullptr || options_.style != AnchorStyle::kGfm) return;
-    static const std::regex kTag(R"(<(/?)([A-Za-z][A-Za-z0-9]*)([^>]*)>)");
-    static const std::regex kMarkdown(R"(\bmarkdown\s*=\s*["']?(1|block)\b)");
-    const std::string html(literal);
-    for (std::sregex_iterator it(html.begin(), html.end(), kTag), end; it != end; ++it) {
-      const std::string name = text::fold_case((*it)[2].str());
-      const std::string attrs = (*it)[3].str();
-      if ((*it)[1].length() > 0) {
+    const std::string_view html(literal);
+    for (std::size_t lt = html.find('<'); lt != std::string_view::npos;
+         lt = html.find('<', lt + 1)) {
+      const bool closing = lt + 1 < html.size() && html[lt + 1] == '/';
+      std::size_t end = lt + (closing ? 2 : 1);
+      const std::size_t name_start = end;
+      while (end < html.size() && std::isalnum(static_cast<unsigned char>(html[end]))) ++end;
+      const std::size_t gt = html.find('>', end);
+      if (end == name_start || gt == std::string_view::npos) continue;
+      const std::string name = text::fold_case(html.substr(name_start, end - name_start));
+      const std::string_view attrs = html.substr(end, gt - end);
+      if (closing) {
         if (!markdown_elements_.empty() && markdown_elements_.back() == name)
           markdown_elements_.pop_back();
-      } else if (!attrs.empty() && attrs.back() == '/') {
-        continue;
-      } else if (std::regex_search(attrs, kMarkdown) ||
-                 std::find(markdown_elements_.begin(), markdown_elements_.end(), name) !=
-                     markdown_elements_.end()) {
+      } else if ((attrs.empty() || attrs.back() != '/') &&
+                 (reads_markdown(attrs) ||
+                  std::find(markdown_elements_.begin(), markdown_elements_.end(), name) !=
+                      markdown_elements_.end())) {
         markdown_elements_.push_back(name);
       }
+      lt = gt;
     }
+  }
+
+  // Whether a tag's attributes say markdown="1" (or "block"; quoted or not).
+  static bool reads_markdown(std::string_view attrs) {
+    for (std::size_t at = attrs.find("markdown"); at != std::string_view::npos;
+         at = attrs.find("markdown", at + 1)) {
+      std::size_t i = at + 8;
+      while (i < attrs.size() && attrs[i] == ' ') ++i;
+      if (i >= attrs.size() || attrs[i] != '=') continue;
+      ++i;
+      while (i < attrs.size() && attrs[i] == ' ') ++i;
+      if (i < attrs.size() && (attrs[i] == '"' || attrs[i] == '\'')) ++i;
+      const std::string_view value = attrs.substr(i);
+      for (const std::string_view v : {std::string_view("1"), std::string_view("block")}) {
+        if (value.substr(0, v.size()) == v &&
+            (value.size() == v.size() ||
+             !std::isalnum(static_cast<unsigned char>(value[v.size()]))))
+          return true;
+      }
+    }
+    return false;
   }
 
   // Ids in document order, as the engine hands them out.
