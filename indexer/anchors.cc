@@ -387,6 +387,16 @@ std::string AnchorGenerator::next(std::string_view heading) {
   return options_.prefix + id;
 }
 
+std::string AnchorGenerator::next_converter_id(std::string_view heading) {
+  AnchorOptions kramdown = options_;
+  kramdown.style = AnchorStyle::kKramdown;
+  std::string id = basic_heading_id(heading, kramdown);
+  if (id.empty()) id = "section";
+  const auto [it, fresh] = converter_repeats_.try_emplace(id, 0);
+  if (!fresh) id += "-" + std::to_string(++it->second);
+  return options_.prefix + id;
+}
+
 void AnchorGenerator::reserve(const std::string& id) {
   if (is_goldmark_style(options_.style)) taken_.insert(id);
 }

@@ -76,13 +76,18 @@ class AnchorGenerator {
   // The id for a heading without an explicit one; `heading` is what the engine reads
   // (ids_from_source tells which).
   [[nodiscard]] std::string next(std::string_view heading);
+  // kramdown's converter's id for a heading its GFM parser left without one (one inside an
+  // HTML element read as Markdown): kramdown's own id of the heading's text (what next()
+  // reads for GFM), "section" when empty, its repeats counted apart from the parser's.
+  [[nodiscard]] std::string next_converter_id(std::string_view heading);
   // Records an explicit id the page gives a heading.
   void reserve(const std::string& id);
 
  private:
   AnchorOptions options_;
-  std::map<std::string, int> repeats_;  // kramdown: generated id -> repeats so far
-  std::set<std::string> taken_;         // Goldmark: every id in the page
+  std::map<std::string, int> repeats_;            // kramdown: generated id -> repeats so far
+  std::map<std::string, int> converter_repeats_;  // the same, for next_converter_id
+  std::set<std::string> taken_;                   // Goldmark: every id in the page
 };
 
 }  // namespace postsearch

@@ -2,6 +2,7 @@
 
 #include <cctype>
 #include <ctime>
+#include <regex>
 
 namespace postsearch {
 namespace {
@@ -100,6 +101,28 @@ std::optional<ParsedDate> parse_date(std::string_view s) {
   if (!parse_offset(s, p) || !s.empty() || !valid(d)) return std::nullopt;
   p.epoch = utc_seconds(d) - static_cast<std::int64_t>(p.offset_minutes) * 60;
   return p;
+}
+
+std::optional<ParsedDate> parse_date_as_ruby(std::string_view text) {
+  static const std::regex kDate(R"((\d{4})-(\d{1,2})-(\d{1,2}))");
+  static const std::regex kTime(R"((^|[^\d:])(\d{1,2}:\d{2}(:\d{2})?)(?![\d:]))");
+  static const std::regex kZone(R"(^\s*([+-]\d{2}:?\d{2}|Z|UTC|GMT)(?!\w))");
+  const std::string s(text.substr(0, 200));
+  std::smatch date;
+  if (!std::regex_search(s, date, kDate)) return std::nullopt;
+  std::string canonical = date.str(0);
+  const std::string after_date = date.suffix().str();
+  std::smatch time;
+  if (std::regex_search(after_date, time, kTime)) {
+    canonical += " " + time.str(2);
+    const std::string after_time = time.suffix().str();
+    std::smatch zone;
+    if (std::regex_search(after_time, zone, kZone)) {
+      const std::string z = zone.str(1);
+      canonical += " " + (z == "UTC" || z == "GMT" || z == "Z" ? std::string("+0000") : z);
+    }
+  }
+  return parse_date(canonical);
 }
 
 ParsedDate place_date(const ParsedDate& written, const DatePlacement& placement) {

@@ -26,6 +26,13 @@ struct ParsedDate {
 
 [[nodiscard]] std::optional<ParsedDate> parse_date(std::string_view text);
 
+// A date as Ruby's Time.parse (Jekyll's Utils.parse_date) reads text parse_date refuses:
+// the first YYYY-MM-DD, the first HH:MM[:SS] after it and a UTC offset (+0800, -08:00, Z,
+// UTC, GMT) right after the time, other words ignored: "2023-01-29 18:30:22 2023 -0800" is
+// 18:30:22 with no offset (the zone's time). Ruby's named and military zones ("PST", "X")
+// are not read. Empty when there is no date.
+[[nodiscard]] std::optional<ParsedDate> parse_date_as_ruby(std::string_view text);
+
 // How a generator places a date it read in its time zone.
 struct DatePlacement {
   TimeZone zone;  // the site's zone (see SiteConfig::time_zone)

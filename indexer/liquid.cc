@@ -27,7 +27,9 @@ using namespace liquid;  // the renderer is made of the template, values and fil
 class Renderer : public RenderBudget {
  public:
   explicit Renderer(const LiquidData& data)
-      : RenderBudget(data.limits, data.site), page_(data.page != nullptr ? data.page : &empty_) {}
+      : RenderBudget(data.limits, data.site),
+        page_(data.page != nullptr ? data.page : &empty_),
+        includes_(data.includes) {}
 
   void render(const Body& body, std::string& out) {
     for (const Node& n : body) {
@@ -74,6 +76,9 @@ class Renderer : public RenderBudget {
       case Node::Kind::kFor:
         render_for(n, out);
         break;
+      case Node::Kind::kInclude:
+        render_include(n.text, out);
+        break;
       case Node::Kind::kIgnored:
         break;
     }
@@ -85,6 +90,55 @@ class Renderer : public RenderBudget {
     const std::string name = text::trim(markup.substr(0, eq));
     if (name.empty()) return;
     vars_[name] = eval(markup.substr(eq + 1));
+  }
+
+  // {% include NAME key="value" key=variable %}: the include's template, rendered with these
+  // variables and `include` holding the parameters, as Jekyll's include tag does. A name
+  // given by a variable, or not in _includes/, renders nothing.
+  void render_include(std::string_view markup, std::string& out) {
+    if (includes_ == nullptr || markup.size() > limits().max_markup ||
+        include_depth_ >= limits().max_include_depth) {
+      return;
+    }
+    std::size_t end = 0;
+    while (end < markup.size() && !is_space(markup[end])) ++end;
+    const std::string name(markup.substr(0, end));
+    const auto source = includes_->find(name);
+    if (source == includes_->end()) return;
+    auto parsed = parsed_includes_.find(name);
+    if (parsed == parsed_includes_.end()) {
+      if (!spend(source->second.size() / 64 + 1)) return;
+      parsed =
+          parsed_includes_.emplace(name, parse_template(source->second, limits().max_depth)).first;
+    }
+    const auto saved = vars_.find("include");
+    const bool nested = saved != vars_.end();
+    const Value outer = nested ? saved->second : Value{};
+    vars_["include"] = Value::own(include_parameters(markup.substr(end)));
+    ++include_depth_;
+    render(parsed->second, out);
+    --include_depth_;
+    if (nested) {
+      vars_["include"] = outer;
+    } else {
+      vars_.erase("include");
+    }
+  }
+
+  // An include's `key="value"`, `key='value'` and `key=variable` parameters.
+  json include_parameters(std::string_view markup) {
+    json params = json::object();
+    const std::vector<Lexeme> lx = lex(markup);
+    for (std::size_t i = 0; i < lx.size();) {
+      if (lx[i].kind != Lexeme::Kind::kIdent || i + 2 >= lx.size() || lx[i + 1].text != "=") {
+        ++i;
+        continue;
+      }
+      const std::string key = lx[i].text;
+      i += 2;
+      params[key] = primary(lx, i).get();
+    }
+    return params;
   }
 
   void render_if(const Node& n, std::string& out) {
@@ -367,6 +421,9 @@ class Renderer : public RenderBudget {
 
   json empty_ = json::object();
   const json* page_;
+  const std::map<std::string, std::string>* includes_;
+  std::map<std::string, Body> parsed_includes_;
+  int include_depth_ = 0;
   std::map<std::string, Value> vars_;
 };
 

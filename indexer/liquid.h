@@ -1,10 +1,12 @@
 // Liquid as Jekyll renders it in a post's body, so that the indexed text says what the
 // published page says: `{{ page.* }}` and `{{ site.* }}` (configuration and `_data/`),
 // variables set with `{% assign %}` and `{% capture %}`, `{% if %}`/`{% unless %}`/
-// `{% case %}`/`{% for %}`, and the common filters (Liquid's and Jekyll's `where`, `date`,
+// `{% case %}`/`{% for %}`, `{% include NAME key="value" %}` (the `_includes/` file, with
+// `include.key`), and the common filters (Liquid's and Jekyll's `where`, `date`,
 // `relative_url`, `absolute_url`, ...). `{% raw %}` content stays verbatim, `{% comment %}`
 // goes, `{% highlight %}` becomes a fenced code block. Whatever cannot be rendered (an
-// unknown tag or filter, an undefined variable, an include) is left out, never printed raw.
+// unknown tag or filter, an undefined variable, an include that is not there) is left out,
+// never printed raw.
 //
 // Every post is hostile: the work and memory of one render are bounded by LiquidLimits
 // (bytes produced, steps, nesting); past a bound, rendering stops and what was produced so
@@ -14,6 +16,7 @@
 #include <nlohmann/json.hpp>
 
 #include <cstddef>
+#include <map>
 #include <string>
 #include <string_view>
 
@@ -23,6 +26,7 @@ struct LiquidLimits {
   std::size_t max_bytes = 8 * 1024 * 1024;  // bytes produced (output, captures, filter results)
   std::size_t max_steps = 200000;           // tags, outputs, filters and loop iterations
   int max_depth = 32;                       // nested blocks; deeper ones are left out
+  int max_include_depth = 10;               // includes within includes; deeper are left out
   std::size_t max_markup = 2048;            // a longer tag or output is left out
 };
 
@@ -32,6 +36,8 @@ struct LiquidData {
   const nlohmann::json* site = nullptr;
   const nlohmann::json* page = nullptr;
   LiquidLimits limits;
+  // Jekyll's `_includes/` files by name ("note.html"); null: no include is rendered.
+  const std::map<std::string, std::string>* includes = nullptr;
 };
 
 // Renders `source`; null `site` or `page` act as empty objects.

@@ -187,6 +187,7 @@ class Parser {
     const bool block = t.name == "if" || t.name == "unless" || t.name == "case" ||
                        t.name == "for" || t.name == "capture";
     if (t.name == "assign") n.kind = Node::Kind::kAssign;
+    if (t.name == "include") n.kind = Node::Kind::kInclude;
     if (!block || depth >= max_depth_) return n;  // too deep: its tags are left out
     if (t.name == "capture") {
       n.kind = Node::Kind::kCapture;

@@ -23,7 +23,18 @@ struct Branch {
 };
 
 struct Node {
-  enum class Kind { kText, kOutput, kAssign, kCapture, kIf, kUnless, kCase, kFor, kIgnored };
+  enum class Kind {
+    kText,
+    kOutput,
+    kAssign,
+    kCapture,
+    kIf,
+    kUnless,
+    kCase,
+    kFor,
+    kInclude,
+    kIgnored
+  };
   Kind kind = Kind::kIgnored;
   std::string text;  // text, output markup, or the tag's markup
   std::vector<Branch> branches;

@@ -4,6 +4,7 @@
 #include <gumbo.h>
 
 #include <algorithm>
+#include <cctype>
 #include <memory>
 #include <optional>
 #include <utility>
@@ -122,6 +123,9 @@ struct HeadingId {
   bool reserves = true;                    // Goldmark keeps Markdown explicit ids free
   bool none = false;                       // the page shows no id (Hugo's omitted raw HTML)
   std::string source;                      // what the engine makes an automatic id from
+  // Inside an HTML element that kramdown parses as Markdown (markdown="1"): its GFM parser
+  // leaves such a heading to the converter, which makes a kramdown id from the same text.
+  bool in_html_element = false;
   int start_line = 0;
   int end_line = 0;
 };
@@ -239,6 +243,7 @@ class Walker {
         append_block(out_.code, cmark_node_get_literal(node));
         break;
       case CMARK_NODE_HTML_BLOCK:
+        follow_markdown_elements(cmark_node_get_literal(node));
         add_html_block(cmark_node_get_literal(node));
         break;
       default:
@@ -387,6 +392,7 @@ class Walker {
       h.explicit_id = pending_ial_->first;
     pending_ial_.reset();
     h.source = ids_from_source(options_) ? std::string(source) : id_text_;
+    h.in_html_element = options_.style == AnchorStyle::kGfm && !markdown_elements_.empty();
     add_section(std::move(heading), cmark_node_get_heading_level(node), std::move(h));
   }
 
@@ -461,6 +467,56 @@ class Walker {
     }
   }
 
+  // The HTML elements open at this point that kramdown parses as Markdown: an element with
+  // markdown="1" (or "block") opens one; inside one, elements of the same names nest; a
+  // closing tag closes the innermost element of its name. An element left open stays open.
+  void follow_markdown_elements(const char* literal) {
+    if (literal == nullptr || options_.style != AnchorStyle::kGfm) return;
+    const std::string_view html(literal);
+    for (std::size_t lt = html.find('<'); lt != std::string_view::npos;
+         lt = html.find('<', lt + 1)) {
+      const bool closing = lt + 1 < html.size() && html[lt + 1] == '/';
+      std::size_t end = lt + (closing ? 2 : 1);
+      const std::size_t name_start = end;
+      while (end < html.size() && std::isalnum(static_cast<unsigned char>(html[end]))) ++end;
+      const std::size_t gt = html.find('>', end);
+      if (end == name_start || gt == std::string_view::npos) continue;
+      const std::string name = text::fold_case(html.substr(name_start, end - name_start));
+      const std::string_view attrs = html.substr(end, gt - end);
+      if (closing) {
+        if (!markdown_elements_.empty() && markdown_elements_.back() == name)
+          markdown_elements_.pop_back();
+      } else if ((attrs.empty() || attrs.back() != '/') &&
+                 (reads_markdown(attrs) ||
+                  std::find(markdown_elements_.begin(), markdown_elements_.end(), name) !=
+                      markdown_elements_.end())) {
+        markdown_elements_.push_back(name);
+      }
+      lt = gt;
+    }
+  }
+
+  // Whether a tag's attributes say markdown="1" (or "block"; quoted or not).
+  static bool reads_markdown(std::string_view attrs) {
+    for (std::size_t at = attrs.find("markdown"); at != std::string_view::npos;
+         at = attrs.find("markdown", at + 1)) {
+      std::size_t i = at + 8;
+      while (i < attrs.size() && attrs[i] == ' ') ++i;
+      if (i >= attrs.size() || attrs[i] != '=') continue;
+      ++i;
+      while (i < attrs.size() && attrs[i] == ' ') ++i;
+      if (i < attrs.size() && (attrs[i] == '"' || attrs[i] == '\'')) ++i;
+      const std::string_view value = attrs.substr(i);
+      for (const std::string_view v : {std::string_view("1"), std::string_view("block")}) {
+        if (value.substr(0, v.size()) == v &&
+            (value.size() == v.size() ||
+             !std::isalnum(static_cast<unsigned char>(value[v.size()]))))
+          return true;
+      }
+    }
+    return false;
+  }
+
   // Ids in document order, as the engine hands them out.
   void assign_anchors() {
     AnchorGenerator generator(options_);
@@ -471,7 +527,8 @@ class Walker {
         anchor = *h.explicit_id;
         if (h.reserves) generator.reserve(anchor);
       } else if (options_.auto_ids) {
-        anchor = generator.next(h.source);
+        anchor =
+            h.in_html_element ? generator.next_converter_id(h.source) : generator.next(h.source);
       }
     }
   }
@@ -480,6 +537,7 @@ class Walker {
   SourceLines lines_;
   MarkdownText out_;
   std::vector<HeadingId> headings_;
+  std::vector<std::string> markdown_elements_;  // open elements kramdown reads as Markdown
   std::optional<std::pair<std::string, int>> pending_ial_;  // id, last line of the IAL
   std::string heading_;
   std::string id_text_;

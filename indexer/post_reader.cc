@@ -131,13 +131,23 @@ DatePlacement placement_of(const Context& c, const std::string& key) {
 std::optional<ParsedDate> date_field(const Context& c, const char* key) {
   const json* v = c.get({key});
   const auto s = v != nullptr ? scalar_text(*v) : std::nullopt;
-  const auto d = s ? parse_date(*s) : std::nullopt;
+  auto d = s ? parse_date(*s) : std::nullopt;
+  if (!d && s && c.site.generator == Generator::kJekyll) d = parse_date_as_ruby(*s);
   if (!d) return std::nullopt;
   return place_date(*d, placement_of(c, key));
 }
 
+// The front-matter fields a post's date comes from, first found first: Hugo's default
+// `frontmatter.date` (date, publishDate, pubdate, published, lastmod, modified; its keys in
+// any letter case), and Jekyll's date.
+std::vector<const char*> date_keys(const Context& c) {
+  if (c.site.generator != Generator::kHugo) return {"date", "publishDate", "pubDate"};
+  return {"date",    "Date",      "publishDate", "publishdate", "PublishDate", "pubdate",
+          "pubDate", "published", "lastmod",     "lastMod",     "Lastmod",     "modified"};
+}
+
 void read_front_matter_date(Context& c, const FileNameDate& from_name) {
-  for (const char* key : {"date", "publishDate", "pubDate"}) {
+  for (const char* key : date_keys(c)) {
     const json* v = c.get({key});
     if (v == nullptr) continue;
     if ((c.date = date_field(c, key))) return;
@@ -191,12 +201,15 @@ void read_date(Context& c) {
   }
 }
 
-// When the generator publishes the post: Hugo's publishDate when set, else its date.
+// When the generator publishes the post: Hugo's publishDate (its default
+// `frontmatter.publishDate`: publishDate, pubdate, published, date; never lastmod), else
+// the post's date.
 std::optional<std::int64_t> publish_epoch(Context& c) {
   if (c.site.generator == Generator::kHugo) {
-    for (const char* key : {"publishDate", "publishdate", "pubdate", "published"}) {
+    for (const char* key : {"publishDate", "publishdate", "pubdate", "published", "date"}) {
       if (const auto d = date_field(c, key)) return d->epoch;
     }
+    return std::nullopt;
   }
   if (c.date) return c.date->epoch;
   return std::nullopt;
@@ -255,6 +268,10 @@ std::string skip_reason(Context& c) {
       (c.file.kind == SourceKind::kPage || c.file.kind == SourceKind::kDocument) &&
       c.fm.format != FrontMatterFormat::kYaml) {
     return "no front matter (Jekyll copies the file as it is)";
+  }
+  if (c.site.generator == Generator::kHugo && is_html_file(c.file.path) &&
+      c.fm.format == FrontMatterFormat::kNone) {
+    return "HTML without front matter (Hugo copies the file as it is)";
   }
   // The page a server shows for a missing one (GitHub Pages' convention): not content.
   if (jekyll_page(c) && c.file.rel.find('/') == std::string::npos && c.basename == "404")
@@ -330,10 +347,12 @@ void fill_text(Context& c, Post& post) {
   MarkdownOptions mo;
   mo.anchors = c.site.anchors;
   mo.html = is_html_file(c.file.path);
+  // An HTML source reaches the page as written: Goldmark's `unsafe` is for HTML in Markdown.
+  if (mo.html) mo.anchors.raw_html = true;
   // Jekyll renders a post's Liquid before its Markdown: `page` is the front matter.
   nlohmann::json page = c.fm.fields;
   if (c.date) page["date"] = c.date->iso8601();
-  const LiquidData liquid{&c.site.liquid_site, &page, {}};
+  const LiquidData liquid{&c.site.liquid_site, &page, {}, &c.site.includes};
   if (c.site.generator == Generator::kJekyll) mo.liquid = &liquid;
   MarkdownText md = markdown_to_text(body, mo);
   post.sections = std::move(md.sections);

@@ -63,7 +63,7 @@ std::string jekyll_url_of(Context& c, const Post& post) {
     if (in.pattern.empty())
       in.pattern = jekyll_permalink_suffix("/:collection/:path", c.site.permalink);
   } else {
-    in.pattern = c.site.permalink;
+    in.pattern = c.site.posts_permalink.empty() ? c.site.permalink : c.site.posts_permalink;
   }
   (void)post;
   return join_url(c.site.baseurl, jekyll_url(in));
@@ -109,6 +109,12 @@ std::string expand_hugo_permalink(const Context& c, const Post& post, std::strin
   return pattern;
 }
 
+// Whether Hugo writes the pages of `section` as name.html (uglyURLs).
+bool hugo_ugly(const SiteConfig& site, const std::string& section) {
+  const auto own = site.hugo_ugly_sections.find(text::fold_case(section));
+  return own != site.hugo_ugly_sections.end() ? own->second : site.hugo_ugly_urls;
+}
+
 }  // namespace
 
 std::string hugo_url_of(Context& c, const Post& post) {
@@ -145,6 +151,10 @@ std::string hugo_url_of(Context& c, const Post& post) {
   } else {
     for (const auto& p : parts) path += "/" + p;
     path += leaf == "_index" ? "/" : "/" + (slug.empty() ? leaf : slug) + "/";
+  }
+  if (leaf != "_index" && hugo_ugly(c.site, section) && path.size() > 1 && path.back() == '/') {
+    path.back() = '.';
+    path += "html";
   }
   return join_url(c.site.baseurl, escape_url_path(hugo_urlize(lang_prefix + path)));
 }

@@ -212,6 +212,8 @@ const std::string& RunContext::options_hash() const {
       << synonyms.content;
   // Posts render Liquid with `_data/`: a change there changes their text.
   key << '|' << site.liquid_site.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  // ... and `_includes/`.
+  for (const auto& [name, text] : site.includes) key << '|' << name << '\n' << text;
   if (shards > 1) key << "|shards " << shards;
   if (output_dir) key << "|checked against " << output_dir->string();
   key << "|site_url " << options.site_url;

@@ -5,7 +5,9 @@
 #include <toml++/toml.h>
 
 #include <algorithm>
+#include <optional>
 #include <stdexcept>
+#include <vector>
 
 #include "common/contained_file.h"
 #include "common/text.h"
@@ -21,6 +23,17 @@ struct ConfigSource {
   std::string rel;
   YamlDialect dialect;
 };
+
+// A YAML file's text with its opening document marker ("---", as many _config.yml files
+// begin) blanked, so that the fences around it do not close on it; the line count is kept.
+std::string without_document_start(const std::string& text) {
+  const std::size_t nl = text.find('\n');
+  const std::string_view first = std::string_view(text).substr(0, nl);
+  if (first.substr(0, 3) != "---") return text;
+  const std::size_t rest = first.find_first_not_of(" \t\r", 3);
+  if (rest != std::string_view::npos && first[rest] != '#') return text;  // "--- value"
+  return nl == std::string::npos ? std::string() : text.substr(nl);
+}
 
 // Parses a YAML, TOML or JSON configuration file of the site into JSON as the generator's
 // YAML reader reads it, reporting errors (a symlink out of the site among them). `bytes`
@@ -48,8 +61,9 @@ json parse_config(const SiteConfig& c, const ConfigSource& source, Diagnostics& 
   }
   // Reuse the front-matter parser: wrap the file in fences of its format.
   const std::string fence = ext == ".toml" ? "+++" : "---";
-  const FrontMatterResult r =
-      parse_front_matter(fence + "\n" + text + "\n" + fence + "\n", rel, {dialect});
+  const FrontMatterResult r = parse_front_matter(
+      fence + "\n" + (ext == ".toml" ? text : without_document_start(text)) + "\n" + fence + "\n",
+      rel, {dialect});
   for (Diagnostic d : r.diagnostics) {
     d.line = d.line > 0 ? d.line - 1 : 0;
     diagnostics.push_back(d);
@@ -210,6 +224,34 @@ json load_data_dir(const SiteConfig& c, const fs::path& dir, Diagnostics& diagno
   return data;
 }
 
+// Jekyll's `_includes/` (the `includes_dir` setting): each file's text by its path there.
+// Symlinks are not followed; files past kMaxDataBytes in all are reported and left out.
+void load_includes(SiteConfig& c, const fs::path& dir, Diagnostics& diagnostics) {
+  std::error_code ec;
+  if (dir.lexically_normal().lexically_relative(c.root).string().rfind("..", 0) == 0 ||
+      !fs::is_directory(fs::symlink_status(dir, ec))) {
+    return;
+  }
+  std::size_t bytes = 0;
+  for (fs::recursive_directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+    const fs::path& path = it->path();
+    if (it->is_symlink(ec) || !it->is_regular_file(ec) || path.filename().string()[0] == '.')
+      continue;
+    const std::string rel = path.lexically_relative(c.root).generic_string();
+    bytes += static_cast<std::size_t>(it->file_size(ec));
+    ContainedRead read = read_contained_file(c.root, path, kMaxSiteDataBytes);
+    if (bytes > kMaxDataBytes || !read.bytes) {
+      diagnostics.push_back({Severity::kWarning, rel, 0, 0, "",
+                             read.bytes ? "includes past " + std::to_string(kMaxDataBytes >> 20) +
+                                              " MiB are left out of the posts that include them"
+                                        : read.error});
+      if (read.bytes) break;
+      continue;
+    }
+    c.includes[path.lexically_relative(dir).generic_string()] = std::move(*read.bytes);
+  }
+}
+
 // The `defaults:` entries that give a layout: {scope: {path, type}, values: {layout}}.
 void load_layout_defaults(SiteConfig& c, const json& j) {
   if (!j.contains("defaults") || !j["defaults"].is_array()) return;
@@ -270,7 +312,10 @@ void load_jekyll(SiteConfig& c, const json& j, Diagnostics& diagnostics) {
   }
   if (j.contains("collections") && j["collections"].is_object()) {
     for (const auto& [name, spec] : j["collections"].items()) {
-      if (name == "posts") continue;
+      if (name == "posts") {
+        c.posts_permalink = string_of(spec, "permalink", "");
+        continue;
+      }
       c.collection_names.push_back(name);
       if (!spec.is_object() || !spec.value("output", false)) continue;
       c.collections[name] = string_of(spec, "permalink", "");
@@ -288,6 +333,7 @@ void load_jekyll(SiteConfig& c, const json& j, Diagnostics& diagnostics) {
   c.site_url = site_url_of(string_of(j, "url", ""), c.baseurl);
   c.liquid_site = j.is_object() ? j : json::object();
   load_layouts(c, string_of(j, "layouts_dir", "_layouts"));
+  load_includes(c, c.root / string_of(j, "includes_dir", "_includes"), diagnostics);
   const fs::path data = c.root / string_of(j, "data_dir", "_data");
   if (data.lexically_normal().lexically_relative(c.root).string().rfind("..", 0) != 0 &&
       !fs::is_symlink(data)) {
@@ -352,6 +398,13 @@ void load_hugo(SiteConfig& c, const json& j, Diagnostics& diagnostics) {
       if (pattern.is_string()) c.hugo_permalinks[section] = pattern.get<std::string>();
     }
   }
+  if (const json* ugly = hugo_key(j, {"uglyURLs"}); ugly != nullptr && ugly->is_boolean()) {
+    c.hugo_ugly_urls = ugly->get<bool>();
+  } else if (ugly != nullptr && ugly->is_object()) {
+    for (const auto& [section, on] : ugly->items()) {
+      if (on.is_boolean()) c.hugo_ugly_sections[text::fold_case(section)] = on.get<bool>();
+    }
+  }
   if (j.contains("languages") && j["languages"].is_object()) {
     for (const auto& [lang, spec] : j["languages"].items()) {
       c.languages.push_back(lang);
@@ -365,6 +418,84 @@ void load_hugo(SiteConfig& c, const json& j, Diagnostics& diagnostics) {
 
 const char* const kHugoConfigs[] = {"hugo.toml",   "hugo.yaml",   "hugo.yml",   "hugo.json",
                                     "config.toml", "config.yaml", "config.yml", "config.json"};
+
+// Merges `from` into `into` as Hugo's configuration loader (Viper) merges files: objects key
+// by key, keys matched in any letter case; any other value replaces the one there.
+void merge_hugo_config(json& into, const json& from) {
+  for (const auto& [key, value] : from.items()) {
+    auto same = into.end();
+    for (auto it = into.begin(); it != into.end(); ++it) {
+      if (text::fold_case(it.key()) == text::fold_case(key)) same = it;
+    }
+    if (same == into.end()) {
+      into[key] = value;
+    } else if (same->is_object() && value.is_object()) {
+      merge_hugo_config(*same, value);
+    } else {
+      *same = value;
+    }
+  }
+}
+
+// Where the content of a file of Hugo's configuration directory goes, by the file's name
+// without its extension: "hugo" and "config" at the top, "markup" under markup,
+// "languages.fr" under languages.fr, "params.fr" and "menus.fr" inside languages.fr.
+json hugo_config_dir_entry(const std::string& stem, const json& content) {
+  if (stem == "hugo" || stem == "config") return content;
+  const std::size_t dot = stem.rfind('.');
+  if (dot == std::string::npos) return json{{stem, content}};
+  const std::string name = stem.substr(0, dot);
+  const std::string lang = stem.substr(dot + 1);
+  json entry = content;
+  if (name == "menu" || name == "menus") entry = json{{"menus", content}};
+  if (name == "params") entry = json{{"params", content}};
+  return json{{"languages", json{{lang, entry}}}};
+}
+
+// Merges the files of Hugo's configuration directory into `j`: config/_default/, then
+// config/production/ (the environment `hugo` builds), each in path order as Hugo walks
+// them. Returns whether there was any; their bytes are appended to `c.config_bytes`.
+bool merge_hugo_config_dir(SiteConfig& c, json& j, Diagnostics& diagnostics) {
+  bool found = false;
+  for (const char* env : {"config/_default", "config/production"}) {
+    std::error_code ec;
+    if (!fs::is_directory(c.root / env, ec) || fs::is_symlink(c.root / env, ec)) continue;
+    std::vector<std::string> files;
+    for (fs::recursive_directory_iterator it(c.root / env, ec), end; !ec && it != end;
+         it.increment(ec)) {
+      const std::string ext = it->path().extension().string();
+      if (it->is_regular_file(ec) &&
+          (ext == ".toml" || ext == ".yaml" || ext == ".yml" || ext == ".json")) {
+        files.push_back(it->path().lexically_relative(c.root).generic_string());
+      }
+    }
+    std::sort(files.begin(), files.end());
+    for (const std::string& rel : files) {
+      std::string bytes;
+      const json content = parse_config(c, {rel, YamlDialect::kGo}, diagnostics, &bytes);
+      merge_hugo_config(j, hugo_config_dir_entry(fs::path(rel).stem().string(), content));
+      c.config_bytes += rel + '\n' + bytes;
+      found = true;
+    }
+  }
+  return found;
+}
+
+// Hugo's configuration: the first of kHugoConfigs in the site's root, with its
+// configuration directory merged over it; nothing when the site has neither.
+std::optional<json> read_hugo_config(SiteConfig& c, Diagnostics& diagnostics) {
+  json j = json::object();
+  for (const char* name : kHugoConfigs) {
+    if (!fs::exists(c.root / name)) continue;
+    c.config_file = name;
+    j = parse_config(c, {name, YamlDialect::kGo}, diagnostics, &c.config_bytes);
+    break;
+  }
+  if (merge_hugo_config_dir(c, j, diagnostics) && c.config_file.empty())
+    c.config_file = "config/_default";
+  if (c.config_file.empty()) return std::nullopt;
+  return j;
+}
 
 }  // namespace
 
@@ -434,13 +565,12 @@ SiteLoad load_site(const fs::path& root, const SiteLoadOptions& options) {
     load_time_zone(c, j, {"timezone", machine_zone(options, load.diagnostics)}, load.diagnostics);
     return load;
   }
-  for (const char* name : kHugoConfigs) {
-    if (generator == Generator::kJekyll || !fs::exists(c.root / name)) continue;
-    c.generator = Generator::kHugo;
-    c.config_file = name;
-    load_hugo(c, parse_config(c, {name, YamlDialect::kGo}, load.diagnostics, &c.config_bytes),
-              load.diagnostics);
-    return load;
+  if (generator != Generator::kJekyll) {
+    if (const std::optional<json> j = read_hugo_config(c, load.diagnostics)) {
+      c.generator = Generator::kHugo;
+      load_hugo(c, *j, load.diagnostics);
+      return load;
+    }
   }
   if (generator) {
     c.generator = *generator;

@@ -33,13 +33,19 @@ struct SiteConfig {
   std::string config_file;         // relative name of the file read ("_config.yml"), if any
   std::string config_bytes;        // that file's content as read
   std::string permalink = "date";  // Jekyll: site-wide permalink style or pattern
-  std::string baseurl;             // URL path prefix ("/blog"), no trailing slash
+  // Jekyll: collections.posts.permalink, which wins over `permalink` for posts and drafts;
+  // empty when the configuration gives none.
+  std::string posts_permalink;
+  std::string baseurl;  // URL path prefix ("/blog"), no trailing slash
   // Where the site is published: "https://example.org/blog" (Jekyll url + baseurl, Hugo
   // baseURL), no trailing slash; empty when the configuration does not say.
   std::string site_url;
   // Jekyll: what Liquid's `site` holds: the configuration, with the `_data/` files (YAML and
   // JSON, at most kMaxDataBytes in all) under "data".
   nlohmann::json liquid_site = nlohmann::json::object();
+  // Jekyll: the `_includes/` files that `{% include NAME %}` renders, by NAME
+  // ("docs/note.html") -> their text; at most kMaxDataBytes in all.
+  std::map<std::string, std::string> includes;
   std::string default_lang = "en";
   std::string fallback_lang;  // search.fallback: searched for languages without posts or stemmer
   std::vector<std::string> exclude;  // Jekyll exclude: paths or globs relative to root
@@ -59,8 +65,12 @@ struct SiteConfig {
   nlohmann::json authors = nlohmann::json::object();   // Jekyll _data/authors.yml
   std::string content_dir = "content";                 // Hugo
   std::map<std::string, std::string> hugo_permalinks;  // Hugo: section -> pattern
-  std::vector<std::string> languages;                  // Hugo: configured language codes
-  std::map<std::string, std::string> language_dirs;    // Hugo: language -> its own contentDir
+  // Hugo uglyURLs: pages at /section/name.html, not /section/name/; `true` for every
+  // section, or a table of sections (lower case) -> whether theirs are.
+  bool hugo_ugly_urls = false;
+  std::map<std::string, bool> hugo_ugly_sections;
+  std::vector<std::string> languages;                // Hugo: configured language codes
+  std::map<std::string, std::string> language_dirs;  // Hugo: language -> its own contentDir
   // Hugo: the sections whose pages are the posts (params.mainSections; else, as Hugo has it,
   // the section with the most pages, found when the sources are listed).
   std::vector<std::string> main_sections;

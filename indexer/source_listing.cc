@@ -12,7 +12,9 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <fstream>
 #include <numeric>
+#include <set>
 #include <string_view>
 #include <system_error>
 
@@ -147,7 +149,7 @@ void walk_dir(const Lister& l, const Folder& dir, Visit& visit) {
         walk_dir(l, Folder{std::move(path), std::move(rel), O_NOFOLLOW}, visit);
       continue;
     }
-    const bool html = c.generator == Generator::kJekyll && is_html_file(name);
+    const bool html = c.generator != Generator::kPlain && is_html_file(name);
     if (name[0] == '.' || !(html || is_markdown_file(name)) || is_excluded(l.exclude, rel))
       continue;
     visit(std::move(path), std::move(rel));
@@ -302,6 +304,17 @@ std::string hugo_section(const SourceFile& f) {
   return parts[0];
 }
 
+// Whether `f` is an HTML file that opens with no front matter: Hugo copies it as it is, and
+// it is no page of its section.
+bool hugo_copied_html(const SourceFile& f) {
+  if (!is_html_file(f.rel)) return false;
+  std::ifstream in(f.path, std::ios::binary);
+  char head[3] = {};
+  in.read(head, sizeof head);
+  const std::string_view start(head, static_cast<std::size_t>(in.gcount()));
+  return start != "---" && start != "+++" && start.substr(0, 1) != "{";
+}
+
 // Types Hugo's pages: those of the main sections are posts, the others are of their
 // section's type ("page" outside any section). The main sections are the configured ones,
 // else the section with the most pages, as Hugo chooses them.
@@ -310,7 +323,7 @@ void type_hugo_pages(const SiteConfig& c, const SiteOptions& o, std::vector<Sour
   if (main.empty()) {
     std::map<std::string, std::size_t> pages;
     for (const auto& f : files) {
-      if (f.kind != SourceKind::kListing) ++pages[hugo_section(f)];
+      if (f.kind != SourceKind::kListing && !hugo_copied_html(f)) ++pages[hugo_section(f)];
     }
     std::size_t most = 0;
     for (const auto& [section, n] : pages) {
@@ -331,12 +344,52 @@ void type_hugo_pages(const SiteConfig& c, const SiteOptions& o, std::vector<Sour
               files.end());
 }
 
+// Whether Hugo reads the site's contentDir: for the languages without one of their own (or
+// a site of one language); not when every language names its own.
+bool hugo_shared_content_read(const SiteConfig& c) {
+  return std::any_of(c.languages.begin(), c.languages.end(),
+                     [&](const std::string& lang) {
+                       const auto own = c.language_dirs.find(lang);
+                       return own == c.language_dirs.end() || own->second == c.content_dir;
+                     }) ||
+         c.languages.empty();
+}
+
+bool is_bundle_index(const std::string& rel) {
+  return fs::path(rel).filename().string().rfind("index.", 0) == 0;
+}
+
+// Whether `rel` lies inside one of the `bundles` folders ("content/homepage/").
+bool inside_bundle(const std::string& rel, const std::set<std::string>& bundles) {
+  for (std::size_t slash = rel.find('/'); slash != std::string::npos;
+       slash = rel.find('/', slash + 1)) {
+    if (bundles.count(rel.substr(0, slash + 1)) != 0) return true;
+  }
+  return false;
+}
+
+// Drops the content files inside a leaf bundle (a folder with an index.md, index.fr.md,
+// index.html, ...) other than its index: Hugo makes them the bundle's resources, not pages.
+void drop_bundle_resources(std::vector<SourceFile>& files) {
+  std::set<std::string> bundles;
+  for (const auto& f : files) {
+    const std::string folder = fs::path(f.rel).parent_path().generic_string();
+    if (is_bundle_index(f.rel) && folder != f.content_root) bundles.insert(folder + "/");
+  }
+  files.erase(std::remove_if(files.begin(), files.end(),
+                             [&](const SourceFile& f) {
+                               return !is_bundle_index(f.rel) && inside_bundle(f.rel, bundles);
+                             }),
+              files.end());
+}
+
 void list_hugo(const SiteConfig& c, const SiteOptions& o, Diagnostics& d, SourceListing& listing) {
   const Lister l{c, d, listing};
-  list_hugo_dir(l, o, c.content_dir, "");
+  if (hugo_shared_content_read(c)) list_hugo_dir(l, o, c.content_dir, "");
   for (const auto& [lang, dir] : c.language_dirs) {
     if (dir != c.content_dir) list_hugo_dir(l, o, dir, lang);
   }
+  drop_bundle_resources(listing.files);
   type_hugo_pages(c, o, listing.files);
 }
 

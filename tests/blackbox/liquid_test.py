@@ -1,6 +1,6 @@
 """Liquid in post bodies: builds tests/fixtures/liquid-site with the real Jekyll (Debian's jekyll)
 and checks that the index holds, paragraph by paragraph, the text Jekyll rendered (page.*,
-site.*, _data/ files, assign/capture, where|first, if/unless/for, raw, filters), and that no
+site.*, _data/ files, includes with parameters, assign/capture, where|first, if/unless/for, raw, filters), and that no
 Liquid markup or variable name reached the index."""
 import html
 import html.parser
@@ -63,7 +63,7 @@ class LiquidAsJekyllRendersIt(unittest.TestCase):
         shutil.rmtree(cls.tmp, ignore_errors=True)
 
     def test_fixture_covers_each_pattern(self):
-        self.assertEqual(len(self.rendered), 10, self.rendered)
+        self.assertEqual(len(self.rendered), 11, self.rendered)
         self.assertIn("LQA: We announce the release of Ruby 3.1.0. Ruby 3.2.0 adds more.", self.rendered)
 
     def test_each_paragraph_is_indexed_as_jekyll_rendered_it(self):
@@ -91,21 +91,30 @@ class LiquidAsJekyllRendersIt(unittest.TestCase):
         # The one {{ left is the {% raw %} one, as in Jekyll's page.
         self.assertEqual(re.findall(r"\{\{.*?\}\}", snippet), ["{{ verbatim_glimmerkin }}"])
 
-    def test_a_data_change_reindexes_the_posts(self):
-        releases = os.path.join(self.site, "_data", "releases.yml")
-        with open(releases) as f:
+    def assert_edit_reindexes_the_post(self, rel, old, new, phrase):
+        """Replaces `old` by `new` in the site's file `rel`, re-indexes, and requires the post
+        to be found by `phrase`; then puts the file back."""
+        path = os.path.join(self.site, rel)
+        with open(path) as f:
             text = f.read()
         try:
-            with open(releases, "w") as f:
-                f.write(text.replace("Borealite", "Spinelstone"))
+            with open(path, "w") as f:
+                f.write(text.replace(old, new))
             index(self.site, self.idx)
-            out = query_json(self.idx, "--no-facets", '"Codename SPINELSTONE edition"', check=0)
+            out = query_json(self.idx, "--no-facets", phrase, check=0)
             self.assertEqual([h["id"] for h in out["hits"]], [POST])
         finally:
-            with open(releases, "w") as f:
+            with open(path, "w") as f:
                 f.write(text)
             index(self.site, self.idx)
 
+    def test_an_include_change_reindexes_the_posts(self):
+        self.assert_edit_reindexes_the_post(os.path.join("_includes", "badge.html"), ">v{{",
+                                            ">zephyrbadge {{", '"zephyrbadge 4.1.1"')
+
+    def test_a_data_change_reindexes_the_posts(self):
+        self.assert_edit_reindexes_the_post(os.path.join("_data", "releases.yml"), "Borealite",
+                                            "Spinelstone", '"Codename SPINELSTONE edition"')
 
 if __name__ == "__main__":
     unittest.main(verbosity=2)

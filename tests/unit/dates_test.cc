@@ -28,6 +28,23 @@ TEST_CASE("dates: impossible dates are rejected", "[dates]") {
   CHECK_FALSE(parse_date("2023-02-29"));
 }
 
+TEST_CASE("dates: read as Ruby's Time.parse reads what parse_date refuses", "[dates]") {
+  // What `ruby -rtime -e 'puts Time.parse(s).iso8601'` printed for each.
+  const auto twice = parse_date_as_ruby("2023-01-29 18:30:22 2023 -0800");
+  REQUIRE(twice);
+  CHECK_FALSE(twice->has_offset);  // the offset is not read: the zone's time
+  CHECK(twice->local.hour == 18);
+  CHECK(parse_date_as_ruby("2023-01-29 18:30:22 -08:00 (PST)")->iso8601() ==
+        "2023-01-29T18:30:22-08:00");
+  const auto utc = parse_date_as_ruby("Posted 2023-01-29 at 18:30 UTC");
+  REQUIRE(utc);
+  CHECK(utc->has_offset);
+  CHECK(utc->iso8601() == "2023-01-29T18:30:00Z");
+  CHECK(parse_date_as_ruby("2023-01-29 18:30:22 +0100 extra")->iso8601() ==
+        "2023-01-29T18:30:22+01:00");
+  CHECK_FALSE(parse_date_as_ruby("no date here 18:30"));
+}
+
 TEST_CASE("dates: Jekyll file names", "[dates]") {
   const auto f = parse_file_name_date("2024-01-20-incremental-indexing");
   CHECK(f.has_prefix);

@@ -1,5 +1,6 @@
 #include <catch2/catch.hpp>
 
+#include <map>
 #include <string>
 
 #include "indexer/liquid.h"
@@ -87,6 +88,24 @@ TEST_CASE("liquid: what cannot be rendered is left out", "[liquid]") {
   CHECK(f.render("{% highlight ruby %}\nputs 1\n{% endhighlight %}") == "\n```\n\nputs 1\n\n```\n");
 }
 
+TEST_CASE("liquid: includes render with their parameters, as Jekyll 4.3.1 did", "[liquid]") {
+  const Fixture f;
+  const std::map<std::string, std::string> includes{
+      {"badge.html", "<b>{{ include.version }}</b>"},
+      {"docs/note.html",
+       R"(({{ include.who }} {% include badge.html version="2" %} {{ include.who }}))"},
+  };
+  const auto render = [&](std::string_view source) {
+    return render_liquid(source, {&f.site, &f.page, {}, &includes});
+  };
+  CHECK(render(R"(a {% include badge.html version="4.1.1" %} b)") == "a <b>4.1.1</b> b");
+  // A variable parameter, and the outer `include` back after a nested include.
+  CHECK(render("{% include docs/note.html who=page.title %}") == "(X <b>2</b> X)");
+  CHECK(render("{% include badge.html version=page.n %}{{ include.version }}") == "<b>7</b>");
+  CHECK(render("[{% include missing.html %}]") == "[]");
+  CHECK(render_liquid("[{% include badge.html %}]", {&f.site, &f.page, {}}) == "[]");
+}
+
 TEST_CASE("liquid: a hostile post is bounded", "[liquid]") {
   const Fixture f;
   LiquidLimits small;
@@ -107,6 +126,10 @@ TEST_CASE("liquid: a hostile post is bounded", "[liquid]") {
   deep += "core";
   for (int i = 0; i < 100000; ++i) deep += "{% endif %}";
   CHECK(f.render(deep) == "core");
+  // An include that includes itself stops at max_include_depth.
+  const std::map<std::string, std::string> self{{"me.html", "x{% include me.html %}"}};
+  CHECK(render_liquid("{% include me.html %}", {&f.site, &f.page, {}, &self}) ==
+        std::string(static_cast<std::size_t>(LiquidLimits{}.max_include_depth), 'x'));
   // A very long tag is left out.
   CHECK(f.render("{{ " + std::string(10000, 'a') + " }}").empty());
 }

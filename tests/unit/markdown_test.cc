@@ -32,6 +32,26 @@ TEST_CASE("markdown: GFM ids, Jekyll's default", "[markdown]") {
   CHECK(markdown_to_text("## Title\n", off).sections[0].anchor.empty());
 }
 
+TEST_CASE("markdown: GFM leaves headings in HTML read as Markdown to kramdown's ids",
+          "[markdown]") {
+  // What Jekyll 4.3.1 wrote (tests/fixtures/anchors/posts/markdown-in-html.md has more).
+  const auto md = markdown_to_text(
+      "## Über\n\n<div dir=\"rtl\" markdown=\"1\">\n\n## Über\n\n## ما معنى\n\n"
+      "<p markdown='1'>x</p>\n\n## Über\n\n</div>\n\n## Über\n",
+      {});
+  REQUIRE(md.sections.size() == 5);
+  CHECK(md.sections[0].anchor == "über");
+  CHECK(md.sections[1].anchor == "ber");
+  CHECK(md.sections[2].anchor == "section");
+  CHECK(md.sections[3].anchor == "ber-1");
+  CHECK(md.sections[4].anchor == "über-1");
+  // A tag that never ends is read in linear time, without recursion.
+  const auto long_tag =
+      markdown_to_text("<div markdown=\"1\" " + std::string(3000000, 'a') + "\n\n## End\n", {});
+  REQUIRE(long_tag.sections.size() == 1);
+  CHECK(long_tag.sections[0].anchor == "end");
+}
+
 TEST_CASE("markdown: sections at headings with kramdown ids", "[markdown]") {
   const auto md = markdown_to_text(
       "Intro text.\n\n## First Steps\n\nHello *world*.\n\n## 2. Numbers & Symbols!\n\nMore.\n\n## "
