@@ -63,8 +63,12 @@ class SymlinksAndSpecialFiles(HostileSite):
         os.symlink(built, os.path.join(self.site, "_site", "sub"))
         self.write("_site/index.html", "<html><body><p>Home</p></body></html>\n")  # newer than the posts
         trace = os.path.join(self.tmp, "trace")
+        # LeakSanitizer cannot work under ptrace and aborts the run; the other checks stay on.
+        env = dict(os.environ)
+        if "ASAN_OPTIONS" in env:
+            env["ASAN_OPTIONS"] += ":detect_leaks=0"
         p = run(["strace", "-f", "-qq", "-e", "trace=open,openat", "-o", trace, INDEXER, self.site,
-                 "--index", self.idx], timeout=120)
+                 "--index", self.idx], timeout=120, env=env)
         self.assertIn(p.returncode, (0, 1), p.stderr)
         with open(trace) as f:
             opened = [line for line in f if "leak.html" in line and " = -1 " not in line]
