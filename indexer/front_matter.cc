@@ -149,7 +149,7 @@ struct YamlConverter {
   }
 };
 
-void parse_yaml(const Split& split, const std::string& path, YamlDialect dialect,
+void parse_yaml(const Split& split, const std::string& path, const FrontMatterOptions& options,
                 FrontMatterResult& result) {
   FrontMatter& fm = *result.front_matter;
   const int offset = split.block_line - 1;
@@ -159,27 +159,28 @@ void parse_yaml(const Split& split, const std::string& path, YamlDialect dialect
   } catch (const YAML::DeepRecursion& e) {  // yaml-cpp 0.7 calls this "bad file"
     result.diagnostics.push_back(
         {Severity::kError, path, offset + e.mark.line + 1, e.mark.column + 1, "",
-         "front matter nested more than " + std::to_string(e.depth()) + " levels deep"});
+         options.what + " nested more than " + std::to_string(e.depth()) + " levels deep"});
     result.front_matter.reset();
     return;
   } catch (const YAML::Exception& e) {
     result.diagnostics.push_back({Severity::kError, path, offset + e.mark.line + 1,
-                                  e.mark.column + 1, "", "invalid YAML front matter: " + e.msg});
+                                  e.mark.column + 1, "",
+                                  "invalid YAML " + options.what + ": " + e.msg});
     result.front_matter.reset();
     return;
   }
   if (!root || root.IsNull()) return;  // empty block: no fields
   if (!root.IsMap()) {
     result.diagnostics.push_back({Severity::kError, path, split.block_line, 1, "",
-                                  "front matter is not a mapping of fields to values"});
+                                  options.what + " is not a mapping of fields to values"});
     result.front_matter.reset();
     return;
   }
-  YamlConverter conv{path, offset, dialect, result.diagnostics};
+  YamlConverter conv{path, offset, options.dialect, result.diagnostics};
   fm.fields = conv.convert(root, 0);
   if (conv.too_big) {
     result.diagnostics.push_back({Severity::kError, path, split.block_line, 1, "",
-                                  "front matter expands to more than " +
+                                  options.what + " expands to more than " +
                                       std::to_string(kMaxFrontMatterNodes) + " values or " +
                                       std::to_string(kMaxFrontMatterDepth) + " levels (aliases?)"});
     result.front_matter.reset();
@@ -222,7 +223,8 @@ json toml_to_json(const toml::node& node, int depth, std::size_t& nodes) {
   return out.str();
 }
 
-void parse_toml(const Split& split, const std::string& path, FrontMatterResult& result) {
+void parse_toml(const Split& split, const std::string& path, const FrontMatterOptions& options,
+                FrontMatterResult& result) {
   FrontMatter& fm = *result.front_matter;
   const int offset = split.block_line - 1;
   try {
@@ -233,10 +235,10 @@ void parse_toml(const Split& split, const std::string& path, FrontMatterResult& 
       fm.key_lines.emplace(std::string(k.str()), offset + static_cast<int>(v.source().begin.line));
     }
   } catch (const toml::parse_error& e) {
-    result.diagnostics.push_back({Severity::kError, path,
-                                  offset + static_cast<int>(e.source().begin.line),
-                                  static_cast<int>(e.source().begin.column), "",
-                                  "invalid TOML front matter: " + std::string(e.description())});
+    result.diagnostics.push_back(
+        {Severity::kError, path, offset + static_cast<int>(e.source().begin.line),
+         static_cast<int>(e.source().begin.column), "",
+         "invalid TOML " + options.what + ": " + std::string(e.description())});
     result.front_matter.reset();
   }
 }
@@ -257,7 +259,7 @@ FrontMatterResult parse_front_matter(std::string_view text, const std::string& p
     const std::string fence = split.format == FrontMatterFormat::kToml ? "+++" : "---";
     result.diagnostics.push_back(
         {Severity::kError, path, 1, 1, "",
-         "front matter opened here is never closed (no line '" + fence + "' follows)"});
+         options.what + " opened here is never closed (no line '" + fence + "' follows)"});
     return result;
   }
   result.front_matter.emplace();
@@ -265,8 +267,8 @@ FrontMatterResult parse_front_matter(std::string_view text, const std::string& p
   fm.format = split.format;
   fm.body = std::string(split.body);
   fm.body_line = split.body_line;
-  if (split.format == FrontMatterFormat::kYaml) parse_yaml(split, path, options.dialect, result);
-  if (split.format == FrontMatterFormat::kToml) parse_toml(split, path, result);
+  if (split.format == FrontMatterFormat::kYaml) parse_yaml(split, path, options, result);
+  if (split.format == FrontMatterFormat::kToml) parse_toml(split, path, options, result);
   return result;
 }
 

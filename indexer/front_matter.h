@@ -28,6 +28,9 @@ enum class YamlDialect { kRuby, kGo };
 
 struct FrontMatterOptions {
   YamlDialect dialect = YamlDialect::kRuby;
+  // What the block is called in diagnostics ("invalid YAML front matter: ..."): a site's
+  // configuration file is parsed with this same parser and says "configuration".
+  std::string what = "front matter";
 };
 
 inline constexpr std::size_t kMaxFrontMatterNodes = 20000;

@@ -63,9 +63,12 @@ json parse_config(const SiteConfig& c, const ConfigSource& source, Diagnostics& 
   const std::string fence = ext == ".toml" ? "+++" : "---";
   const FrontMatterResult r = parse_front_matter(
       fence + "\n" + (ext == ".toml" ? text : without_document_start(text)) + "\n" + fence + "\n",
-      rel, {dialect});
+      rel, {.dialect = dialect, .what = "configuration"});
+  // An error found at the end of the input (an unclosed "[") is reported on the last line.
+  const int last_line = static_cast<int>(std::count(text.begin(), text.end(), '\n')) +
+                        (text.empty() || text.back() == '\n' ? 0 : 1);
   for (Diagnostic d : r.diagnostics) {
-    d.line = d.line > 0 ? d.line - 1 : 0;
+    d.line = std::min(d.line > 0 ? d.line - 1 : 0, std::max(last_line, 1));
     diagnostics.push_back(d);
   }
   return r.front_matter ? r.front_matter->fields : json::object();
@@ -174,7 +177,7 @@ json parse_data_file(const SiteConfig& c, const fs::path& path, const std::strin
     if (text.rfind("---\n", 0) == 0) text.erase(0, 3);
     std::string wrapped = "---\nvalue:\n  ";
     for (const char ch : text) wrapped += ch == '\n' ? std::string("\n  ") : std::string(1, ch);
-    const FrontMatterResult r = parse_front_matter(wrapped + "\n---\n", rel);
+    const FrontMatterResult r = parse_front_matter(wrapped + "\n---\n", rel, {.what = "data file"});
     for (Diagnostic d : r.diagnostics) {
       d.line = d.line > 2 ? d.line - 2 : 0;
       found.push_back(d);

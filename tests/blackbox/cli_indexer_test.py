@@ -121,7 +121,22 @@ class BadInput(SiteTestCase):
         self.write("_config.yml", "title: [oops\n")
         p = run([INDEXER, self.site, "--index", self.idx])
         self.assertEqual(p.returncode, 2)
-        self.assertIn("_config.yml:", p.stderr)
+        self.assertIn("_config.yml:1:", p.stderr)
+        self.assertIn("invalid YAML configuration", p.stderr)
+        self.assertNotIn("front matter", p.stderr)
+
+    def test_broken_hugo_config_is_named_as_the_configuration(self):
+        site = os.path.join(self.tmp, "hugo-site")
+        os.makedirs(os.path.join(site, "content", "posts"))
+        with open(os.path.join(site, "hugo.toml"), "w") as f:
+            f.write('baseURL = "https://example.org/"\ntitle = "x\n')
+        with open(os.path.join(site, "content", "posts", "a.md"), "w") as f:
+            f.write('+++\ntitle = "A"\n+++\nBody.\n')
+        p = run([INDEXER, site, "--index", self.idx])
+        self.assertEqual(p.returncode, 2, p.stderr)
+        self.assertIn("hugo.toml:2:", p.stderr)
+        self.assertIn("invalid TOML configuration", p.stderr)
+        self.assertNotIn("front matter", p.stderr)
 
 
 class Cli(SiteTestCase):
