@@ -109,6 +109,10 @@ std::vector<std::size_t> excerpt_candidates(const StoredPost& post,
 
 }  // namespace
 
+std::string section_url(const std::string& post_url, const Section& section) {
+  return section.anchor.empty() ? post_url : post_url + "#" + section.anchor;
+}
+
 std::vector<std::string> needles_of(const Xapian::Query& query) {
   std::vector<std::string> out;
   for (auto t = query.get_unique_terms_begin(); t != query.get_unique_terms_end(); ++t) {
@@ -170,9 +174,9 @@ Excerpts excerpts(Highlighter& highlighter, const StoredPost& post,
                          Xapian::MSet::SNIPPET_EMPTY_WITHOUT_MATCH)
             : std::string();
     const int marks = count_marks(body);
-    const std::string section_url = s.anchor.empty() ? post.url : post.url + "#" + s.anchor;
+    const std::string link = section_url(post.url, s);
     // Passage links: the section's URL with a text fragment for the excerpt's passage.
-    const std::string passage = body.empty() ? section_url : passage_url(section_url, s, body);
+    const std::string passage = body.empty() ? link : passage_url(link, s, body);
     if (marks > best_marks) {
       best_marks = marks;
       out.snippet_html = body;
@@ -185,7 +189,7 @@ Excerpts excerpts(Highlighter& highlighter, const StoredPost& post,
     const int score = 2 * count_marks(heading) + marks;
     if (score == 0) continue;
     scored.push_back(
-        {score, i, {s.heading, s.anchor, section_url, body.empty() ? heading : body, passage}});
+        {score, i, {s.heading, s.anchor, link, body.empty() ? heading : body, passage}});
   }
   if (out.snippet_html.empty()) {
     // No match in the text (the title or a tag matched): the description, or the start.
@@ -198,9 +202,8 @@ Excerpts excerpts(Highlighter& highlighter, const StoredPost& post,
     out.snippet_html = excerpt_of(highlighter, lead, kSnippetLength);
     out.passage_url.clear();
     if (lead_section != nullptr) {
-      const std::string section_url =
-          lead_section->anchor.empty() ? post.url : post.url + "#" + lead_section->anchor;
-      out.passage_url = passage_url(section_url, *lead_section, out.snippet_html);
+      out.passage_url =
+          passage_url(section_url(post.url, *lead_section), *lead_section, out.snippet_html);
     }
   }
   std::stable_sort(scored.begin(), scored.end(),

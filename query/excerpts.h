@@ -1,7 +1,7 @@
 // What a hit shows of a post's text: the excerpt of its body that holds the query's words
 // best, and its sections whose heading or text match, as deep links. Cheap substring tests
 // ("needles") decide which texts are worth the highlighter's tokenising, stemming call.
-// Used by the hit presenter (query/hit_presenter.h) only.
+// Used by the hit presenter (query/hit_presenter.h); section_url by query/json_io.h too.
 // Errors: Xapian exceptions from the highlighter propagate. Threads: the caller's.
 #pragma once
 
@@ -17,6 +17,10 @@
 #include "query/search_types.h"
 
 namespace postsearch {
+
+// The link to a section: the post's URL, then "#" and the anchor when the section has one
+// (a heading the generator gave no id links to the post itself, not to "url#").
+[[nodiscard]] std::string section_url(const std::string& post_url, const Section& section);
 
 // The words a snippet can highlight, lower case, for a cheap "could this text match?"
 // test before the snippet call. A stem is a prefix of the word it comes from except for its

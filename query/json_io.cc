@@ -8,6 +8,7 @@
 
 #include "common/schema.h"
 #include "common/text.h"
+#include "query/excerpts.h"
 
 namespace postsearch {
 
@@ -288,7 +289,7 @@ json to_json(const StoredPost& p) {
     sections.push_back({{"heading", s.heading},
                         {"anchor", s.anchor},
                         {"level", s.level},
-                        {"url", p.url + "#" + s.anchor}});
+                        {"url", section_url(p.url, s)}});
   }
   return {
       {"id", p.id},

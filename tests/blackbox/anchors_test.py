@@ -79,6 +79,9 @@ class AnchorCase(unittest.TestCase):
             post = query_json(self.idx, "--post", h["id"], check=0)
             anchors = [s["anchor"] for s in post["sections"] if s["anchor"]]
             for s in post["sections"]:
+                link = f"{h['url']}#{s['anchor']}" if s["anchor"] else h["url"]
+                if s["url"] != link:  # a heading without an id links to the page, not "url#"
+                    problems.append(f"{h['url']}: section {s['heading']!r} links to {s['url']}")
                 if s["anchor"] and s["anchor"] not in ids.ids:
                     problems.append(f"{h['url']}: index gives #{s['anchor']} for {s['heading']!r}; "
                                     f"the page's heading ids are {ids.heading_ids}")
