@@ -1,5 +1,7 @@
 #include "common/option_table.h"
 
+#include <xapian.h>
+
 namespace postsearch::options {
 
 void ConfigSource::fail(const YAML::Node& key, const std::string& what) const {
@@ -25,6 +27,11 @@ YAML::Node load_config_file(const std::filesystem::path& file) {
   if (!root || root.IsNull()) return YAML::Node(YAML::NodeType::Map);
   if (!root.IsMap()) throw ConfigFileError(file.string() + ": expected a mapping of settings");
   return root;
+}
+
+void add_version_flag(CLI::App& app, std::string_view program) {
+  app.set_version_flag("--version", std::string(program) + " " + POSTSEARCH_VERSION + " (Xapian " +
+                                        Xapian::version_string() + ")");
 }
 
 }  // namespace postsearch::options

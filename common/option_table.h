@@ -100,6 +100,10 @@ struct ConfigSource {
 // An empty file is an empty mapping.
 [[nodiscard]] YAML::Node load_config_file(const std::filesystem::path& file);
 
+// Adds --version to a tool's command line (and to its subcommands': `query serve --version`):
+// "PROGRAM VERSION (Xapian VERSION)", the version being the CMake project's.
+void add_version_flag(CLI::App& app, std::string_view program);
+
 template <typename T>
 struct ItemOf {
   using type = T;

@@ -31,8 +31,7 @@ std::optional<int> parse(const std::vector<std::string>& args, IndexerSettings& 
   CLI::App app{kAbout, "indexer"};
   indexer_option_table().add_to(app, s);
   app.get_option("--pages")->excludes("--posts-only");
-  app.set_version_flag("--version",
-                       "indexer 0.1.0 (Xapian " + std::string(Xapian::version_string()) + ")");
+  options::add_version_flag(app, "indexer");
   const std::vector<std::string> reversed(args.rbegin(), args.rend());
   try {
     app.parse(std::vector<std::string>(reversed));

@@ -308,8 +308,7 @@ int run_query_cli(const std::vector<std::string>& args, CliStreams io) {
                "query"};
   app.footer(kQueryLanguage);
   add_flags(app, o);
-  app.set_version_flag("--version",
-                       "query 0.1.0 (Xapian " + std::string(Xapian::version_string()) + ")");
+  options::add_version_flag(app, "query");
   try {
     SplitArgs split = split_words(app, args);
     std::vector<std::string> reversed(split.flags.rbegin(), split.flags.rend());

@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <ostream>
 
+#include "common/option_table.h"
 #include "query/analytics/report.h"
 #include "query/json_io.h"
 #include "query/relevance_tests.h"
@@ -50,6 +51,7 @@ int run_report_cli(const std::vector<std::string>& args, CliStreams io) {
       "(docs/analytics.md): top queries, no results, corrected, no post with every word, "
       "never opened, opens by rank; a proposed fix for each problem query, from the index.",
       "query report"};
+  options::add_version_flag(app, "query report");
   app.add_option("--index", f.index, "Index directory (built by indexer)")->required();
   app.add_option("--state-dir", f.state_dir,
                  "Where query serve keeps analytics.sqlite (default: the index directory)");
@@ -105,6 +107,7 @@ int run_test_cli(const std::vector<std::string>& args, CliStreams io) {
       "results. Prints each failure with what came instead and nDCG@10 over the file. Exit "
       "status: 0 when all pass, 1 on any failure, 2 on errors.",
       "query test"};
+  options::add_version_flag(app, "query test");
   app.add_option("FILE", f.file, "YAML file of tests")->required();
   app.add_option("--index", f.index, "Index directory (built by indexer)")->required();
   app.add_flag("--json", f.json, "Print the outcome as JSON");

@@ -15,6 +15,7 @@
 #include <thread>
 
 #include "common/index_layout.h"
+#include "common/option_table.h"
 #include "common/text.h"
 #include "query/http/memory_trim.h"
 #include "query/http/server.h"
@@ -280,6 +281,7 @@ std::optional<int> parse(const std::vector<std::string>& args, ServeSettings& s,
   CLI::App app{"Serves search over HTTP: the JSON API, the search page and its assets.",
                "query serve"};
   serve_option_table().add_to(app, s);
+  options::add_version_flag(app, "query serve");
   app.footer("\n" + serve_option_table().file_only_help(s) + "\n" + endpoint_help());
   const std::vector<std::string> reversed(args.rbegin(), args.rend());
   try {

@@ -1,11 +1,12 @@
 """The query command through its real binary: output, JSON, exit status, errors."""
 import os
+import re
 import subprocess
 import sys
 import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
-from harness import INDEXER, QUERY, SiteTestCase, index, query_json, run  # noqa: E402
+from harness import INDEXER, QUERY, SOURCE, SiteTestCase, index, query_json, run  # noqa: E402
 
 
 class Query(SiteTestCase):
@@ -100,6 +101,14 @@ class Query(SiteTestCase):
         self.assertIn("--per_page: must be between 1 and 100", p.stderr)
         p = run([QUERY, "--index", self.idx, "--after", "tomorrow", "x"])
         self.assertIn("--after:", p.stderr)
+
+    def test_every_command_prints_the_project_version(self):
+        with open(os.path.join(SOURCE, "CMakeLists.txt")) as f:
+            version = re.search(r"project\(postsearch VERSION ([0-9.]+)", f.read()).group(1)
+        for command in ([INDEXER], [QUERY], [QUERY, "serve"], [QUERY, "test"], [QUERY, "report"]):
+            p = run([*command, "--version"], check=0)
+            name = " ".join(os.path.basename(c) for c in command)
+            self.assertRegex(p.stdout, rf"^{name} {re.escape(version)} \(Xapian 1\.4\.[0-9]+\)\n$")
 
     def test_help_documents_the_query_language(self):
         p = run([QUERY, "--help"], check=0)
