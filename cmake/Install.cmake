@@ -79,4 +79,6 @@ set(CPACK_DEBIAN_PACKAGE_CONTROL_EXTRA "${PROJECT_SOURCE_DIR}/cmake/debian/posti
                                       "${PROJECT_SOURCE_DIR}/cmake/debian/conffiles")
 set(CPACK_DEBIAN_PACKAGE_CONTROL_STRICT_PERMISSION ON)
 set(CPACK_GENERATOR DEB)
+# Stripped programs, as Debian installs them, whatever the build type packaged.
+set(CPACK_STRIP_FILES ON)
 include(CPack)

@@ -81,7 +81,13 @@ class DebianPackage(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.tmp = tempfile.mkdtemp(prefix="postsearch-deb-")
-        p = run([os.path.join(SOURCE, "scripts", "package"), cls.tmp], timeout=1500)
+        # The build under test when it is configured for /usr (scripts/check does so): no
+        # second build of the whole tree. Otherwise scripts/package's own Release build.
+        command = [os.path.join(SOURCE, "scripts", "package"), cls.tmp]
+        with open(os.path.join(BIN, "CMakeCache.txt")) as f:
+            if "CMAKE_INSTALL_PREFIX:PATH=/usr\n" in f.read():
+                command += ["--from", BIN]
+        p = run(command, timeout=1500)
         if p.returncode != 0:
             raise AssertionError("scripts/package failed:\n" + p.stdout + p.stderr)
         cls.deb = p.stdout.strip().splitlines()[-1]
